@@ -1,0 +1,130 @@
+//! An attempt (lượt thi / bài thi): its deadline, its saved answers and its score.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::draw::DrawnQuestion;
+
+/// The last instant an answer or a submission is accepted: the time limit or the round's close,
+/// whichever comes first, plus the grace for answers already on their way.
+pub fn deadline(started_at: DateTime<Utc>, time_limit_ms: i64, closes_at: DateTime<Utc>, grace_s: u32) -> DateTime<Utc> {
+    let own_end = started_at + Duration::milliseconds(time_limit_ms);
+    own_end.min(closes_at) + Duration::seconds(i64::from(grace_s))
+}
+
+/// Time taken (thời gian làm bài): from the start to the submission, never more than the time the
+/// person actually had (a submission inside the grace counts as at the limit).
+pub fn time_taken_ms(started_at: DateTime<Utc>, submitted_at: DateTime<Utc>, time_limit_ms: i64, closes_at: DateTime<Utc>) -> i64 {
+    let had = (closes_at - started_at).num_milliseconds().clamp(0, time_limit_ms);
+    (submitted_at - started_at).num_milliseconds().clamp(0, had)
+}
+
+/// The saved answers of an attempt, one slot per drawn question, holding the *original* index of
+/// the chosen option. Stored as a short string, one character per question: `-` for no answer,
+/// `0`–`3` for an option, so a save is one small in-place update.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answers(Vec<Option<u8>>);
+
+impl Answers {
+    pub fn empty(n: usize) -> Answers {
+        Answers(vec![None; n])
+    }
+
+    pub fn decode(s: &str) -> Answers {
+        Answers(s.bytes().map(|b| if b.is_ascii_digit() { Some(b - b'0') } else { None }).collect())
+    }
+
+    pub fn encode(&self) -> String {
+        self.0.iter().map(|a| a.map_or('-', |i| char::from(b'0' + i))).collect()
+    }
+
+    /// The character stored for one answer.
+    pub fn slot(choice: Option<u8>) -> char {
+        choice.map_or('-', |i| char::from(b'0' + i))
+    }
+
+    pub fn get(&self, position: usize) -> Option<u8> {
+        self.0.get(position).copied().flatten()
+    }
+
+    pub fn set(&mut self, position: usize, choice: Option<u8>) {
+        if let Some(slot) = self.0.get_mut(position) {
+            *slot = choice;
+        }
+    }
+
+    pub fn answered(&self) -> usize {
+        self.0.iter().filter(|a| a.is_some()).count()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Counts correct answers. `key` gives a question's correct original option index, or `None` for
+/// a question voided by the committee and dropped from scoring.
+pub fn score(drawn: &[DrawnQuestion], answers: &Answers, key: impl Fn(i64) -> Option<u8>) -> u32 {
+    drawn
+        .iter()
+        .enumerate()
+        .filter(|(i, q)| key(q.question_id).is_some_and(|k| answers.get(*i) == Some(k)))
+        .count() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    fn t(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 10, 10, 3, 0, 0).unwrap() + Duration::minutes(min)
+    }
+
+    #[test]
+    fn the_round_close_cuts_an_attempt_short() {
+        assert_eq!(deadline(t(0), 30 * 60_000, t(100), 15), t(30) + Duration::seconds(15));
+        assert_eq!(deadline(t(0), 30 * 60_000, t(10), 15), t(10) + Duration::seconds(15));
+        assert_eq!(time_taken_ms(t(0), t(12), 30 * 60_000, t(10)), 10 * 60_000);
+        assert_eq!(time_taken_ms(t(0), t(31), 30 * 60_000, t(100)), 30 * 60_000);
+    }
+
+    #[test]
+    fn answers_encode_one_character_each() {
+        let mut a = Answers::empty(4);
+        a.set(1, Some(2));
+        a.set(3, Some(0));
+        a.set(9, Some(1));
+        assert_eq!(a.encode(), "-2-0");
+        assert_eq!(Answers::decode("-2-0"), a);
+        assert_eq!(a.answered(), 2);
+    }
+
+    proptest! {
+        #[test]
+        fn deadlines_never_exceed_limit_or_close(start in 0i64..1000, limit in 1i64..120, close in 0i64..2000, grace in 0u32..60) {
+            let d = deadline(t(start), limit * 60_000, t(close), grace);
+            prop_assert!(d <= t(start + limit) + Duration::seconds(i64::from(grace)));
+            prop_assert!(d <= t(close) + Duration::seconds(i64::from(grace)));
+        }
+
+        #[test]
+        fn time_taken_is_within_the_time_had(start in 0i64..100, submit in 0i64..300, limit in 1i64..120, close in 0i64..300) {
+            let tt = time_taken_ms(t(start), t(submit), limit * 60_000, t(close));
+            prop_assert!(tt >= 0 && tt <= limit * 60_000);
+        }
+
+        #[test]
+        fn score_counts_matches_and_skips_voided(keys in prop::collection::vec(0u8..4, 1..40), answers in prop::collection::vec(prop::option::of(0u8..4), 1..40), void in 0usize..40) {
+            let n = keys.len().min(answers.len());
+            let drawn: Vec<DrawnQuestion> = (0..n).map(|i| DrawnQuestion { question_id: i as i64, order: vec![0, 1, 2, 3] }).collect();
+            let a = Answers(answers[..n].to_vec());
+            let expected = (0..n).filter(|i| *i != void && answers[*i] == Some(keys[*i])).count() as u32;
+            prop_assert_eq!(score(&drawn, &a, |q| if q as usize == void { None } else { Some(keys[q as usize]) }), expected);
+        }
+    }
+}

@@ -1,0 +1,535 @@
+//! Contests (cuộc thi) and their rounds (đợt thi): the rules a contest runs by, as written in a
+//! definition file (TOML) and as the engine holds them once validated.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::identity::{Field, IdentityKey};
+use crate::locality::Scheme;
+use crate::prize::{CollectivePrize, PrizeTier};
+use crate::ranking::{Criterion, OverallMode};
+use crate::{text, vntime};
+
+/// What the tiebreak question (câu hỏi dự đoán) asks participants to predict; the real figure is
+/// counted when the round closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Predicts {
+    /// Distinct people who submitted an attempt (số người tham gia).
+    People,
+    /// Submitted attempts (số lượt tham gia).
+    Attempts,
+    /// Distinct people with at least one attempt answering every question correctly.
+    FullScorePeople,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tiebreak {
+    pub prompt: String,
+    pub predicts: Predicts,
+}
+
+/// Exactly `count` questions of `topic` in every attempt (cơ cấu đề theo chủ đề).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicQuota {
+    pub topic: String,
+    pub count: u32,
+}
+
+/// How a round runs: stored as one JSON value beside the round, written in TOML by organisers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundRules {
+    pub questions_per_attempt: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quotas: Vec<TopicQuota>,
+    /// Thời gian làm bài.
+    pub time_limit_minutes: u32,
+    /// Số lần thi tối đa của mỗi người.
+    pub attempts_per_person: u32,
+    /// Seconds accepted after the deadline for answers already on their way (network latency).
+    #[serde(default = "default_grace")]
+    pub grace_seconds: u32,
+    #[serde(default)]
+    pub show_key_after_close: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiebreak: Option<Tiebreak>,
+    #[serde(default = "Criterion::default_order")]
+    pub ranking_order: Vec<Criterion>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prizes: Vec<PrizeTier>,
+}
+
+fn default_grace() -> u32 {
+    15
+}
+
+/// A round as written in a definition file: times in Vietnam time. Unknown keys are refused by the
+/// flattened [`RoundRules`], which receives every key this struct does not take.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundDef {
+    pub name: String,
+    /// e.g. "10:00 20/03/2023" (giờ Việt Nam).
+    pub opens: String,
+    pub closes: String,
+    #[serde(flatten)]
+    pub rules: RoundRules,
+}
+
+/// A round once validated: instants in UTC.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundSpec {
+    pub name: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub rules: RoundRules,
+}
+
+/// A participant group (đối tượng dự thi).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub code: String,
+    pub name: String,
+}
+
+/// Who may take part.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eligibility {
+    #[serde(default = "Field::default_required")]
+    pub required_fields: Vec<Field>,
+    /// What identifies a person, so attempts are limited per person and not per browser.
+    #[serde(default)]
+    pub identity_key: IdentityKey,
+    /// Minimum age in full years on the round's opening day (Vietnam date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_age: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
+    /// CCCD numbers or phone numbers of people who may not take part (organisers, judges, helpers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<String>,
+    /// Only people on a unit's registered list may take part (seed 002).
+    #[serde(default)]
+    pub registered_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_registered_per_unit: Option<u32>,
+}
+
+impl Default for Eligibility {
+    fn default() -> Self {
+        Eligibility {
+            required_fields: Field::default_required(),
+            identity_key: IdentityKey::default(),
+            min_age: None,
+            groups: Vec::new(),
+            exclusions: Vec::new(),
+            registered_only: false,
+            min_registered_per_unit: None,
+        }
+    }
+}
+
+/// A unit (đơn vị): a department, commune, school… with its headcount (tổng số CBCCVC, NLĐ).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitSpec {
+    pub code: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headcount: Option<u32>,
+}
+
+/// A person on a unit's registered list (danh sách đăng ký), by CCCD or phone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisteredPerson {
+    pub unit: String,
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Ranking across all rounds (bảng xếp hạng chung cuộc).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverallSpec {
+    pub mode: OverallMode,
+    #[serde(default = "Criterion::default_order")]
+    pub ranking_order: Vec<Criterion>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prizes: Vec<PrizeTier>,
+}
+
+/// The settings of a contest other than rounds, units and lists: stored as one JSON value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ContestSettings {
+    #[serde(default)]
+    pub eligibility: Eligibility,
+    #[serde(default)]
+    pub locality_scheme: Scheme,
+    /// The province the contest belongs to (statistics office code), to offer its localities first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overall: Option<OverallSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collective_prizes: Vec<CollectivePrize>,
+    /// Free text of the prize structure's notes (e.g. "BTC có thể điều chỉnh cơ cấu giải").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prize_notes: Option<String>,
+}
+
+/// A contest definition file (TOML), exactly as organisers write it. Unknown keys are refused by the
+/// flattened [`ContestSettings`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContestDef {
+    pub slug: String,
+    pub title: String,
+    pub organiser: String,
+    #[serde(default)]
+    pub summary: String,
+    /// Who may take part, in words (đối tượng dự thi).
+    #[serde(default)]
+    pub audience: String,
+    /// The rules (thể lệ), Markdown.
+    #[serde(default)]
+    pub rules: String,
+    /// A question file (.csv or .xlsx) to import with the contest, relative to the definition file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question_bank: Option<String>,
+    #[serde(flatten)]
+    pub settings: ContestSettings,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<UnitSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registered: Vec<RegisteredPerson>,
+    pub rounds: Vec<RoundDef>,
+}
+
+/// A validated contest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContestSpec {
+    pub slug: String,
+    pub title: String,
+    pub organiser: String,
+    pub summary: String,
+    pub audience: String,
+    pub rules: String,
+    pub settings: ContestSettings,
+    pub units: Vec<UnitSpec>,
+    pub registered: Vec<RegisteredPerson>,
+    pub rounds: Vec<RoundSpec>,
+}
+
+/// A problem in a definition, located by a dotted path (`rounds[1].closes`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct DefError {
+    pub path: String,
+    pub message: String,
+}
+
+fn err(path: impl Into<String>, message: impl Into<String>) -> DefError {
+    DefError { path: path.into(), message: message.into() }
+}
+
+impl ContestDef {
+    pub fn from_toml(source: &str) -> Result<ContestDef, Vec<DefError>> {
+        toml::from_str(source).map_err(|e| vec![err("tệp", format!("Tệp TOML không hợp lệ: {e}"))])
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Validates everything and lists every problem, so an organiser fixes a file in one pass.
+    pub fn validate(&self) -> Result<ContestSpec, Vec<DefError>> {
+        let mut errors = Vec::new();
+        if !is_slug(&self.slug) {
+            errors.push(err("slug", "Mã cuộc thi chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang (3–60 ký tự)."));
+        }
+        if text::clean(&self.title).is_empty() {
+            errors.push(err("title", "Thiếu tên cuộc thi."));
+        }
+        if text::clean(&self.organiser).is_empty() {
+            errors.push(err("organiser", "Thiếu tên cơ quan tổ chức."));
+        }
+        if self.rounds.is_empty() {
+            errors.push(err("rounds", "Cuộc thi cần ít nhất một đợt thi."));
+        }
+        let rounds: Vec<RoundSpec> = self
+            .rounds
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.validate(&format!("rounds[{}]", i + 1), &mut errors))
+            .collect();
+        validate_units(&self.units, &mut errors);
+        self.validate_settings(&mut errors);
+        let codes: HashSet<&str> = self.units.iter().map(|u| u.code.as_str()).collect();
+        for (i, p) in self.registered.iter().enumerate() {
+            if !codes.contains(p.unit.as_str()) {
+                errors.push(err(format!("registered[{}].unit", i + 1), format!("Không có đơn vị mã \"{}\".", p.unit)));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ContestSpec {
+            slug: self.slug.clone(),
+            title: text::clean(&self.title),
+            organiser: text::clean(&self.organiser),
+            summary: self.summary.trim().to_string(),
+            audience: self.audience.trim().to_string(),
+            rules: self.rules.trim().to_string(),
+            settings: self.settings.clone(),
+            units: self.units.clone(),
+            registered: self.registered.clone(),
+            rounds,
+        })
+    }
+
+    fn validate_settings(&self, errors: &mut Vec<DefError>) {
+        let e = &self.settings.eligibility;
+        if !e.required_fields.contains(&e.identity_key.field()) {
+            errors.push(err(
+                "eligibility.identity_key",
+                "Trường dùng để nhận diện người dự thi phải nằm trong các trường bắt buộc.",
+            ));
+        }
+        if e.registered_only && self.units.is_empty() {
+            errors.push(err("eligibility.registered_only", "Cuộc thi theo danh sách đăng ký cần danh sách đơn vị."));
+        }
+        if let Some(o) = &self.settings.overall {
+            validate_order(&o.ranking_order, "overall.ranking_order", errors);
+            if self.rounds.len() < 2 {
+                errors.push(err("overall", "Xếp hạng chung cuộc chỉ dùng khi có từ hai đợt thi."));
+            }
+        }
+        for (i, c) in self.settings.collective_prizes.iter().enumerate() {
+            if c.tiers.is_empty() {
+                errors.push(err(format!("collective_prizes[{}]", i + 1), "Giải tập thể cần ít nhất một hạng giải."));
+            }
+        }
+    }
+
+    /// The definition that exports a stored contest, so `contest export` round-trips `contest import`.
+    pub fn from_spec(spec: &ContestSpec) -> ContestDef {
+        ContestDef {
+            slug: spec.slug.clone(),
+            title: spec.title.clone(),
+            organiser: spec.organiser.clone(),
+            summary: spec.summary.clone(),
+            audience: spec.audience.clone(),
+            rules: spec.rules.clone(),
+            question_bank: None,
+            settings: spec.settings.clone(),
+            units: spec.units.clone(),
+            registered: spec.registered.clone(),
+            rounds: spec
+                .rounds
+                .iter()
+                .map(|r| RoundDef {
+                    name: r.name.clone(),
+                    opens: vntime::format(r.opens_at),
+                    closes: vntime::format(r.closes_at),
+                    rules: r.rules.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl RoundDef {
+    fn validate(&self, path: &str, errors: &mut Vec<DefError>) -> Option<RoundSpec> {
+        let before = errors.len();
+        let opens = vntime::parse(&self.opens).map_err(|m| errors.push(err(format!("{path}.opens"), m))).ok();
+        let closes = vntime::parse(&self.closes).map_err(|m| errors.push(err(format!("{path}.closes"), m))).ok();
+        if let (Some(o), Some(c)) = (opens, closes)
+            && c <= o
+        {
+            errors.push(err(format!("{path}.closes"), "Thời điểm đóng phải sau thời điểm mở."));
+        }
+        if text::clean(&self.name).is_empty() {
+            errors.push(err(format!("{path}.name"), "Thiếu tên đợt thi."));
+        }
+        self.rules.validate(path, errors);
+        if errors.len() > before {
+            return None;
+        }
+        Some(RoundSpec {
+            name: text::clean(&self.name),
+            opens_at: opens?,
+            closes_at: closes?,
+            rules: self.rules.clone(),
+        })
+    }
+}
+
+impl RoundRules {
+    fn validate(&self, path: &str, errors: &mut Vec<DefError>) {
+        if !(1..=200).contains(&self.questions_per_attempt) {
+            errors.push(err(format!("{path}.questions_per_attempt"), "Số câu hỏi mỗi lượt phải từ 1 đến 200."));
+        }
+        if !(1..=600).contains(&self.time_limit_minutes) {
+            errors.push(err(format!("{path}.time_limit_minutes"), "Thời gian làm bài phải từ 1 đến 600 phút."));
+        }
+        if !(1..=100).contains(&self.attempts_per_person) {
+            errors.push(err(format!("{path}.attempts_per_person"), "Số lần thi tối đa phải từ 1 đến 100."));
+        }
+        if self.grace_seconds > 300 {
+            errors.push(err(format!("{path}.grace_seconds"), "Thời gian gia hạn không quá 300 giây."));
+        }
+        let quota: u32 = self.quotas.iter().map(|q| q.count).sum();
+        if quota > self.questions_per_attempt {
+            errors.push(err(format!("{path}.quotas"), "Tổng số câu theo chủ đề vượt số câu mỗi lượt."));
+        }
+        let mut topics = HashSet::new();
+        for q in &self.quotas {
+            if !topics.insert(q.topic.as_str()) {
+                errors.push(err(format!("{path}.quotas"), format!("Chủ đề \"{}\" khai báo hai lần.", q.topic)));
+            }
+        }
+        validate_order(&self.ranking_order, &format!("{path}.ranking_order"), errors);
+        if self.ranking_order.contains(&Criterion::PredictionDistanceAsc) && self.tiebreak.is_none() {
+            errors.push(err(format!("{path}.ranking_order"), "Xếp hạng theo câu dự đoán nhưng đợt thi chưa có câu hỏi dự đoán."));
+        }
+        for (i, p) in self.prizes.iter().enumerate() {
+            if p.count == 0 || p.amount_vnd < 0 {
+                errors.push(err(format!("{path}.prizes[{}]", i + 1), "Số giải phải lớn hơn 0 và giá trị giải không âm."));
+            }
+        }
+    }
+
+    pub fn time_limit_ms(&self) -> i64 {
+        i64::from(self.time_limit_minutes) * 60_000
+    }
+}
+
+fn validate_order(order: &[Criterion], path: &str, errors: &mut Vec<DefError>) {
+    let mut seen = HashSet::new();
+    if order.is_empty() {
+        errors.push(err(path, "Cần ít nhất một tiêu chí xếp hạng."));
+    }
+    for c in order {
+        if !seen.insert(*c) {
+            errors.push(err(path, "Một tiêu chí xếp hạng khai báo hai lần."));
+        }
+    }
+}
+
+fn validate_units(units: &[UnitSpec], errors: &mut Vec<DefError>) {
+    let mut codes = HashSet::new();
+    for (i, u) in units.iter().enumerate() {
+        if u.code.trim().is_empty() || !codes.insert(u.code.as_str()) {
+            errors.push(err(format!("units[{}].code", i + 1), format!("Mã đơn vị \"{}\" trống hoặc trùng.", u.code)));
+        }
+    }
+    for (i, u) in units.iter().enumerate() {
+        if let Some(p) = &u.parent
+            && !codes.contains(p.as_str())
+        {
+            errors.push(err(format!("units[{}].parent", i + 1), format!("Không có đơn vị cấp trên mã \"{p}\".")));
+        }
+        // A cycle would make "a unit and its sub-units" endless.
+        let mut seen = HashSet::new();
+        let mut at = Some(u);
+        while let Some(x) = at {
+            if !seen.insert(x.code.as_str()) {
+                errors.push(err(format!("units[{}].parent", i + 1), "Cây đơn vị có vòng lặp."));
+                break;
+            }
+            at = x.parent.as_ref().and_then(|p| units.iter().find(|y| &y.code == p));
+        }
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    (3..=60).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+impl ContestSpec {
+    /// The units below `code`, itself included: what a unit coordinator and a collective prize see.
+    pub fn subtree(&self, code: &str) -> Vec<&UnitSpec> {
+        let mut out: Vec<&UnitSpec> = self.units.iter().filter(|u| u.code == code).collect();
+        let mut i = 0;
+        while i < out.len() {
+            let c = out[i].code.clone();
+            out.extend(self.units.iter().filter(|u| u.parent.as_deref() == Some(c.as_str())));
+            i += 1;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+slug = "thu-nghiem"
+title = "Cuộc thi thử nghiệm"
+organiser = "Sở Khoa học và Công nghệ"
+
+[[units]]
+code = "A"
+name = "Đơn vị A"
+headcount = 10
+
+[[units]]
+code = "A1"
+name = "Phòng A1"
+parent = "A"
+
+[[rounds]]
+name = "Đợt 1"
+opens = "10:00 10/10/2024"
+closes = "17:00 30/10/2024"
+questions_per_attempt = 30
+time_limit_minutes = 30
+attempts_per_person = 2
+tiebreak = { prompt = "Dự đoán có bao nhiêu người tham gia dự thi?", predicts = "people" }
+prizes = [{ name = "Giải Nhất", count = 1, amount_vnd = 3000000 }]
+"#;
+
+    #[test]
+    fn reads_and_round_trips_a_definition() {
+        let def = ContestDef::from_toml(MINIMAL).unwrap();
+        let spec = def.validate().unwrap();
+        assert_eq!(spec.rounds[0].rules.ranking_order, Criterion::default_order());
+        assert_eq!(spec.rounds[0].opens_at.to_rfc3339(), "2024-10-10T03:00:00+00:00");
+        let again = ContestDef::from_toml(&ContestDef::from_spec(&spec).to_toml()).unwrap().validate().unwrap();
+        assert_eq!(again, spec);
+        assert_eq!(spec.subtree("A").len(), 2);
+    }
+
+    #[test]
+    fn lists_every_problem() {
+        let bad = MINIMAL
+            .replace("thu-nghiem", "Thử nghiệm")
+            .replace("closes = \"17:00 30/10/2024\"", "closes = \"17:00 30/09/2024\"")
+            .replace("parent = \"A\"", "parent = \"Z\"");
+        let errors = ContestDef::from_toml(&bad).unwrap().validate().unwrap_err();
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert!(paths.contains(&"slug"), "{errors:?}");
+        assert!(paths.contains(&"rounds[1].closes"), "{errors:?}");
+        assert!(paths.contains(&"units[2].parent"), "{errors:?}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let e = ContestDef::from_toml(&MINIMAL.replace("organiser =", "organizer =")).unwrap_err();
+        assert!(e[0].message.contains("TOML"));
+    }
+}

@@ -1,0 +1,230 @@
+//! Prizes (giải thưởng): individual prizes walk a ranking, one prize per person; collective prizes
+//! (giải tập thể) rank units by participants, participation rate, or a combined score.
+
+use std::cmp::Ordering;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ranking::Standing;
+
+/// A prize level: "Giải Nhất", 1 prize of 3,000,000 ₫.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrizeTier {
+    pub name: String,
+    pub count: u32,
+    #[serde(default)]
+    pub amount_vnd: i64,
+    /// Points a member's prize brings to their unit in a combined collective score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_points: Option<u32>,
+}
+
+/// A prize given to a person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Award {
+    pub participant_id: i64,
+    pub rank: u32,
+    /// Index into the tiers (0 = the highest prize).
+    pub tier: usize,
+    pub prize: String,
+    pub amount_vnd: i64,
+}
+
+/// Walks the ranking from the top and gives each tier's prizes in turn to eligible people.
+/// A ranking has one row per person, so nobody wins twice in it; the ineligible (incomplete data,
+/// excluded, disqualified) are passed over and the prize goes to the next person.
+pub fn allocate(ranking: &[Standing], tiers: &[PrizeTier], eligible: impl Fn(i64) -> bool) -> Vec<Award> {
+    let mut slots = tiers.iter().enumerate().flat_map(|(i, t)| std::iter::repeat_n(i, t.count as usize));
+    let mut awards = Vec::new();
+    let mut next = slots.next();
+    for row in ranking {
+        let Some(tier) = next else { break };
+        if !eligible(row.participant_id) {
+            continue;
+        }
+        awards.push(Award {
+            participant_id: row.participant_id,
+            rank: row.rank,
+            tier,
+            prize: tiers[tier].name.clone(),
+            amount_vnd: tiers[tier].amount_vnd,
+        });
+        next = slots.next();
+    }
+    awards
+}
+
+/// What a collective prize ranks units by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "basis")]
+pub enum CollectiveBasis {
+    /// Most participants (people, not attempts).
+    Participants,
+    /// Highest share of the unit's headcount that took part; units without a headcount are left out.
+    ParticipationRate,
+    /// `rate in ‰ × rate_weight + the unit_points of the prizes its members won`.
+    Combined { rate_weight: u32 },
+}
+
+/// A collective prize structure of a contest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectivePrize {
+    pub name: String,
+    #[serde(flatten)]
+    pub basis: CollectiveBasis,
+    /// Units with fewer participants are not ranked.
+    #[serde(default)]
+    pub min_participants: u64,
+    pub tiers: Vec<PrizeTier>,
+}
+
+/// What a unit (counting its sub-units) achieved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitResult {
+    pub unit: String,
+    pub participants: u64,
+    pub headcount: Option<u64>,
+    pub prize_points: u64,
+}
+
+impl UnitResult {
+    /// Participation rate in per mille, capped at 1000 (headcounts are often out of date).
+    pub fn rate_per_mille(&self) -> Option<u64> {
+        match self.headcount {
+            Some(h) if h > 0 => Some((self.participants * 1000 / h).min(1000)),
+            _ => None,
+        }
+    }
+}
+
+/// A unit's place in a collective ranking.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitStanding {
+    pub rank: u32,
+    pub unit: String,
+    pub score: u64,
+    pub participants: u64,
+    pub rate_per_mille: Option<u64>,
+    pub prize: Option<String>,
+    pub amount_vnd: i64,
+}
+
+/// Ranks units for a collective prize and gives its tiers in order. Ties fall to more
+/// participants, then the unit code, so the result never depends on input order.
+pub fn rank_units(results: &[UnitResult], prize: &CollectivePrize) -> Vec<UnitStanding> {
+    let mut rows: Vec<(u64, &UnitResult)> = results
+        .iter()
+        .filter(|r| r.participants >= prize.min_participants)
+        .filter_map(|r| {
+            let score = match prize.basis {
+                CollectiveBasis::Participants => Some(r.participants),
+                CollectiveBasis::ParticipationRate => r.rate_per_mille(),
+                CollectiveBasis::Combined { rate_weight } => {
+                    Some(r.rate_per_mille().unwrap_or(0) * u64::from(rate_weight) + r.prize_points)
+                }
+            }?;
+            Some((score, r))
+        })
+        .collect();
+    rows.sort_by(|(sa, a), (sb, b)| {
+        sb.cmp(sa).then(b.participants.cmp(&a.participants)).then_with(|| a.unit.cmp(&b.unit)).then(Ordering::Equal)
+    });
+    let mut slots = prize.tiers.iter().flat_map(|t| std::iter::repeat_n(t, t.count as usize));
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (score, r))| {
+            let tier = slots.next();
+            UnitStanding {
+                rank: i as u32 + 1,
+                unit: r.unit.clone(),
+                score,
+                participants: r.participants,
+                rate_per_mille: r.rate_per_mille(),
+                prize: tier.map(|t| t.name.clone()),
+                amount_vnd: tier.map_or(0, |t| t.amount_vnd),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ranking::{Criterion, Scored, rank_round};
+    use proptest::prelude::*;
+    use std::collections::HashSet;
+
+    fn tiers(counts: &[u32]) -> Vec<PrizeTier> {
+        counts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| PrizeTier { name: format!("Giải {i}"), count: *c, amount_vnd: 1000 * (4 - i as i64), unit_points: None })
+            .collect()
+    }
+
+    fn ranking(n: i64) -> Vec<Standing> {
+        let attempts: Vec<Scored> = (0..n)
+            .map(|i| Scored { attempt_id: i + 1, participant_id: i + 1, correct: (30 - i % 30) as u32, questions: 30, prediction: None, time_taken_ms: i, submitted_at_ms: i })
+            .collect();
+        rank_round(&attempts, &Criterion::default_order(), None)
+    }
+
+    #[test]
+    fn seed_000_structure_gives_29_prizes_in_order() {
+        let t = vec![
+            PrizeTier { name: "Giải Nhất".into(), count: 1, amount_vnd: 3_000_000, unit_points: None },
+            PrizeTier { name: "Giải Nhì".into(), count: 3, amount_vnd: 2_000_000, unit_points: None },
+            PrizeTier { name: "Giải Ba".into(), count: 5, amount_vnd: 1_000_000, unit_points: None },
+            PrizeTier { name: "Giải Khuyến khích".into(), count: 20, amount_vnd: 500_000, unit_points: None },
+        ];
+        let awards = allocate(&ranking(100), &t, |_| true);
+        assert_eq!(awards.len(), 29);
+        assert_eq!(awards[0].prize, "Giải Nhất");
+        assert_eq!(awards[3].prize, "Giải Nhì");
+        assert_eq!(awards[4].prize, "Giải Ba");
+        assert_eq!(awards.iter().map(|a| a.amount_vnd).sum::<i64>(), 3_000_000 + 6_000_000 + 5_000_000 + 10_000_000);
+    }
+
+    #[test]
+    fn fewer_people_than_prizes_and_ineligible_people_are_passed_over() {
+        let awards = allocate(&ranking(3), &tiers(&[1, 2, 3]), |p| p != 1);
+        assert_eq!(awards.iter().map(|a| (a.participant_id, a.tier)).collect::<Vec<_>>(), vec![(2, 0), (3, 1)]);
+    }
+
+    #[test]
+    fn collective_prizes_by_rate_skip_units_without_headcount() {
+        let r = |u: &str, p, h| UnitResult { unit: u.into(), participants: p, headcount: h, prize_points: 0 };
+        let results = vec![r("A", 50, Some(100)), r("B", 90, Some(100)), r("C", 500, None), r("D", 90, Some(90))];
+        let prize = CollectivePrize { name: "Tỷ lệ".into(), basis: CollectiveBasis::ParticipationRate, min_participants: 0, tiers: tiers(&[1, 1]) };
+        let rows = rank_units(&results, &prize);
+        assert_eq!(rows.iter().map(|r| r.unit.as_str()).collect::<Vec<_>>(), vec!["D", "B", "A"]);
+        assert_eq!(rows[0].prize.as_deref(), Some("Giải 0"));
+        assert_eq!(rows[2].prize, None);
+        let most = CollectivePrize { basis: CollectiveBasis::Participants, ..prize.clone() };
+        assert_eq!(rank_units(&results, &most)[0].unit, "C");
+        let combined = CollectivePrize { basis: CollectiveBasis::Combined { rate_weight: 1 }, ..prize };
+        let mut with_points = results.clone();
+        with_points[0].prize_points = 600;
+        assert_eq!(rank_units(&with_points, &combined)[0].unit, "A");
+    }
+
+    proptest! {
+        #[test]
+        fn allocation_is_one_prize_per_person_in_rank_order(n in 0i64..80, counts in prop::collection::vec(0u32..10, 1..5), banned in prop::collection::hash_set(1i64..80, 0..20)) {
+            let r = ranking(n);
+            let t = tiers(&counts);
+            let awards = allocate(&r, &t, |p| !banned.contains(&p));
+            let total: u32 = counts.iter().sum();
+            let eligible = r.iter().filter(|s| !banned.contains(&s.participant_id)).count();
+            prop_assert_eq!(awards.len(), (total as usize).min(eligible));
+            let people: HashSet<i64> = awards.iter().map(|a| a.participant_id).collect();
+            prop_assert_eq!(people.len(), awards.len());
+            for w in awards.windows(2) {
+                prop_assert!(w[0].rank < w[1].rank && w[0].tier <= w[1].tier);
+            }
+            prop_assert!(awards.iter().all(|a| !banned.contains(&a.participant_id)));
+        }
+    }
+}
