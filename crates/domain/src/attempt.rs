@@ -24,6 +24,12 @@ pub fn time_taken_ms(started_at: DateTime<Utc>, submitted_at: DateTime<Utc>, tim
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answers(Vec<Option<u8>>);
 
+impl serde::Serialize for Answers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.encode())
+    }
+}
+
 impl Answers {
     pub fn empty(n: usize) -> Answers {
         Answers(vec![None; n])

@@ -1,7 +1,6 @@
 //! Who a participant is (người dự thi): the identity fields a contest asks for, the checks on a
 //! citizen ID (số CCCD / số định danh cá nhân) and a phone number, and eligibility.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
@@ -321,6 +320,11 @@ impl Identity {
         }
     }
 
+    /// The values lists (exclusions, registered lists) may name a person by: CCCD and phone.
+    pub fn list_keys(&self) -> Vec<String> {
+        [self.cccd.as_ref().map(|c| c.0.clone()), self.phone.as_ref().map(|p| p.0.clone())].into_iter().flatten().collect()
+    }
+
     /// Complete data: every required field present. Incomplete data rules a person out of prizes.
     pub fn is_complete(&self, rules: &Eligibility) -> bool {
         rules.required_fields.iter().all(|f| self.has(*f))
@@ -351,13 +355,8 @@ pub enum Ineligible {
 }
 
 /// Checks whether a person may take part in a round that opens on `opening_day` (Vietnam date).
-/// `registered` holds the identity keys on the units' registered lists.
-pub fn check_eligible(
-    who: &Identity,
-    rules: &Eligibility,
-    opening_day: NaiveDate,
-    registered: &HashSet<String>,
-) -> Result<(), Ineligible> {
+/// `registered` says whether the person is on a unit's registered list.
+pub fn check_eligible(who: &Identity, rules: &Eligibility, opening_day: NaiveDate, registered: bool) -> Result<(), Ineligible> {
     if let Some(min) = rules.min_age {
         match who.age_on(opening_day) {
             None => return Err(Ineligible::AgeUnknown),
@@ -365,14 +364,11 @@ pub fn check_eligible(
             _ => {}
         }
     }
-    let keys: Vec<&str> = [who.cccd.as_ref().map(Cccd::as_str), who.phone.as_ref().map(Phone::as_str)]
-        .into_iter()
-        .flatten()
-        .collect();
-    if rules.exclusions.iter().any(|x| keys.contains(&normalise_key(x).as_str())) {
+    let keys = who.list_keys();
+    if rules.exclusions.iter().any(|x| keys.contains(&normalise_key(x))) {
         return Err(Ineligible::Excluded);
     }
-    if rules.registered_only && !keys.iter().any(|k| registered.contains(*k)) {
+    if rules.registered_only && !registered {
         return Err(Ineligible::NotRegistered);
     }
     Ok(())
@@ -433,7 +429,7 @@ mod tests {
         assert_eq!(who.age_on(NaiveDate::from_ymd_opt(2024, 10, 11).unwrap()), Some(18));
         let rules = Eligibility { min_age: Some(18), ..Eligibility::default() };
         let day = NaiveDate::from_ymd_opt(2024, 10, 10).unwrap();
-        assert_eq!(check_eligible(&who, &rules, day, &HashSet::new()), Err(Ineligible::TooYoung(18)));
+        assert_eq!(check_eligible(&who, &rules, day, false), Err(Ineligible::TooYoung(18)));
     }
 
     proptest! {

@@ -67,9 +67,9 @@ pub enum CollectiveBasis {
     Combined { rate_weight: u32 },
 }
 
-/// A collective prize structure of a contest.
+/// A collective prize structure of a contest. (No `deny_unknown_fields`: serde does not support it
+/// beside a flattened field, and it would refuse the `basis` key itself.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CollectivePrize {
     pub name: String,
     #[serde(flatten)]
@@ -208,6 +208,25 @@ mod tests {
         let mut with_points = results.clone();
         with_points[0].prize_points = 600;
         assert_eq!(rank_units(&with_points, &combined)[0].unit, "A");
+    }
+
+    #[test]
+    fn collective_prizes_read_from_toml() {
+        #[derive(Deserialize)]
+        struct F {
+            collective_prizes: Vec<CollectivePrize>,
+        }
+        let f: F = toml::from_str(
+            r#"
+[[collective_prizes]]
+name = "Đơn vị có tỷ lệ tham gia cao nhất"
+basis = "combined"
+rate_weight = 2
+tiers = [{ name = "Giải Nhất", count = 1, amount_vnd = 8000000 }]
+"#,
+        )
+        .unwrap();
+        assert_eq!(f.collective_prizes[0].basis, CollectiveBasis::Combined { rate_weight: 2 });
     }
 
     proptest! {

@@ -1,0 +1,321 @@
+//! `cuocthi`: one binary for the server and every administrative task.
+
+mod serve;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use cuocthi_domain::{text, vntime};
+use cuocthi_engine::{Engine, EngineError, Role, SystemClock};
+use cuocthi_store::{SqlStore, Store};
+
+#[derive(Parser)]
+#[command(name = "cuocthi", version, about = "Cuộc thi trắc nghiệm trực tuyến — online multiple-choice contests")]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Write logs as JSON lines.
+    #[arg(long, global = true, env = "CUOCTHI_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// `sqlite://path` (created if missing) or `postgres://user@host/db`.
+    #[arg(long, global = true, env = "CUOCTHI_DATABASE_URL", default_value = "sqlite://data/cuocthi.db")]
+    database_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (participant pages, JSON API, health checks).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "CUOCTHI_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Load the demo contests first if they are absent.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply the database migrations.
+    Migrate,
+    /// Contest definitions (TOML).
+    #[command(subcommand)]
+    Contest(ContestCommand),
+    /// The question bank.
+    #[command(subcommand)]
+    Questions(QuestionsCommand),
+    /// Load the demo contests (the five seed contests and an open practice contest).
+    Demo,
+    /// Staff accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Rankings, prizes and publication.
+    #[command(subcommand)]
+    Results(ResultsCommand),
+}
+
+#[derive(Subcommand)]
+enum ContestCommand {
+    /// Import a contest definition and its question file (`question_bank`, relative to the file).
+    Import { file: PathBuf },
+    /// Print a contest's definition (TOML), optionally writing its question bank as CSV.
+    Export {
+        slug: String,
+        #[arg(long)]
+        questions: Option<PathBuf>,
+    },
+    /// List the contests.
+    List,
+}
+
+#[derive(Subcommand)]
+enum QuestionsCommand {
+    /// Import questions from .xlsx or .csv (layout: docs/IMPORT.md). A file with errors imports
+    /// nothing unless --skip-invalid is given.
+    Import {
+        #[arg(long)]
+        contest: String,
+        file: PathBuf,
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a staff account. The password is read from CUOCTHI_ADMIN_PASSWORD or standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum, default_value = "system-admin")]
+        role: RoleArg,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    SystemAdmin,
+    Organiser,
+    Judge,
+    Secretariat,
+    UnitCoordinator,
+    Viewer,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::SystemAdmin => Role::SystemAdmin,
+            RoleArg::Organiser => Role::Organiser,
+            RoleArg::Judge => Role::Judge,
+            RoleArg::Secretariat => Role::Secretariat,
+            RoleArg::UnitCoordinator => Role::UnitCoordinator,
+            RoleArg::Viewer => Role::Viewer,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum ResultsCommand {
+    /// Print the ranking and prizes of a round (the draft, from the stored attempts).
+    Rank {
+        #[arg(long)]
+        contest: String,
+        /// Round number (1, 2…); omit for the overall ranking.
+        #[arg(long)]
+        round: Option<i64>,
+        /// How many rows to print.
+        #[arg(long, default_value_t = 50)]
+        top: usize,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the collective (unit) rankings.
+    Collective {
+        #[arg(long)]
+        contest: String,
+    },
+    /// Publish the prize list of a closed round (or the overall one).
+    Publish {
+        #[arg(long)]
+        contest: String,
+        #[arg(long)]
+        round: Option<i64>,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    serve::init_tracing(cli.log_json);
+    if let Err(e) = run(cli).await {
+        eprintln!("Lỗi: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn open(db: &DbArgs) -> Result<(Arc<SqlStore>, Engine)> {
+    let store = Arc::new(SqlStore::connect(&db.database_url).await.with_context(|| format!("cannot open {}", cuocthi_store::redact(&db.database_url)))?);
+    store.migrate().await.context("migrations failed")?;
+    let engine = Engine::new(store.clone() as Arc<dyn Store>, Arc::new(SystemClock)).await?;
+    Ok((store, engine))
+}
+
+/// Prints an engine refusal with everything the person needs to fix it.
+fn explain(e: EngineError) -> anyhow::Error {
+    let mut msg = e.to_string();
+    match &e {
+        EngineError::Import(report) => msg = format!("{msg}\n{report}"),
+        EngineError::Definition(errors) => {
+            for d in errors {
+                msg.push_str(&format!("\n  {}: {}", d.path, d.message));
+            }
+        }
+        EngineError::Internal(detail) => msg = format!("{msg} ({detail})"),
+        _ => {}
+    }
+    anyhow::anyhow!(msg)
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { listen, demo } => {
+            let (store, engine) = open(&cli.db).await?;
+            if demo {
+                let loaded = cuocthi_engine::demo::load(&engine).await.map_err(explain)?;
+                if !loaded.is_empty() {
+                    tracing::info!(?loaded, "demo contests loaded");
+                }
+            }
+            serve::run(engine, &listen).await?;
+            store.close().await;
+        }
+        Command::Migrate => {
+            let (store, _) = open(&cli.db).await?;
+            println!("Đã cập nhật cấu trúc cơ sở dữ liệu ({:?}).", store.backend());
+        }
+        Command::Demo => {
+            let (_, engine) = open(&cli.db).await?;
+            let loaded = cuocthi_engine::demo::load(&engine).await.map_err(explain)?;
+            if loaded.is_empty() {
+                println!("Các cuộc thi mẫu đã có sẵn.");
+            }
+            for slug in loaded {
+                println!("Đã nạp cuộc thi mẫu: {slug}");
+            }
+        }
+        Command::Contest(ContestCommand::Import { file }) => {
+            let (_, engine) = open(&cli.db).await?;
+            let source = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bank = bank_file(&source, &file)?;
+            let done = engine
+                .import_contest(&source, bank.as_ref().map(|(name, bytes)| (name.as_str(), bytes.as_slice())))
+                .await
+                .map_err(explain)?;
+            println!("Đã nhập cuộc thi \"{}\".", done.slug);
+            if let Some(report) = done.questions {
+                println!("{report}");
+            }
+        }
+        Command::Contest(ContestCommand::Export { slug, questions }) => {
+            let (_, engine) = open(&cli.db).await?;
+            print!("{}", engine.export_contest(&slug).await.map_err(explain)?);
+            if let Some(path) = questions {
+                std::fs::write(&path, engine.export_questions_csv(&slug).await.map_err(explain)?)?;
+                eprintln!("Đã ghi ngân hàng câu hỏi vào {}.", path.display());
+            }
+        }
+        Command::Contest(ContestCommand::List) => {
+            let (_, engine) = open(&cli.db).await?;
+            for c in engine.contests().await.map_err(explain)? {
+                println!("{:<32} {:<9} {} → {}  {}", c.slug, c.phase, c.opens_at_vn, c.closes_at_vn, c.title);
+            }
+        }
+        Command::Questions(QuestionsCommand::Import { contest, file, skip_invalid }) => {
+            let (_, engine) = open(&cli.db).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let report = engine.import_questions(&contest, name, &bytes, skip_invalid).await.map_err(explain)?;
+            println!("{report}");
+        }
+        Command::Admin(AdminCommand::Create { username, role }) => {
+            let password = match std::env::var("CUOCTHI_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("Nhập mật khẩu (ít nhất {} ký tự), rồi Enter:", cuocthi_engine::MIN_PASSWORD_CHARS);
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let (_, engine) = open(&cli.db).await?;
+            let id = engine.create_account(&username, password, role.into()).await.map_err(explain)?;
+            println!("Đã tạo tài khoản \"{username}\" (số {id}).");
+        }
+        Command::Results(cmd) => results(&cli.db, cmd).await?,
+    }
+    Ok(())
+}
+
+/// Reads the question file a definition names, relative to the definition.
+fn bank_file(source: &str, def_path: &Path) -> Result<Option<(String, Vec<u8>)>> {
+    let def = cuocthi_domain::contest::ContestDef::from_toml(source).map_err(|e| explain(EngineError::Definition(e)))?;
+    let Some(rel) = def.question_bank else { return Ok(None) };
+    let path = def_path.parent().unwrap_or(Path::new(".")).join(&rel);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read the question file {}", path.display()))?;
+    Ok(Some((rel, bytes)))
+}
+
+async fn results(db: &DbArgs, cmd: ResultsCommand) -> Result<()> {
+    let (_, engine) = open(db).await?;
+    match cmd {
+        ResultsCommand::Rank { contest, round, top, json } => {
+            let r = match round {
+                Some(n) => engine.round_results(&contest, n).await.map_err(explain)?,
+                None => match engine.overall_results(&contest).await.map_err(explain)? {
+                    Some(r) => r,
+                    None => bail!("Cuộc thi không có xếp hạng chung cuộc; hãy chỉ ra --round."),
+                },
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+                return Ok(());
+            }
+            println!("{} — {} người; số thực tế của câu dự đoán: {}", r.round_name, text::thousands(r.standings.len() as i64),
+                r.real_figure.map_or("chưa có".into(), text::thousands));
+            let prize: std::collections::HashMap<i64, &str> = r.awards.iter().map(|a| (a.participant_id, a.prize.as_str())).collect();
+            println!("{:>6} {:>10} {:>6} {:>10} {:>12} {:>12}  giải", "hạng", "người", "đúng", "dự đoán", "lệch", "thời gian");
+            for s in r.standings.iter().take(top) {
+                println!(
+                    "{:>6} {:>10} {:>6} {:>10} {:>12} {:>12}  {}",
+                    s.rank,
+                    s.participant_id,
+                    s.correct,
+                    s.prediction.map_or("-".into(), |p| p.to_string()),
+                    s.distance.map_or("-".into(), |d| d.to_string()),
+                    text::duration(s.time_taken_ms),
+                    prize.get(&s.participant_id).unwrap_or(&"")
+                );
+            }
+        }
+        ResultsCommand::Collective { contest } => {
+            for c in engine.collective_results(&contest).await.map_err(explain)? {
+                println!("{}", c.prize);
+                for u in c.units {
+                    println!("{:>4} {:<24} {:>8} người  điểm {:>8}  {}", u.rank, u.unit, u.participants, u.score, u.prize.unwrap_or_default());
+                }
+            }
+        }
+        ResultsCommand::Publish { contest, round } => {
+            let v = engine.publish(&contest, round).await.map_err(explain)?;
+            println!("Đã công bố {} ({} người đoạt giải) lúc {}.", v.title, v.rows.len(), v.published_at.map(vntime::format_long).unwrap_or_default());
+        }
+    }
+    Ok(())
+}

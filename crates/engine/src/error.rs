@@ -1,0 +1,93 @@
+//! What a use case can refuse, with a machine code and the Vietnamese message shown to people.
+
+use cuocthi_domain::contest::DefError;
+use cuocthi_domain::draw::DrawError;
+use cuocthi_domain::identity::{FieldError, Ineligible};
+use cuocthi_domain::{text, vntime};
+use cuocthi_store::StoreError;
+use chrono::{DateTime, Utc};
+
+use crate::import::ImportReport;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("Không tìm thấy {0}.")]
+    NotFound(&'static str),
+    #[error("Cần xác thực người dự thi: hãy đăng ký hoặc đăng nhập lại.")]
+    Unauthenticated,
+    #[error("Bạn không có quyền truy cập nội dung này.")]
+    Forbidden,
+    #[error("Thông tin chưa hợp lệ; vui lòng kiểm tra các trường được đánh dấu.")]
+    InvalidIdentity(Vec<FieldError>),
+    #[error("Vui lòng đọc và đánh dấu đồng ý với việc xử lý dữ liệu cá nhân để tham gia.")]
+    ConsentRequired,
+    #[error("Thông tin không khớp với người đã đăng ký bằng số này.")]
+    IdentityMismatch,
+    #[error("Đợt thi chưa mở; thời gian mở: {} (giờ Việt Nam).", vntime::format_long(*.0))]
+    RoundNotOpen(DateTime<Utc>),
+    #[error("Đợt thi đã kết thúc lúc {} (giờ Việt Nam).", vntime::format_long(*.0))]
+    RoundClosed(DateTime<Utc>),
+    #[error("{0}")]
+    Ineligible(Ineligible),
+    #[error("Bạn đã sử dụng hết {} lượt thi của đợt này.", text::thousands(i64::from(*.0)))]
+    AttemptLimit(u32),
+    #[error("Bài thi đã được nộp; không thể thay đổi câu trả lời.")]
+    AttemptSubmitted,
+    #[error("Đã hết thời gian làm bài; bài thi được nộp với các câu trả lời đã lưu.")]
+    PastDeadline,
+    #[error("Bài thi chưa nộp nên chưa có kết quả.")]
+    NotSubmitted,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Ngân hàng câu hỏi chưa sẵn sàng cho đợt thi này: {0}")]
+    Draw(DrawError),
+    #[error("Tệp định nghĩa cuộc thi có lỗi.")]
+    Definition(Vec<DefError>),
+    #[error("Tệp câu hỏi có lỗi; không câu hỏi nào được nhập.")]
+    Import(Box<ImportReport>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Hệ thống đang bận; vui lòng thử lại sau ít giây.")]
+    Unavailable(String),
+    #[error("Đã có lỗi ở máy chủ; vui lòng thử lại.")]
+    Internal(String),
+}
+
+impl EngineError {
+    /// A stable machine code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineError::NotFound(_) => "not_found",
+            EngineError::Unauthenticated => "unauthenticated",
+            EngineError::Forbidden => "forbidden",
+            EngineError::InvalidIdentity(_) => "invalid_identity",
+            EngineError::ConsentRequired => "consent_required",
+            EngineError::IdentityMismatch => "identity_mismatch",
+            EngineError::RoundNotOpen(_) => "round_not_open",
+            EngineError::RoundClosed(_) => "round_closed",
+            EngineError::Ineligible(_) => "ineligible",
+            EngineError::AttemptLimit(_) => "attempt_limit",
+            EngineError::AttemptSubmitted => "attempt_submitted",
+            EngineError::PastDeadline => "past_deadline",
+            EngineError::NotSubmitted => "not_submitted",
+            EngineError::BadRequest(_) => "bad_request",
+            EngineError::Draw(_) => "bank_not_ready",
+            EngineError::Definition(_) => "invalid_definition",
+            EngineError::Import(_) => "invalid_import",
+            EngineError::Conflict(_) => "conflict",
+            EngineError::Unavailable(_) => "unavailable",
+            EngineError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for EngineError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => EngineError::NotFound("dữ liệu"),
+            StoreError::Conflict(m) => EngineError::Conflict(format!("Dữ liệu đã tồn tại ({m}).")),
+            StoreError::Unavailable(m) => EngineError::Unavailable(m),
+            other => EngineError::Internal(other.to_string()),
+        }
+    }
+}

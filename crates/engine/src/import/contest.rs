@@ -1,0 +1,120 @@
+//! Importing a contest definition with its question bank, importing questions into a contest,
+//! and exporting both back.
+
+use std::collections::HashMap;
+
+use cuocthi_domain::contest::ContestDef;
+use cuocthi_domain::question::{Question, LETTERS};
+
+use super::questions::{parse_questions, FileKind};
+use super::{Duplicate, ImportReport, RowProblem};
+use crate::{Engine, EngineError, Result};
+
+/// What `contest import` did.
+#[derive(Clone, Debug)]
+pub struct ImportedContest {
+    pub id: i64,
+    pub slug: String,
+    pub questions: Option<ImportReport>,
+}
+
+/// Validates every row and finds duplicates, without writing anything.
+fn check(bytes: &[u8], kind: FileKind, existing: &HashMap<String, i64>) -> (ImportReport, Vec<Question>) {
+    let mut report = ImportReport::default();
+    let rows = match parse_questions(bytes, kind) {
+        Ok(rows) => rows,
+        Err(errors) => {
+            report.file_errors = errors;
+            return (report, Vec::new());
+        }
+    };
+    report.rows = rows.len();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut valid = Vec::new();
+    for (row, draft) in rows {
+        match draft.validate() {
+            Err(errors) => report.problems.push(RowProblem { row, messages: errors.iter().map(ToString::to_string).collect() }),
+            Ok(q) => {
+                let fp = q.fingerprint();
+                if let Some(first) = seen.get(&fp) {
+                    report.duplicates.push(Duplicate { row, same_as_row: Some(*first), same_as_question: None });
+                } else if let Some(id) = existing.get(&fp) {
+                    report.duplicates.push(Duplicate { row, same_as_row: None, same_as_question: Some(*id) });
+                } else {
+                    seen.insert(fp, row);
+                    valid.push(q);
+                }
+            }
+        }
+    }
+    (report, valid)
+}
+
+impl Engine {
+    /// Imports questions into a contest's bank. With errors and without `skip_invalid`, nothing is
+    /// imported and the report comes back as the error.
+    pub async fn import_questions(&self, slug: &str, file_name: &str, bytes: &[u8], skip_invalid: bool) -> Result<ImportReport> {
+        let c = self.contest_by_slug(slug).await?;
+        let contest_id = c.stored.contest.id;
+        let existing: HashMap<String, i64> = self.store.bank(contest_id).await?.into_iter().map(|q| (q.question.fingerprint(), q.id)).collect();
+        let (mut report, valid) = check(bytes, FileKind::detect(file_name, bytes), &existing);
+        if !report.file_errors.is_empty() || (report.has_errors() && !skip_invalid) {
+            return Err(EngineError::Import(Box::new(report)));
+        }
+        let ids = self.store.insert_questions(contest_id, &valid, self.now()).await?;
+        report.imported = ids.len();
+        self.catalog.forget_bank(contest_id);
+        Ok(report)
+    }
+
+    /// Imports a contest definition and, if given, its question file. Both are checked before
+    /// anything is written; an existing slug is refused.
+    pub async fn import_contest(&self, source: &str, bank: Option<(&str, &[u8])>) -> Result<ImportedContest> {
+        let def = ContestDef::from_toml(source).map_err(EngineError::Definition)?;
+        let spec = def.validate().map_err(EngineError::Definition)?;
+        if self.store.contest_by_slug(&spec.slug).await?.is_some() {
+            return Err(EngineError::Conflict(format!("Cuộc thi mã \"{}\" đã có trong hệ thống.", spec.slug)));
+        }
+        let checked = bank.map(|(name, bytes)| check(bytes, FileKind::detect(name, bytes), &HashMap::new()));
+        if let Some((report, _)) = &checked
+            && report.has_errors()
+        {
+            return Err(EngineError::Import(Box::new(report.clone())));
+        }
+        let now = self.now();
+        let id = self.store.insert_contest(&spec, now).await?;
+        let questions = match checked {
+            Some((mut report, valid)) => {
+                report.imported = self.store.insert_questions(id, &valid, now).await?.len();
+                Some(report)
+            }
+            None => None,
+        };
+        Ok(ImportedContest { id, slug: spec.slug, questions })
+    }
+
+    /// The definition file of a stored contest (TOML); `contest import` reads it back.
+    pub async fn export_contest(&self, slug: &str) -> Result<String> {
+        let stored = self.store.contest_by_slug(slug).await?.ok_or(EngineError::NotFound("cuộc thi"))?;
+        Ok(ContestDef::from_spec(&stored.spec()).to_toml())
+    }
+
+    /// The active question bank of a contest as CSV in the import layout.
+    pub async fn export_questions_csv(&self, slug: &str) -> Result<String> {
+        let c = self.contest_by_slug(slug).await?;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = ["Chủ đề", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C", "Phương án D", "Đáp án", "Giải thích"];
+        let internal = |e: csv::Error| EngineError::Internal(e.to_string());
+        w.write_record(header).map_err(internal)?;
+        for q in self.store.bank(c.stored.contest.id).await? {
+            let q = q.question;
+            let mut rec = vec![q.topic.clone(), q.stem.clone()];
+            rec.extend((0..4).map(|i| q.options.get(i).cloned().unwrap_or_default()));
+            rec.push(LETTERS[q.correct as usize].to_string());
+            rec.push(q.explanation.clone().unwrap_or_default());
+            w.write_record(&rec).map_err(internal)?;
+        }
+        let bytes = w.into_inner().map_err(|e| EngineError::Internal(e.to_string()))?;
+        String::from_utf8(bytes).map_err(|e| EngineError::Internal(e.to_string()))
+    }
+}

@@ -1,0 +1,196 @@
+//! Question files: .xlsx (first sheet) or .csv (UTF-8, comma or semicolon), one question a row,
+//! headed by the column names of docs/IMPORT.md, matched without regard to case or marks.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{Reader, Xlsx, open_workbook_from_rs};
+use cuocthi_domain::question::QuestionDraft;
+use cuocthi_domain::text;
+
+/// Largest question file accepted (a bank of thousands of questions is a few MB).
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Xlsx,
+    Csv,
+}
+
+impl FileKind {
+    /// By the file's name, else by its first bytes (an .xlsx is a zip: `PK`).
+    pub fn detect(name: &str, bytes: &[u8]) -> FileKind {
+        let lower = name.to_lowercase();
+        if lower.ends_with(".xlsx") || (!lower.ends_with(".csv") && bytes.starts_with(b"PK")) { FileKind::Xlsx } else { FileKind::Csv }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Column {
+    Topic,
+    Stem,
+    Option(usize),
+    Correct,
+    Explanation,
+}
+
+fn column_of(header: &str) -> Option<Column> {
+    let h = text::fold(header);
+    let letter = |s: &str| -> Option<usize> {
+        let mut cs = s.chars();
+        match (cs.next(), cs.next()) {
+            (Some(c @ 'a'..='f'), None) => Some(c as usize - 'a' as usize),
+            _ => None,
+        }
+    };
+    if let Some(i) = letter(&h) {
+        return Some(Column::Option(i));
+    }
+    for prefix in ["phuong an ", "dap an ", "lua chon ", "cau tra loi ", "option "] {
+        if let Some(i) = h.strip_prefix(prefix).and_then(letter) {
+            return Some(Column::Option(i));
+        }
+    }
+    match h.as_str() {
+        "chu de" | "chuyen de" | "linh vuc" | "topic" => Some(Column::Topic),
+        "cau hoi" | "noi dung" | "noi dung cau hoi" | "question" | "stem" => Some(Column::Stem),
+        "dap an" | "dap an dung" | "correct" | "answer" | "key" => Some(Column::Correct),
+        "giai thich" | "explanation" => Some(Column::Explanation),
+        _ => None,
+    }
+}
+
+/// Reads the letters marked correct: "B", "b.", "Đáp án B", "B, C" (two: an error later), "2".
+fn correct_marks(cell: &str) -> Vec<char> {
+    text::fold(cell)
+        .split(' ')
+        .filter_map(|t| match t {
+            "a" | "b" | "c" | "d" | "e" | "f" => t.chars().next().map(|c| c.to_ascii_uppercase()),
+            "1" | "2" | "3" | "4" | "5" | "6" => t.parse::<u8>().ok().map(|n| char::from(b'A' + n - 1)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The question rows of a file, with their row numbers, or the reasons the file cannot be read.
+pub fn parse_questions(bytes: &[u8], kind: FileKind) -> Result<Vec<(usize, QuestionDraft)>, Vec<String>> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(vec![format!("Tệp lớn hơn {} MB.", MAX_FILE_BYTES / 1024 / 1024)]);
+    }
+    let table = match kind {
+        FileKind::Xlsx => read_xlsx(bytes)?,
+        FileKind::Csv => read_csv(bytes)?,
+    };
+    let mut rows = table.into_iter().filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
+    let (_, header) = rows.next().ok_or_else(|| vec!["Tệp không có dữ liệu.".to_string()])?;
+    let mut columns: HashMap<Column, usize> = HashMap::new();
+    for (i, h) in header.iter().enumerate() {
+        if let Some(c) = column_of(h) {
+            columns.entry(c).or_insert(i);
+        }
+    }
+    let mut missing = Vec::new();
+    for (c, name) in [
+        (Column::Stem, "Câu hỏi"),
+        (Column::Option(0), "Phương án A"),
+        (Column::Option(1), "Phương án B"),
+        (Column::Option(2), "Phương án C"),
+        (Column::Correct, "Đáp án"),
+    ] {
+        if !columns.contains_key(&c) {
+            missing.push(format!("Thiếu cột \"{name}\" ở dòng tiêu đề (xem hướng dẫn trong docs/IMPORT.md)."));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    let cell = |row: &[String], c: Column| columns.get(&c).and_then(|i| row.get(*i)).map(|s| s.trim().to_string()).unwrap_or_default();
+    let last_option = (0..6).rev().find(|i| columns.contains_key(&Column::Option(*i))).unwrap_or(0);
+    Ok(rows
+        .map(|(number, r)| {
+            let draft = QuestionDraft {
+                topic: if columns.contains_key(&Column::Topic) { cell(&r, Column::Topic) } else { "Chung".into() },
+                stem: cell(&r, Column::Stem),
+                options: (0..=last_option).map(|o| cell(&r, Column::Option(o))).collect(),
+                correct: correct_marks(&cell(&r, Column::Correct)),
+                explanation: Some(cell(&r, Column::Explanation)).filter(|e| !e.is_empty()),
+            };
+            (number, draft)
+        })
+        .collect())
+}
+
+/// Rows with their 1-based numbers as the source shows them.
+type Table = Vec<(usize, Vec<String>)>;
+
+fn read_csv(bytes: &[u8]) -> Result<Table, Vec<String>> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(body).map_err(|_| vec!["Tệp CSV phải được lưu với bảng mã UTF-8.".to_string()])?;
+    let first = text.lines().next().unwrap_or_default();
+    let delimiter = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            vec![format!("Dòng {line}: không đọc được ({e}).")]
+        })?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        out.push((line, rec.iter().map(str::to_string).collect()));
+    }
+    Ok(out)
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<String>> {
+    let unreadable = |_| vec!["Không mở được tệp Excel (.xlsx); tệp có thể bị hỏng hoặc không đúng định dạng.".to_string()];
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(unreadable)?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| vec!["Tệp Excel không có trang tính nào.".to_string()])?
+        .map_err(|_| vec!["Không đọc được trang tính đầu tiên của tệp Excel.".to_string()])?;
+    // The range starts at its first used cell; number rows as Excel shows them.
+    let (first_row, _) = range.start().unwrap_or((0, 0));
+    Ok(range.rows().enumerate().map(|(i, row)| (first_row as usize + i + 1, row.iter().map(|c| c.to_string()).collect())).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_match_without_marks() {
+        assert_eq!(column_of("Phương án A"), Some(Column::Option(0)));
+        assert_eq!(column_of("ĐÁP ÁN D"), Some(Column::Option(3)));
+        assert_eq!(column_of("Đáp án"), Some(Column::Correct));
+        assert_eq!(column_of("Đáp án đúng"), Some(Column::Correct));
+        assert_eq!(column_of("Nội dung câu hỏi"), Some(Column::Stem));
+        assert_eq!(column_of("Chủ đề"), Some(Column::Topic));
+        assert_eq!(column_of("Ghi chú"), None);
+    }
+
+    #[test]
+    fn correct_marks_read_the_forms_people_type() {
+        assert_eq!(correct_marks("B"), vec!['B']);
+        assert_eq!(correct_marks(" c. "), vec!['C']);
+        assert_eq!(correct_marks("Đáp án D"), vec!['D']);
+        assert_eq!(correct_marks("A, C"), vec!['A', 'C']);
+        assert_eq!(correct_marks("2"), vec!['B']);
+        assert!(correct_marks("").is_empty());
+    }
+
+    #[test]
+    fn csv_rows_keep_their_numbers() {
+        let csv = "Chủ đề;Câu hỏi;A;B;C;D;Đáp án\n\nAn toàn;Mật khẩu mạnh?;123456;Abc@2024!x;qwerty;;B\n";
+        let rows = parse_questions(csv.as_bytes(), FileKind::Csv).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].0, 3);
+        assert!(rows[0].1.validate().is_ok());
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let e = parse_questions("Câu hỏi,A,B\nx,y,z\n".as_bytes(), FileKind::Csv).unwrap_err();
+        assert!(e.iter().any(|m| m.contains("Phương án C")));
+        assert!(e.iter().any(|m| m.contains("Đáp án")));
+    }
+}

@@ -1,0 +1,208 @@
+//! Results: the ranking of a round and overall, individual and collective prizes, publication.
+
+use std::collections::{HashMap, HashSet};
+
+use cuocthi_domain::contest::Predicts;
+use cuocthi_domain::identity::normalise_key;
+use cuocthi_domain::prize::{self, Award, CollectivePrize, UnitResult, UnitStanding};
+use cuocthi_domain::ranking::{self, Scored, Standing};
+use cuocthi_store::{ParticipantRow, RoundPhase, RoundRow};
+use serde::{Deserialize, Serialize};
+
+use crate::cache::CachedContest;
+use crate::participants::{locality_name, unit_name};
+use crate::views::{RankingRow, RankingView};
+use crate::{Engine, EngineError, Result};
+
+/// A round's ranking with its prizes, before or after publication.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RoundResults {
+    pub round_id: i64,
+    pub round_name: String,
+    /// The real tiebreak figure: frozen at the close, or counted now for a draft.
+    pub real_figure: Option<i64>,
+    pub standings: Vec<Standing>,
+    pub awards: Vec<Award>,
+}
+
+/// A collective prize with the units' places.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CollectiveResults {
+    pub prize: String,
+    pub units: Vec<UnitStanding>,
+}
+
+impl Engine {
+    async fn people(&self, contest_id: i64) -> Result<HashMap<i64, ParticipantRow>> {
+        Ok(self.store.participants_of(contest_id).await?.into_iter().map(|p| (p.id, p)).collect())
+    }
+
+    /// Who may receive a prize: complete data and not on the exclusion list (which organisers may
+    /// extend after people registered).
+    fn prize_eligible<'a>(c: &'a CachedContest, people: &'a HashMap<i64, ParticipantRow>) -> impl Fn(i64) -> bool + 'a {
+        let excluded: HashSet<String> = c.spec.settings.eligibility.exclusions.iter().map(|x| normalise_key(x)).collect();
+        move |pid| {
+            people.get(&pid).is_some_and(|p| p.complete && !p.identity.list_keys().iter().any(|k| excluded.contains(k)))
+        }
+    }
+
+    fn round_by_number(c: &CachedContest, number: i64) -> Result<RoundRow> {
+        c.stored.rounds.iter().find(|r| r.number == number).cloned().ok_or(EngineError::NotFound("đợt thi"))
+    }
+
+    fn figure(&self, round: &RoundRow, scored: &[Scored]) -> Option<i64> {
+        let predicts: Predicts = round.rules.tiebreak.as_ref()?.predicts;
+        round.real_figure.or_else(|| (round.phase(self.now()) == RoundPhase::Closed).then(|| ranking::real_figure(scored, predicts)))
+    }
+
+    /// The ranking and prizes of round `number` (1-based) of a contest.
+    pub async fn round_results(&self, slug: &str, number: i64) -> Result<RoundResults> {
+        let c = self.contest_by_slug(slug).await?;
+        let round = Self::round_by_number(&c, number)?;
+        let people = self.people(c.stored.contest.id).await?;
+        self.rank(&c, &round, &people).await
+    }
+
+    async fn rank(&self, c: &CachedContest, round: &RoundRow, people: &HashMap<i64, ParticipantRow>) -> Result<RoundResults> {
+        let scored = self.store.scored_attempts(round.id).await?;
+        let real = self.figure(round, &scored);
+        let standings = ranking::rank_round(&scored, &round.rules.ranking_order, real);
+        let awards = prize::allocate(&standings, &round.rules.prizes, Self::prize_eligible(c, people));
+        Ok(RoundResults { round_id: round.id, round_name: round.name.clone(), real_figure: real, standings, awards })
+    }
+
+    /// The overall ranking across rounds, if the contest has one.
+    pub async fn overall_results(&self, slug: &str) -> Result<Option<RoundResults>> {
+        let c = self.contest_by_slug(slug).await?;
+        let Some(overall) = &c.spec.settings.overall else { return Ok(None) };
+        let people = self.people(c.stored.contest.id).await?;
+        let mut rounds = Vec::new();
+        for r in &c.stored.rounds {
+            let scored = self.store.scored_attempts(r.id).await?;
+            let real = self.figure(r, &scored);
+            rounds.push((scored, real));
+        }
+        let standings = ranking::rank_overall(&rounds, overall.mode, &overall.ranking_order);
+        let awards = prize::allocate(&standings, &overall.prizes, Self::prize_eligible(&c, &people));
+        Ok(Some(RoundResults { round_id: 0, round_name: "Chung cuộc".into(), real_figure: None, standings, awards }))
+    }
+
+    /// Collective prizes (giải tập thể): units at the top of the tree, each counting its
+    /// sub-units' people who submitted at least one attempt, and the unit points of their prizes.
+    pub async fn collective_results(&self, slug: &str) -> Result<Vec<CollectiveResults>> {
+        let c = self.contest_by_slug(slug).await?;
+        let people = self.people(c.stored.contest.id).await?;
+        let mut took_part: HashSet<i64> = HashSet::new();
+        let mut points: HashMap<i64, u64> = HashMap::new();
+        for r in &c.stored.rounds {
+            let results = self.rank(&c, r, &people).await?;
+            took_part.extend(results.standings.iter().map(|s| s.participant_id));
+            for a in &results.awards {
+                let p = r.rules.prizes.get(a.tier).and_then(|t| t.unit_points).unwrap_or(0);
+                *points.entry(a.participant_id).or_default() += u64::from(p);
+            }
+        }
+        let units: Vec<UnitResult> = c
+            .spec
+            .units
+            .iter()
+            .filter(|u| u.parent.is_none())
+            .map(|top| {
+                let codes: HashSet<&str> = c.spec.subtree(&top.code).iter().map(|u| u.code.as_str()).collect();
+                let members: Vec<i64> = took_part
+                    .iter()
+                    .copied()
+                    .filter(|pid| people.get(pid).and_then(|p| p.identity.unit.as_deref()).is_some_and(|u| codes.contains(u)))
+                    .collect();
+                UnitResult {
+                    unit: top.code.clone(),
+                    participants: members.len() as u64,
+                    headcount: top.headcount.map(u64::from),
+                    prize_points: members.iter().map(|m| points.get(m).copied().unwrap_or(0)).sum(),
+                }
+            })
+            .collect();
+        Ok(c.spec
+            .settings
+            .collective_prizes
+            .iter()
+            .map(|p: &CollectivePrize| CollectiveResults { prize: p.name.clone(), units: prize::rank_units(&units, p) })
+            .collect())
+    }
+
+    /// The public view of results: prize winners with name, unit and locality, never personal numbers.
+    fn public_view(&self, c: &CachedContest, results: &RoundResults, round_id: Option<i64>, people: &HashMap<i64, ParticipantRow>) -> RankingView {
+        let by_pid: HashMap<i64, &Standing> = results.standings.iter().map(|s| (s.participant_id, s)).collect();
+        let rows = results
+            .awards
+            .iter()
+            .filter_map(|a| {
+                let s = by_pid.get(&a.participant_id)?;
+                let p = people.get(&a.participant_id)?;
+                Some(RankingRow {
+                    rank: s.rank,
+                    name: p.identity.full_name.clone().unwrap_or_default(),
+                    unit: unit_name(c, p.identity.unit.as_deref()),
+                    locality: locality_name(c, p.identity.locality.as_deref()),
+                    correct: s.correct,
+                    time_taken_ms: s.time_taken_ms,
+                    prediction: s.prediction,
+                    distance: s.distance,
+                    prize: Some(a.prize.clone()),
+                    amount_vnd: a.amount_vnd,
+                })
+            })
+            .collect();
+        RankingView {
+            contest_slug: c.spec.slug.clone(),
+            round_id,
+            title: format!("{} — {}", c.spec.title, results.round_name),
+            published_at: None,
+            real_figure: results.real_figure,
+            participants: results.standings.len(),
+            rows,
+        }
+    }
+
+    /// Publishes the prize list of round `number` (or the overall one with `None`) once the round
+    /// has closed. Each publication is kept; the newest is the one shown.
+    pub async fn publish(&self, slug: &str, number: Option<i64>) -> Result<RankingView> {
+        let c = self.contest_by_slug(slug).await?;
+        let people = self.people(c.stored.contest.id).await?;
+        let now = self.now();
+        let (results, round_id) = match number {
+            Some(n) => {
+                let round = Self::round_by_number(&c, n)?;
+                if round.phase(now) != RoundPhase::Closed {
+                    return Err(EngineError::BadRequest("Chỉ công bố kết quả sau khi đợt thi kết thúc.".into()));
+                }
+                (self.rank(&c, &round, &people).await?, Some(round.id))
+            }
+            None => {
+                if c.stored.rounds.iter().any(|r| r.phase(now) != RoundPhase::Closed) {
+                    return Err(EngineError::BadRequest("Chỉ công bố kết quả chung cuộc sau khi mọi đợt thi kết thúc.".into()));
+                }
+                (self.overall_results(slug).await?.ok_or(EngineError::NotFound("xếp hạng chung cuộc"))?, None)
+            }
+        };
+        let mut view = self.public_view(&c, &results, round_id, &people);
+        view.published_at = Some(now);
+        let body = serde_json::to_string(&view).map_err(|e| EngineError::Internal(e.to_string()))?;
+        self.store.publish_ranking(c.stored.contest.id, round_id, &body, now).await?;
+        Ok(view)
+    }
+
+    /// The published results of a round, by its id.
+    pub async fn published_round(&self, round_id: i64) -> Result<RankingView> {
+        let round = self.store.round(round_id).await?.ok_or(EngineError::NotFound("đợt thi"))?;
+        let c = self.contest_by_id(round.contest_id).await?;
+        self.published(&c.spec.slug, Some(round_id)).await
+    }
+
+    /// The published results of a round (`Some(round_id)`) or the overall ones (`None`).
+    pub async fn published(&self, slug: &str, round_id: Option<i64>) -> Result<RankingView> {
+        let c = self.contest_by_slug(slug).await?;
+        let p = self.store.published_ranking(c.stored.contest.id, round_id).await?.ok_or(EngineError::NotFound("kết quả đã công bố"))?;
+        serde_json::from_str(&p.body).map_err(|e| EngineError::Internal(e.to_string()))
+    }
+}

@@ -1,0 +1,84 @@
+//! Storage of cuocthi: one [`Store`] trait with domain-level methods, implemented once by
+//! [`SqlStore`] for both SQLite (embedded default) and PostgreSQL (several app nodes).
+//!
+//! The SQL text is shared between the backends (sqlx's SQLite driver binds `$1` placeholders);
+//! instants are `BIGINT` milliseconds and flags `0/1` integers so one set of Rust types reads both.
+
+mod error;
+mod model;
+mod sql;
+
+pub use error::StoreError;
+pub use model::*;
+pub use sql::{Backend, SqlStore, redact};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cuocthi_domain::contest::ContestSpec;
+use cuocthi_domain::identity::Identity;
+use cuocthi_domain::question::Question;
+use cuocthi_domain::ranking::Scored;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Scores an attempt that is being closed: given the row with its final answers and the
+/// submission instant, returns (correct answers, time taken in ms).
+pub type Scorer<'a> = &'a (dyn Fn(&AttemptRow) -> (u32, i64) + Send + Sync);
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    /// Answers when the database does.
+    async fn ping(&self) -> Result<()>;
+
+    // Secrets shared by every app node (token signing).
+    /// Returns the stored secret `name`, storing `candidate` first if there is none.
+    async fn secret(&self, name: &str, candidate: &str) -> Result<String>;
+
+    // Contests.
+    async fn insert_contest(&self, spec: &ContestSpec, now: DateTime<Utc>) -> Result<i64>;
+    async fn list_contests(&self) -> Result<Vec<ContestRow>>;
+    async fn contest_by_slug(&self, slug: &str) -> Result<Option<StoredContest>>;
+    async fn contest_by_id(&self, id: i64) -> Result<Option<StoredContest>>;
+    async fn round(&self, round_id: i64) -> Result<Option<RoundRow>>;
+    async fn freeze_figure(&self, round_id: i64, figure: i64, now: DateTime<Utc>) -> Result<()>;
+    async fn is_registered(&self, contest_id: i64, keys: &[String]) -> Result<bool>;
+
+    // The question bank.
+    async fn insert_questions(&self, contest_id: i64, questions: &[Question], now: DateTime<Utc>) -> Result<Vec<i64>>;
+    /// Active questions of a contest, in id order.
+    async fn bank(&self, contest_id: i64) -> Result<Vec<StoredQuestion>>;
+    async fn questions_by_id(&self, ids: &[i64]) -> Result<Vec<StoredQuestion>>;
+    /// Replaces a question by a new version; the old one stays for the attempts that drew it.
+    async fn revise_question(&self, id: i64, question: &Question, now: DateTime<Utc>) -> Result<i64>;
+
+    // Participants.
+    async fn insert_participant(&self, contest_id: i64, key: &str, who: &Identity, complete: bool, consent: Option<&str>, now: DateTime<Utc>) -> Result<i64>;
+    async fn participant_by_key(&self, contest_id: i64, key: &str) -> Result<Option<ParticipantRow>>;
+    async fn participant(&self, id: i64) -> Result<Option<ParticipantRow>>;
+    async fn participants_of(&self, contest_id: i64) -> Result<Vec<ParticipantRow>>;
+
+    // Attempts.
+    /// Starts an attempt unless the person holds an open one (returned instead) or has used every
+    /// attempt allowed; safe under simultaneous calls from several app nodes.
+    async fn start_attempt(&self, new: &NewAttempt) -> Result<StartOutcome>;
+    async fn attempt(&self, id: i64) -> Result<Option<AttemptRow>>;
+    async fn attempts_of(&self, participant_id: i64) -> Result<Vec<AttemptRow>>;
+    /// Saves one answer slot if the attempt is the person's, open and before its deadline.
+    /// Returns whether it was saved.
+    async fn save_answer(&self, attempt_id: i64, participant_id: i64, position: usize, slot: char, now: DateTime<Utc>) -> Result<bool>;
+    async fn save_prediction(&self, attempt_id: i64, participant_id: i64, prediction: i64, now: DateTime<Utc>) -> Result<bool>;
+    /// Closes an open attempt and stores its score, in one transaction; `None` if it was not open.
+    async fn submit_attempt(&self, attempt_id: i64, submitted_at: DateTime<Utc>, auto: bool, scorer: Scorer<'_>) -> Result<Option<AttemptRow>>;
+    /// Open attempts whose deadline has passed, oldest first.
+    async fn due_attempts(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<i64>>;
+    async fn scored_attempts(&self, round_id: i64) -> Result<Vec<Scored>>;
+    async fn round_counts(&self, round_id: i64) -> Result<RoundCounts>;
+
+    // Results.
+    async fn publish_ranking(&self, contest_id: i64, round_id: Option<i64>, body: &str, now: DateTime<Utc>) -> Result<i64>;
+    async fn published_ranking(&self, contest_id: i64, round_id: Option<i64>) -> Result<Option<PublishedRanking>>;
+
+    // Accounts.
+    async fn insert_account(&self, username: &str, password_hash: &str, role: &str, now: DateTime<Utc>) -> Result<i64>;
+}

@@ -1,0 +1,646 @@
+//! [`SqlStore`]: the one implementation of [`Store`], over SQLite or PostgreSQL.
+//!
+//! Each method is written once; the [`on!`] macro expands its body for the backend in use, so the
+//! same SQL text is type-checked against both drivers without `sqlx::Any` (which has no instants).
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cuocthi_domain::attempt::Answers;
+use cuocthi_domain::contest::{ContestSpec, RegisteredPerson};
+use cuocthi_domain::identity::Identity;
+use cuocthi_domain::question::Question;
+use cuocthi_domain::ranking::Scored;
+use sqlx::postgres::{PgPoolOptions, PgPool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tracing::instrument;
+
+use crate::model::*;
+use crate::{Result, Scorer, Store, StoreError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Pools {
+    /// SQLite allows one writer: writes go through a one-connection pool so they queue in the app
+    /// instead of spinning on SQLITE_BUSY; reads use their own connections beside it (WAL).
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$p` bound to the pool for reads or writes of the backend in use.
+macro_rules! on {
+    ($self:ident, write, |$p:ident| $body:expr) => {
+        match &$self.pools {
+            Pools::Sqlite { write: $p, .. } => $body,
+            Pools::Postgres($p) => $body,
+        }
+    };
+    ($self:ident, read, |$p:ident| $body:expr) => {
+        match &$self.pools {
+            Pools::Sqlite { read: $p, .. } => $body,
+            Pools::Postgres($p) => $body,
+        }
+    };
+}
+
+#[derive(Clone)]
+pub struct SqlStore {
+    pools: Pools,
+    url: String,
+}
+
+impl fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlStore").field("url", &redact(&self.url)).finish()
+    }
+}
+
+/// A database URL with its password replaced, for logs and `Debug`.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(a)) if a > s => {
+            let creds = &url[s + 3..a];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[a..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl SqlStore {
+    /// Connects to `sqlite://path` (created if missing) or `postgres://…`; any other scheme is refused.
+    pub async fn connect(url: &str) -> Result<SqlStore> {
+        let pools = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a submission acknowledged to a participant survives a machine crash
+                // (see docs/ARCHITECTURE.md, "Durability").
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-32000");
+            if let Some(dir) = Path::new(opts.get_filename()).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
+            }
+            let write = SqlitePoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(30)).connect_with(opts.clone()).await?;
+            let read = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(30)).connect_with(opts.read_only(false)).await?;
+            Pools::Sqlite { read, write }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            Pools::Postgres(pool)
+        } else {
+            return Err(StoreError::Unavailable(format!(
+                "unknown database URL scheme in {} (use sqlite:// or postgres://)",
+                redact(url)
+            )));
+        };
+        Ok(SqlStore { pools, url: url.to_string() })
+    }
+
+    /// Applies the migrations of the backend in use.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
+            Pools::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// The migration versions of each backend, for the test that keeps them in step.
+    pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
+        let s = sqlx::migrate!("./migrations/sqlite").iter().map(|m| m.version).collect();
+        let p = sqlx::migrate!("./migrations/postgres").iter().map(|m| m.version).collect();
+        (s, p)
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(p) => p.close().await,
+        }
+    }
+
+    async fn load_contest(&self, raw: Option<RawContest>) -> Result<Option<StoredContest>> {
+        let Some(raw) = raw else { return Ok(None) };
+        let contest = ContestRow::try_from(raw)?;
+        let id = contest.id;
+        let (rounds, units, registered) = on!(self, read, |p| {
+            let rounds: Vec<RawRound> = sqlx::query_as("SELECT * FROM rounds WHERE contest_id = $1 ORDER BY number").bind(id).fetch_all(p).await?;
+            let units: Vec<RawUnit> = sqlx::query_as("SELECT code, name, parent_code, headcount FROM units WHERE contest_id = $1 ORDER BY position").bind(id).fetch_all(p).await?;
+            let registered: Vec<(String, String, Option<String>)> =
+                sqlx::query_as("SELECT unit_code, person_key, name FROM registered WHERE contest_id = $1 ORDER BY unit_code, person_key").bind(id).fetch_all(p).await?;
+            (rounds, units, registered)
+        });
+        Ok(Some(StoredContest {
+            contest,
+            rounds: rounds.into_iter().map(RoundRow::try_from).collect::<Result<_>>()?,
+            units: units.into_iter().map(Into::into).collect(),
+            registered: registered.into_iter().map(|(unit, key, name)| RegisteredPerson { unit, key, name }).collect(),
+        }))
+    }
+}
+
+fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    async fn ping(&self) -> Result<()> {
+        on!(self, read, |p| sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn secret(&self, name: &str, candidate: &str) -> Result<String> {
+        on!(self, write, |p| {
+            sqlx::query("INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .bind(candidate)
+                .execute(p)
+                .await?;
+            let v: (String,) = sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1").bind(name).fetch_one(p).await?;
+            Ok(v.0)
+        })
+    }
+
+    #[instrument(skip_all, fields(slug = %spec.slug))]
+    async fn insert_contest(&self, spec: &ContestSpec, now: DateTime<Utc>) -> Result<i64> {
+        let settings = serde_json::to_string(&spec.settings)?;
+        let rounds: Vec<(String, String)> =
+            spec.rounds.iter().map(|r| Ok((r.name.clone(), serde_json::to_string(&r.rules)?))).collect::<Result<_>>()?;
+        on!(self, write, |p| {
+            let mut tx = p.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO contests (slug, title, organiser, summary, audience, rules, settings, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            )
+            .bind(&spec.slug)
+            .bind(&spec.title)
+            .bind(&spec.organiser)
+            .bind(&spec.summary)
+            .bind(&spec.audience)
+            .bind(&spec.rules)
+            .bind(&settings)
+            .bind(ms(now))
+            .fetch_one(&mut *tx)
+            .await?;
+            for (i, (r, (name, rules))) in spec.rounds.iter().zip(&rounds).enumerate() {
+                sqlx::query("INSERT INTO rounds (contest_id, number, name, opens_at, closes_at, rules) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(id)
+                    .bind(i as i64 + 1)
+                    .bind(name)
+                    .bind(ms(r.opens_at))
+                    .bind(ms(r.closes_at))
+                    .bind(rules)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (i, u) in spec.units.iter().enumerate() {
+                sqlx::query("INSERT INTO units (contest_id, code, name, parent_code, headcount, position) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(id)
+                    .bind(&u.code)
+                    .bind(&u.name)
+                    .bind(&u.parent)
+                    .bind(u.headcount.map(i64::from))
+                    .bind(i as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for r in &spec.registered {
+                sqlx::query("INSERT INTO registered (contest_id, person_key, unit_code, name) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(cuocthi_domain::identity::normalise_key(&r.key))
+                    .bind(&r.unit)
+                    .bind(&r.name)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    async fn list_contests(&self) -> Result<Vec<ContestRow>> {
+        let raw: Vec<RawContest> = on!(self, read, |p| sqlx::query_as("SELECT * FROM contests ORDER BY id").fetch_all(p).await)?;
+        raw.into_iter().map(ContestRow::try_from).collect()
+    }
+
+    async fn contest_by_slug(&self, slug: &str) -> Result<Option<StoredContest>> {
+        let raw = on!(self, read, |p| sqlx::query_as("SELECT * FROM contests WHERE slug = $1").bind(slug).fetch_optional(p).await)?;
+        self.load_contest(raw).await
+    }
+
+    async fn contest_by_id(&self, id: i64) -> Result<Option<StoredContest>> {
+        let raw = on!(self, read, |p| sqlx::query_as("SELECT * FROM contests WHERE id = $1").bind(id).fetch_optional(p).await)?;
+        self.load_contest(raw).await
+    }
+
+    async fn round(&self, round_id: i64) -> Result<Option<RoundRow>> {
+        let raw: Option<RawRound> = on!(self, read, |p| sqlx::query_as("SELECT * FROM rounds WHERE id = $1").bind(round_id).fetch_optional(p).await)?;
+        raw.map(RoundRow::try_from).transpose()
+    }
+
+    async fn freeze_figure(&self, round_id: i64, figure: i64, now: DateTime<Utc>) -> Result<()> {
+        on!(self, write, |p| sqlx::query("UPDATE rounds SET real_figure = $2, figure_frozen_at = $3 WHERE id = $1 AND figure_frozen_at IS NULL")
+            .bind(round_id)
+            .bind(figure)
+            .bind(ms(now))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn is_registered(&self, contest_id: i64, keys: &[String]) -> Result<bool> {
+        for k in keys {
+            let hit: Option<(i64,)> = on!(self, read, |p| sqlx::query_as("SELECT 1 FROM registered WHERE contest_id = $1 AND person_key = $2")
+                .bind(contest_id)
+                .bind(k)
+                .fetch_optional(p)
+                .await)?;
+            if hit.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    #[instrument(skip_all, fields(contest_id, n = questions.len()))]
+    async fn insert_questions(&self, contest_id: i64, questions: &[Question], now: DateTime<Utc>) -> Result<Vec<i64>> {
+        on!(self, write, |p| {
+            let mut tx = p.begin().await?;
+            let mut ids = Vec::with_capacity(questions.len());
+            for q in questions {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO questions (contest_id, lineage, version, topic, stem, options, correct, explanation, fingerprint, status, created_at)
+                     VALUES ($1, NULL, 1, $2, $3, $4, $5, $6, $7, 'active', $8) RETURNING id",
+                )
+                .bind(contest_id)
+                .bind(&q.topic)
+                .bind(&q.stem)
+                .bind(serde_json::to_string(&q.options)?)
+                .bind(i64::from(q.correct))
+                .bind(&q.explanation)
+                .bind(q.fingerprint())
+                .bind(ms(now))
+                .fetch_one(&mut *tx)
+                .await?;
+                ids.push(id);
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
+    async fn bank(&self, contest_id: i64) -> Result<Vec<StoredQuestion>> {
+        let raw: Vec<RawQuestion> = on!(self, read, |p| sqlx::query_as("SELECT * FROM questions WHERE contest_id = $1 AND status = 'active' ORDER BY id")
+            .bind(contest_id)
+            .fetch_all(p)
+            .await)?;
+        raw.into_iter().map(StoredQuestion::try_from).collect()
+    }
+
+    async fn questions_by_id(&self, ids: &[i64]) -> Result<Vec<StoredQuestion>> {
+        let mut out = Vec::with_capacity(ids.len());
+        // Chunks keep the statement within both backends' parameter limits.
+        for chunk in ids.chunks(200) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT * FROM questions WHERE id IN ({})", placeholders.join(", "));
+            let raw: Vec<RawQuestion> = on!(self, read, |p| {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await
+            })?;
+            for r in raw {
+                out.push(StoredQuestion::try_from(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn revise_question(&self, id: i64, q: &Question, now: DateTime<Utc>) -> Result<i64> {
+        on!(self, write, |p| {
+            let mut tx = p.begin().await?;
+            let old: Option<(i64, Option<i64>, i64)> =
+                sqlx::query_as("SELECT contest_id, lineage, version FROM questions WHERE id = $1 AND status = 'active'").bind(id).fetch_optional(&mut *tx).await?;
+            let (contest_id, lineage, version) = old.ok_or(StoreError::NotFound)?;
+            sqlx::query("UPDATE questions SET status = 'superseded' WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            let (new_id,): (i64,) = sqlx::query_as(
+                "INSERT INTO questions (contest_id, lineage, version, topic, stem, options, correct, explanation, fingerprint, status, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10) RETURNING id",
+            )
+            .bind(contest_id)
+            .bind(lineage.unwrap_or(id))
+            .bind(version + 1)
+            .bind(&q.topic)
+            .bind(&q.stem)
+            .bind(serde_json::to_string(&q.options)?)
+            .bind(i64::from(q.correct))
+            .bind(&q.explanation)
+            .bind(q.fingerprint())
+            .bind(ms(now))
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(new_id)
+        })
+    }
+
+    async fn insert_participant(&self, contest_id: i64, key: &str, who: &Identity, complete: bool, consent: Option<&str>, now: DateTime<Utc>) -> Result<i64> {
+        let (id,): (i64,) = on!(self, write, |p| sqlx::query_as(
+            "INSERT INTO participants (contest_id, person_key, full_name, date_of_birth, cccd, phone, email, unit_code, locality_code, group_code, complete, consent_version, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
+        .bind(contest_id)
+        .bind(key)
+        .bind(&who.full_name)
+        .bind(who.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+        .bind(who.cccd.as_ref().map(|c| c.as_str().to_string()))
+        .bind(who.phone.as_ref().map(|c| c.as_str().to_string()))
+        .bind(&who.email)
+        .bind(&who.unit)
+        .bind(&who.locality)
+        .bind(&who.group)
+        .bind(flag(complete))
+        .bind(consent)
+        .bind(ms(now))
+        .fetch_one(p)
+        .await)?;
+        Ok(id)
+    }
+
+    async fn participant_by_key(&self, contest_id: i64, key: &str) -> Result<Option<ParticipantRow>> {
+        let raw: Option<RawParticipant> = on!(self, read, |p| sqlx::query_as("SELECT * FROM participants WHERE contest_id = $1 AND person_key = $2")
+            .bind(contest_id)
+            .bind(key)
+            .fetch_optional(p)
+            .await)?;
+        Ok(raw.map(Into::into))
+    }
+
+    async fn participant(&self, id: i64) -> Result<Option<ParticipantRow>> {
+        let raw: Option<RawParticipant> = on!(self, read, |p| sqlx::query_as("SELECT * FROM participants WHERE id = $1").bind(id).fetch_optional(p).await)?;
+        Ok(raw.map(Into::into))
+    }
+
+    async fn participants_of(&self, contest_id: i64) -> Result<Vec<ParticipantRow>> {
+        let raw: Vec<RawParticipant> = on!(self, read, |p| sqlx::query_as("SELECT * FROM participants WHERE contest_id = $1 ORDER BY id")
+            .bind(contest_id)
+            .fetch_all(p)
+            .await)?;
+        Ok(raw.into_iter().map(Into::into).collect())
+    }
+
+    #[instrument(skip_all, fields(round_id = new.round_id))]
+    async fn start_attempt(&self, new: &NewAttempt) -> Result<StartOutcome> {
+        let draw = serde_json::to_string(&new.draw)?;
+        let blank = Answers::empty(new.draw.len()).encode();
+        let open_sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE round_id = $1 AND participant_id = $2 AND status = 'open'");
+        let insert_sql = format!(
+            "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9) RETURNING {ATTEMPT_COLUMNS}"
+        );
+        // Two simultaneous starts (even on two app nodes) both see no open attempt; the unique
+        // indexes let one insert win and the other retry, finding the winner's attempt.
+        for _ in 0..5 {
+            let outcome: Result<StartOutcome> = on!(self, write, |p| {
+                let mut tx = p.begin().await?;
+                let open: Option<RawAttempt> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(open_sql.clone())).bind(new.round_id).bind(new.participant_id).fetch_optional(&mut *tx).await?;
+                if let Some(open) = open {
+                    tx.commit().await?;
+                    return Ok(StartOutcome::Resumed(open.try_into()?));
+                }
+                let (used,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM attempts WHERE round_id = $1 AND participant_id = $2")
+                    .bind(new.round_id)
+                    .bind(new.participant_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if used >= i64::from(new.allowed) {
+                    tx.commit().await?;
+                    return Ok(StartOutcome::LimitReached { used: used as u32 });
+                }
+                let row: RawAttempt = sqlx::query_as(sqlx::AssertSqlSafe(insert_sql.clone()))
+                    .bind(new.round_id)
+                    .bind(new.participant_id)
+                    .bind(used + 1)
+                    .bind(new.seed as i64)
+                    .bind(&draw)
+                    .bind(new.draw.len() as i64)
+                    .bind(&blank)
+                    .bind(ms(new.started_at))
+                    .bind(ms(new.deadline_at))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(StartOutcome::Started(row.try_into()?))
+            });
+            match outcome {
+                Err(StoreError::Conflict(_)) => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::Unavailable("could not start the attempt under contention".into()))
+    }
+
+    async fn attempt(&self, id: i64) -> Result<Option<AttemptRow>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1"));
+        let raw: Option<RawAttempt> = on!(self, read, |p| sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
+        raw.map(AttemptRow::try_from).transpose()
+    }
+
+    async fn attempts_of(&self, participant_id: i64) -> Result<Vec<AttemptRow>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE participant_id = $1 ORDER BY id"));
+        let raw: Vec<RawAttempt> = on!(self, read, |p| sqlx::query_as(sql).bind(participant_id).fetch_all(p).await)?;
+        raw.into_iter().map(AttemptRow::try_from).collect()
+    }
+
+    async fn save_answer(&self, attempt_id: i64, participant_id: i64, position: usize, slot: char, now: DateTime<Utc>) -> Result<bool> {
+        // One statement: the condition and the write are atomic on both backends, and a concurrent
+        // submission (which flips the status under the same row lock) can never miss this answer.
+        let done = on!(self, write, |p| sqlx::query(
+            "UPDATE attempts SET answers = substr(answers, 1, CAST($3 AS INTEGER)) || $4 || substr(answers, CAST($3 AS INTEGER) + 2)
+             WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $5 AND length(answers) > $3",
+        )
+        .bind(attempt_id)
+        .bind(participant_id)
+        .bind(position as i64)
+        .bind(slot.to_string())
+        .bind(ms(now))
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    async fn save_prediction(&self, attempt_id: i64, participant_id: i64, prediction: i64, now: DateTime<Utc>) -> Result<bool> {
+        let done = on!(self, write, |p| sqlx::query(
+            "UPDATE attempts SET prediction = $3 WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $4",
+        )
+        .bind(attempt_id)
+        .bind(participant_id)
+        .bind(prediction)
+        .bind(ms(now))
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    #[instrument(skip_all, fields(attempt_id))]
+    async fn submit_attempt(&self, attempt_id: i64, submitted_at: DateTime<Utc>, auto: bool, scorer: Scorer<'_>) -> Result<Option<AttemptRow>> {
+        let close_sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE attempts SET status = 'submitted', submitted_at = $2, auto_submitted = $3 WHERE id = $1 AND status = 'open' RETURNING {ATTEMPT_COLUMNS}"
+        ));
+        on!(self, write, |p| {
+            let mut tx = p.begin().await?;
+            let closed: Option<RawAttempt> =
+                sqlx::query_as(close_sql).bind(attempt_id).bind(ms(submitted_at)).bind(flag(auto)).fetch_optional(&mut *tx).await?;
+            let Some(closed) = closed else {
+                tx.commit().await?;
+                return Ok(None);
+            };
+            let mut row = AttemptRow::try_from(closed)?;
+            let (correct, taken) = scorer(&row);
+            sqlx::query("UPDATE attempts SET correct = $2, time_taken_ms = $3 WHERE id = $1")
+                .bind(attempt_id)
+                .bind(i64::from(correct))
+                .bind(taken)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            row.correct = Some(correct);
+            row.time_taken_ms = Some(taken);
+            Ok(Some(row))
+        })
+    }
+
+    async fn due_attempts(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = on!(self, read, |p| sqlx::query_as(
+            "SELECT id FROM attempts WHERE status = 'open' AND deadline_at < $1 ORDER BY deadline_at LIMIT $2",
+        )
+        .bind(ms(now))
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    async fn scored_attempts(&self, round_id: i64) -> Result<Vec<Scored>> {
+        let rows: Vec<(i64, i64, Option<i64>, i64, Option<i64>, Option<i64>, Option<i64>)> = on!(self, read, |p| sqlx::query_as(
+            "SELECT id, participant_id, correct, questions, prediction, time_taken_ms, submitted_at
+             FROM attempts WHERE round_id = $1 AND status = 'submitted' ORDER BY id",
+        )
+        .bind(round_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(attempt_id, participant_id, correct, questions, prediction, taken, at)| Scored {
+                attempt_id,
+                participant_id,
+                correct: correct.unwrap_or(0) as u32,
+                questions: questions as u32,
+                prediction,
+                time_taken_ms: taken.unwrap_or(i64::MAX),
+                submitted_at_ms: at.unwrap_or(i64::MAX),
+            })
+            .collect())
+    }
+
+    async fn round_counts(&self, round_id: i64) -> Result<RoundCounts> {
+        let (people, attempts, submitted): (i64, i64, Option<i64>) = on!(self, read, |p| sqlx::query_as(
+            "SELECT COUNT(DISTINCT participant_id), COUNT(*), SUM(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END) FROM attempts WHERE round_id = $1",
+        )
+        .bind(round_id)
+        .fetch_one(p)
+        .await)?;
+        Ok(RoundCounts { people, attempts, submitted: submitted.unwrap_or(0) })
+    }
+
+    async fn publish_ranking(&self, contest_id: i64, round_id: Option<i64>, body: &str, now: DateTime<Utc>) -> Result<i64> {
+        let (id,): (i64,) = on!(self, write, |p| sqlx::query_as(
+            "INSERT INTO published_rankings (contest_id, round_id, published_at, body) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(contest_id)
+        .bind(round_id)
+        .bind(ms(now))
+        .bind(body)
+        .fetch_one(p)
+        .await)?;
+        Ok(id)
+    }
+
+    async fn published_ranking(&self, contest_id: i64, round_id: Option<i64>) -> Result<Option<PublishedRanking>> {
+        // `IS NOT DISTINCT FROM` is PostgreSQL; SQLite spells it `IS`. Written twice for that.
+        let row: Option<(i64, i64, String)> = match &self.pools {
+            Pools::Sqlite { read, .. } => sqlx::query_as(
+                "SELECT id, published_at, body FROM published_rankings WHERE contest_id = $1 AND round_id IS $2 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(contest_id)
+            .bind(round_id)
+            .fetch_optional(read)
+            .await?,
+            Pools::Postgres(p) => sqlx::query_as(
+                "SELECT id, published_at, body FROM published_rankings WHERE contest_id = $1 AND round_id IS NOT DISTINCT FROM $2 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(contest_id)
+            .bind(round_id)
+            .fetch_optional(p)
+            .await?,
+        };
+        Ok(row.map(|(id, at_ms, body)| PublishedRanking { id, published_at: at(at_ms), body }))
+    }
+
+    async fn insert_account(&self, username: &str, password_hash: &str, role: &str, now: DateTime<Utc>) -> Result<i64> {
+        let (id,): (i64,) = on!(self, write, |p| sqlx::query_as(
+            "INSERT INTO accounts (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(role)
+        .bind(ms(now))
+        .fetch_one(p)
+        .await)?;
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(redact("postgres://app:s3cret@db:5432/cuocthi"), "postgres://app:***@db:5432/cuocthi");
+        assert_eq!(redact("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+        assert_eq!(redact("sqlite://data/cuocthi.db"), "sqlite://data/cuocthi.db");
+    }
+}
