@@ -278,12 +278,12 @@ impl Store for SqlStore {
 
     async fn is_registered(&self, contest_id: i64, keys: &[String]) -> Result<bool> {
         for k in keys {
-            let hit: Option<(i64,)> = on!(self, read, |p| sqlx::query_as("SELECT 1 FROM registered WHERE contest_id = $1 AND person_key = $2")
+            let (n,): (i64,) = on!(self, read, |p| sqlx::query_as("SELECT COUNT(*) FROM registered WHERE contest_id = $1 AND person_key = $2")
                 .bind(contest_id)
                 .bind(k)
-                .fetch_optional(p)
+                .fetch_one(p)
                 .await)?;
-            if hit.is_some() {
+            if n > 0 {
                 return Ok(true);
             }
         }
@@ -430,7 +430,8 @@ impl Store for SqlStore {
         // Two simultaneous starts (even on two app nodes) both see no open attempt; the unique
         // indexes let one insert win and the other retry, finding the winner's attempt.
         for _ in 0..5 {
-            let outcome: Result<StartOutcome> = on!(self, write, |p| {
+            // The body is an async block so that `?` and `return` end this try, not the retry loop.
+            let outcome: Result<StartOutcome> = on!(self, write, |p| async {
                 let mut tx = p.begin().await?;
                 let open: Option<RawAttempt> =
                     sqlx::query_as(sqlx::AssertSqlSafe(open_sql.clone())).bind(new.round_id).bind(new.participant_id).fetch_optional(&mut *tx).await?;
@@ -461,7 +462,8 @@ impl Store for SqlStore {
                     .await?;
                 tx.commit().await?;
                 Ok(StartOutcome::Started(row.try_into()?))
-            });
+            }
+            .await);
             match outcome {
                 Err(StoreError::Conflict(_)) => continue,
                 other => return other,

@@ -60,6 +60,16 @@ fn column_of(header: &str) -> Option<Column> {
     }
 }
 
+fn header_columns(row: &[String]) -> HashMap<Column, usize> {
+    let mut columns = HashMap::new();
+    for (i, h) in row.iter().enumerate() {
+        if let Some(c) = column_of(h) {
+            columns.entry(c).or_insert(i);
+        }
+    }
+    columns
+}
+
 /// Reads the letters marked correct: "B", "b.", "Đáp án B", "B, C" (two: an error later), "2".
 fn correct_marks(cell: &str) -> Vec<char> {
     text::fold(cell)
@@ -81,14 +91,14 @@ pub fn parse_questions(bytes: &[u8], kind: FileKind) -> Result<Vec<(usize, Quest
         FileKind::Xlsx => read_xlsx(bytes)?,
         FileKind::Csv => read_csv(bytes)?,
     };
-    let mut rows = table.into_iter().filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
-    let (_, header) = rows.next().ok_or_else(|| vec!["Tệp không có dữ liệu.".to_string()])?;
-    let mut columns: HashMap<Column, usize> = HashMap::new();
-    for (i, h) in header.iter().enumerate() {
-        if let Some(c) = column_of(h) {
-            columns.entry(c).or_insert(i);
-        }
+    let rows: Vec<(usize, Vec<String>)> = table.into_iter().filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty())).collect();
+    if rows.is_empty() {
+        return Err(vec!["Tệp không có dữ liệu.".to_string()]);
     }
+    // The header is the first row naming the stem column; organisers often put a title above it.
+    let header_at = rows.iter().take(20).position(|(_, r)| header_columns(r).contains_key(&Column::Stem)).unwrap_or(0);
+    let columns = header_columns(&rows[header_at].1);
+    let rows = rows.into_iter().skip(header_at + 1);
     let mut missing = Vec::new();
     for (c, name) in [
         (Column::Stem, "Câu hỏi"),

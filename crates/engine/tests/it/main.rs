@@ -1,0 +1,321 @@
+//! The engine on a real database, each test on SQLite and on PostgreSQL.
+
+mod common;
+mod seed_001;
+
+use std::collections::HashSet;
+
+use chrono::Duration;
+use common::*;
+use cuocthi_engine::{Engine, EngineError};
+use cuocthi_store::{AttemptStatus, SqlStore};
+use cuocthi_testkit::{TestDb, on_both_backends};
+
+#[test]
+fn both_migration_sets_list_the_same_versions() {
+    let (sqlite, postgres) = SqlStore::migration_versions();
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, postgres);
+}
+
+/// The shown index of the correct option of question `position` of an attempt.
+async fn correct_choice(engine: &Engine, attempt_id: i64, position: usize) -> u8 {
+    let row = engine.store().attempt(attempt_id).await.unwrap().unwrap();
+    let d = &row.draw[position];
+    let q = &engine.store().questions_by_id(&[d.question_id]).await.unwrap()[0];
+    d.order.iter().position(|o| *o == q.question.correct).unwrap() as u8
+}
+
+on_both_backends!(
+    the_participant_path,
+    fifty_simultaneous_starts_give_the_allowed_attempts,
+    the_deadline_submits_what_was_saved,
+    registration_rules,
+    eligibility_rules,
+    revising_a_question_keeps_old_attempts,
+    question_imports_report_every_bad_row,
+    every_example_contest_imports_and_exports,
+);
+
+async fn the_participant_path(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let who = register(e, "kiem-thu", &person(1, 1990)).await;
+    let round = round_id(e, "kiem-thu", 1).await;
+
+    let a = e.start(who, round).await.unwrap();
+    assert_eq!(a.questions.len(), 6);
+    assert_eq!(a.questions.iter().filter(|q| q.topic == "T1").count(), 2, "the quota holds");
+    assert_eq!(a.deadline_at, t0() + Duration::minutes(10) + Duration::seconds(10));
+    // Resuming returns the same attempt with its answers.
+    let right = correct_choice(e, a.id, 0).await;
+    e.save_answer(who, a.id, 0, Some(right)).await.unwrap();
+    e.save_answer(who, a.id, 1, Some(0)).await.unwrap();
+    e.save_answer(who, a.id, 1, None).await.unwrap();
+    let again = e.start(who, round).await.unwrap();
+    assert_eq!(again.id, a.id);
+    assert_eq!(again.questions[0].answer, Some(right));
+    assert_eq!(again.questions[1].answer, None);
+    assert_eq!(again.answered, 1);
+    // Bad positions and choices are refused clearly.
+    assert!(matches!(e.save_answer(who, a.id, 6, Some(0)).await, Err(EngineError::BadRequest(_))));
+    assert!(matches!(e.save_answer(who, a.id, 0, Some(7)).await, Err(EngineError::BadRequest(_))));
+    // Someone else cannot see or touch it.
+    let other = register(e, "kiem-thu", &person(2, 1991)).await;
+    assert!(matches!(e.attempt(other, a.id).await, Err(EngineError::NotFound(_))));
+    assert!(matches!(e.save_answer(other, a.id, 0, Some(0)).await, Err(EngineError::NotFound(_))));
+
+    f.clock.advance(Duration::seconds(95));
+    let r = e.submit(who, a.id, Some(1234)).await.unwrap();
+    assert_eq!((r.correct, r.questions, r.attempts_used, r.attempts_left), (1, 6, 1, 1));
+    assert_eq!(r.time_taken_ms, 95_000);
+    assert_eq!(r.time_taken_text, "1 phút 35 giây");
+    assert_eq!(r.prediction, Some(1234));
+    assert!(r.key.is_none(), "no key while the round is open");
+    // Submitting twice gives the same result; saving after submission is refused.
+    assert_eq!(e.submit(who, a.id, None).await.unwrap().correct, 1);
+    assert!(matches!(e.save_answer(who, a.id, 2, Some(0)).await, Err(EngineError::AttemptSubmitted)));
+
+    let b = e.start(who, round).await.unwrap();
+    assert_ne!(b.id, a.id);
+    e.submit(who, b.id, None).await.unwrap();
+    assert!(matches!(e.start(who, round).await, Err(EngineError::AttemptLimit(2))));
+    let me = e.me(who).await.unwrap();
+    assert_eq!(me.attempts.len(), 2);
+    assert_eq!(me.participant.cccd_masked.as_deref(), Some("0010******01"));
+
+    // After the close the key shows, and the real figure is frozen by the sweep.
+    f.clock.advance(Duration::hours(3));
+    let r = e.result(who, a.id).await.unwrap();
+    let key = r.key.expect("key after the close");
+    assert_eq!(key[0].correct, right);
+    assert_eq!(key[0].answer, Some(right));
+    e.sweep().await.unwrap();
+    let round_row = e.store().round(round).await.unwrap().unwrap();
+    assert_eq!(round_row.real_figure, Some(1), "one person submitted");
+    assert!(matches!(e.start(who, round).await, Err(EngineError::RoundClosed(_))));
+}
+
+async fn fifty_simultaneous_starts_give_the_allowed_attempts(db: TestDb) {
+    let f = fixture(db, "").await;
+    let who = register(&f.engine, "kiem-thu", &person(7, 1985)).await;
+    let round = round_id(&f.engine, "kiem-thu", 1).await;
+    // 50 starts at once: one attempt, everyone resumes it.
+    let starts: Vec<_> = (0..50).map(|_| {
+        let e = f.engine.clone();
+        tokio::spawn(async move { e.start(who, round).await.map(|a| a.id) })
+    }).collect();
+    let mut ids = HashSet::new();
+    for s in starts {
+        ids.insert(s.await.unwrap().expect("start"));
+    }
+    assert_eq!(ids.len(), 1);
+    // 50 people-in-a-hurry loops of start-and-submit: exactly the 2 allowed attempts exist.
+    let loops: Vec<_> = (0..50).map(|_| {
+        let e = f.engine.clone();
+        tokio::spawn(async move {
+            for _ in 0..3 {
+                match e.start(who, round).await {
+                    Ok(a) => { let _ = e.submit(who, a.id, None).await; }
+                    Err(EngineError::AttemptLimit(_)) => return,
+                    Err(other) => panic!("unexpected: {other:?}"),
+                }
+            }
+        })
+    }).collect();
+    for l in loops {
+        l.await.unwrap();
+    }
+    let attempts = f.engine.store().attempts_of(who.participant_id).await.unwrap();
+    assert_eq!(attempts.len(), 2);
+    assert!(attempts.iter().all(|a| a.status == AttemptStatus::Submitted));
+    let _ = &f.db;
+}
+
+async fn the_deadline_submits_what_was_saved(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let who = register(e, "kiem-thu", &person(3, 1970)).await;
+    let round = round_id(e, "kiem-thu", 1).await;
+    let a = e.start(who, round).await.unwrap();
+    for pos in 0..3 {
+        let right = correct_choice(e, a.id, pos).await;
+        e.save_answer(who, a.id, pos, Some(right)).await.unwrap();
+    }
+    // Inside the grace an answer is still accepted; after it, refused, and the sweep submits.
+    f.clock.advance(Duration::minutes(10) + Duration::seconds(5));
+    e.save_answer(who, a.id, 3, Some(correct_choice(e, a.id, 3).await)).await.unwrap();
+    f.clock.advance(Duration::seconds(6));
+    assert_eq!(e.sweep().await.unwrap(), 1);
+    let row = e.store().attempt(a.id).await.unwrap().unwrap();
+    assert_eq!(row.status, AttemptStatus::Submitted);
+    assert!(row.auto_submitted);
+    assert_eq!(row.correct, Some(4));
+    assert_eq!(row.time_taken_ms, Some(600_000), "the whole time limit");
+    assert_eq!(row.submitted_at, Some(t0() + Duration::minutes(10)), "submitted at the end of the person's time");
+    assert!(matches!(e.save_answer(who, a.id, 4, Some(0)).await, Err(EngineError::PastDeadline)));
+    // An attempt left open and read after its deadline is submitted on the spot too.
+    let b = e.start(who, round).await.unwrap();
+    f.clock.advance(Duration::minutes(11));
+    let view = e.attempt(who, b.id).await.unwrap();
+    assert_eq!(view.status, "submitted");
+    assert_eq!(e.sweep().await.unwrap(), 0);
+}
+
+async fn registration_rules(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let p = person(4, 1999);
+    assert!(matches!(e.register("kiem-thu", &p, false).await, Err(EngineError::ConsentRequired)));
+    let first = e.register("kiem-thu", &p, true).await.unwrap();
+    assert!(first.created);
+    // The same CCCD and date of birth recognise the person; another date is refused.
+    let again = e.register("kiem-thu", &p, false).await.unwrap();
+    assert!(!again.created);
+    assert_eq!(again.participant.id, first.participant.id);
+    let mut wrong = p.clone();
+    wrong.date_of_birth = Some("16/06/1999".into());
+    assert!(matches!(e.register("kiem-thu", &wrong, true).await, Err(EngineError::IdentityMismatch)));
+    assert!(e.identify("kiem-thu", "001099000004", "15/06/1999").await.is_ok());
+    assert!(matches!(e.identify("kiem-thu", "001099000004", "15/06/1998").await, Err(EngineError::IdentityMismatch)));
+    assert!(matches!(e.identify("kiem-thu", "001099999999", "15/06/1999").await, Err(EngineError::IdentityMismatch)));
+    // Every bad field is reported at once, in Vietnamese.
+    let mut bad = person(5, 1999);
+    bad.cccd = Some("001088000005".into());
+    bad.phone = Some("123".into());
+    bad.full_name = None;
+    match e.register("kiem-thu", &bad, true).await {
+        Err(EngineError::InvalidIdentity(fields)) => {
+            let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(names, vec!["cccd", "phone", "full_name"], "{fields:?}");
+            assert!(fields[0].message.contains("năm sinh"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(e.authenticate("1.1.99999999999.forged"), Err(EngineError::Unauthenticated)));
+}
+
+async fn eligibility_rules(db: TestDb) {
+    let f = fixture(db, "min_age = 18\nexclusions = [\"0900000009\"]").await;
+    let e = &f.engine;
+    let round = round_id(e, "kiem-thu", 1).await;
+    let young = register(e, "kiem-thu", &person(8, 2010)).await;
+    assert!(matches!(e.start(young, round).await, Err(EngineError::Ineligible(_))));
+    let excluded = register(e, "kiem-thu", &person(9, 1980)).await;
+    assert!(matches!(e.start(excluded, round).await, Err(EngineError::Ineligible(_))));
+    let fine = register(e, "kiem-thu", &person(10, 1980)).await;
+    assert!(e.start(fine, round).await.is_ok());
+
+    // Registered lists: only people on a unit's list may start.
+    let toml = contest_toml("danh-sach", "registered_only = true\nmin_registered_per_unit = 1")
+        + "\n[[registered]]\nunit = \"SO-A\"\nkey = \"001080000011\"\n";
+    e.import_contest(&toml, Some(("bank.csv", &bank_csv(10)))).await.unwrap();
+    let round = round_id(e, "danh-sach", 1).await;
+    let listed = register(e, "danh-sach", &person(11, 1980)).await;
+    let unlisted = register(e, "danh-sach", &person(12, 1980)).await;
+    e.start(listed, round).await.unwrap();
+    assert!(matches!(e.start(unlisted, round).await, Err(EngineError::Ineligible(_))));
+    let _ = &f.clock;
+}
+
+async fn revising_a_question_keeps_old_attempts(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let who = register(e, "kiem-thu", &person(13, 1975)).await;
+    let a = e.start(who, round_id(e, "kiem-thu", 1).await).await.unwrap();
+    let row = e.store().attempt(a.id).await.unwrap().unwrap();
+    let qid = row.draw[0].question_id;
+    let old = e.store().questions_by_id(&[qid]).await.unwrap().remove(0);
+    let mut changed = old.question.clone();
+    changed.stem = "Câu hỏi đã được sửa?".into();
+    let new_id = e.store().revise_question(qid, &changed, t0()).await.unwrap();
+    assert_ne!(new_id, qid);
+    let new = e.store().questions_by_id(&[new_id]).await.unwrap().remove(0);
+    assert_eq!((new.lineage, new.version), (qid, 2));
+    assert_eq!(e.attempt(who, a.id).await.unwrap().questions[0].stem, old.question.stem, "the attempt keeps its version");
+    let bank = e.store().bank(new.contest_id).await.unwrap();
+    assert!(bank.iter().any(|q| q.id == new_id) && !bank.iter().any(|q| q.id == qid));
+}
+
+async fn question_imports_report_every_bad_row(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let before = bank_size(e).await;
+    let csv = "Chủ đề,Câu hỏi,Phương án A,Phương án B,Phương án C,Phương án D,Phương án E,Đáp án\n\
+               T1,Câu tốt?,Một,Hai,Ba,,,A\n\
+               T1,Năm phương án?,1,2,3,4,5,A\n\
+               T1,Hai đáp án?,1,2,3,4,,\"A, C\"\n\
+               T1,,1,2,3,4,,B\n\
+               T1,Không đáp án?,1,2,3,4,,\n\
+               T1,Câu hỏi số 0 của chủ đề 1?,Phương án A 1-0,Phương án B 1-0,Phương án C 1-0,,,A\n";
+    let report = match e.import_questions("kiem-thu", "x.csv", csv.as_bytes(), false).await {
+        Err(EngineError::Import(r)) => r,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(report.problems.iter().map(|p| p.row).collect::<Vec<_>>(), vec![3, 4, 5, 6]);
+    let text = report.to_string();
+    for needle in ["Dòng 3: Câu hỏi phải có 3 hoặc 4 phương án", "Dòng 4: Chỉ được có đúng một đáp án đúng", "Dòng 5: Thiếu nội dung câu hỏi", "Dòng 6: Chưa chỉ ra đáp án đúng", "Dòng 7: đã có trong ngân hàng"] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+    assert_eq!(bank_size(e).await, before, "a file with errors imports nothing");
+    let report = e.import_questions("kiem-thu", "x.csv", csv.as_bytes(), true).await.unwrap();
+    assert_eq!(report.imported, 1);
+    assert_eq!(bank_size(e).await, before + 1);
+
+    // A real .xlsx, with the header on row 2 under a title row.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "Ngân hàng câu hỏi").unwrap();
+    for (c, h) in ["Chủ đề", "Câu hỏi", "A", "B", "C", "D", "Đáp án"].iter().enumerate() {
+        sheet.write(1, c as u16, *h).unwrap();
+    }
+    let rows = [["T2", "Ngày Chuyển đổi số quốc gia?", "10/10", "1/1", "2/9", "", "A"], ["T2", "Câu sai?", "x", "y", "z", "w", "E"]];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                sheet.write(r as u32 + 2, c as u16, *v).unwrap();
+            }
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    match e.import_questions("kiem-thu", "bank.xlsx", &bytes, false).await {
+        Err(EngineError::Import(r)) => {
+            assert_eq!(r.rows, 2);
+            assert_eq!(r.problems[0].row, 4, "rows numbered as Excel shows them");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(e.import_questions("kiem-thu", "bank.xlsx", &bytes, true).await.unwrap().imported, 1);
+    // Not a spreadsheet at all.
+    assert!(matches!(e.import_questions("kiem-thu", "bank.xlsx", b"PK\x03\x04 not really", false).await, Err(EngineError::Import(r)) if !r.file_errors.is_empty()));
+}
+
+async fn bank_size(e: &Engine) -> usize {
+    let id = e.store().contest_by_slug("kiem-thu").await.unwrap().unwrap().contest.id;
+    e.store().bank(id).await.unwrap().len()
+}
+
+async fn every_example_contest_imports_and_exports(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let loaded = cuocthi_engine::demo::load(e).await.unwrap();
+    assert_eq!(loaded.len(), 6, "five seed contests and the practice one");
+    assert!(cuocthi_engine::demo::load(e).await.unwrap().is_empty(), "loading twice changes nothing");
+    for slug in &loaded {
+        let c = e.contest(slug).await.unwrap();
+        assert!(!c.rounds.is_empty());
+        // Export, rename, import: the same contest again.
+        let exported = e.export_contest(slug).await.unwrap();
+        let copy = exported.replacen(&format!("slug = \"{slug}\""), &format!("slug = \"{slug}-ban-sao\""), 1);
+        e.import_contest(&copy, None).await.unwrap();
+        let again = e.contest(&format!("{slug}-ban-sao")).await.unwrap();
+        assert_eq!(again.rounds.len(), c.rounds.len());
+        assert_eq!(again.rounds[0].opens_at, c.rounds[0].opens_at);
+        assert_eq!(again.rounds[0].prizes.len(), c.rounds[0].prizes.len());
+    }
+    let qn = e.contest("tim-hieu-chuyen-doi-so-quang-ninh-2024").await.unwrap();
+    let prizes: Vec<(u32, i64)> = qn.rounds[0].prizes.iter().map(|p| (p.count, p.amount_vnd)).collect();
+    assert_eq!(prizes, vec![(1, 3_000_000), (3, 2_000_000), (5, 1_000_000), (20, 500_000)], "seed 000 prize structure");
+    let csv = e.export_questions_csv(&loaded[0]).await.unwrap();
+    assert!(csv.lines().count() > 200, "the demo bank has at least 200 questions");
+}

@@ -1,0 +1,83 @@
+//! The server's memory and CPU as Linux reports them in /proc, sampled during a run.
+//!
+//! CPU time tells what limits a figure: a server near 100% of its core is CPU-bound; one well
+//! below it while latencies grow is waiting (on the SQLite writer, fsync, a lock).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Clock ticks per second of /proc/PID/stat: USER_HZ, 100 on every Linux architecture we run on.
+const USER_HZ: f64 = 100.0;
+
+/// Resident memory in kB, from the `VmRSS:` line of /proc/PID/status.
+pub fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    parse_vmrss(&status)
+}
+
+fn parse_vmrss(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// User + system CPU seconds of a process ("self" for this one).
+pub fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_cpu(&stat)
+}
+
+fn parse_cpu(stat: &str) -> Option<f64> {
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after the
+    // last ')'. utime and stime are fields 14 and 15, so 12th and 13th after it.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / USER_HZ)
+}
+
+/// Samples a process's RSS every 200 ms while the run lasts; keeps the maximum.
+pub struct RssSampler {
+    max_kb: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RssSampler {
+    pub fn start(pid: u32) -> RssSampler {
+        let max_kb = Arc::new(AtomicU64::new(rss_kb(pid).unwrap_or(0)));
+        let m = max_kb.clone();
+        let task = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(200));
+            loop {
+                tick.tick().await;
+                match rss_kb(pid) {
+                    Some(kb) => {
+                        m.fetch_max(kb, Ordering::Relaxed);
+                    }
+                    None => break, // the process is gone
+                }
+            }
+        });
+        RssSampler { max_kb, task }
+    }
+
+    /// Stops sampling and returns the maximum in MB.
+    pub fn finish(self) -> f64 {
+        self.task.abort();
+        self.max_kb.load(Ordering::Relaxed) as f64 / 1024.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_rss_and_cpu_lines() {
+        assert_eq!(parse_vmrss("Name:\tcuocthi\nVmPeak:\t 9 kB\nVmRSS:\t   52344 kB\n"), Some(52344));
+        let stat = "4242 (cuocthi (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0";
+        assert_eq!(parse_cpu(stat), Some(3.0));
+        assert!(cpu_seconds("self").is_some());
+    }
+}

@@ -1,0 +1,215 @@
+//! Latencies per request kind in HDR histograms, and errors counted by kind, status and code.
+//!
+//! HDR histograms keep every percentile to 3 significant digits in a fixed few kB whatever the
+//! number of samples, so a run of millions of requests costs no memory and the p99 is exact enough
+//! to compare runs. Samples are microseconds, from 1 µs to 10 minutes.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// What a request does; each has its own histogram and its own fields in the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Register,
+    Start,
+    Save,
+    Prediction,
+    Submit,
+    Result,
+    Livez,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [Kind::Register, Kind::Start, Kind::Save, Kind::Prediction, Kind::Submit, Kind::Result, Kind::Livez];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Register => "register",
+            Kind::Start => "start",
+            Kind::Save => "save",
+            Kind::Prediction => "prediction",
+            Kind::Submit => "submit",
+            Kind::Result => "result",
+            Kind::Livez => "livez",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Largest latency a histogram holds (10 minutes, in µs); longer ones are clamped to it.
+const MAX_US: u64 = 600_000_000;
+
+fn new_histogram() -> Histogram<u64> {
+    // Bounds are constants that hdrhistogram accepts (low ≥ 1, high ≥ 2·low, sigfig ≤ 5).
+    Histogram::new_with_bounds(1, MAX_US, 3).expect("constant histogram bounds are valid")
+}
+
+/// Percentiles of one histogram, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub count: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+}
+
+/// Rounds to 0.01 ms: finer digits are noise at loopback latencies and clutter the report.
+fn ms(us: f64) -> f64 {
+    (us / 10.0).round() / 100.0
+}
+
+pub fn summarize(h: &Histogram<u64>) -> Summary {
+    if h.is_empty() {
+        return Summary::default();
+    }
+    Summary {
+        count: h.len(),
+        p50_ms: ms(h.value_at_quantile(0.50) as f64),
+        p95_ms: ms(h.value_at_quantile(0.95) as f64),
+        p99_ms: ms(h.value_at_quantile(0.99) as f64),
+        max_ms: ms(h.max() as f64),
+        mean_ms: ms(h.mean()),
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    hist: Vec<Histogram<u64>>,
+    /// Requests answered (any status) per kind.
+    done: [u64; 7],
+    /// Requests whose answer was the expected success, per kind.
+    ok: [u64; 7],
+    errors: BTreeMap<String, u64>,
+}
+
+/// One phase's measurements, shared by every virtual user. A plain mutex is enough: a record is
+/// a few dozen nanoseconds and the generator runs on one or two threads.
+pub struct Recorder {
+    inner: Mutex<Inner>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder::new()
+    }
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        let hist = Kind::ALL.iter().map(|_| new_histogram()).collect();
+        Recorder { inner: Mutex::new(Inner { hist, ..Inner::default() }) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain counters behind: still worth reporting.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A request answered as expected, `since` the instant it was due (not merely sent, so that
+    /// queueing in the generator under overload counts against the server, as a user sees it).
+    pub fn ok(&self, kind: Kind, since: Instant) {
+        let us = micros(since.elapsed());
+        let mut g = self.lock();
+        let _ = g.hist[kind.index()].record(us.clamp(1, MAX_US));
+        g.done[kind.index()] += 1;
+        g.ok[kind.index()] += 1;
+    }
+
+    /// A request that failed: `what` is `STATUS code` or `transport …`. Its latency is kept too
+    /// when the server answered, since a slow refusal is still load the server carried.
+    pub fn error(&self, kind: Kind, since: Instant, what: &str, answered: bool) {
+        let us = micros(since.elapsed());
+        let mut g = self.lock();
+        if answered {
+            let _ = g.hist[kind.index()].record(us.clamp(1, MAX_US));
+            g.done[kind.index()] += 1;
+        }
+        *g.errors.entry(format!("{} {what}", kind.name())).or_default() += 1;
+    }
+
+    pub fn summary(&self, kind: Kind) -> Summary {
+        summarize(&self.lock().hist[kind.index()])
+    }
+
+    /// Every kind merged: the overall p50/p95/p99.
+    pub fn overall(&self) -> Summary {
+        let g = self.lock();
+        let mut all = new_histogram();
+        for h in &g.hist {
+            let _ = all.add(h);
+        }
+        summarize(&all)
+    }
+
+    /// Requests answered by the server, any status.
+    pub fn answered(&self) -> u64 {
+        self.lock().done.iter().sum()
+    }
+
+    pub fn ok_count(&self, kind: Kind) -> u64 {
+        self.lock().ok[kind.index()]
+    }
+
+    pub fn errors(&self) -> BTreeMap<String, u64> {
+        self.lock().errors.clone()
+    }
+
+    pub fn error_count(&self) -> u64 {
+        self.lock().errors.values().sum()
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_of_a_known_distribution() {
+        let mut h = new_histogram();
+        // 1..=1000 ms: p50 ≈ 500 ms, p95 ≈ 950 ms, p99 ≈ 990 ms.
+        for ms in 1..=1000u64 {
+            h.record(ms * 1000).unwrap();
+        }
+        let s = summarize(&h);
+        assert_eq!(s.count, 1000);
+        assert!((s.p50_ms - 500.0).abs() <= 1.0, "{s:?}");
+        assert!((s.p95_ms - 950.0).abs() <= 1.0, "{s:?}");
+        assert!((s.p99_ms - 990.0).abs() <= 1.0, "{s:?}");
+        assert!((s.max_ms - 1000.0).abs() <= 1.0, "{s:?}");
+        assert!((s.mean_ms - 500.5).abs() <= 1.0, "{s:?}");
+    }
+
+    #[test]
+    fn empty_histogram_summarises_to_zeros() {
+        assert_eq!(summarize(&new_histogram()), Summary::default());
+    }
+
+    #[test]
+    fn recorder_merges_kinds_and_counts_errors() {
+        let r = Recorder::new();
+        let t = Instant::now();
+        r.ok(Kind::Save, t);
+        r.ok(Kind::Start, t);
+        r.error(Kind::Save, t, "409 past_deadline", true);
+        r.error(Kind::Submit, t, "transport timeout", false);
+        assert_eq!(r.overall().count, 3);
+        assert_eq!(r.answered(), 3);
+        assert_eq!(r.ok_count(Kind::Save), 1);
+        assert_eq!(r.error_count(), 2);
+        assert_eq!(r.errors().get("save 409 past_deadline"), Some(&1));
+        assert_eq!(r.errors().get("submit transport timeout"), Some(&1));
+    }
+}
