@@ -12,8 +12,9 @@ use crate::token::Claims;
 use crate::views::*;
 use crate::{Engine, EngineError, Result};
 
-/// How long a participant token lasts: a contest window is weeks; a phone keeps it in a cookie.
-const TOKEN_DAYS: i64 = 60;
+/// A participant token lasts until this many days after the contest's last round closes (so the
+/// result and the key can still be read), and at least a week.
+const TOKEN_DAYS_AFTER_CLOSE: i64 = 30;
 
 /// The version of the personal-data consent text stored with each registration.
 pub const CONSENT_VERSION: &str = "2025-07-01";
@@ -157,7 +158,8 @@ impl Engine {
     }
 
     fn session(&self, p: &ParticipantRow, c: &CachedContest, created: bool) -> Session {
-        let expires_at = self.now() + Duration::days(TOKEN_DAYS);
+        let last_close = c.stored.rounds.iter().map(|r| r.closes_at).max().unwrap_or_else(|| self.now());
+        let expires_at = (last_close + Duration::days(TOKEN_DAYS_AFTER_CLOSE)).max(self.now() + Duration::days(7));
         let token = self.signer.issue(Claims { participant_id: p.id, contest_id: c.stored.contest.id, expires_at: expires_at.timestamp() });
         Session { token, expires_at, created, participant: participant_view(p, c) }
     }

@@ -94,8 +94,9 @@ impl Ledger {
         self.submits.load(Ordering::Relaxed)
     }
 
-    pub fn into_entries(self) -> HashMap<i64, AttemptEntry> {
-        self.attempts.into_inner().unwrap_or_else(|p| p.into_inner())
+    /// Takes every entry out, for the check at the end.
+    pub fn take_entries(&self) -> HashMap<i64, AttemptEntry> {
+        std::mem::take(&mut *self.attempts.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -314,7 +315,7 @@ mod tests {
         l.save_acked(7, 1, 2);
         l.submit_acked(7, 1);
         assert_eq!((l.acknowledged_saves(), l.acknowledged_submits()), (2, 1));
-        let e = &l.into_entries()[&7];
+        let e = &l.take_entries()[&7];
         assert_eq!(e.acked, vec![None, Some(2)]);
         assert_eq!(e.submitted, Some(1));
     }

@@ -1,1 +1,462 @@
-fn main() {}
+//! `cuocthi-load`: the load generator of cuocthi.
+//!
+//! It plays participants through the JSON API over real HTTP on loopback, the way browsers would
+//! (register → start → each answer → prediction → submit → result), measures every request, keeps
+//! a ledger of every write the server acknowledged and, with `--verify-db`, checks at the end that
+//! each one is in the database with the right score. Every run is bounded: a number of people and
+//! `--max-seconds`, after which it stops by itself, lets requests in flight finish, and reports.
+//!
+//! Progress and a readable summary go to stderr; stdout gets one line, a JSON object, so that
+//! `scripts/bench` (and anyone) can read the figures with `tail -n1`.
+
+mod http;
+mod ledger;
+mod people;
+mod play;
+mod procfs;
+mod scenarios;
+mod stats;
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use serde::Serialize;
+
+use crate::http::Api;
+use crate::ledger::{Ledger, Tally};
+use crate::play::{Ctx, Phase, Stop, Think};
+use crate::scenarios::{Plan, Scenario};
+use crate::stats::Kind;
+
+/// Hard caps, whatever the flags say: a typo must not start an unbounded run.
+const MAX_USERS: usize = 200_000;
+const MAX_CONCURRENCY: usize = 10_000;
+const MAX_ATTEMPTS: u64 = 10_000_000;
+const MAX_SECONDS: f64 = 3_600.0;
+
+#[derive(Parser, Debug)]
+#[command(name = "cuocthi-load", version, about = "Plays participants against a cuocthi server on loopback, measures, and checks every acknowledged write.")]
+struct Args {
+    /// What to play.
+    #[arg(value_enum)]
+    scenario: Scenario,
+    /// The server: http://HOST:PORT, loopback only (127.0.0.0/8, localhost, [::1]).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    target: String,
+    /// The contest's slug; its first open round is played.
+    #[arg(long, default_value = "thi-thu")]
+    contest: String,
+    /// Play this round instead of the first open one.
+    #[arg(long)]
+    round_id: Option<i64>,
+    /// Virtual users in a closed loop (full, save, ceiling).
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// full: stop after this many attempts in all.
+    #[arg(long, default_value_t = 100_000)]
+    attempts: u64,
+    /// full, steady: attempts each person takes (the demo round allows 3).
+    #[arg(long, default_value_t = 1)]
+    attempts_per_person: u32,
+    /// Participants registered beforehand (herd, flood, steady, save).
+    #[arg(long, default_value_t = 1_000)]
+    users: usize,
+    /// herd: starts spread over this many seconds (default 10); flood: submissions (default 5).
+    #[arg(long)]
+    spread_seconds: Option<f64>,
+    /// Think time before each answer, ms: `0`, `500` or `MIN-MAX`. Defaults: full, flood and save 0;
+    /// herd 1000-3000; steady 30000-90000.
+    #[arg(long, value_parser = Think::parse)]
+    think_ms: Option<Think>,
+    /// Length of the measured phase in seconds (steady default 60, save and ceiling 10; full runs
+    /// until --attempts or --max-seconds).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// The whole run (preparation included) stops after this many seconds.
+    #[arg(long, default_value_t = 300.0)]
+    max_seconds: f64,
+    /// Worker threads of the generator's runtime: 1 leaves the other core to the server.
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+    /// Registrations in parallel during the preparation phase.
+    #[arg(long, default_value_t = 32)]
+    prep_concurrency: usize,
+    /// Requests in flight at most (and so connections to the server).
+    #[arg(long, default_value_t = 512)]
+    max_inflight: usize,
+    /// Seconds before a request without an answer counts as a timeout.
+    #[arg(long, default_value_t = 30.0)]
+    request_timeout: f64,
+    /// The server's database URL: check every acknowledged write in it at the end.
+    #[arg(long)]
+    verify_db: Option<String>,
+    /// The server's process id: sample its memory (VmRSS) and CPU time during the run.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Index of the first synthetic person; runs against one database need distinct ranges
+    /// (default: a random block of 100,000).
+    #[arg(long)]
+    id_start: Option<u64>,
+    /// Seed of the random choices (default: random).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// No progress lines on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+impl Args {
+    fn check(&self) -> Result<()> {
+        if self.users == 0 || self.users > MAX_USERS {
+            bail!("--users must be within 1..={MAX_USERS}");
+        }
+        if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
+            bail!("--concurrency must be within 1..={MAX_CONCURRENCY}");
+        }
+        if self.attempts == 0 || self.attempts > MAX_ATTEMPTS {
+            bail!("--attempts must be within 1..={MAX_ATTEMPTS}");
+        }
+        if !(1..=3).contains(&self.attempts_per_person) {
+            bail!("--attempts-per-person must be 1, 2 or 3");
+        }
+        for (name, v) in [("--max-seconds", Some(self.max_seconds)), ("--duration", self.duration), ("--spread-seconds", self.spread_seconds), ("--request-timeout", Some(self.request_timeout))] {
+            if let Some(v) = v
+                && !(v > 0.0 && v <= MAX_SECONDS)
+            {
+                bail!("{name} must be above 0 and at most {MAX_SECONDS} s");
+            }
+        }
+        if self.workers == 0 || self.workers > 64 {
+            bail!("--workers must be within 1..=64");
+        }
+        if self.prep_concurrency == 0 || self.prep_concurrency > MAX_CONCURRENCY || self.max_inflight == 0 || self.max_inflight > 16_000 {
+            bail!("--prep-concurrency must be within 1..={MAX_CONCURRENCY} and --max-inflight within 1..=16000");
+        }
+        Ok(())
+    }
+
+    fn think(&self) -> Think {
+        self.think_ms.unwrap_or(match self.scenario {
+            Scenario::Herd => Think { min_ms: 1_000, max_ms: 3_000 },
+            Scenario::Steady => Think { min_ms: 30_000, max_ms: 90_000 },
+            _ => Think::NONE,
+        })
+    }
+
+    fn duration(&self) -> Option<Duration> {
+        let d = self.duration.or(match self.scenario {
+            Scenario::Steady => Some(60.0),
+            Scenario::Save | Scenario::Ceiling => Some(10.0),
+            _ => None,
+        });
+        d.map(Duration::from_secs_f64)
+    }
+}
+
+/// The last line of stdout.
+#[derive(Serialize)]
+struct Report {
+    scenario: &'static str,
+    users: usize,
+    target: String,
+    workers: usize,
+    think_ms: String,
+    /// Seconds of the measured phase.
+    duration_s: f64,
+    /// Seconds of the preparation phase (registrations and the like, not measured).
+    prep_s: f64,
+    stopped_by_time_limit: bool,
+    attempts: u64,
+    attempts_per_s: f64,
+    /// Requests answered by the server (any status) in the measured phase.
+    requests: u64,
+    requests_per_s: f64,
+    /// Acknowledged answer saves per second in the measured phase.
+    saves_per_s: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    /// `<kind>_count`, `<kind>_p50_ms`, `<kind>_p95_ms`, `<kind>_p99_ms`, `<kind>_max_ms`.
+    #[serde(flatten)]
+    kinds: BTreeMap<String, f64>,
+    errors: u64,
+    error_kinds: BTreeMap<String, u64>,
+    prep_errors: u64,
+    prep_error_kinds: BTreeMap<String, u64>,
+    /// People the server already knew (an `--id-start` used before on this database).
+    recognised: u64,
+    /// Writes acknowledged in the whole run (saves + submissions, preparation included).
+    acknowledged: u64,
+    acknowledged_saves: u64,
+    acknowledged_submits: u64,
+    verified: Option<u64>,
+    verified_missing: Option<u64>,
+    verified_wrong: Option<u64>,
+    verified_uncertain: Option<u64>,
+    verify: Option<Tally>,
+    verify_error: Option<String>,
+    server_rss_max_mb: Option<f64>,
+    /// Server CPU in the measured phase, % of one core.
+    server_cpu_pct: Option<f64>,
+    /// This generator's CPU in the measured phase, % of one core.
+    load_cpu_pct: Option<f64>,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn per_s(n: u64, d: Duration) -> f64 {
+    if d.is_zero() { 0.0 } else { round2(n as f64 / d.as_secs_f64()) }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Err(e) = args.check() {
+        eprintln!("cuocthi-load: {e:#}");
+        return ExitCode::from(2);
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(args.workers).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cuocthi-load: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(run(args)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cuocthi-load: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints a progress line every 5 s of the measured phase.
+fn progress(ph: Arc<Phase>, t0: Instant) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while ph.stop.sleep(Duration::from_secs(5)).await {
+            eprintln!(
+                "  {:>5.0} s  {:>9} answered  {:>7} attempts  {:>6} errors",
+                t0.elapsed().as_secs_f64(),
+                ph.rec.answered(),
+                ph.attempts.load(Ordering::Relaxed),
+                ph.rec.error_count()
+            );
+        }
+    })
+}
+
+async fn run(args: Args) -> Result<ExitCode> {
+    let run_start = Instant::now();
+    let run_deadline = run_start + Duration::from_secs_f64(args.max_seconds);
+    let target = http::parse_target(&args.target)?;
+    let api = Api::new(&target, Duration::from_secs_f64(args.request_timeout), args.max_inflight);
+    let think = args.think();
+    let seed = args.seed.unwrap_or_else(rand::random);
+    let id_start = args.id_start.unwrap_or_else(|| rand::random_range(0..people::CAPACITY / 100_000) * 100_000);
+
+    let round_id = match (args.scenario, args.round_id) {
+        (Scenario::Ceiling, _) => 0,
+        (_, Some(id)) => id,
+        (_, None) => Ctx::discover_round(&api, &args.contest).await?,
+    };
+    let ctx = Arc::new(Ctx { api, slug: args.contest.clone(), round_id, ledger: Ledger::default(), think, next_person: AtomicU64::new(id_start) });
+    let plan = Plan {
+        scenario: args.scenario,
+        concurrency: args.concurrency,
+        users: args.users,
+        attempts: args.attempts,
+        attempts_per_person: args.attempts_per_person,
+        spread: Duration::from_secs_f64(args.spread_seconds.unwrap_or(if args.scenario == Scenario::Flood { 5.0 } else { 10.0 })),
+        prep_concurrency: args.prep_concurrency,
+        seed,
+        drain: Duration::from_secs_f64(args.request_timeout + 5.0),
+    };
+    let think_text = if think.min_ms == think.max_ms { think.min_ms.to_string() } else { format!("{}-{}", think.min_ms, think.max_ms) };
+    eprintln!(
+        "cuocthi-load {}: target {} round {round_id}, think {think_text} ms, id-start {id_start}, seed {seed}, {} worker(s)",
+        args.scenario.name(),
+        target.addr,
+        args.workers
+    );
+
+    // Preparation: people (and their open attempts) that the scenario needs beforehand.
+    let prep = Arc::new(Phase::new(Stop::at(run_deadline)));
+    let needs = match args.scenario {
+        Scenario::Herd => Some((false, false)),
+        Scenario::Flood => Some((true, true)),
+        Scenario::Steady | Scenario::Save => Some((true, false)),
+        Scenario::Full | Scenario::Ceiling => None,
+    };
+    let ready = match needs {
+        Some((start, answer)) => {
+            eprintln!("preparing {} participants…", args.users);
+            let r = scenarios::prepare(&ctx, &prep, &plan, start, answer).await;
+            eprintln!("prepared {} of {} in {:.1} s", r.len(), args.users, run_start.elapsed().as_secs_f64());
+            r
+        }
+        None => Vec::new(),
+    };
+    let prep_s = run_start.elapsed();
+    if needs.is_some() && ready.is_empty() {
+        bail!("no participant could be prepared: {:?}", prep.rec.errors());
+    }
+
+    // The measured phase.
+    let t0 = Instant::now();
+    let stop_at = args.duration().map_or(run_deadline, |d| (t0 + d).min(run_deadline));
+    let measured = Arc::new(Phase::new(Stop::at(stop_at)));
+    let sampler = args.server_pid.map(procfs::RssSampler::start);
+    let server_cpu0 = args.server_pid.and_then(|p| procfs::cpu_seconds(&p.to_string()));
+    let self_cpu0 = procfs::cpu_seconds("self");
+    let ticker = (!args.quiet).then(|| progress(measured.clone(), t0));
+    let users = scenarios::run(&ctx, &measured, &plan, ready).await;
+    let duration = t0.elapsed();
+    let stopped_by_time_limit = measured.stop.stopped() && stop_at == run_deadline && Instant::now() >= run_deadline;
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    let server_cpu_pct = match (server_cpu0, args.server_pid.and_then(|p| procfs::cpu_seconds(&p.to_string()))) {
+        (Some(a), Some(b)) => Some(round2((b - a) / duration.as_secs_f64() * 100.0)),
+        _ => None,
+    };
+    let load_cpu_pct = match (self_cpu0, procfs::cpu_seconds("self")) {
+        (Some(a), Some(b)) => Some(round2((b - a) / duration.as_secs_f64() * 100.0)),
+        _ => None,
+    };
+    let server_rss_max_mb = sampler.map(|s| round2(s.finish()));
+
+    // What was measured.
+    let rec = &measured.rec;
+    let overall = rec.overall();
+    let mut kinds = BTreeMap::new();
+    eprintln!("\n{:<11} {:>9} {:>9} {:>9} {:>9} {:>9}", "request", "count", "p50 ms", "p95 ms", "p99 ms", "max ms");
+    for k in Kind::ALL {
+        let s = rec.summary(k);
+        if k == Kind::Livez && s.count == 0 {
+            continue;
+        }
+        let n = k.name();
+        kinds.insert(format!("{n}_count"), s.count as f64);
+        kinds.insert(format!("{n}_p50_ms"), s.p50_ms);
+        kinds.insert(format!("{n}_p95_ms"), s.p95_ms);
+        kinds.insert(format!("{n}_p99_ms"), s.p99_ms);
+        kinds.insert(format!("{n}_max_ms"), s.max_ms);
+        if s.count > 0 {
+            eprintln!("{n:<11} {:>9} {:>9.2} {:>9.2} {:>9.2} {:>9.2}", s.count, s.p50_ms, s.p95_ms, s.p99_ms, s.max_ms);
+        }
+    }
+    eprintln!("{:<11} {:>9} {:>9.2} {:>9.2} {:>9.2} {:>9.2}", "all", overall.count, overall.p50_ms, overall.p95_ms, overall.p99_ms, overall.max_ms);
+    let errors = rec.errors();
+    for (what, n) in &errors {
+        eprintln!("error: {what} × {n}");
+    }
+    let prep_errors = prep.rec.errors();
+    for (what, n) in &prep_errors {
+        eprintln!("preparation error: {what} × {n}");
+    }
+
+    // The ledger against the database.
+    let (acked_saves, acked_submits) = (ctx.ledger.acknowledged_saves(), ctx.ledger.acknowledged_submits());
+    let (mut verify, mut verify_error) = (None, None);
+    if let Some(url) = &args.verify_db {
+        let entries = ctx.ledger.take_entries();
+        let started = Instant::now();
+        match ledger::verify_db(url, &entries).await {
+            Ok(t) => {
+                eprintln!(
+                    "verified in {:.1} s: saves acknowledged {acked_saves} (positions checked {}: {} stored, {} missing, {} wrong, {} of unknown outcome); \
+                     submissions acknowledged {acked_submits} (checked {}: {} stored with the right score, {} missing, {} wrong)",
+                    started.elapsed().as_secs_f64(),
+                    t.saves_checked,
+                    t.saves_verified,
+                    t.saves_missing,
+                    t.saves_wrong,
+                    t.saves_uncertain,
+                    t.submits_checked,
+                    t.submits_verified,
+                    t.submits_missing,
+                    t.submits_wrong
+                );
+                verify = Some(t);
+            }
+            Err(e) => {
+                eprintln!("verification failed: {e:#}");
+                verify_error = Some(format!("{e:#}"));
+            }
+        }
+    } else {
+        eprintln!("acknowledged: {acked_saves} saves, {acked_submits} submissions (not verified: no --verify-db)");
+    }
+
+    let attempts = measured.attempts.load(Ordering::Relaxed);
+    let report = Report {
+        scenario: args.scenario.name(),
+        users,
+        target: args.target.clone(),
+        workers: args.workers,
+        think_ms: think_text,
+        duration_s: round2(duration.as_secs_f64()),
+        prep_s: round2(prep_s.as_secs_f64()),
+        stopped_by_time_limit,
+        attempts,
+        attempts_per_s: per_s(attempts, duration),
+        requests: rec.answered(),
+        requests_per_s: per_s(rec.answered(), duration),
+        saves_per_s: per_s(rec.ok_count(Kind::Save), duration),
+        p50_ms: overall.p50_ms,
+        p95_ms: overall.p95_ms,
+        p99_ms: overall.p99_ms,
+        max_ms: overall.max_ms,
+        kinds,
+        errors: errors.values().sum(),
+        error_kinds: errors,
+        prep_errors: prep_errors.values().sum(),
+        prep_error_kinds: prep_errors,
+        recognised: measured.recognised.load(Ordering::Relaxed) + prep.recognised.load(Ordering::Relaxed),
+        acknowledged: acked_saves + acked_submits,
+        acknowledged_saves: acked_saves,
+        acknowledged_submits: acked_submits,
+        verified: verify.map(|t| t.verified()),
+        verified_missing: verify.map(|t| t.missing()),
+        verified_wrong: verify.map(|t| t.wrong()),
+        verified_uncertain: verify.map(|t| t.saves_uncertain),
+        verify,
+        verify_error,
+        server_rss_max_mb,
+        server_cpu_pct,
+        load_cpu_pct,
+    };
+    let line = serde_json::to_string(&report).context("cannot write the report")?;
+    println!("{line}");
+    // Lost or wrong acknowledged writes, or a check that could not run, fail the run.
+    let bad = report.verify_error.is_some() || report.verified_missing.unwrap_or(0) > 0 || report.verified_wrong.unwrap_or(0) > 0;
+    Ok(if bad { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_parse_and_are_bounded() {
+        let a = Args::try_parse_from(["cuocthi-load", "steady", "--users", "20000", "--think-ms", "30000-90000"]).unwrap();
+        assert_eq!(a.think(), Think { min_ms: 30_000, max_ms: 90_000 });
+        assert_eq!(a.duration(), Some(Duration::from_secs(60)));
+        a.check().unwrap();
+        let a = Args::try_parse_from(["cuocthi-load", "full"]).unwrap();
+        assert_eq!(a.think(), Think::NONE);
+        assert_eq!(a.duration(), None);
+        assert!(Args::try_parse_from(["cuocthi-load", "full", "--think-ms", "9-1"]).is_err());
+        assert!(Args::try_parse_from(["cuocthi-load", "herd", "--users", "300000"]).unwrap().check().is_err());
+        assert!(Args::try_parse_from(["cuocthi-load", "full", "--max-seconds", "0"]).unwrap().check().is_err());
+        assert!(Args::try_parse_from(["cuocthi-load", "nope"]).is_err());
+    }
+}

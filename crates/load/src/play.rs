@@ -1,7 +1,6 @@
 //! What a participant does, one request at a time, with every acknowledgement written to the
 //! ledger and every latency to the phase's recorder.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -382,8 +381,6 @@ impl Ctx {
         }
     }
 }
-
-pub type Shared = Arc<Ctx>;
 
 #[cfg(test)]
 mod tests {
