@@ -161,7 +161,11 @@ async fn main() {
 }
 
 async fn open(db: &DbArgs) -> Result<(Arc<SqlStore>, Engine)> {
-    let store = Arc::new(SqlStore::connect(&db.database_url).await.with_context(|| format!("cannot open {}", cuocthi_store::redact(&db.database_url)))?);
+    let store = Arc::new(
+        SqlStore::connect(&db.database_url)
+            .await
+            .with_context(|| format!("cannot open {}", cuocthi_store::redact(&db.database_url)))?,
+    );
     store.migrate().await.context("migrations failed")?;
     let engine = Engine::new(store.clone() as Arc<dyn Store>, Arc::new(SystemClock)).await?;
     Ok((store, engine))
@@ -265,7 +269,8 @@ async fn run(cli: Cli) -> Result<()> {
 
 /// Reads the question file a definition names, relative to the definition.
 fn bank_file(source: &str, def_path: &Path) -> Result<Option<(String, Vec<u8>)>> {
-    let def = cuocthi_domain::contest::ContestDef::from_toml(source).map_err(|e| explain(EngineError::Definition(e)))?;
+    let def =
+        cuocthi_domain::contest::ContestDef::from_toml(source).map_err(|e| explain(EngineError::Definition(e)))?;
     let Some(rel) = def.question_bank else { return Ok(None) };
     let path = def_path.parent().unwrap_or(Path::new(".")).join(&rel);
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read the question file {}", path.display()))?;
@@ -287,10 +292,18 @@ async fn results(db: &DbArgs, cmd: ResultsCommand) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&r)?);
                 return Ok(());
             }
-            println!("{} — {} người; số thực tế của câu dự đoán: {}", r.round_name, text::thousands(r.standings.len() as i64),
-                r.real_figure.map_or("chưa có".into(), text::thousands));
-            let prize: std::collections::HashMap<i64, &str> = r.awards.iter().map(|a| (a.participant_id, a.prize.as_str())).collect();
-            println!("{:>6} {:>10} {:>6} {:>10} {:>12} {:>12}  giải", "hạng", "người", "đúng", "dự đoán", "lệch", "thời gian");
+            println!(
+                "{} — {} người; số thực tế của câu dự đoán: {}",
+                r.round_name,
+                text::thousands(r.standings.len() as i64),
+                r.real_figure.map_or("chưa có".into(), text::thousands)
+            );
+            let prize: std::collections::HashMap<i64, &str> =
+                r.awards.iter().map(|a| (a.participant_id, a.prize.as_str())).collect();
+            println!(
+                "{:>6} {:>10} {:>6} {:>10} {:>12} {:>12}  giải",
+                "hạng", "người", "đúng", "dự đoán", "lệch", "thời gian"
+            );
             for s in r.standings.iter().take(top) {
                 println!(
                     "{:>6} {:>10} {:>6} {:>10} {:>12} {:>12}  {}",
@@ -308,13 +321,25 @@ async fn results(db: &DbArgs, cmd: ResultsCommand) -> Result<()> {
             for c in engine.collective_results(&contest).await.map_err(explain)? {
                 println!("{}", c.prize);
                 for u in c.units {
-                    println!("{:>4} {:<24} {:>8} người  điểm {:>8}  {}", u.rank, u.unit, u.participants, u.score, u.prize.unwrap_or_default());
+                    println!(
+                        "{:>4} {:<24} {:>8} người  điểm {:>8}  {}",
+                        u.rank,
+                        u.unit,
+                        u.participants,
+                        u.score,
+                        u.prize.unwrap_or_default()
+                    );
                 }
             }
         }
         ResultsCommand::Publish { contest, round } => {
             let v = engine.publish(&contest, round).await.map_err(explain)?;
-            println!("Đã công bố {} ({} người đoạt giải) lúc {}.", v.title, v.rows.len(), v.published_at.map(vntime::format_long).unwrap_or_default());
+            println!(
+                "Đã công bố {} ({} người đoạt giải) lúc {}.",
+                v.title,
+                v.rows.len(),
+                v.published_at.map(vntime::format_long).unwrap_or_default()
+            );
         }
     }
     Ok(())

@@ -6,14 +6,24 @@ use crate::draw::DrawnQuestion;
 
 /// The last instant an answer or a submission is accepted: the time limit or the round's close,
 /// whichever comes first, plus the grace for answers already on their way.
-pub fn deadline(started_at: DateTime<Utc>, time_limit_ms: i64, closes_at: DateTime<Utc>, grace_s: u32) -> DateTime<Utc> {
+pub fn deadline(
+    started_at: DateTime<Utc>,
+    time_limit_ms: i64,
+    closes_at: DateTime<Utc>,
+    grace_s: u32,
+) -> DateTime<Utc> {
     let own_end = started_at + Duration::milliseconds(time_limit_ms);
     own_end.min(closes_at) + Duration::seconds(i64::from(grace_s))
 }
 
 /// Time taken (thời gian làm bài): from the start to the submission, never more than the time the
 /// person actually had (a submission inside the grace counts as at the limit).
-pub fn time_taken_ms(started_at: DateTime<Utc>, submitted_at: DateTime<Utc>, time_limit_ms: i64, closes_at: DateTime<Utc>) -> i64 {
+pub fn time_taken_ms(
+    started_at: DateTime<Utc>,
+    submitted_at: DateTime<Utc>,
+    time_limit_ms: i64,
+    closes_at: DateTime<Utc>,
+) -> i64 {
     let had = (closes_at - started_at).num_milliseconds().clamp(0, time_limit_ms);
     (submitted_at - started_at).num_milliseconds().clamp(0, had)
 }
@@ -74,11 +84,8 @@ impl Answers {
 /// Counts correct answers. `key` gives a question's correct original option index, or `None` for
 /// a question voided by the committee and dropped from scoring.
 pub fn score(drawn: &[DrawnQuestion], answers: &Answers, key: impl Fn(i64) -> Option<u8>) -> u32 {
-    drawn
-        .iter()
-        .enumerate()
-        .filter(|(i, q)| key(q.question_id).is_some_and(|k| answers.get(*i) == Some(k)))
-        .count() as u32
+    drawn.iter().enumerate().filter(|(i, q)| key(q.question_id).is_some_and(|k| answers.get(*i) == Some(k))).count()
+        as u32
 }
 
 #[cfg(test)]

@@ -255,7 +255,8 @@ impl ContestDef {
     pub fn validate(&self) -> Result<ContestSpec, Vec<DefError>> {
         let mut errors = Vec::new();
         if !is_slug(&self.slug) {
-            errors.push(err("slug", "Mã cuộc thi chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang (3–60 ký tự)."));
+            errors
+                .push(err("slug", "Mã cuộc thi chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang (3–60 ký tự)."));
         }
         if text::clean(&self.title).is_empty() {
             errors.push(err("title", "Thiếu tên cuộc thi."));
@@ -400,11 +401,15 @@ impl RoundRules {
         }
         validate_order(&self.ranking_order, &format!("{path}.ranking_order"), errors);
         if self.ranking_order.contains(&Criterion::PredictionDistanceAsc) && self.tiebreak.is_none() {
-            errors.push(err(format!("{path}.ranking_order"), "Xếp hạng theo câu dự đoán nhưng đợt thi chưa có câu hỏi dự đoán."));
+            errors.push(err(
+                format!("{path}.ranking_order"),
+                "Xếp hạng theo câu dự đoán nhưng đợt thi chưa có câu hỏi dự đoán.",
+            ));
         }
         for (i, p) in self.prizes.iter().enumerate() {
             if p.count == 0 || p.amount_vnd < 0 {
-                errors.push(err(format!("{path}.prizes[{}]", i + 1), "Số giải phải lớn hơn 0 và giá trị giải không âm."));
+                errors
+                    .push(err(format!("{path}.prizes[{}]", i + 1), "Số giải phải lớn hơn 0 và giá trị giải không âm."));
             }
         }
     }

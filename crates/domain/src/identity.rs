@@ -155,7 +155,11 @@ impl Phone {
                 [b'0', b'2', ..] => digits.len() == 11,
                 _ => false,
             };
-        if ok { Ok(Phone(digits)) } else { Err("Số điện thoại không hợp lệ (10 chữ số bắt đầu bằng 0, hoặc +84).".into()) }
+        if ok {
+            Ok(Phone(digits))
+        } else {
+            Err("Số điện thoại không hợp lệ (10 chữ số bắt đầu bằng 0, hoặc +84).".into())
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -283,8 +287,12 @@ impl IdentityInput {
                 Field::Group => self.group.is_some(),
             };
             // A field that was given but failed its check already has a message.
-            if !identity.has(*f) && !(raw_given && errors.iter().any(|e| e.field == f.name())) {
-                errors.push(FieldError { field: f.name().into(), message: format!("Vui lòng nhập {}.", f.label().to_lowercase()) });
+            let already_reported = raw_given && errors.iter().any(|e| e.field == f.name());
+            if !identity.has(*f) && !already_reported {
+                errors.push(FieldError {
+                    field: f.name().into(),
+                    message: format!("Vui lòng nhập {}.", f.label().to_lowercase()),
+                });
             }
         }
         if errors.is_empty() { Ok(identity) } else { Err(errors) }
@@ -322,7 +330,10 @@ impl Identity {
 
     /// The values lists (exclusions, registered lists) may name a person by: CCCD and phone.
     pub fn list_keys(&self) -> Vec<String> {
-        [self.cccd.as_ref().map(|c| c.0.clone()), self.phone.as_ref().map(|p| p.0.clone())].into_iter().flatten().collect()
+        [self.cccd.as_ref().map(|c| c.0.clone()), self.phone.as_ref().map(|p| p.0.clone())]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// Complete data: every required field present. Incomplete data rules a person out of prizes.
@@ -356,7 +367,12 @@ pub enum Ineligible {
 
 /// Checks whether a person may take part in a round that opens on `opening_day` (Vietnam date).
 /// `registered` says whether the person is on a unit's registered list.
-pub fn check_eligible(who: &Identity, rules: &Eligibility, opening_day: NaiveDate, registered: bool) -> Result<(), Ineligible> {
+pub fn check_eligible(
+    who: &Identity,
+    rules: &Eligibility,
+    opening_day: NaiveDate,
+    registered: bool,
+) -> Result<(), Ineligible> {
     if let Some(min) = rules.min_age {
         match who.age_on(opening_day) {
             None => return Err(Ineligible::AgeUnknown),

@@ -160,13 +160,26 @@ mod tests {
         counts
             .iter()
             .enumerate()
-            .map(|(i, c)| PrizeTier { name: format!("Giải {i}"), count: *c, amount_vnd: 1000 * (4 - i as i64), unit_points: None })
+            .map(|(i, c)| PrizeTier {
+                name: format!("Giải {i}"),
+                count: *c,
+                amount_vnd: 1000 * (4 - i as i64),
+                unit_points: None,
+            })
             .collect()
     }
 
     fn ranking(n: i64) -> Vec<Standing> {
         let attempts: Vec<Scored> = (0..n)
-            .map(|i| Scored { attempt_id: i + 1, participant_id: i + 1, correct: (30 - i % 30) as u32, questions: 30, prediction: None, time_taken_ms: i, submitted_at_ms: i })
+            .map(|i| Scored {
+                attempt_id: i + 1,
+                participant_id: i + 1,
+                correct: (30 - i % 30) as u32,
+                questions: 30,
+                prediction: None,
+                time_taken_ms: i,
+                submitted_at_ms: i,
+            })
             .collect();
         rank_round(&attempts, &Criterion::default_order(), None)
     }
@@ -197,7 +210,12 @@ mod tests {
     fn collective_prizes_by_rate_skip_units_without_headcount() {
         let r = |u: &str, p, h| UnitResult { unit: u.into(), participants: p, headcount: h, prize_points: 0 };
         let results = vec![r("A", 50, Some(100)), r("B", 90, Some(100)), r("C", 500, None), r("D", 90, Some(90))];
-        let prize = CollectivePrize { name: "Tỷ lệ".into(), basis: CollectiveBasis::ParticipationRate, min_participants: 0, tiers: tiers(&[1, 1]) };
+        let prize = CollectivePrize {
+            name: "Tỷ lệ".into(),
+            basis: CollectiveBasis::ParticipationRate,
+            min_participants: 0,
+            tiers: tiers(&[1, 1]),
+        };
         let rows = rank_units(&results, &prize);
         assert_eq!(rows.iter().map(|r| r.unit.as_str()).collect::<Vec<_>>(), vec!["D", "B", "A"]);
         assert_eq!(rows[0].prize.as_deref(), Some("Giải 0"));

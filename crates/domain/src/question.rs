@@ -154,10 +154,7 @@ mod tests {
         assert!(e.contains(&QuestionError::OptionCount(5)));
         assert!(e.contains(&QuestionError::SeveralCorrect("A, B".into())));
         assert_eq!(draft(&["a", "b", "c"], "").validate().unwrap_err(), vec![QuestionError::NoCorrect]);
-        assert_eq!(
-            draft(&["a", "b", "c"], "D").validate().unwrap_err(),
-            vec![QuestionError::CorrectOutOfRange('D')]
-        );
+        assert_eq!(draft(&["a", "b", "c"], "D").validate().unwrap_err(), vec![QuestionError::CorrectOutOfRange('D')]);
         assert!(draft(&["a", "", "c", "d"], "A").validate().unwrap_err().contains(&QuestionError::GapInOptions('B')));
         assert!(draft(&["Có", "có", "Không"], "A").validate().is_err());
         let mut d = draft(&["a", "b", "c"], "A");

@@ -25,7 +25,12 @@ pub enum Criterion {
 impl Criterion {
     /// The order published rules use: correct ↓, |prediction − real| ↑, time ↑, submitted ↑.
     pub fn default_order() -> Vec<Criterion> {
-        vec![Criterion::CorrectDesc, Criterion::PredictionDistanceAsc, Criterion::TimeTakenAsc, Criterion::SubmittedAtAsc]
+        vec![
+            Criterion::CorrectDesc,
+            Criterion::PredictionDistanceAsc,
+            Criterion::TimeTakenAsc,
+            Criterion::SubmittedAtAsc,
+        ]
     }
 }
 
@@ -202,7 +207,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn scored(attempt_id: i64, participant_id: i64, correct: u32, prediction: Option<i64>, time_s: i64, at_s: i64) -> Scored {
+    fn scored(
+        attempt_id: i64,
+        participant_id: i64,
+        correct: u32,
+        prediction: Option<i64>,
+        time_s: i64,
+        at_s: i64,
+    ) -> Scored {
         Scored {
             attempt_id,
             participant_id,
@@ -237,19 +249,32 @@ mod tests {
 
     #[test]
     fn the_best_attempt_of_each_person_counts() {
-        let rows = rank_round(&[scored(1, 7, 20, None, 100, 1), scored(2, 7, 25, None, 900, 2)], &Criterion::default_order(), None);
+        let rows = rank_round(
+            &[scored(1, 7, 20, None, 100, 1), scored(2, 7, 25, None, 900, 2)],
+            &Criterion::default_order(),
+            None,
+        );
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].attempt_id, Some(2));
     }
 
     #[test]
     fn overall_sums_the_best_of_each_round() {
-        let r1 = vec![scored(1, 1, 20, Some(10), 100, 1), scored(2, 2, 25, Some(10), 100, 2), scored(3, 1, 22, Some(10), 50, 3)];
+        let r1 = vec![
+            scored(1, 1, 20, Some(10), 100, 1),
+            scored(2, 2, 25, Some(10), 100, 2),
+            scored(3, 1, 22, Some(10), 50, 3),
+        ];
         let r2 = vec![scored(4, 1, 30, Some(20), 100, 5), scored(5, 2, 20, Some(20), 100, 6)];
-        let sum = rank_overall(&[(r1.clone(), Some(10)), (r2.clone(), Some(20))], OverallMode::SumOfBest, &Criterion::default_order());
+        let sum = rank_overall(
+            &[(r1.clone(), Some(10)), (r2.clone(), Some(20))],
+            OverallMode::SumOfBest,
+            &Criterion::default_order(),
+        );
         assert_eq!((sum[0].participant_id, sum[0].correct), (1, 52));
         assert_eq!((sum[1].participant_id, sum[1].correct), (2, 45));
-        let single = rank_overall(&[(r1, Some(10)), (r2, Some(20))], OverallMode::BestSingle, &Criterion::default_order());
+        let single =
+            rank_overall(&[(r1, Some(10)), (r2, Some(20))], OverallMode::BestSingle, &Criterion::default_order());
         assert_eq!(single[0].attempt_id, Some(4));
     }
 
@@ -262,12 +287,13 @@ mod tests {
     }
 
     fn arb_scored() -> impl Strategy<Value = Vec<Scored>> {
-        prop::collection::vec((0i64..30, 0u32..31, prop::option::of(0i64..2000), 0i64..1800, 0i64..100), 0..80).prop_map(|v| {
-            v.into_iter()
-                .enumerate()
-                .map(|(i, (p, c, pred, t, at))| scored(i as i64 + 1, p, c, pred, t, at))
-                .collect()
-        })
+        prop::collection::vec((0i64..30, 0u32..31, prop::option::of(0i64..2000), 0i64..1800, 0i64..100), 0..80)
+            .prop_map(|v| {
+                v.into_iter()
+                    .enumerate()
+                    .map(|(i, (p, c, pred, t, at))| scored(i as i64 + 1, p, c, pred, t, at))
+                    .collect()
+            })
     }
 
     proptest! {

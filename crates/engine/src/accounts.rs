@@ -45,18 +45,26 @@ impl Engine {
     /// Creates a staff account; the password is hashed with Argon2id off the async threads.
     pub async fn create_account(&self, username: &str, password: String, role: Role) -> Result<i64> {
         let username = username.trim().to_lowercase();
-        if !(3..=50).contains(&username.len()) || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
-            return Err(EngineError::BadRequest("Tên đăng nhập gồm 3–50 ký tự: chữ không dấu, chữ số, dấu chấm, gạch ngang, @.".into()));
+        if !(3..=50).contains(&username.len())
+            || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+        {
+            return Err(EngineError::BadRequest(
+                "Tên đăng nhập gồm 3–50 ký tự: chữ không dấu, chữ số, dấu chấm, gạch ngang, @.".into(),
+            ));
         }
         if password.chars().count() < MIN_PASSWORD_CHARS {
             return Err(EngineError::BadRequest(format!("Mật khẩu cần ít nhất {MIN_PASSWORD_CHARS} ký tự.")));
         }
-        let hash = tokio::task::spawn_blocking(move || Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()))
-            .await
-            .map_err(|e| EngineError::Internal(e.to_string()))?
-            .map_err(|e| EngineError::Internal(e.to_string()))?;
+        let hash = tokio::task::spawn_blocking(move || {
+            Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string())
+        })
+        .await
+        .map_err(|e| EngineError::Internal(e.to_string()))?
+        .map_err(|e| EngineError::Internal(e.to_string()))?;
         match self.store.insert_account(&username, &hash, role.as_str(), self.now()).await {
-            Err(cuocthi_store::StoreError::Conflict(_)) => Err(EngineError::Conflict(format!("Tài khoản \"{username}\" đã tồn tại."))),
+            Err(cuocthi_store::StoreError::Conflict(_)) => {
+                Err(EngineError::Conflict(format!("Tài khoản \"{username}\" đã tồn tại.")))
+            }
             other => Ok(other?),
         }
     }

@@ -55,7 +55,10 @@ impl Engine {
             let loaded = self.store.questions_by_id(&missing).await?;
             self.catalog.put_questions(loaded);
             for id in missing {
-                let q = self.catalog.question(id).ok_or_else(|| EngineError::Internal(format!("question {id} is missing")))?;
+                let q = self
+                    .catalog
+                    .question(id)
+                    .ok_or_else(|| EngineError::Internal(format!("question {id} is missing")))?;
                 out.insert(id, q);
             }
         }
@@ -75,12 +78,15 @@ impl Engine {
         }
         let p = self.store.participant(who.participant_id).await?.ok_or(EngineError::Unauthenticated)?;
         let rules = &c.spec.settings.eligibility;
-        let registered = rules.registered_only && self.store.is_registered(c.stored.contest.id, &p.identity.list_keys()).await?;
-        check_eligible(&p.identity, rules, vntime::local_date(round.opens_at), registered).map_err(EngineError::Ineligible)?;
+        let registered =
+            rules.registered_only && self.store.is_registered(c.stored.contest.id, &p.identity.list_keys()).await?;
+        check_eligible(&p.identity, rules, vntime::local_date(round.opens_at), registered)
+            .map_err(EngineError::Ineligible)?;
 
         let bank = self.bank(c.stored.contest.id).await?;
         let seed: u64 = rand::random();
-        let drawn = draw::draw(&bank.entries, round.rules.questions_per_attempt, &round.rules.quotas, seed).map_err(EngineError::Draw)?;
+        let drawn = draw::draw(&bank.entries, round.rules.questions_per_attempt, &round.rules.quotas, seed)
+            .map_err(EngineError::Draw)?;
         let new = NewAttempt {
             round_id,
             participant_id: p.id,
@@ -88,7 +94,12 @@ impl Engine {
             seed,
             draw: drawn,
             started_at: now,
-            deadline_at: attempt::deadline(now, round.rules.time_limit_ms(), round.closes_at, round.rules.grace_seconds),
+            deadline_at: attempt::deadline(
+                now,
+                round.rules.time_limit_ms(),
+                round.closes_at,
+                round.rules.grace_seconds,
+            ),
         };
         // An open attempt found past its deadline is submitted first; then the start is retried once.
         for _ in 0..2 {
@@ -98,7 +109,9 @@ impl Engine {
                 StartOutcome::Resumed(row) => {
                     self.finish(&c, &round, row.id, true).await?;
                 }
-                StartOutcome::LimitReached { .. } => return Err(EngineError::AttemptLimit(round.rules.attempts_per_person)),
+                StartOutcome::LimitReached { .. } => {
+                    return Err(EngineError::AttemptLimit(round.rules.attempts_per_person));
+                }
             }
         }
         Err(EngineError::AttemptLimit(round.rules.attempts_per_person))
@@ -142,7 +155,11 @@ impl Engine {
                     topic: q.topic.clone(),
                     stem: q.stem.clone(),
                     options: d.order.iter().map(|o| q.options[*o as usize].clone()).collect(),
-                    answer: row.answers.get(i).and_then(|orig| d.order.iter().position(|o| *o == orig)).map(|p| p as u8),
+                    answer: row
+                        .answers
+                        .get(i)
+                        .and_then(|orig| d.order.iter().position(|o| *o == orig))
+                        .map(|p| p as u8),
                 }
             })
             .collect();
@@ -164,11 +181,21 @@ impl Engine {
 
     /// Saves one answer (`choice` is the index of the option as this attempt shows it; `None`
     /// clears the answer). Any number of times until the deadline.
-    pub async fn save_answer(&self, who: Claims, attempt_id: i64, position: usize, choice: Option<u8>) -> Result<AnswerSaved> {
+    pub async fn save_answer(
+        &self,
+        who: Claims,
+        attempt_id: i64,
+        position: usize,
+        choice: Option<u8>,
+    ) -> Result<AnswerSaved> {
         let drawn = self.drawn(who, attempt_id).await?;
-        let q = drawn.get(position).ok_or_else(|| EngineError::BadRequest(format!("Bài thi không có câu số {}.", position + 1)))?;
+        let q = drawn
+            .get(position)
+            .ok_or_else(|| EngineError::BadRequest(format!("Bài thi không có câu số {}.", position + 1)))?;
         let original = match choice {
-            Some(shown) => Some(q.original(shown).ok_or_else(|| EngineError::BadRequest("Phương án trả lời không hợp lệ.".into()))?),
+            Some(shown) => Some(
+                q.original(shown).ok_or_else(|| EngineError::BadRequest("Phương án trả lời không hợp lệ.".into()))?,
+            ),
             None => None,
         };
         let now = self.now();
@@ -225,14 +252,22 @@ impl Engine {
     }
 
     /// Closes and scores an open attempt; `None` if someone else closed it first.
-    pub(crate) async fn finish(&self, c: &CachedContest, round: &RoundRow, attempt_id: i64, auto: bool) -> Result<Option<AttemptRow>> {
+    pub(crate) async fn finish(
+        &self,
+        c: &CachedContest,
+        round: &RoundRow,
+        attempt_id: i64,
+        auto: bool,
+    ) -> Result<Option<AttemptRow>> {
         let _ = c;
         let row = self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?;
         let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
-        let keys: HashMap<i64, u8> = self.questions(&ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
+        let keys: HashMap<i64, u8> =
+            self.questions(&ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
         let now = self.now();
         // Submitted by the server: at the end of the person's time, not when the sweep ran.
-        let submitted_at = if auto { now.min(row.deadline_at - Duration::seconds(i64::from(round.rules.grace_seconds))) } else { now };
+        let submitted_at =
+            if auto { now.min(row.deadline_at - Duration::seconds(i64::from(round.rules.grace_seconds))) } else { now };
         let (limit, closes) = (round.rules.time_limit_ms(), round.closes_at);
         let scorer = move |r: &AttemptRow| {
             let correct = attempt::score(&r.draw, &r.answers, |q| keys.get(&q).copied());
@@ -247,7 +282,8 @@ impl Engine {
         if row.status != AttemptStatus::Submitted {
             return Err(EngineError::NotSubmitted);
         }
-        let used = self.store.attempts_of(who.participant_id).await?.iter().filter(|a| a.round_id == round.id).count() as u32;
+        let used =
+            self.store.attempts_of(who.participant_id).await?.iter().filter(|a| a.round_id == round.id).count() as u32;
         let show_key = round.rules.show_key_after_close && round.phase(self.now()) == RoundPhase::Closed;
         let key = if show_key {
             let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
@@ -320,7 +356,8 @@ impl Engine {
             for r in &c.stored.rounds {
                 let settled = r.closes_at + Duration::seconds(i64::from(r.rules.grace_seconds)) < now;
                 if let (true, None, Some(t)) = (settled, r.figure_frozen_at, &r.rules.tiebreak) {
-                    let figure = cuocthi_domain::ranking::real_figure(&self.store.scored_attempts(r.id).await?, t.predicts);
+                    let figure =
+                        cuocthi_domain::ranking::real_figure(&self.store.scored_attempts(r.id).await?, t.predicts);
                     self.store.freeze_figure(r.id, figure, now).await?;
                     tracing::info!(round_id = r.id, figure, "tiebreak figure frozen");
                 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use cuocthi_domain::contest::ContestSpec;
+use cuocthi_domain::draw::DrawnQuestion;
 use cuocthi_store::{StoredContest, StoredQuestion};
 
 /// How long a contest read from the store is trusted before it is read again.
@@ -102,21 +103,29 @@ impl Catalog {
     }
 }
 
+/// An attempt's draw with the participant it belongs to.
+pub type OwnedDraw = (i64, Arc<Vec<DrawnQuestion>>);
+
 /// Draws of recent attempts, so a save needs no read: a draw never changes once made.
 #[derive(Default)]
 pub struct DrawCache {
-    map: RwLock<HashMap<i64, (i64, Arc<Vec<cuocthi_domain::draw::DrawnQuestion>>)>>,
+    map: RwLock<HashMap<i64, OwnedDraw>>,
 }
 
 /// Beyond this many attempts the cache starts again (a day's peak fits well inside).
 const DRAW_CACHE_MAX: usize = 500_000;
 
 impl Catalog {
-    pub fn drawn(&self, attempt_id: i64) -> Option<(i64, Arc<Vec<cuocthi_domain::draw::DrawnQuestion>>)> {
+    pub fn drawn(&self, attempt_id: i64) -> Option<OwnedDraw> {
         read(&self.draws.map).get(&attempt_id).cloned()
     }
 
-    pub fn put_drawn(&self, attempt_id: i64, owner: i64, draw: Vec<cuocthi_domain::draw::DrawnQuestion>) -> Arc<Vec<cuocthi_domain::draw::DrawnQuestion>> {
+    pub fn put_drawn(
+        &self,
+        attempt_id: i64,
+        owner: i64,
+        draw: Vec<DrawnQuestion>,
+    ) -> Arc<Vec<DrawnQuestion>> {
         let d = Arc::new(draw);
         let mut map = write(&self.draws.map);
         if map.len() >= DRAW_CACHE_MAX {

@@ -1,11 +1,11 @@
 //! What a use case can refuse, with a machine code and the Vietnamese message shown to people.
 
+use chrono::{DateTime, Utc};
 use cuocthi_domain::contest::DefError;
 use cuocthi_domain::draw::DrawError;
 use cuocthi_domain::identity::{FieldError, Ineligible};
 use cuocthi_domain::{text, vntime};
 use cuocthi_store::StoreError;
-use chrono::{DateTime, Utc};
 
 use crate::import::ImportReport;
 

@@ -45,7 +45,9 @@ impl Engine {
         for row in self.store.list_contests().await?.into_iter().rev() {
             let c = self.contest_by_id(row.id).await?;
             let rounds = &c.stored.rounds;
-            let (Some(first), Some(last)) = (rounds.iter().map(|r| r.opens_at).min(), rounds.iter().map(|r| r.closes_at).max()) else {
+            let (Some(first), Some(last)) =
+                (rounds.iter().map(|r| r.opens_at).min(), rounds.iter().map(|r| r.closes_at).max())
+            else {
                 continue;
             };
             out.push(ContestSummary {
@@ -82,7 +84,12 @@ impl Engine {
                 time_limit_minutes: r.rules.time_limit_minutes,
                 attempts_per_person: r.rules.attempts_per_person,
                 tiebreak_prompt: r.rules.tiebreak.as_ref().map(|t| t.prompt.clone()),
-                prizes: r.rules.prizes.iter().map(|p| PrizeView { name: p.name.clone(), count: p.count, amount_vnd: p.amount_vnd }).collect(),
+                prizes: r
+                    .rules
+                    .prizes
+                    .iter()
+                    .map(|p| PrizeView { name: p.name.clone(), count: p.count, amount_vnd: p.amount_vnd })
+                    .collect(),
                 people: counts.people,
                 attempts: counts.attempts,
                 real_figure: r.real_figure,
@@ -101,8 +108,15 @@ impl Engine {
             identity_key: e.identity_key.field().name().into(),
             min_age: e.min_age,
             groups: e.groups.iter().map(|g| CodeName { code: g.code.clone(), name: g.name.clone() }).collect(),
-            units: s.units.iter().map(|u| UnitView { code: u.code.clone(), name: u.name.clone(), parent: u.parent.clone() }).collect(),
-            locality_scheme: serde_json::to_value(s.settings.locality_scheme).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            units: s
+                .units
+                .iter()
+                .map(|u| UnitView { code: u.code.clone(), name: u.name.clone(), parent: u.parent.clone() })
+                .collect(),
+            locality_scheme: serde_json::to_value(s.settings.locality_scheme)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
             rounds,
         })
     }
@@ -131,11 +145,19 @@ impl Engine {
         }
         let complete = identity.is_complete(rules);
         let now = self.now();
-        let id = match self.store.insert_participant(contest_id, &key, &identity, complete, Some(CONSENT_VERSION), now).await {
+        let id = match self
+            .store
+            .insert_participant(contest_id, &key, &identity, complete, Some(CONSENT_VERSION), now)
+            .await
+        {
             Ok(id) => id,
             // Two registrations of the same person at once: the other one won; use it.
             Err(cuocthi_store::StoreError::Conflict(_)) => {
-                let existing = self.store.participant_by_key(contest_id, &key).await?.ok_or(EngineError::NotFound("người dự thi"))?;
+                let existing = self
+                    .store
+                    .participant_by_key(contest_id, &key)
+                    .await?
+                    .ok_or(EngineError::NotFound("người dự thi"))?;
                 return Ok(self.session(&existing, &c, false));
             }
             Err(e) => return Err(e.into()),
@@ -160,7 +182,11 @@ impl Engine {
     fn session(&self, p: &ParticipantRow, c: &CachedContest, created: bool) -> Session {
         let last_close = c.stored.rounds.iter().map(|r| r.closes_at).max().unwrap_or_else(|| self.now());
         let expires_at = (last_close + Duration::days(TOKEN_DAYS_AFTER_CLOSE)).max(self.now() + Duration::days(7));
-        let token = self.signer.issue(Claims { participant_id: p.id, contest_id: c.stored.contest.id, expires_at: expires_at.timestamp() });
+        let token = self.signer.issue(Claims {
+            participant_id: p.id,
+            contest_id: c.stored.contest.id,
+            expires_at: expires_at.timestamp(),
+        });
         Session { token, expires_at, created, participant: participant_view(p, c) }
     }
 
@@ -222,7 +248,11 @@ fn participant_view(p: &ParticipantRow, c: &CachedContest) -> ParticipantView {
         phone_masked: who.phone.as_ref().map(|x| x.masked()),
         unit: unit_name(c, who.unit.as_deref()),
         locality: locality_name(c, who.locality.as_deref()),
-        group: who.group.as_ref().and_then(|g| c.spec.settings.eligibility.groups.iter().find(|x| &x.code == g)).map(|g| g.name.clone()),
+        group: who
+            .group
+            .as_ref()
+            .and_then(|g| c.spec.settings.eligibility.groups.iter().find(|x| &x.code == g))
+            .map(|g| g.name.clone()),
         complete: p.complete,
     }
 }

@@ -40,7 +40,8 @@ impl Engine {
     /// Who may receive a prize: complete data and not on the exclusion list (which organisers may
     /// extend after people registered).
     fn prize_eligible<'a>(c: &'a CachedContest, people: &'a HashMap<i64, ParticipantRow>) -> impl Fn(i64) -> bool + 'a {
-        let excluded: HashSet<String> = c.spec.settings.eligibility.exclusions.iter().map(|x| normalise_key(x)).collect();
+        let excluded: HashSet<String> =
+            c.spec.settings.eligibility.exclusions.iter().map(|x| normalise_key(x)).collect();
         move |pid| {
             people.get(&pid).is_some_and(|p| p.complete && !p.identity.list_keys().iter().any(|k| excluded.contains(k)))
         }
@@ -52,7 +53,9 @@ impl Engine {
 
     fn figure(&self, round: &RoundRow, scored: &[Scored]) -> Option<i64> {
         let predicts: Predicts = round.rules.tiebreak.as_ref()?.predicts;
-        round.real_figure.or_else(|| (round.phase(self.now()) == RoundPhase::Closed).then(|| ranking::real_figure(scored, predicts)))
+        round
+            .real_figure
+            .or_else(|| (round.phase(self.now()) == RoundPhase::Closed).then(|| ranking::real_figure(scored, predicts)))
     }
 
     /// The ranking and prizes of round `number` (1-based) of a contest.
@@ -63,7 +66,12 @@ impl Engine {
         self.rank(&c, &round, &people).await
     }
 
-    async fn rank(&self, c: &CachedContest, round: &RoundRow, people: &HashMap<i64, ParticipantRow>) -> Result<RoundResults> {
+    async fn rank(
+        &self,
+        c: &CachedContest,
+        round: &RoundRow,
+        people: &HashMap<i64, ParticipantRow>,
+    ) -> Result<RoundResults> {
         let scored = self.store.scored_attempts(round.id).await?;
         let real = self.figure(round, &scored);
         let standings = ranking::rank_round(&scored, &round.rules.ranking_order, real);
@@ -112,7 +120,9 @@ impl Engine {
                 let members: Vec<i64> = took_part
                     .iter()
                     .copied()
-                    .filter(|pid| people.get(pid).and_then(|p| p.identity.unit.as_deref()).is_some_and(|u| codes.contains(u)))
+                    .filter(|pid| {
+                        people.get(pid).and_then(|p| p.identity.unit.as_deref()).is_some_and(|u| codes.contains(u))
+                    })
                     .collect();
                 UnitResult {
                     unit: top.code.clone(),
@@ -131,7 +141,13 @@ impl Engine {
     }
 
     /// The public view of results: prize winners with name, unit and locality, never personal numbers.
-    fn public_view(&self, c: &CachedContest, results: &RoundResults, round_id: Option<i64>, people: &HashMap<i64, ParticipantRow>) -> RankingView {
+    fn public_view(
+        &self,
+        c: &CachedContest,
+        results: &RoundResults,
+        round_id: Option<i64>,
+        people: &HashMap<i64, ParticipantRow>,
+    ) -> RankingView {
         let by_pid: HashMap<i64, &Standing> = results.standings.iter().map(|s| (s.participant_id, s)).collect();
         let rows = results
             .awards
@@ -180,7 +196,9 @@ impl Engine {
             }
             None => {
                 if c.stored.rounds.iter().any(|r| r.phase(now) != RoundPhase::Closed) {
-                    return Err(EngineError::BadRequest("Chỉ công bố kết quả chung cuộc sau khi mọi đợt thi kết thúc.".into()));
+                    return Err(EngineError::BadRequest(
+                        "Chỉ công bố kết quả chung cuộc sau khi mọi đợt thi kết thúc.".into(),
+                    ));
                 }
                 (self.overall_results(slug).await?.ok_or(EngineError::NotFound("xếp hạng chung cuộc"))?, None)
             }
@@ -202,7 +220,11 @@ impl Engine {
     /// The published results of a round (`Some(round_id)`) or the overall ones (`None`).
     pub async fn published(&self, slug: &str, round_id: Option<i64>) -> Result<RankingView> {
         let c = self.contest_by_slug(slug).await?;
-        let p = self.store.published_ranking(c.stored.contest.id, round_id).await?.ok_or(EngineError::NotFound("kết quả đã công bố"))?;
+        let p = self
+            .store
+            .published_ranking(c.stored.contest.id, round_id)
+            .await?
+            .ok_or(EngineError::NotFound("kết quả đã công bố"))?;
         serde_json::from_str(&p.body).map_err(|e| EngineError::Internal(e.to_string()))
     }
 }

@@ -43,14 +43,19 @@ pub fn parse_target(s: &str) -> Result<Target> {
         bare.parse().with_context(|| format!("target host {host:?} is neither a loopback address nor localhost"))?
     };
     if !ip.is_loopback() {
-        bail!("target {ip} is not a loopback address (127.0.0.0/8, ::1): this generator sends load to this machine only");
+        bail!(
+            "target {ip} is not a loopback address (127.0.0.0/8, ::1): this generator sends load to this machine only"
+        );
     }
     Ok(Target { addr: SocketAddr::new(ip, port), authority: authority.as_str().to_string() })
 }
 
 /// What came back: the status and the whole body, or why nothing did.
 pub enum Reply {
-    Answered { status: StatusCode, body: Bytes },
+    Answered {
+        status: StatusCode,
+        body: Bytes,
+    },
     /// No answer: connection refused or reset, or the per-request timeout.
     Failed(String),
 }
@@ -107,7 +112,10 @@ impl Api {
         let Ok(_permit) = self.inflight.acquire().await else {
             return Reply::Failed("closed".into());
         };
-        let mut req = Request::builder().method(method).uri(format!("{}{path}", self.base)).header(hyper::header::HOST, &*self.authority);
+        let mut req = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header(hyper::header::HOST, &*self.authority);
         if let Some(t) = token {
             match HeaderValue::from_str(&format!("Bearer {t}")) {
                 Ok(v) => req = req.header(AUTHORIZATION, v),
@@ -174,7 +182,15 @@ mod tests {
 
     #[test]
     fn other_targets_are_refused() {
-        for t in ["http://10.0.0.1:80", "http://192.168.1.2:8080", "http://8.8.8.8", "http://example.com:80", "https://127.0.0.1:443", "http://[::2]:80", "http://0.0.0.0:80"] {
+        for t in [
+            "http://10.0.0.1:80",
+            "http://192.168.1.2:8080",
+            "http://8.8.8.8",
+            "http://example.com:80",
+            "https://127.0.0.1:443",
+            "http://[::2]:80",
+            "http://0.0.0.0:80",
+        ] {
             assert!(parse_target(t).is_err(), "{t} should be refused");
         }
     }

@@ -34,10 +34,6 @@ pub struct AttemptEntry {
 }
 
 impl AttemptEntry {
-    pub fn new(questions: usize) -> AttemptEntry {
-        AttemptEntry { acked: vec![None; questions], uncertain: vec![Vec::new(); questions], submitted: None }
-    }
-
     fn grow(&mut self, position: usize) {
         if self.acked.len() <= position {
             self.acked.resize(position + 1, None);
@@ -195,7 +191,12 @@ pub async fn verify_db(url: &str, entries: &HashMap<i64, AttemptEntry>) -> Resul
         for id in chunk {
             rows.push(store.attempt(*id).await.with_context(|| format!("reading attempt {id}"))?);
         }
-        let mut wanted: Vec<i64> = rows.iter().flatten().flat_map(|r| r.draw.iter().map(|d| d.question_id)).filter(|q| !keys.contains_key(q)).collect();
+        let mut wanted: Vec<i64> = rows
+            .iter()
+            .flatten()
+            .flat_map(|r| r.draw.iter().map(|d| d.question_id))
+            .filter(|q| !keys.contains_key(q))
+            .collect();
         wanted.sort_unstable();
         wanted.dedup();
         if !wanted.is_empty() {
@@ -230,7 +231,10 @@ mod tests {
             participant_id: 1,
             seq: 1,
             seed: 42,
-            draw: vec![DrawnQuestion { question_id: 10, order: vec![3, 2, 1, 0] }, DrawnQuestion { question_id: 20, order: vec![0, 1, 2, 3] }],
+            draw: vec![
+                DrawnQuestion { question_id: 10, order: vec![3, 2, 1, 0] },
+                DrawnQuestion { question_id: 20, order: vec![0, 1, 2, 3] },
+            ],
             answers: Answers::decode(answers),
             prediction: None,
             status,

@@ -40,7 +40,11 @@ const MAX_ATTEMPTS: u64 = 10_000_000;
 const MAX_SECONDS: f64 = 3_600.0;
 
 #[derive(Parser, Debug)]
-#[command(name = "cuocthi-load", version, about = "Plays participants against a cuocthi server on loopback, measures, and checks every acknowledged write.")]
+#[command(
+    name = "cuocthi-load",
+    version,
+    about = "Plays participants against a cuocthi server on loopback, measures, and checks every acknowledged write."
+)]
 struct Args {
     /// What to play.
     #[arg(value_enum)]
@@ -124,7 +128,12 @@ impl Args {
         if !(1..=3).contains(&self.attempts_per_person) {
             bail!("--attempts-per-person must be 1, 2 or 3");
         }
-        for (name, v) in [("--max-seconds", Some(self.max_seconds)), ("--duration", self.duration), ("--spread-seconds", self.spread_seconds), ("--request-timeout", Some(self.request_timeout))] {
+        for (name, v) in [
+            ("--max-seconds", Some(self.max_seconds)),
+            ("--duration", self.duration),
+            ("--spread-seconds", self.spread_seconds),
+            ("--request-timeout", Some(self.request_timeout)),
+        ] {
             if let Some(v) = v
                 && !(v > 0.0 && v <= MAX_SECONDS)
             {
@@ -134,7 +143,11 @@ impl Args {
         if self.workers == 0 || self.workers > 64 {
             bail!("--workers must be within 1..=64");
         }
-        if self.prep_concurrency == 0 || self.prep_concurrency > MAX_CONCURRENCY || self.max_inflight == 0 || self.max_inflight > 16_000 {
+        if self.prep_concurrency == 0
+            || self.prep_concurrency > MAX_CONCURRENCY
+            || self.max_inflight == 0
+            || self.max_inflight > 16_000
+        {
             bail!("--prep-concurrency must be within 1..={MAX_CONCURRENCY} and --max-inflight within 1..=16000");
         }
         Ok(())
@@ -184,7 +197,7 @@ struct Report {
     max_ms: f64,
     /// `<kind>_count`, `<kind>_p50_ms`, `<kind>_p95_ms`, `<kind>_p99_ms`, `<kind>_max_ms`.
     #[serde(flatten)]
-    kinds: BTreeMap<String, f64>,
+    kinds: BTreeMap<String, serde_json::Value>,
     errors: u64,
     error_kinds: BTreeMap<String, u64>,
     prep_errors: u64,
@@ -267,19 +280,34 @@ async fn run(args: Args) -> Result<ExitCode> {
         (_, Some(id)) => id,
         (_, None) => Ctx::discover_round(&api, &args.contest).await?,
     };
-    let ctx = Arc::new(Ctx { api, slug: args.contest.clone(), round_id, ledger: Ledger::default(), think, next_person: AtomicU64::new(id_start) });
+    let ctx = Arc::new(Ctx {
+        api,
+        slug: args.contest.clone(),
+        round_id,
+        ledger: Ledger::default(),
+        think,
+        next_person: AtomicU64::new(id_start),
+    });
     let plan = Plan {
         scenario: args.scenario,
         concurrency: args.concurrency,
         users: args.users,
         attempts: args.attempts,
         attempts_per_person: args.attempts_per_person,
-        spread: Duration::from_secs_f64(args.spread_seconds.unwrap_or(if args.scenario == Scenario::Flood { 5.0 } else { 10.0 })),
+        spread: Duration::from_secs_f64(args.spread_seconds.unwrap_or(if args.scenario == Scenario::Flood {
+            5.0
+        } else {
+            10.0
+        })),
         prep_concurrency: args.prep_concurrency,
         seed,
         drain: Duration::from_secs_f64(args.request_timeout + 5.0),
     };
-    let think_text = if think.min_ms == think.max_ms { think.min_ms.to_string() } else { format!("{}-{}", think.min_ms, think.max_ms) };
+    let think_text = if think.min_ms == think.max_ms {
+        think.min_ms.to_string()
+    } else {
+        format!("{}-{}", think.min_ms, think.max_ms)
+    };
     eprintln!(
         "cuocthi-load {}: target {} round {round_id}, think {think_text} ms, id-start {id_start}, seed {seed}, {} worker(s)",
         args.scenario.name(),
@@ -344,16 +372,19 @@ async fn run(args: Args) -> Result<ExitCode> {
             continue;
         }
         let n = k.name();
-        kinds.insert(format!("{n}_count"), s.count as f64);
-        kinds.insert(format!("{n}_p50_ms"), s.p50_ms);
-        kinds.insert(format!("{n}_p95_ms"), s.p95_ms);
-        kinds.insert(format!("{n}_p99_ms"), s.p99_ms);
-        kinds.insert(format!("{n}_max_ms"), s.max_ms);
+        kinds.insert(format!("{n}_count"), s.count.into());
+        kinds.insert(format!("{n}_p50_ms"), s.p50_ms.into());
+        kinds.insert(format!("{n}_p95_ms"), s.p95_ms.into());
+        kinds.insert(format!("{n}_p99_ms"), s.p99_ms.into());
+        kinds.insert(format!("{n}_max_ms"), s.max_ms.into());
         if s.count > 0 {
             eprintln!("{n:<11} {:>9} {:>9.2} {:>9.2} {:>9.2} {:>9.2}", s.count, s.p50_ms, s.p95_ms, s.p99_ms, s.max_ms);
         }
     }
-    eprintln!("{:<11} {:>9} {:>9.2} {:>9.2} {:>9.2} {:>9.2}", "all", overall.count, overall.p50_ms, overall.p95_ms, overall.p99_ms, overall.max_ms);
+    eprintln!(
+        "{:<11} {:>9} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+        "all", overall.count, overall.p50_ms, overall.p95_ms, overall.p99_ms, overall.max_ms
+    );
     let errors = rec.errors();
     for (what, n) in &errors {
         eprintln!("error: {what} × {n}");
@@ -437,7 +468,9 @@ async fn run(args: Args) -> Result<ExitCode> {
     let line = serde_json::to_string(&report).context("cannot write the report")?;
     println!("{line}");
     // Lost or wrong acknowledged writes, or a check that could not run, fail the run.
-    let bad = report.verify_error.is_some() || report.verified_missing.unwrap_or(0) > 0 || report.verified_wrong.unwrap_or(0) > 0;
+    let bad = report.verify_error.is_some()
+        || report.verified_missing.unwrap_or(0) > 0
+        || report.verified_wrong.unwrap_or(0) > 0;
     Ok(if bad { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
@@ -447,7 +480,8 @@ mod tests {
 
     #[test]
     fn arguments_parse_and_are_bounded() {
-        let a = Args::try_parse_from(["cuocthi-load", "steady", "--users", "20000", "--think-ms", "30000-90000"]).unwrap();
+        let a =
+            Args::try_parse_from(["cuocthi-load", "steady", "--users", "20000", "--think-ms", "30000-90000"]).unwrap();
         assert_eq!(a.think(), Think { min_ms: 30_000, max_ms: 90_000 });
         assert_eq!(a.duration(), Some(Duration::from_secs(60)));
         a.check().unwrap();

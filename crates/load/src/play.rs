@@ -172,7 +172,9 @@ struct ResultBody {
 pub enum Saved {
     Acked,
     /// Refused by the server (4xx): not stored. 409 means the attempt is closed.
-    Refused { closed: bool },
+    Refused {
+        closed: bool,
+    },
     /// No answer or a 5xx: may or may not be stored.
     Unknown,
 }
@@ -197,7 +199,9 @@ impl Ctx {
     /// The round to play: the first open round of the contest.
     pub async fn discover_round(api: &Api, slug: &str) -> Result<i64> {
         let reply = api.call(Method::GET, &format!("/api/v1/contests/{slug}"), None, None).await;
-        let Reply::Answered { status, body } = &reply else { bail!("GET /api/v1/contests/{slug}: {}", reply.describe()) };
+        let Reply::Answered { status, body } = &reply else {
+            bail!("GET /api/v1/contests/{slug}: {}", reply.describe())
+        };
         if *status != StatusCode::OK {
             bail!("GET /api/v1/contests/{slug}: {} (is the server started with --demo?)", reply.describe());
         }
@@ -215,7 +219,10 @@ impl Ctx {
         let n = self.next_person.fetch_add(1, Ordering::Relaxed);
         let body = serde_json::to_string(&people::person(n)).ok()?;
         let since = Instant::now();
-        let reply = self.api.call(Method::POST, &format!("/api/v1/contests/{}/participants", self.slug), None, Some(body)).await;
+        let reply = self
+            .api
+            .call(Method::POST, &format!("/api/v1/contests/{}/participants", self.slug), None, Some(body))
+            .await;
         match &reply {
             Reply::Answered { status, body } if *status == StatusCode::CREATED || *status == StatusCode::OK => {
                 if *status == StatusCode::OK {
@@ -234,7 +241,8 @@ impl Ctx {
 
     /// Starts (or resumes) an attempt; `since` is when the participant pressed "start".
     pub async fn start(&self, ph: &Phase, token: &str, since: Instant) -> Option<Started> {
-        let reply = self.api.call(Method::POST, &format!("/api/v1/rounds/{}/attempts", self.round_id), Some(token), None).await;
+        let reply =
+            self.api.call(Method::POST, &format!("/api/v1/rounds/{}/attempts", self.round_id), Some(token), None).await;
         match &reply {
             Reply::Answered { status, body } if status.is_success() => {
                 let a: AttemptBody = parse(ph, Kind::Start, since, body)?;
@@ -259,7 +267,10 @@ impl Ctx {
     pub async fn save(&self, ph: &Phase, token: &str, attempt: i64, position: usize, choice: u8) -> Saved {
         let since = Instant::now();
         let body = format!("{{\"choice\":{choice}}}");
-        let reply = self.api.call(Method::PUT, &format!("/api/v1/attempts/{attempt}/answers/{position}"), Some(token), Some(body)).await;
+        let reply = self
+            .api
+            .call(Method::PUT, &format!("/api/v1/attempts/{attempt}/answers/{position}"), Some(token), Some(body))
+            .await;
         match &reply {
             Reply::Answered { status, .. } if *status == StatusCode::OK => {
                 ph.rec.ok(Kind::Save, since);
@@ -281,7 +292,10 @@ impl Ctx {
     pub async fn prediction(&self, ph: &Phase, token: &str, attempt: i64, value: i64) -> bool {
         let since = Instant::now();
         let body = format!("{{\"value\":{value}}}");
-        let reply = self.api.call(Method::PUT, &format!("/api/v1/attempts/{attempt}/prediction"), Some(token), Some(body)).await;
+        let reply = self
+            .api
+            .call(Method::PUT, &format!("/api/v1/attempts/{attempt}/prediction"), Some(token), Some(body))
+            .await;
         match &reply {
             Reply::Answered { status, .. } if status.is_success() => {
                 ph.rec.ok(Kind::Prediction, since);
@@ -297,7 +311,10 @@ impl Ctx {
     /// Submits; returns the score the server reported. `since` is when the participant pressed
     /// "nộp bài" (a flood schedules it).
     pub async fn submit(&self, ph: &Phase, token: &str, attempt: i64, since: Instant) -> Option<u32> {
-        let reply = self.api.call(Method::POST, &format!("/api/v1/attempts/{attempt}/submit"), Some(token), Some("{}".into())).await;
+        let reply = self
+            .api
+            .call(Method::POST, &format!("/api/v1/attempts/{attempt}/submit"), Some(token), Some("{}".into()))
+            .await;
         match &reply {
             Reply::Answered { status, body } if *status == StatusCode::OK => {
                 let r: ResultBody = parse(ph, Kind::Submit, since, body)?;
@@ -337,7 +354,15 @@ impl Ctx {
 
     /// Answers positions `from..` with think time before each, or until the phase stops. Returns
     /// the next unanswered position, or `None` if the attempt was closed under the user.
-    pub async fn answer(&self, ph: &Phase, rng: &mut StdRng, token: &str, a: &Started, from: usize, to: usize) -> Option<usize> {
+    pub async fn answer(
+        &self,
+        ph: &Phase,
+        rng: &mut StdRng,
+        token: &str,
+        a: &Started,
+        from: usize,
+        to: usize,
+    ) -> Option<usize> {
         let mut pos = from;
         while pos < to.min(a.options.len()) {
             if !ph.stop.sleep(self.think.sample(rng)).await {

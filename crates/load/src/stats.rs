@@ -24,7 +24,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [Kind::Register, Kind::Start, Kind::Save, Kind::Prediction, Kind::Submit, Kind::Result, Kind::Livez];
+    pub const ALL: [Kind; 7] =
+        [Kind::Register, Kind::Start, Kind::Save, Kind::Prediction, Kind::Submit, Kind::Result, Kind::Livez];
 
     pub fn name(self) -> &'static str {
         match self {

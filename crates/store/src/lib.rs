@@ -53,7 +53,15 @@ pub trait Store: Send + Sync + 'static {
     async fn revise_question(&self, id: i64, question: &Question, now: DateTime<Utc>) -> Result<i64>;
 
     // Participants.
-    async fn insert_participant(&self, contest_id: i64, key: &str, who: &Identity, complete: bool, consent: Option<&str>, now: DateTime<Utc>) -> Result<i64>;
+    async fn insert_participant(
+        &self,
+        contest_id: i64,
+        key: &str,
+        who: &Identity,
+        complete: bool,
+        consent: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
     async fn participant_by_key(&self, contest_id: i64, key: &str) -> Result<Option<ParticipantRow>>;
     async fn participant(&self, id: i64) -> Result<Option<ParticipantRow>>;
     async fn participants_of(&self, contest_id: i64) -> Result<Vec<ParticipantRow>>;
@@ -66,17 +74,42 @@ pub trait Store: Send + Sync + 'static {
     async fn attempts_of(&self, participant_id: i64) -> Result<Vec<AttemptRow>>;
     /// Saves one answer slot if the attempt is the person's, open and before its deadline.
     /// Returns whether it was saved.
-    async fn save_answer(&self, attempt_id: i64, participant_id: i64, position: usize, slot: char, now: DateTime<Utc>) -> Result<bool>;
-    async fn save_prediction(&self, attempt_id: i64, participant_id: i64, prediction: i64, now: DateTime<Utc>) -> Result<bool>;
+    async fn save_answer(
+        &self,
+        attempt_id: i64,
+        participant_id: i64,
+        position: usize,
+        slot: char,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    async fn save_prediction(
+        &self,
+        attempt_id: i64,
+        participant_id: i64,
+        prediction: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
     /// Closes an open attempt and stores its score, in one transaction; `None` if it was not open.
-    async fn submit_attempt(&self, attempt_id: i64, submitted_at: DateTime<Utc>, auto: bool, scorer: Scorer<'_>) -> Result<Option<AttemptRow>>;
+    async fn submit_attempt(
+        &self,
+        attempt_id: i64,
+        submitted_at: DateTime<Utc>,
+        auto: bool,
+        scorer: Scorer<'_>,
+    ) -> Result<Option<AttemptRow>>;
     /// Open attempts whose deadline has passed, oldest first.
     async fn due_attempts(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<i64>>;
     async fn scored_attempts(&self, round_id: i64) -> Result<Vec<Scored>>;
     async fn round_counts(&self, round_id: i64) -> Result<RoundCounts>;
 
     // Results.
-    async fn publish_ranking(&self, contest_id: i64, round_id: Option<i64>, body: &str, now: DateTime<Utc>) -> Result<i64>;
+    async fn publish_ranking(
+        &self,
+        contest_id: i64,
+        round_id: Option<i64>,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
     async fn published_ranking(&self, contest_id: i64, round_id: Option<i64>) -> Result<Option<PublishedRanking>>;
 
     // Accounts.

@@ -137,7 +137,12 @@ pub(crate) struct RawUnit {
 
 impl From<RawUnit> for UnitSpec {
     fn from(u: RawUnit) -> Self {
-        UnitSpec { code: u.code, name: u.name, parent: u.parent_code, headcount: u.headcount.and_then(|h| u32::try_from(h).ok()) }
+        UnitSpec {
+            code: u.code,
+            name: u.name,
+            parent: u.parent_code,
+            headcount: u.headcount.and_then(|h| u32::try_from(h).ok()),
+        }
     }
 }
 
@@ -166,7 +171,12 @@ impl StoredContest {
             rounds: self
                 .rounds
                 .iter()
-                .map(|r| RoundSpec { name: r.name.clone(), opens_at: r.opens_at, closes_at: r.closes_at, rules: r.rules.clone() })
+                .map(|r| RoundSpec {
+                    name: r.name.clone(),
+                    opens_at: r.opens_at,
+                    closes_at: r.closes_at,
+                    rules: r.rules.clone(),
+                })
                 .collect(),
         }
     }
@@ -363,7 +373,9 @@ pub enum StartOutcome {
     Started(AttemptRow),
     /// The person already holds an open attempt in this round.
     Resumed(AttemptRow),
-    LimitReached { used: u32 },
+    LimitReached {
+        used: u32,
+    },
 }
 
 /// Live figures of a round (số người / số lượt tham gia).

@@ -15,7 +15,7 @@ use cuocthi_domain::contest::{ContestSpec, RegisteredPerson};
 use cuocthi_domain::identity::Identity;
 use cuocthi_domain::question::Question;
 use cuocthi_domain::ranking::Scored;
-use sqlx::postgres::{PgPoolOptions, PgPool};
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use tracing::instrument;
 
@@ -32,7 +32,10 @@ pub enum Backend {
 enum Pools {
     /// SQLite allows one writer: writes go through a one-connection pool so they queue in the app
     /// instead of spinning on SQLITE_BUSY; reads use their own connections beside it (WAL).
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -97,11 +100,20 @@ impl SqlStore {
             {
                 std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
             }
-            let write = SqlitePoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(30)).connect_with(opts.clone()).await?;
-            let read = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(30)).connect_with(opts.read_only(false)).await?;
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts.read_only(false))
+                .await?;
             Pools::Sqlite { read, write }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            let pool =
+                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
             Pools::Postgres(pool)
         } else {
             return Err(StoreError::Unavailable(format!(
@@ -143,8 +155,16 @@ impl SqlStore {
         let contest = ContestRow::try_from(raw)?;
         let id = contest.id;
         let (rounds, units, registered) = on!(self, read, |p| {
-            let rounds: Vec<RawRound> = sqlx::query_as("SELECT * FROM rounds WHERE contest_id = $1 ORDER BY number").bind(id).fetch_all(p).await?;
-            let units: Vec<RawUnit> = sqlx::query_as("SELECT code, name, parent_code, headcount FROM units WHERE contest_id = $1 ORDER BY position").bind(id).fetch_all(p).await?;
+            let rounds: Vec<RawRound> = sqlx::query_as("SELECT * FROM rounds WHERE contest_id = $1 ORDER BY number")
+                .bind(id)
+                .fetch_all(p)
+                .await?;
+            let units: Vec<RawUnit> = sqlx::query_as(
+                "SELECT code, name, parent_code, headcount FROM units WHERE contest_id = $1 ORDER BY position",
+            )
+            .bind(id)
+            .fetch_all(p)
+            .await?;
             let registered: Vec<(String, String, Option<String>)> =
                 sqlx::query_as("SELECT unit_code, person_key, name FROM registered WHERE contest_id = $1 ORDER BY unit_code, person_key").bind(id).fetch_all(p).await?;
             (rounds, units, registered)
@@ -183,7 +203,8 @@ impl Store for SqlStore {
                 .bind(candidate)
                 .execute(p)
                 .await?;
-            let v: (String,) = sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1").bind(name).fetch_one(p).await?;
+            let v: (String,) =
+                sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1").bind(name).fetch_one(p).await?;
             Ok(v.0)
         })
     }
@@ -191,8 +212,11 @@ impl Store for SqlStore {
     #[instrument(skip_all, fields(slug = %spec.slug))]
     async fn insert_contest(&self, spec: &ContestSpec, now: DateTime<Utc>) -> Result<i64> {
         let settings = serde_json::to_string(&spec.settings)?;
-        let rounds: Vec<(String, String)> =
-            spec.rounds.iter().map(|r| Ok((r.name.clone(), serde_json::to_string(&r.rules)?))).collect::<Result<_>>()?;
+        let rounds: Vec<(String, String)> = spec
+            .rounds
+            .iter()
+            .map(|r| Ok((r.name.clone(), serde_json::to_string(&r.rules)?)))
+            .collect::<Result<_>>()?;
         on!(self, write, |p| {
             let mut tx = p.begin().await?;
             let (id,): (i64,) = sqlx::query_as(
@@ -246,43 +270,57 @@ impl Store for SqlStore {
     }
 
     async fn list_contests(&self) -> Result<Vec<ContestRow>> {
-        let raw: Vec<RawContest> = on!(self, read, |p| sqlx::query_as("SELECT * FROM contests ORDER BY id").fetch_all(p).await)?;
+        let raw: Vec<RawContest> =
+            on!(self, read, |p| sqlx::query_as("SELECT * FROM contests ORDER BY id").fetch_all(p).await)?;
         raw.into_iter().map(ContestRow::try_from).collect()
     }
 
     async fn contest_by_slug(&self, slug: &str) -> Result<Option<StoredContest>> {
-        let raw = on!(self, read, |p| sqlx::query_as("SELECT * FROM contests WHERE slug = $1").bind(slug).fetch_optional(p).await)?;
+        let raw = on!(self, read, |p| sqlx::query_as("SELECT * FROM contests WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(p)
+            .await)?;
         self.load_contest(raw).await
     }
 
     async fn contest_by_id(&self, id: i64) -> Result<Option<StoredContest>> {
-        let raw = on!(self, read, |p| sqlx::query_as("SELECT * FROM contests WHERE id = $1").bind(id).fetch_optional(p).await)?;
+        let raw = on!(self, read, |p| sqlx::query_as("SELECT * FROM contests WHERE id = $1")
+            .bind(id)
+            .fetch_optional(p)
+            .await)?;
         self.load_contest(raw).await
     }
 
     async fn round(&self, round_id: i64) -> Result<Option<RoundRow>> {
-        let raw: Option<RawRound> = on!(self, read, |p| sqlx::query_as("SELECT * FROM rounds WHERE id = $1").bind(round_id).fetch_optional(p).await)?;
+        let raw: Option<RawRound> = on!(self, read, |p| sqlx::query_as("SELECT * FROM rounds WHERE id = $1")
+            .bind(round_id)
+            .fetch_optional(p)
+            .await)?;
         raw.map(RoundRow::try_from).transpose()
     }
 
     async fn freeze_figure(&self, round_id: i64, figure: i64, now: DateTime<Utc>) -> Result<()> {
-        on!(self, write, |p| sqlx::query("UPDATE rounds SET real_figure = $2, figure_frozen_at = $3 WHERE id = $1 AND figure_frozen_at IS NULL")
-            .bind(round_id)
-            .bind(figure)
-            .bind(ms(now))
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
+        on!(self, write, |p| sqlx::query(
+            "UPDATE rounds SET real_figure = $2, figure_frozen_at = $3 WHERE id = $1 AND figure_frozen_at IS NULL"
+        )
+        .bind(round_id)
+        .bind(figure)
+        .bind(ms(now))
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     async fn is_registered(&self, contest_id: i64, keys: &[String]) -> Result<bool> {
         for k in keys {
-            let (n,): (i64,) = on!(self, read, |p| sqlx::query_as("SELECT COUNT(*) FROM registered WHERE contest_id = $1 AND person_key = $2")
-                .bind(contest_id)
-                .bind(k)
-                .fetch_one(p)
-                .await)?;
+            let (n,): (i64,) = on!(self, read, |p| sqlx::query_as(
+                "SELECT COUNT(*) FROM registered WHERE contest_id = $1 AND person_key = $2"
+            )
+            .bind(contest_id)
+            .bind(k)
+            .fetch_one(p)
+            .await)?;
             if n > 0 {
                 return Ok(true);
             }
@@ -318,10 +356,12 @@ impl Store for SqlStore {
     }
 
     async fn bank(&self, contest_id: i64) -> Result<Vec<StoredQuestion>> {
-        let raw: Vec<RawQuestion> = on!(self, read, |p| sqlx::query_as("SELECT * FROM questions WHERE contest_id = $1 AND status = 'active' ORDER BY id")
-            .bind(contest_id)
-            .fetch_all(p)
-            .await)?;
+        let raw: Vec<RawQuestion> = on!(self, read, |p| sqlx::query_as(
+            "SELECT * FROM questions WHERE contest_id = $1 AND status = 'active' ORDER BY id"
+        )
+        .bind(contest_id)
+        .fetch_all(p)
+        .await)?;
         raw.into_iter().map(StoredQuestion::try_from).collect()
     }
 
@@ -348,8 +388,12 @@ impl Store for SqlStore {
     async fn revise_question(&self, id: i64, q: &Question, now: DateTime<Utc>) -> Result<i64> {
         on!(self, write, |p| {
             let mut tx = p.begin().await?;
-            let old: Option<(i64, Option<i64>, i64)> =
-                sqlx::query_as("SELECT contest_id, lineage, version FROM questions WHERE id = $1 AND status = 'active'").bind(id).fetch_optional(&mut *tx).await?;
+            let old: Option<(i64, Option<i64>, i64)> = sqlx::query_as(
+                "SELECT contest_id, lineage, version FROM questions WHERE id = $1 AND status = 'active'",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
             let (contest_id, lineage, version) = old.ok_or(StoreError::NotFound)?;
             sqlx::query("UPDATE questions SET status = 'superseded' WHERE id = $1").bind(id).execute(&mut *tx).await?;
             let (new_id,): (i64,) = sqlx::query_as(
@@ -373,8 +417,17 @@ impl Store for SqlStore {
         })
     }
 
-    async fn insert_participant(&self, contest_id: i64, key: &str, who: &Identity, complete: bool, consent: Option<&str>, now: DateTime<Utc>) -> Result<i64> {
-        let (id,): (i64,) = on!(self, write, |p| sqlx::query_as(
+    async fn insert_participant(
+        &self,
+        contest_id: i64,
+        key: &str,
+        who: &Identity,
+        complete: bool,
+        consent: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let (id,): (i64,) = on!(self, write, |p| {
+            sqlx::query_as(
             "INSERT INTO participants (contest_id, person_key, full_name, date_of_birth, cccd, phone, email, unit_code, locality_code, group_code, complete, consent_version, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
@@ -392,29 +445,37 @@ impl Store for SqlStore {
         .bind(consent)
         .bind(ms(now))
         .fetch_one(p)
-        .await)?;
+        .await
+        })?;
         Ok(id)
     }
 
     async fn participant_by_key(&self, contest_id: i64, key: &str) -> Result<Option<ParticipantRow>> {
-        let raw: Option<RawParticipant> = on!(self, read, |p| sqlx::query_as("SELECT * FROM participants WHERE contest_id = $1 AND person_key = $2")
-            .bind(contest_id)
-            .bind(key)
-            .fetch_optional(p)
-            .await)?;
+        let raw: Option<RawParticipant> = on!(self, read, |p| sqlx::query_as(
+            "SELECT * FROM participants WHERE contest_id = $1 AND person_key = $2"
+        )
+        .bind(contest_id)
+        .bind(key)
+        .fetch_optional(p)
+        .await)?;
         Ok(raw.map(Into::into))
     }
 
     async fn participant(&self, id: i64) -> Result<Option<ParticipantRow>> {
-        let raw: Option<RawParticipant> = on!(self, read, |p| sqlx::query_as("SELECT * FROM participants WHERE id = $1").bind(id).fetch_optional(p).await)?;
+        let raw: Option<RawParticipant> =
+            on!(self, read, |p| sqlx::query_as("SELECT * FROM participants WHERE id = $1")
+                .bind(id)
+                .fetch_optional(p)
+                .await)?;
         Ok(raw.map(Into::into))
     }
 
     async fn participants_of(&self, contest_id: i64) -> Result<Vec<ParticipantRow>> {
-        let raw: Vec<RawParticipant> = on!(self, read, |p| sqlx::query_as("SELECT * FROM participants WHERE contest_id = $1 ORDER BY id")
-            .bind(contest_id)
-            .fetch_all(p)
-            .await)?;
+        let raw: Vec<RawParticipant> =
+            on!(self, read, |p| sqlx::query_as("SELECT * FROM participants WHERE contest_id = $1 ORDER BY id")
+                .bind(contest_id)
+                .fetch_all(p)
+                .await)?;
         Ok(raw.into_iter().map(Into::into).collect())
     }
 
@@ -422,7 +483,9 @@ impl Store for SqlStore {
     async fn start_attempt(&self, new: &NewAttempt) -> Result<StartOutcome> {
         let draw = serde_json::to_string(&new.draw)?;
         let blank = Answers::empty(new.draw.len()).encode();
-        let open_sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE round_id = $1 AND participant_id = $2 AND status = 'open'");
+        let open_sql = format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE round_id = $1 AND participant_id = $2 AND status = 'open'"
+        );
         let insert_sql = format!(
             "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9) RETURNING {ATTEMPT_COLUMNS}"
@@ -433,17 +496,21 @@ impl Store for SqlStore {
             // The body is an async block so that `?` and `return` end this try, not the retry loop.
             let outcome: Result<StartOutcome> = on!(self, write, |p| async {
                 let mut tx = p.begin().await?;
-                let open: Option<RawAttempt> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(open_sql.clone())).bind(new.round_id).bind(new.participant_id).fetch_optional(&mut *tx).await?;
+                let open: Option<RawAttempt> = sqlx::query_as(sqlx::AssertSqlSafe(open_sql.clone()))
+                    .bind(new.round_id)
+                    .bind(new.participant_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 if let Some(open) = open {
                     tx.commit().await?;
                     return Ok(StartOutcome::Resumed(open.try_into()?));
                 }
-                let (used,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM attempts WHERE round_id = $1 AND participant_id = $2")
-                    .bind(new.round_id)
-                    .bind(new.participant_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let (used,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM attempts WHERE round_id = $1 AND participant_id = $2")
+                        .bind(new.round_id)
+                        .bind(new.participant_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
                 if used >= i64::from(new.allowed) {
                     tx.commit().await?;
                     return Ok(StartOutcome::LimitReached { used: used as u32 });
@@ -479,15 +546,25 @@ impl Store for SqlStore {
     }
 
     async fn attempts_of(&self, participant_id: i64) -> Result<Vec<AttemptRow>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE participant_id = $1 ORDER BY id"));
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE participant_id = $1 ORDER BY id"
+        ));
         let raw: Vec<RawAttempt> = on!(self, read, |p| sqlx::query_as(sql).bind(participant_id).fetch_all(p).await)?;
         raw.into_iter().map(AttemptRow::try_from).collect()
     }
 
-    async fn save_answer(&self, attempt_id: i64, participant_id: i64, position: usize, slot: char, now: DateTime<Utc>) -> Result<bool> {
+    async fn save_answer(
+        &self,
+        attempt_id: i64,
+        participant_id: i64,
+        position: usize,
+        slot: char,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         // One statement: the condition and the write are atomic on both backends, and a concurrent
         // submission (which flips the status under the same row lock) can never miss this answer.
-        let done = on!(self, write, |p| sqlx::query(
+        let done = on!(self, write, |p| {
+            sqlx::query(
             "UPDATE attempts SET answers = substr(answers, 1, CAST($3 AS INTEGER)) || $4 || substr(answers, CAST($3 AS INTEGER) + 2)
              WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $5 AND length(answers) > $3",
         )
@@ -498,12 +575,20 @@ impl Store for SqlStore {
         .bind(ms(now))
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(done == 1)
     }
 
-    async fn save_prediction(&self, attempt_id: i64, participant_id: i64, prediction: i64, now: DateTime<Utc>) -> Result<bool> {
-        let done = on!(self, write, |p| sqlx::query(
+    async fn save_prediction(
+        &self,
+        attempt_id: i64,
+        participant_id: i64,
+        prediction: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = on!(self, write, |p| {
+            sqlx::query(
             "UPDATE attempts SET prediction = $3 WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $4",
         )
         .bind(attempt_id)
@@ -512,19 +597,30 @@ impl Store for SqlStore {
         .bind(ms(now))
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         Ok(done == 1)
     }
 
     #[instrument(skip_all, fields(attempt_id))]
-    async fn submit_attempt(&self, attempt_id: i64, submitted_at: DateTime<Utc>, auto: bool, scorer: Scorer<'_>) -> Result<Option<AttemptRow>> {
+    async fn submit_attempt(
+        &self,
+        attempt_id: i64,
+        submitted_at: DateTime<Utc>,
+        auto: bool,
+        scorer: Scorer<'_>,
+    ) -> Result<Option<AttemptRow>> {
         let close_sql = sqlx::AssertSqlSafe(format!(
             "UPDATE attempts SET status = 'submitted', submitted_at = $2, auto_submitted = $3 WHERE id = $1 AND status = 'open' RETURNING {ATTEMPT_COLUMNS}"
         ));
         on!(self, write, |p| {
             let mut tx = p.begin().await?;
-            let closed: Option<RawAttempt> =
-                sqlx::query_as(close_sql).bind(attempt_id).bind(ms(submitted_at)).bind(flag(auto)).fetch_optional(&mut *tx).await?;
+            let closed: Option<RawAttempt> = sqlx::query_as(close_sql)
+                .bind(attempt_id)
+                .bind(ms(submitted_at))
+                .bind(flag(auto))
+                .fetch_optional(&mut *tx)
+                .await?;
             let Some(closed) = closed else {
                 tx.commit().await?;
                 return Ok(None);
@@ -556,13 +652,14 @@ impl Store for SqlStore {
     }
 
     async fn scored_attempts(&self, round_id: i64) -> Result<Vec<Scored>> {
-        let rows: Vec<(i64, i64, Option<i64>, i64, Option<i64>, Option<i64>, Option<i64>)> = on!(self, read, |p| sqlx::query_as(
-            "SELECT id, participant_id, correct, questions, prediction, time_taken_ms, submitted_at
+        let rows: Vec<(i64, i64, Option<i64>, i64, Option<i64>, Option<i64>, Option<i64>)> =
+            on!(self, read, |p| sqlx::query_as(
+                "SELECT id, participant_id, correct, questions, prediction, time_taken_ms, submitted_at
              FROM attempts WHERE round_id = $1 AND status = 'submitted' ORDER BY id",
-        )
-        .bind(round_id)
-        .fetch_all(p)
-        .await)?;
+            )
+            .bind(round_id)
+            .fetch_all(p)
+            .await)?;
         Ok(rows
             .into_iter()
             .map(|(attempt_id, participant_id, correct, questions, prediction, taken, at)| Scored {
@@ -578,17 +675,26 @@ impl Store for SqlStore {
     }
 
     async fn round_counts(&self, round_id: i64) -> Result<RoundCounts> {
-        let (people, attempts, submitted): (i64, i64, Option<i64>) = on!(self, read, |p| sqlx::query_as(
+        let (people, attempts, submitted): (i64, i64, Option<i64>) = on!(self, read, |p| {
+            sqlx::query_as(
             "SELECT COUNT(DISTINCT participant_id), COUNT(*), SUM(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END) FROM attempts WHERE round_id = $1",
         )
         .bind(round_id)
         .fetch_one(p)
-        .await)?;
+        .await
+        })?;
         Ok(RoundCounts { people, attempts, submitted: submitted.unwrap_or(0) })
     }
 
-    async fn publish_ranking(&self, contest_id: i64, round_id: Option<i64>, body: &str, now: DateTime<Utc>) -> Result<i64> {
-        let (id,): (i64,) = on!(self, write, |p| sqlx::query_as(
+    async fn publish_ranking(
+        &self,
+        contest_id: i64,
+        round_id: Option<i64>,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let (id,): (i64,) = on!(self, write, |p| {
+            sqlx::query_as(
             "INSERT INTO published_rankings (contest_id, round_id, published_at, body) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(contest_id)
@@ -596,7 +702,8 @@ impl Store for SqlStore {
         .bind(ms(now))
         .bind(body)
         .fetch_one(p)
-        .await)?;
+        .await
+        })?;
         Ok(id)
     }
 

@@ -31,10 +31,13 @@ impl TestDb {
     pub async fn postgres() -> TestDb {
         let server = pg_server();
         let name = format!("cuocthi_test_{:016x}", rand::random::<u64>());
-        let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres")).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL at {server} is needed for this test (scripts/test starts one): {e}")
+        });
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
             .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {server} is needed for this test (scripts/test starts one): {e}"));
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("CREATE DATABASE");
+            .expect("CREATE DATABASE");
         let _ = admin.close().await;
         TestDb { url: format!("{server}/{name}"), kind: Kind::Postgres { server, name } }
     }
@@ -64,7 +67,10 @@ impl Drop for TestDb {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
                 rt.block_on(async {
                     let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres")).await.ok()?;
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await.ok()?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                        .execute(&mut admin)
+                        .await
+                        .ok()?;
                     admin.close().await.ok()
                 })
             })

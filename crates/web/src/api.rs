@@ -68,7 +68,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("participant", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "participant",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -146,7 +149,11 @@ pub struct RegisterRequest {
     params(("slug" = String, Path)), request_body = RegisterRequest,
     responses((status = 201, body = Session, description = "registered"), (status = 200, body = Session, description = "recognised"),
               (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn register(State(s): State<AppState>, PathArgs(slug): PathArgs<String>, Body(r): Body<RegisterRequest>) -> ApiResult<(StatusCode, Json<Session>)> {
+async fn register(
+    State(s): State<AppState>,
+    PathArgs(slug): PathArgs<String>,
+    Body(r): Body<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<Session>)> {
     let input = IdentityInput {
         full_name: r.full_name,
         date_of_birth: r.date_of_birth,
@@ -172,7 +179,11 @@ pub struct IdentifyRequest {
 #[utoipa::path(post, path = "/api/v1/contests/{slug}/sessions", tag = "participants",
     params(("slug" = String, Path)), request_body = IdentifyRequest,
     responses((status = 200, body = Session), (status = 403, body = ErrorBody)))]
-async fn identify(State(s): State<AppState>, PathArgs(slug): PathArgs<String>, Body(r): Body<IdentifyRequest>) -> ApiResult<Json<Session>> {
+async fn identify(
+    State(s): State<AppState>,
+    PathArgs(slug): PathArgs<String>,
+    Body(r): Body<IdentifyRequest>,
+) -> ApiResult<Json<Session>> {
     Ok(Json(s.engine.identify(&slug, &r.key, &r.date_of_birth).await?))
 }
 
@@ -204,11 +215,15 @@ pub struct LocalityView {
 /// Localities for registration forms: provinces, a province's communes (or districts), or a search.
 #[utoipa::path(get, path = "/api/v1/localities", tag = "contests", params(LocalityQuery),
     responses((status = 200, body = Vec<LocalityView>)))]
-async fn localities(QueryArgs(q): QueryArgs<LocalityQuery>) -> ApiResult<([(header::HeaderName, &'static str); 1], Json<Vec<LocalityView>>)> {
+async fn localities(
+    QueryArgs(q): QueryArgs<LocalityQuery>,
+) -> ApiResult<([(header::HeaderName, &'static str); 1], Json<Vec<LocalityView>>)> {
     let scheme = match q.scheme.as_deref() {
         None | Some("2025") => Scheme::Y2025,
         Some("2020") => Scheme::Y2020,
-        Some(_) => return Err(ApiError(EngineError::BadRequest("Danh mục địa bàn chỉ có \"2025\" hoặc \"2020\".".into()))),
+        Some(_) => {
+            return Err(ApiError(EngineError::BadRequest("Danh mục địa bàn chỉ có \"2025\" hoặc \"2020\".".into())));
+        }
     };
     let atlas = locality::atlas(scheme);
     let hits: Vec<&locality::Locality> = match (&q.q, &q.parent) {
@@ -216,7 +231,15 @@ async fn localities(QueryArgs(q): QueryArgs<LocalityQuery>) -> ApiResult<([(head
         (None, Some(parent)) => atlas.children(parent).collect(),
         (None, None) => atlas.all.iter().filter(|l| l.is_province()).collect(),
     };
-    let out = hits.into_iter().map(|l| LocalityView { code: l.code.clone(), name: l.name.clone(), kind: l.kind.clone(), parent: l.parent.clone() }).collect();
+    let out = hits
+        .into_iter()
+        .map(|l| LocalityView {
+            code: l.code.clone(),
+            name: l.name.clone(),
+            kind: l.kind.clone(),
+            parent: l.parent.clone(),
+        })
+        .collect();
     Ok(([(header::CACHE_CONTROL, "public, max-age=86400")], Json(out)))
 }
 
@@ -225,7 +248,11 @@ async fn localities(QueryArgs(q): QueryArgs<LocalityQuery>) -> ApiResult<([(head
     params(("round_id" = i64, Path)),
     responses((status = 201, body = AttemptView), (status = 409, body = ErrorBody, description = "round not open, or no attempts left"),
               (status = 403, body = ErrorBody, description = "not eligible")))]
-async fn start_attempt(State(s): State<AppState>, Participant(who): Participant, PathArgs(round_id): PathArgs<i64>) -> ApiResult<(StatusCode, Json<AttemptView>)> {
+async fn start_attempt(
+    State(s): State<AppState>,
+    Participant(who): Participant,
+    PathArgs(round_id): PathArgs<i64>,
+) -> ApiResult<(StatusCode, Json<AttemptView>)> {
     Ok((StatusCode::CREATED, Json(s.engine.start(who, round_id).await?)))
 }
 
@@ -233,7 +260,11 @@ async fn start_attempt(State(s): State<AppState>, Participant(who): Participant,
 /// Never anything that reveals the key.
 #[utoipa::path(get, path = "/api/v1/attempts/{attempt_id}", tag = "attempts", security(("participant" = [])),
     params(("attempt_id" = i64, Path)), responses((status = 200, body = AttemptView), (status = 404, body = ErrorBody)))]
-async fn get_attempt(State(s): State<AppState>, Participant(who): Participant, PathArgs(id): PathArgs<i64>) -> ApiResult<Json<AttemptView>> {
+async fn get_attempt(
+    State(s): State<AppState>,
+    Participant(who): Participant,
+    PathArgs(id): PathArgs<i64>,
+) -> ApiResult<Json<AttemptView>> {
     Ok(Json(s.engine.attempt(who, id).await?))
 }
 
@@ -265,7 +296,12 @@ pub struct PredictionRequest {
 #[utoipa::path(put, path = "/api/v1/attempts/{attempt_id}/prediction", tag = "attempts", security(("participant" = [])),
     params(("attempt_id" = i64, Path)), request_body = PredictionRequest,
     responses((status = 204), (status = 409, body = ErrorBody)))]
-async fn save_prediction(State(s): State<AppState>, Participant(who): Participant, PathArgs(id): PathArgs<i64>, Body(r): Body<PredictionRequest>) -> ApiResult<StatusCode> {
+async fn save_prediction(
+    State(s): State<AppState>,
+    Participant(who): Participant,
+    PathArgs(id): PathArgs<i64>,
+    Body(r): Body<PredictionRequest>,
+) -> ApiResult<StatusCode> {
     s.engine.save_prediction(who, id, r.value).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -280,14 +316,23 @@ pub struct SubmitRequest {
 #[utoipa::path(post, path = "/api/v1/attempts/{attempt_id}/submit", tag = "attempts", security(("participant" = [])),
     params(("attempt_id" = i64, Path)), request_body = SubmitRequest,
     responses((status = 200, body = ResultView), (status = 404, body = ErrorBody)))]
-async fn submit(State(s): State<AppState>, Participant(who): Participant, PathArgs(id): PathArgs<i64>, Body(r): Body<SubmitRequest>) -> ApiResult<Json<ResultView>> {
+async fn submit(
+    State(s): State<AppState>,
+    Participant(who): Participant,
+    PathArgs(id): PathArgs<i64>,
+    Body(r): Body<SubmitRequest>,
+) -> ApiResult<Json<ResultView>> {
     Ok(Json(s.engine.submit(who, id, r.prediction).await?))
 }
 
 /// The result of a submitted attempt; the key with explanations once the round has closed.
 #[utoipa::path(get, path = "/api/v1/attempts/{attempt_id}/result", tag = "attempts", security(("participant" = [])),
     params(("attempt_id" = i64, Path)), responses((status = 200, body = ResultView), (status = 409, body = ErrorBody, description = "not submitted")))]
-async fn result(State(s): State<AppState>, Participant(who): Participant, PathArgs(id): PathArgs<i64>) -> ApiResult<Json<ResultView>> {
+async fn result(
+    State(s): State<AppState>,
+    Participant(who): Participant,
+    PathArgs(id): PathArgs<i64>,
+) -> ApiResult<Json<ResultView>> {
     Ok(Json(s.engine.result(who, id).await?))
 }
 

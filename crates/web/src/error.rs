@@ -46,7 +46,10 @@ impl From<EngineError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        ApiError(EngineError::BadRequest(format!("Dữ liệu gửi lên không đúng định dạng JSON yêu cầu ({}).", r.body_text())))
+        ApiError(EngineError::BadRequest(format!(
+            "Dữ liệu gửi lên không đúng định dạng JSON yêu cầu ({}).",
+            r.body_text()
+        )))
     }
 }
 
@@ -69,7 +72,8 @@ fn status_of(e: &EngineError) -> StatusCode {
         Unauthenticated => StatusCode::UNAUTHORIZED,
         Forbidden | Ineligible(_) | IdentityMismatch => StatusCode::FORBIDDEN,
         InvalidIdentity(_) | ConsentRequired | Definition(_) | Import(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        RoundNotOpen(_) | RoundClosed(_) | AttemptLimit(_) | AttemptSubmitted | PastDeadline | NotSubmitted | Conflict(_) => StatusCode::CONFLICT,
+        RoundNotOpen(_) | RoundClosed(_) | AttemptLimit(_) | AttemptSubmitted | PastDeadline | NotSubmitted
+        | Conflict(_) => StatusCode::CONFLICT,
         BadRequest(_) => StatusCode::BAD_REQUEST,
         Draw(_) | Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -109,6 +113,10 @@ pub async fn not_found() -> ApiError {
 
 /// A panic never reaches the client as a dropped connection: it becomes a logged 500.
 pub fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response {
-    let detail = err.downcast_ref::<String>().cloned().or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+    let detail = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
     ApiError(EngineError::Internal(format!("panic: {detail}"))).into_response()
 }

@@ -35,7 +35,11 @@ struct Section {
 /// The contests open now, upcoming and closed.
 async fn home(State(s): State<AppState>) -> Result<Home, ApiError> {
     let all = s.engine.contests().await?;
-    let section = |heading, empty, phase: &str| Section { heading, empty, contests: all.iter().filter(|c| c.phase == phase).cloned().collect() };
+    let section = |heading, empty, phase: &str| Section {
+        heading,
+        empty,
+        contests: all.iter().filter(|c| c.phase == phase).cloned().collect(),
+    };
     Ok(Home {
         sections: vec![
             section("Đang diễn ra", "Hiện chưa có cuộc thi nào đang mở.", "open"),
@@ -55,5 +59,8 @@ async fn admin() -> impl IntoResponse {
 }
 
 async fn css() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")], include_str!("../static/app.css"))
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../static/app.css"),
+    )
 }

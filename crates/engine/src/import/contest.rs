@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use cuocthi_domain::contest::ContestDef;
-use cuocthi_domain::question::{Question, LETTERS};
+use cuocthi_domain::question::{LETTERS, Question};
 
-use super::questions::{parse_questions, FileKind};
+use super::questions::{FileKind, parse_questions};
 use super::{Duplicate, ImportReport, RowProblem};
 use crate::{Engine, EngineError, Result};
 
@@ -33,7 +33,9 @@ fn check(bytes: &[u8], kind: FileKind, existing: &HashMap<String, i64>) -> (Impo
     let mut valid = Vec::new();
     for (row, draft) in rows {
         match draft.validate() {
-            Err(errors) => report.problems.push(RowProblem { row, messages: errors.iter().map(ToString::to_string).collect() }),
+            Err(errors) => {
+                report.problems.push(RowProblem { row, messages: errors.iter().map(ToString::to_string).collect() })
+            }
             Ok(q) => {
                 let fp = q.fingerprint();
                 if let Some(first) = seen.get(&fp) {
@@ -53,10 +55,17 @@ fn check(bytes: &[u8], kind: FileKind, existing: &HashMap<String, i64>) -> (Impo
 impl Engine {
     /// Imports questions into a contest's bank. With errors and without `skip_invalid`, nothing is
     /// imported and the report comes back as the error.
-    pub async fn import_questions(&self, slug: &str, file_name: &str, bytes: &[u8], skip_invalid: bool) -> Result<ImportReport> {
+    pub async fn import_questions(
+        &self,
+        slug: &str,
+        file_name: &str,
+        bytes: &[u8],
+        skip_invalid: bool,
+    ) -> Result<ImportReport> {
         let c = self.contest_by_slug(slug).await?;
         let contest_id = c.stored.contest.id;
-        let existing: HashMap<String, i64> = self.store.bank(contest_id).await?.into_iter().map(|q| (q.question.fingerprint(), q.id)).collect();
+        let existing: HashMap<String, i64> =
+            self.store.bank(contest_id).await?.into_iter().map(|q| (q.question.fingerprint(), q.id)).collect();
         let (mut report, valid) = check(bytes, FileKind::detect(file_name, bytes), &existing);
         if !report.file_errors.is_empty() || (report.has_errors() && !skip_invalid) {
             return Err(EngineError::Import(Box::new(report)));
@@ -103,7 +112,8 @@ impl Engine {
     pub async fn export_questions_csv(&self, slug: &str) -> Result<String> {
         let c = self.contest_by_slug(slug).await?;
         let mut w = csv::Writer::from_writer(Vec::new());
-        let header = ["Chủ đề", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C", "Phương án D", "Đáp án", "Giải thích"];
+        let header =
+            ["Chủ đề", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C", "Phương án D", "Đáp án", "Giải thích"];
         let internal = |e: csv::Error| EngineError::Internal(e.to_string());
         w.write_record(header).map_err(internal)?;
         for q in self.store.bank(c.stored.contest.id).await? {

@@ -10,7 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use contest::ImportedContest;
-pub use questions::{parse_questions, FileKind};
+pub use questions::{FileKind, parse_questions};
 
 /// A row that cannot be imported, with every reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

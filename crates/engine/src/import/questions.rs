@@ -21,7 +21,11 @@ impl FileKind {
     /// By the file's name, else by its first bytes (an .xlsx is a zip: `PK`).
     pub fn detect(name: &str, bytes: &[u8]) -> FileKind {
         let lower = name.to_lowercase();
-        if lower.ends_with(".xlsx") || (!lower.ends_with(".csv") && bytes.starts_with(b"PK")) { FileKind::Xlsx } else { FileKind::Csv }
+        if lower.ends_with(".xlsx") || (!lower.ends_with(".csv") && bytes.starts_with(b"PK")) {
+            FileKind::Xlsx
+        } else {
+            FileKind::Csv
+        }
     }
 }
 
@@ -91,7 +95,8 @@ pub fn parse_questions(bytes: &[u8], kind: FileKind) -> Result<Vec<(usize, Quest
         FileKind::Xlsx => read_xlsx(bytes)?,
         FileKind::Csv => read_csv(bytes)?,
     };
-    let rows: Vec<(usize, Vec<String>)> = table.into_iter().filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty())).collect();
+    let rows: Vec<(usize, Vec<String>)> =
+        table.into_iter().filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty())).collect();
     if rows.is_empty() {
         return Err(vec!["Tệp không có dữ liệu.".to_string()]);
     }
@@ -114,7 +119,9 @@ pub fn parse_questions(bytes: &[u8], kind: FileKind) -> Result<Vec<(usize, Quest
     if !missing.is_empty() {
         return Err(missing);
     }
-    let cell = |row: &[String], c: Column| columns.get(&c).and_then(|i| row.get(*i)).map(|s| s.trim().to_string()).unwrap_or_default();
+    let cell = |row: &[String], c: Column| {
+        columns.get(&c).and_then(|i| row.get(*i)).map(|s| s.trim().to_string()).unwrap_or_default()
+    };
     let last_option = (0..6).rev().find(|i| columns.contains_key(&Column::Option(*i))).unwrap_or(0);
     Ok(rows
         .map(|(number, r)| {
@@ -138,7 +145,8 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<String>> {
     let text = std::str::from_utf8(body).map_err(|_| vec!["Tệp CSV phải được lưu với bảng mã UTF-8.".to_string()])?;
     let first = text.lines().next().unwrap_or_default();
     let delimiter = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut out = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| {
@@ -152,7 +160,8 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<String>> {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<String>> {
-    let unreadable = |_| vec!["Không mở được tệp Excel (.xlsx); tệp có thể bị hỏng hoặc không đúng định dạng.".to_string()];
+    let unreadable =
+        |_| vec!["Không mở được tệp Excel (.xlsx); tệp có thể bị hỏng hoặc không đúng định dạng.".to_string()];
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(unreadable)?;
     let range = book
         .worksheet_range_at(0)
@@ -160,7 +169,11 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<String>> {
         .map_err(|_| vec!["Không đọc được trang tính đầu tiên của tệp Excel.".to_string()])?;
     // The range starts at its first used cell; number rows as Excel shows them.
     let (first_row, _) = range.start().unwrap_or((0, 0));
-    Ok(range.rows().enumerate().map(|(i, row)| (first_row as usize + i + 1, row.iter().map(|c| c.to_string()).collect())).collect())
+    Ok(range
+        .rows()
+        .enumerate()
+        .map(|(i, row)| (first_row as usize + i + 1, row.iter().map(|c| c.to_string()).collect()))
+        .collect())
 }
 
 #[cfg(test)]

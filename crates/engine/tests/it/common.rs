@@ -76,7 +76,10 @@ pub struct Fixture {
 pub async fn fixture(db: TestDb, eligibility_extra: &str) -> Fixture {
     let clock = Arc::new(ManualClock::new(t0()));
     let engine = Engine::new(db.dyn_store().await, clock.clone()).await.expect("engine");
-    engine.import_contest(&contest_toml("kiem-thu", eligibility_extra), Some(("bank.csv", &bank_csv(10)))).await.expect("import");
+    engine
+        .import_contest(&contest_toml("kiem-thu", eligibility_extra), Some(("bank.csv", &bank_csv(10))))
+        .await
+        .expect("import");
     Fixture { engine, clock, db }
 }
 

@@ -101,28 +101,34 @@ async fn fifty_simultaneous_starts_give_the_allowed_attempts(db: TestDb) {
     let who = register(&f.engine, "kiem-thu", &person(7, 1985)).await;
     let round = round_id(&f.engine, "kiem-thu", 1).await;
     // 50 starts at once: one attempt, everyone resumes it.
-    let starts: Vec<_> = (0..50).map(|_| {
-        let e = f.engine.clone();
-        tokio::spawn(async move { e.start(who, round).await.map(|a| a.id) })
-    }).collect();
+    let starts: Vec<_> = (0..50)
+        .map(|_| {
+            let e = f.engine.clone();
+            tokio::spawn(async move { e.start(who, round).await.map(|a| a.id) })
+        })
+        .collect();
     let mut ids = HashSet::new();
     for s in starts {
         ids.insert(s.await.unwrap().expect("start"));
     }
     assert_eq!(ids.len(), 1);
     // 50 people-in-a-hurry loops of start-and-submit: exactly the 2 allowed attempts exist.
-    let loops: Vec<_> = (0..50).map(|_| {
-        let e = f.engine.clone();
-        tokio::spawn(async move {
-            for _ in 0..3 {
-                match e.start(who, round).await {
-                    Ok(a) => { let _ = e.submit(who, a.id, None).await; }
-                    Err(EngineError::AttemptLimit(_)) => return,
-                    Err(other) => panic!("unexpected: {other:?}"),
+    let loops: Vec<_> = (0..50)
+        .map(|_| {
+            let e = f.engine.clone();
+            tokio::spawn(async move {
+                for _ in 0..3 {
+                    match e.start(who, round).await {
+                        Ok(a) => {
+                            let _ = e.submit(who, a.id, None).await;
+                        }
+                        Err(EngineError::AttemptLimit(_)) => return,
+                        Err(other) => panic!("unexpected: {other:?}"),
+                    }
                 }
-            }
+            })
         })
-    }).collect();
+        .collect();
     for l in loops {
         l.await.unwrap();
     }
@@ -232,7 +238,11 @@ async fn revising_a_question_keeps_old_attempts(db: TestDb) {
     assert_ne!(new_id, qid);
     let new = e.store().questions_by_id(&[new_id]).await.unwrap().remove(0);
     assert_eq!((new.lineage, new.version), (qid, 2));
-    assert_eq!(e.attempt(who, a.id).await.unwrap().questions[0].stem, old.question.stem, "the attempt keeps its version");
+    assert_eq!(
+        e.attempt(who, a.id).await.unwrap().questions[0].stem,
+        old.question.stem,
+        "the attempt keeps its version"
+    );
     let bank = e.store().bank(new.contest_id).await.unwrap();
     assert!(bank.iter().any(|q| q.id == new_id) && !bank.iter().any(|q| q.id == qid));
 }
@@ -254,7 +264,13 @@ async fn question_imports_report_every_bad_row(db: TestDb) {
     };
     assert_eq!(report.problems.iter().map(|p| p.row).collect::<Vec<_>>(), vec![3, 4, 5, 6]);
     let text = report.to_string();
-    for needle in ["Dòng 3: Câu hỏi phải có 3 hoặc 4 phương án", "Dòng 4: Chỉ được có đúng một đáp án đúng", "Dòng 5: Thiếu nội dung câu hỏi", "Dòng 6: Chưa chỉ ra đáp án đúng", "Dòng 7: đã có trong ngân hàng"] {
+    for needle in [
+        "Dòng 3: Câu hỏi phải có 3 hoặc 4 phương án",
+        "Dòng 4: Chỉ được có đúng một đáp án đúng",
+        "Dòng 5: Thiếu nội dung câu hỏi",
+        "Dòng 6: Chưa chỉ ra đáp án đúng",
+        "Dòng 7: đã có trong ngân hàng",
+    ] {
         assert!(text.contains(needle), "{needle} not in:\n{text}");
     }
     assert_eq!(bank_size(e).await, before, "a file with errors imports nothing");
@@ -269,7 +285,10 @@ async fn question_imports_report_every_bad_row(db: TestDb) {
     for (c, h) in ["Chủ đề", "Câu hỏi", "A", "B", "C", "D", "Đáp án"].iter().enumerate() {
         sheet.write(1, c as u16, *h).unwrap();
     }
-    let rows = [["T2", "Ngày Chuyển đổi số quốc gia?", "10/10", "1/1", "2/9", "", "A"], ["T2", "Câu sai?", "x", "y", "z", "w", "E"]];
+    let rows = [
+        ["T2", "Ngày Chuyển đổi số quốc gia?", "10/10", "1/1", "2/9", "", "A"],
+        ["T2", "Câu sai?", "x", "y", "z", "w", "E"],
+    ];
     for (r, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
             if !v.is_empty() {
@@ -287,7 +306,9 @@ async fn question_imports_report_every_bad_row(db: TestDb) {
     }
     assert_eq!(e.import_questions("kiem-thu", "bank.xlsx", &bytes, true).await.unwrap().imported, 1);
     // Not a spreadsheet at all.
-    assert!(matches!(e.import_questions("kiem-thu", "bank.xlsx", b"PK\x03\x04 not really", false).await, Err(EngineError::Import(r)) if !r.file_errors.is_empty()));
+    assert!(
+        matches!(e.import_questions("kiem-thu", "bank.xlsx", b"PK\x03\x04 not really", false).await, Err(EngineError::Import(r)) if !r.file_errors.is_empty())
+    );
 }
 
 async fn bank_size(e: &Engine) -> usize {

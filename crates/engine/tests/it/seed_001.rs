@@ -17,6 +17,9 @@ use crate::common::register;
 
 const PEOPLE: u32 = 240;
 
+/// (participant, attempt, correct, prediction, time taken ms, submitted at ms)
+type Row = (i64, i64, u32, Option<i64>, i64, i64);
+
 on_both_backends!(seed_001_prize_list_matches_an_independent_computation);
 
 /// A tiny deterministic generator for the synthetic behaviour (not the draw's).
@@ -67,12 +70,20 @@ async fn seed_001_prize_list_matches_an_independent_computation(db: TestDb) {
             let a = e.start(claims, round.id).await.unwrap();
             let row = e.store().attempt(a.id).await.unwrap().unwrap();
             let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
-            let keys: HashMap<i64, u8> = e.store().questions_by_id(&ids).await.unwrap().into_iter().map(|q| (q.id, q.question.correct)).collect();
+            let keys: HashMap<i64, u8> = e
+                .store()
+                .questions_by_id(&ids)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|q| (q.id, q.question.correct))
+                .collect();
             for (pos, d) in row.draw.iter().enumerate() {
                 if rng.next(10) == 0 {
                     continue; // left blank
                 }
-                let original = if rng.next(100) < skill { keys[&d.question_id] } else { rng.next(d.order.len() as u64) as u8 };
+                let original =
+                    if rng.next(100) < skill { keys[&d.question_id] } else { rng.next(d.order.len() as u64) as u8 };
                 let shown = d.order.iter().position(|o| *o == original).unwrap() as u8;
                 e.save_answer(claims, a.id, pos, Some(shown)).await.unwrap();
             }
@@ -97,8 +108,17 @@ async fn seed_001_prize_list_matches_an_independent_computation(db: TestDb) {
     for pid in &people {
         for a in e.store().attempts_of(*pid).await.unwrap() {
             let ids: Vec<i64> = a.draw.iter().map(|d| d.question_id).collect();
-            let keys: HashMap<i64, u8> = e.store().questions_by_id(&ids).await.unwrap().into_iter().map(|q| (q.id, q.question.correct)).collect();
-            let correct = a.draw.iter().enumerate().filter(|(i, d)| a.answers.get(*i) == Some(keys[&d.question_id])).count() as u32;
+            let keys: HashMap<i64, u8> = e
+                .store()
+                .questions_by_id(&ids)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|q| (q.id, q.question.correct))
+                .collect();
+            let correct =
+                a.draw.iter().enumerate().filter(|(i, d)| a.answers.get(*i) == Some(keys[&d.question_id])).count()
+                    as u32;
             assert_eq!(a.correct, Some(correct), "stored score of attempt {}", a.id);
             let submitted = a.submitted_at.unwrap();
             let taken = (submitted - a.started_at).num_milliseconds().min(30 * 60_000);
@@ -107,10 +127,10 @@ async fn seed_001_prize_list_matches_an_independent_computation(db: TestDb) {
     }
     let real = attempts.len() as i64; // seed 001 predicts the number of attempts ("lượt")
     assert_eq!(results.real_figure, Some(real));
-    let key = |&(_, id, correct, prediction, taken, at): &(i64, i64, u32, Option<i64>, i64, i64)| {
+    let key = |&(_, id, correct, prediction, taken, at): &Row| {
         (u32::MAX - correct, prediction.map_or(u64::MAX, |p| p.abs_diff(real)), taken, at, id)
     };
-    let mut best: HashMap<i64, (i64, i64, u32, Option<i64>, i64, i64)> = HashMap::new();
+    let mut best: HashMap<i64, Row> = HashMap::new();
     for a in &attempts {
         let e = best.entry(a.0).or_insert(*a);
         if key(a) < key(e) {
@@ -120,7 +140,12 @@ async fn seed_001_prize_list_matches_an_independent_computation(db: TestDb) {
     let mut order: Vec<_> = best.values().copied().collect();
     order.sort_by_key(key);
     let tiers = [("Giải Nhất", 1), ("Giải Nhì", 2), ("Giải Ba", 3), ("Giải Khuyến khích", 5)];
-    let expected: Vec<(i64, &str)> = tiers.iter().flat_map(|(name, n)| std::iter::repeat_n(*name, *n)).zip(order.iter()).map(|(name, a)| (a.0, name)).collect();
+    let expected: Vec<(i64, &str)> = tiers
+        .iter()
+        .flat_map(|(name, n)| std::iter::repeat_n(*name, *n))
+        .zip(order.iter())
+        .map(|(name, a)| (a.0, name))
+        .collect();
     let got: Vec<(i64, &str)> = results.awards.iter().map(|a| (a.participant_id, a.prize.as_str())).collect();
     assert_eq!(got, expected);
     assert_eq!(results.standings.len(), PEOPLE as usize);

@@ -30,7 +30,13 @@ async fn app(db: TestDb) -> App {
 }
 
 impl App {
-    async fn call(&self, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value, String) {
+    async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value, String) {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(t) = token {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -60,15 +66,24 @@ async fn the_whole_participant_path_through_the_api(db: TestDb) {
     assert_eq!(contest["rounds"][0]["phase"], "open");
 
     let person = json!({"full_name": "Trần Thị Bình", "date_of_birth": "02/09/1995", "cccd": "036195000123", "phone": "+84 912 000 123", "consent": true});
-    let (s, session, _) = app.call(Method::POST, "/api/v1/contests/thi-thu/participants", None, Some(person.clone())).await;
+    let (s, session, _) =
+        app.call(Method::POST, "/api/v1/contests/thi-thu/participants", None, Some(person.clone())).await;
     assert_eq!(s, StatusCode::CREATED, "{session}");
     let token = session["token"].as_str().unwrap().to_string();
     assert_eq!(session["participant"]["phone_masked"], "091****123");
-    let (s, again, _) = app.call(Method::POST, "/api/v1/contests/thi-thu/sessions", None, Some(json!({"key": "036195000123", "date_of_birth": "1995-09-02"}))).await;
+    let (s, again, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/contests/thi-thu/sessions",
+            None,
+            Some(json!({"key": "036195000123", "date_of_birth": "1995-09-02"})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(again["participant"]["id"], session["participant"]["id"]);
 
-    let (s, attempt, raw) = app.call(Method::POST, &format!("/api/v1/rounds/{round}/attempts"), Some(&token), None).await;
+    let (s, attempt, raw) =
+        app.call(Method::POST, &format!("/api/v1/rounds/{round}/attempts"), Some(&token), None).await;
     assert_eq!(s, StatusCode::CREATED, "{raw}");
     let id = attempt["id"].as_i64().unwrap();
     let questions = attempt["questions"].as_array().unwrap();
@@ -89,12 +104,26 @@ async fn the_whole_participant_path_through_the_api(db: TestDb) {
     for (pos, d) in row.draw.iter().enumerate() {
         let key = bank.iter().find(|q| q.id == d.question_id).unwrap().question.correct;
         let shown = d.order.iter().position(|o| *o == key).unwrap();
-        let choice = if pos % 2 == 0 { right += 1; shown } else { (shown + 1) % d.order.len() };
-        let (s, ack, _) = app.call(Method::PUT, &format!("/api/v1/attempts/{id}/answers/{pos}"), Some(&token), Some(json!({"choice": choice}))).await;
+        let choice = if pos % 2 == 0 {
+            right += 1;
+            shown
+        } else {
+            (shown + 1) % d.order.len()
+        };
+        let (s, ack, _) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/attempts/{id}/answers/{pos}"),
+                Some(&token),
+                Some(json!({"choice": choice})),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{ack}");
         assert_eq!(ack["answer"], choice);
     }
-    let (s, _, _) = app.call(Method::PUT, &format!("/api/v1/attempts/{id}/prediction"), Some(&token), Some(json!({"value": 4321}))).await;
+    let (s, _, _) = app
+        .call(Method::PUT, &format!("/api/v1/attempts/{id}/prediction"), Some(&token), Some(json!({"value": 4321})))
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     // A reload resumes the attempt exactly where it stood.
     let (_, resumed, _) = app.call(Method::GET, &format!("/api/v1/attempts/{id}"), Some(&token), None).await;
@@ -104,7 +133,8 @@ async fn the_whole_participant_path_through_the_api(db: TestDb) {
     assert_eq!(s, StatusCode::CONFLICT, "no result before submission");
 
     app.clock.advance(Duration::seconds(754));
-    let (s, result, _) = app.call(Method::POST, &format!("/api/v1/attempts/{id}/submit"), Some(&token), Some(json!({}))).await;
+    let (s, result, _) =
+        app.call(Method::POST, &format!("/api/v1/attempts/{id}/submit"), Some(&token), Some(json!({}))).await;
     assert_eq!(s, StatusCode::OK, "{result}");
     assert_eq!(result["correct"], right);
     assert_eq!(result["time_taken_text"], "12 phút 34 giây");
@@ -139,9 +169,12 @@ async fn errors_are_json_in_vietnamese(db: TestDb) {
     let (s, body, _) = app.call(Method::GET, "/api/v1/contests/khong-co", None, None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["message"], "Không tìm thấy cuộc thi.");
-    let (s, body, _) = app.call(Method::POST, "/api/v1/contests/thi-thu/participants", None, Some(json!({"cccd": "12", "consent": true}))).await;
+    let (s, body, _) = app
+        .call(Method::POST, "/api/v1/contests/thi-thu/participants", None, Some(json!({"cccd": "12", "consent": true})))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert!(fields.contains(&"cccd") && fields.contains(&"full_name") && fields.contains(&"phone"), "{body}");
     let (s, body, _) = app.call(Method::GET, "/api/v1/attempts/abc", Some("x"), None).await;
     assert!(s.is_client_error());
@@ -157,5 +190,9 @@ async fn errors_are_json_in_vietnamese(db: TestDb) {
     assert!(openapi["paths"].as_object().unwrap().keys().filter(|p| p.starts_with("/api/v1")).count() >= 8);
     assert_eq!(app.call(Method::GET, "/healthz", None, None).await.0, StatusCode::OK);
     app.store.close().await;
-    assert_eq!(app.call(Method::GET, "/healthz", None, None).await.0, StatusCode::SERVICE_UNAVAILABLE, "503 when the store is gone");
+    assert_eq!(
+        app.call(Method::GET, "/healthz", None, None).await.0,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "503 when the store is gone"
+    );
 }
