@@ -120,12 +120,7 @@ impl Catalog {
         read(&self.draws.map).get(&attempt_id).cloned()
     }
 
-    pub fn put_drawn(
-        &self,
-        attempt_id: i64,
-        owner: i64,
-        draw: Vec<DrawnQuestion>,
-    ) -> Arc<Vec<DrawnQuestion>> {
+    pub fn put_drawn(&self, attempt_id: i64, owner: i64, draw: Vec<DrawnQuestion>) -> Arc<Vec<DrawnQuestion>> {
         let d = Arc::new(draw);
         let mut map = write(&self.draws.map);
         if map.len() >= DRAW_CACHE_MAX {

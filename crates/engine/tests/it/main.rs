@@ -35,6 +35,7 @@ on_both_backends!(
     revising_a_question_keeps_old_attempts,
     question_imports_report_every_bad_row,
     every_example_contest_imports_and_exports,
+    collective_prizes_rank_units,
 );
 
 async fn the_participant_path(db: TestDb) {
@@ -339,4 +340,56 @@ async fn every_example_contest_imports_and_exports(db: TestDb) {
     assert_eq!(prizes, vec![(1, 3_000_000), (3, 2_000_000), (5, 1_000_000), (20, 500_000)], "seed 000 prize structure");
     let csv = e.export_questions_csv(&loaded[0]).await.unwrap();
     assert!(csv.lines().count() > 200, "the demo bank has at least 200 questions");
+}
+
+async fn collective_prizes_rank_units(db: TestDb) {
+    let clock = std::sync::Arc::new(cuocthi_engine::ManualClock::new(t0()));
+    let e = Engine::new(db.dyn_store().await, clock.clone()).await.unwrap();
+    let toml = contest_toml("tap-the", "").replace(
+        "required_fields = [\"full_name\", \"date_of_birth\", \"cccd\", \"phone\"]",
+        "required_fields = [\"full_name\", \"date_of_birth\", \"cccd\", \"phone\", \"unit\"]",
+    ) + r#"
+[[units]]
+code = "SO-B"
+name = "Sở B"
+headcount = 4
+
+[[units]]
+code = "SO-B-1"
+name = "Phòng thuộc Sở B"
+parent = "SO-B"
+
+[[collective_prizes]]
+name = "Đơn vị có nhiều người tham gia nhất"
+basis = "participants"
+tiers = [{ name = "Giải Nhất", count = 1, amount_vnd = 5000000 }]
+
+[[collective_prizes]]
+name = "Đơn vị có tỷ lệ tham gia cao nhất"
+basis = "participation_rate"
+tiers = [{ name = "Giải Nhất", count = 1, amount_vnd = 5000000 }]
+"#;
+    e.import_contest(&toml, Some(("bank.csv", &bank_csv(10)))).await.unwrap();
+    let round = round_id(&e, "tap-the", 1).await;
+    // Sở A (headcount 10): 3 people. Sở B (headcount 4): 1 in the Sở, 2 in its sub-unit.
+    for (n, unit) in [(21, "SO-A"), (22, "SO-A"), (23, "SO-A"), (24, "SO-B"), (25, "SO-B-1"), (26, "SO-B-1")] {
+        let mut p = person(n, 1980);
+        p.unit = Some(unit.into());
+        let who = register(&e, "tap-the", &p).await;
+        let a = e.start(who, round).await.unwrap();
+        e.submit(who, a.id, None).await.unwrap();
+    }
+    // Someone who registered but never submitted does not count.
+    let mut idle = person(27, 1980);
+    idle.unit = Some("SO-A".into());
+    register(&e, "tap-the", &idle).await;
+    let results = e.collective_results("tap-the").await.unwrap();
+    let most = &results[0].units;
+    assert_eq!((most[0].unit.as_str(), most[0].participants), ("SO-A", 3));
+    assert_eq!((most[1].unit.as_str(), most[1].participants), ("SO-B", 3), "sub-units count for their parent");
+    assert_eq!(most[0].prize.as_deref(), Some("Giải Nhất"), "a tie on participants falls to the unit code");
+    let rate = &results[1].units;
+    assert_eq!((rate[0].unit.as_str(), rate[0].rate_per_mille), ("SO-B", Some(750)));
+    assert_eq!(rate[0].prize.as_deref(), Some("Giải Nhất"));
+    assert_eq!(rate[1].rate_per_mille, Some(300));
 }
