@@ -153,7 +153,13 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<String>> {
             let line = e.position().map_or(0, |p| p.line());
             vec![format!("Dòng {line}: không đọc được ({e}).")]
         })?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
+        // csv places a record where the previous one ended, blank lines included: skip those
+        // and count lines up to the record's first character.
+        let mut byte = rec.position().map_or(0, |p| p.byte() as usize).min(text.len());
+        while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
+            byte += 1;
+        }
+        let line = text.as_bytes()[..byte].iter().filter(|b| **b == b'\n').count() + 1;
         out.push((line, rec.iter().map(str::to_string).collect()));
     }
     Ok(out)
