@@ -107,6 +107,11 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The answer when the server is at its limit: a quick 503 the client can retry.
+pub fn overloaded() -> ApiError {
+    ApiError(EngineError::Unavailable("overloaded: too many requests in flight".into()))
+}
+
 pub async fn not_found() -> ApiError {
     ApiError(EngineError::NotFound("trang"))
 }

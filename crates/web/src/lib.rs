@@ -8,13 +8,15 @@ mod pages;
 use std::time::Duration;
 
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::http::{HeaderName, HeaderValue};
 use cuocthi_engine::Engine;
+use tower::{BoxError, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
@@ -27,9 +29,30 @@ pub struct AppState {
 
 /// Largest request body: answers and registrations are tiny.
 const BODY_LIMIT: usize = 64 * 1024;
+/// A client must send its body within this time (slow-body clients are cut off).
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How much the server takes on at once.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Requests in flight beyond which new ones are refused at once with 503 and `Retry-After`,
+    /// rather than queueing until every request times out.
+    pub max_in_flight: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_in_flight: 4096 }
+    }
+}
+
+/// The whole application as one router, with the default limits.
+pub fn router(engine: Engine) -> Router {
+    router_with(engine, Limits::default())
+}
 
 /// The whole application as one router.
-pub fn router(engine: Engine) -> Router {
+pub fn router_with(engine: Engine, limits: Limits) -> Router {
     let state = AppState { engine };
     let (api, openapi) = api::routes().split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).unwrap_or_else(|_| "{}".into());
@@ -55,6 +78,13 @@ pub fn router(engine: Engine) -> Router {
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: BoxError| async { error::overloaded() }))
+                .load_shed()
+                .concurrency_limit(limits.max_in_flight),
+        )
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TraceLayer::new_for_http())
 }

@@ -56,6 +56,21 @@ impl App {
 
 on_both_backends!(the_whole_participant_path_through_the_api, errors_are_json_in_vietnamese);
 
+#[tokio::test]
+async fn overload_is_answered_with_503_and_retry_after() {
+    let db = TestDb::sqlite().await;
+    let engine = Engine::new(db.dyn_store().await, Arc::new(ManualClock::new(Utc::now()))).await.unwrap();
+    // No room at all: every request is shed at once instead of waiting.
+    let router = cuocthi_web::router_with(engine, cuocthi_web::Limits { max_in_flight: 0 });
+    let resp = router.oneshot(Request::get("/api/v1/contests").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "5");
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert_eq!(body["error"]["message"], "Hệ thống đang bận; vui lòng thử lại sau ít giây.");
+}
+
 async fn the_whole_participant_path_through_the_api(db: TestDb) {
     let app = app(db).await;
     let (s, contests, _) = app.call(Method::GET, "/api/v1/contests", None, None).await;
