@@ -104,10 +104,10 @@ impl Engine {
         // An open attempt found past its deadline is submitted first; then the start is retried once.
         for _ in 0..2 {
             match self.store.start_attempt(&new).await? {
-                StartOutcome::Started(row) => return self.view(&c, &round, row).await,
-                StartOutcome::Resumed(row) if row.deadline_at >= now => return self.view(&c, &round, row).await,
+                StartOutcome::Started(row) => return self.view(&round, row).await,
+                StartOutcome::Resumed(row) if row.deadline_at >= now => return self.view(&round, row).await,
                 StartOutcome::Resumed(row) => {
-                    self.finish(&c, &round, row.id, true).await?;
+                    self.finish(&round, row.id, true).await?;
                 }
                 StartOutcome::LimitReached { .. } => {
                     return Err(EngineError::AttemptLimit(round.rules.attempts_per_person));
@@ -118,32 +118,32 @@ impl Engine {
     }
 
     /// The person's own attempt, with its context; submitted first if its deadline has passed.
-    async fn own_attempt(&self, who: Claims, attempt_id: i64) -> Result<(Arc<CachedContest>, RoundRow, AttemptRow)> {
+    async fn own_attempt(&self, who: Claims, attempt_id: i64) -> Result<(RoundRow, AttemptRow)> {
         let row = self.store.attempt(attempt_id).await?;
         // Someone else's attempt is "not found", not "forbidden": ids reveal nothing.
         let row = row.filter(|a| a.participant_id == who.participant_id).ok_or(EngineError::NotFound("bài thi"))?;
         let c = self.contest_by_id(who.contest_id).await?;
         let round = self.round_in(&c, row.round_id)?;
         if row.status == AttemptStatus::Open && row.deadline_at < self.now() {
-            let row = match self.finish(&c, &round, row.id, true).await? {
+            let row = match self.finish(&round, row.id, true).await? {
                 Some(r) => r,
                 None => self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?,
             };
-            return Ok((c, round, row));
+            return Ok((round, row));
         }
-        Ok((c, round, row))
+        Ok((round, row))
     }
 
     pub async fn attempt(&self, who: Claims, attempt_id: i64) -> Result<AttemptView> {
-        let (c, round, row) = self.own_attempt(who, attempt_id).await?;
-        self.view(&c, &round, row).await
+        let (round, row) = self.own_attempt(who, attempt_id).await?;
+        self.view(&round, row).await
     }
 
-    async fn view(&self, c: &CachedContest, round: &RoundRow, row: AttemptRow) -> Result<AttemptView> {
+    async fn view(&self, round: &RoundRow, row: AttemptRow) -> Result<AttemptView> {
         let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
         let qs = self.questions(&ids).await?;
         let now = self.now();
-        let _ = c;
+        self.catalog.put_drawn(row.id, row.participant_id, row.draw.clone());
         let questions = row
             .draw
             .iter()
@@ -229,8 +229,8 @@ impl Engine {
     /// Explains a refused save, submitting the attempt if its deadline has passed.
     async fn why_not_open(&self, who: Claims, attempt_id: i64) -> EngineError {
         match self.own_attempt(who, attempt_id).await {
-            Ok((_, _, row)) if row.auto_submitted => EngineError::PastDeadline,
-            Ok((_, _, row)) if row.status == AttemptStatus::Submitted => EngineError::AttemptSubmitted,
+            Ok((_, row)) if row.auto_submitted => EngineError::PastDeadline,
+            Ok((_, row)) if row.status == AttemptStatus::Submitted => EngineError::AttemptSubmitted,
             Ok(_) => EngineError::PastDeadline,
             Err(e) => e,
         }
@@ -244,22 +244,15 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         }
-        let (c, round, row) = self.own_attempt(who, attempt_id).await?;
+        let (round, row) = self.own_attempt(who, attempt_id).await?;
         if row.status == AttemptStatus::Open {
-            self.finish(&c, &round, attempt_id, false).await?;
+            self.finish(&round, attempt_id, false).await?;
         }
         self.result(who, attempt_id).await
     }
 
     /// Closes and scores an open attempt; `None` if someone else closed it first.
-    pub(crate) async fn finish(
-        &self,
-        c: &CachedContest,
-        round: &RoundRow,
-        attempt_id: i64,
-        auto: bool,
-    ) -> Result<Option<AttemptRow>> {
-        let _ = c;
+    pub(crate) async fn finish(&self, round: &RoundRow, attempt_id: i64, auto: bool) -> Result<Option<AttemptRow>> {
         let row = self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?;
         let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
         let keys: HashMap<i64, u8> =
@@ -278,7 +271,7 @@ impl Engine {
 
     /// The result of a submitted attempt (kết quả), with the key once the round has closed.
     pub async fn result(&self, who: Claims, attempt_id: i64) -> Result<ResultView> {
-        let (c, round, row) = self.own_attempt(who, attempt_id).await?;
+        let (round, row) = self.own_attempt(who, attempt_id).await?;
         if row.status != AttemptStatus::Submitted {
             return Err(EngineError::NotSubmitted);
         }
@@ -309,7 +302,6 @@ impl Engine {
         } else {
             None
         };
-        let _ = c;
         let taken = row.time_taken_ms.unwrap_or_default();
         Ok(ResultView {
             attempt_id: row.id,
@@ -338,9 +330,7 @@ impl Engine {
         for id in &due {
             let Some(row) = self.store.attempt(*id).await? else { continue };
             let round = self.store.round(row.round_id).await?.ok_or(EngineError::NotFound("đợt thi"))?;
-            let contest_id = round.contest_id;
-            let c = self.contest_by_id(contest_id).await?;
-            if self.finish(&c, &round, *id, true).await?.is_some() {
+            if self.finish(&round, *id, true).await?.is_some() {
                 submitted += 1;
             }
         }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use cuocthi_domain::contest::ContestSpec;
 use cuocthi_domain::draw::DrawnQuestion;
-use cuocthi_store::{StoredContest, StoredQuestion};
+use cuocthi_store::{RoundCounts, StoredContest, StoredQuestion};
 
 /// How long a contest read from the store is trusted before it is read again.
 const CONTEST_TTL: Duration = Duration::from_secs(5);
@@ -39,6 +39,8 @@ pub struct Catalog {
     /// Question versions never change, so they are kept for the life of the process.
     questions: RwLock<HashMap<i64, Arc<StoredQuestion>>>,
     draws: DrawCache,
+    /// Live participation figures per round: counted at most once per TTL, not per page view.
+    counts: RwLock<HashMap<i64, (RoundCounts, Instant)>>,
 }
 
 fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -85,6 +87,14 @@ impl Catalog {
         let bank = Arc::new(CachedBank { entries, loaded: Instant::now() });
         write(&self.banks).insert(contest_id, bank.clone());
         bank
+    }
+
+    pub fn counts(&self, round_id: i64) -> Option<RoundCounts> {
+        read(&self.counts).get(&round_id).filter(|(_, at)| at.elapsed() < CONTEST_TTL).map(|(c, _)| *c)
+    }
+
+    pub fn put_counts(&self, round_id: i64, counts: RoundCounts) {
+        write(&self.counts).insert(round_id, (counts, Instant::now()));
     }
 
     pub fn forget_bank(&self, contest_id: i64) {

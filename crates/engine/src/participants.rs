@@ -70,7 +70,14 @@ impl Engine {
         let now = self.now();
         let mut rounds = Vec::new();
         for r in &c.stored.rounds {
-            let counts = self.store.round_counts(r.id).await?;
+            let counts = match self.catalog.counts(r.id) {
+                Some(c) => c,
+                None => {
+                    let c = self.store.round_counts(r.id).await?;
+                    self.catalog.put_counts(r.id, c);
+                    c
+                }
+            };
             rounds.push(RoundView {
                 id: r.id,
                 number: r.number,
