@@ -238,3 +238,11 @@ pub(crate) fn contest_phase(rounds: &[RoundRow], now: DateTime<Utc>) -> RoundPha
         RoundPhase::Closed
     }
 }
+
+impl crate::Engine {
+    /// The province whose localities a registration form lists (the contest setting
+    /// `province_code`), if the contest names one.
+    pub async fn contest_province(&self, slug: &str) -> crate::Result<Option<String>> {
+        Ok(self.contest_by_slug(slug).await?.spec.settings.province_code.clone())
+    }
+}

@@ -45,11 +45,14 @@ impl FromRequestParts<AppState> for Participant {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // A bearer token, or the session cookie of the participant pages (same-origin requests:
+        // the cookie is SameSite=Lax and writes pass the CSRF layer).
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
+            .or_else(|| crate::session::token(&parts.headers))
             .ok_or(ApiError(EngineError::Unauthenticated))?;
         Ok(Participant(state.engine.authenticate(token.trim())?))
     }

@@ -65,7 +65,7 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-fn status_of(e: &EngineError) -> StatusCode {
+pub(crate) fn status_of(e: &EngineError) -> StatusCode {
     use EngineError::*;
     match e {
         NotFound(_) => StatusCode::NOT_FOUND,
@@ -124,4 +124,16 @@ pub fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response {
         .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default();
     ApiError(EngineError::Internal(format!("panic: {detail}"))).into_response()
+}
+
+/// A cross-site POST (or API write) refused by the CSRF layer: a plain 403 page in Vietnamese.
+pub fn cross_site(_: tower_http::csrf::ProtectionError) -> Response {
+    let mut resp = (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Yêu cầu bị từ chối vì được gửi từ một trang web khác. Hãy mở lại trang của cuộc thi và thử lại.",
+    )
+        .into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
 }

@@ -3,17 +3,21 @@
 
 mod api;
 mod error;
+mod markdown;
 mod pages;
+mod participant;
+mod session;
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue, header};
 use cuocthi_engine::Engine;
 use tower::{BoxError, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
@@ -26,6 +30,11 @@ pub use error::ApiError;
 pub struct AppState {
     pub engine: Engine,
 }
+
+/// No inline script or style, nothing from another origin; framing by the same site only (the
+/// allowed portals become configurable with the embedding work).
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'self'";
 
 /// Largest request body: answers and registrations are tiny.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -65,8 +74,11 @@ pub fn router_with(engine: Engine, limits: Limits) -> Router {
             }),
         )
         .merge(pages::routes())
+        .merge(participant::routes())
         .fallback(error::not_found)
         .with_state(state)
+        // Cross-site form posts and API writes are refused (Sec-Fetch-Site / Origin checks).
+        .layer(CsrfLayer::new().with_rejection_response(error::cross_site))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
@@ -74,6 +86,7 @@ pub fn router_with(engine: Engine, limits: Limits) -> Router {
             HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("same-origin"),

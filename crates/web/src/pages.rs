@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
         .route("/livez", get(|| async { "ok" }))
         .route("/admin", get(admin))
         .route("/static/app.css", get(css))
+        .route("/static/attempt.js", get(js))
 }
 
 #[derive(Template, WebTemplate)]
@@ -62,5 +63,12 @@ async fn css() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
         include_str!("../static/app.css"),
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../static/attempt.js"),
     )
 }

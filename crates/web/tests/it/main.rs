@@ -13,6 +13,8 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod pages;
+
 struct App {
     router: Router,
     engine: Engine,

@@ -1,0 +1,862 @@
+//! The participant's path as plain HTML pages that work without JavaScript: the contest page,
+//! registration and identification, the attempt (one form with every question), submission and
+//! the result. Every page calls the same engine use cases as the JSON API.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use cuocthi_domain::identity::{Field, IdentityInput};
+use cuocthi_domain::locality::{self, Scheme};
+use cuocthi_domain::{text, vntime};
+use cuocthi_engine::EngineError;
+use cuocthi_engine::token::Claims;
+use cuocthi_engine::views::{AttemptSummary, AttemptView, ContestView, ResultView};
+
+use crate::{AppState, markdown, session};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cuoc-thi/{slug}", get(contest_page))
+        .route("/cuoc-thi/{slug}/dang-ky", get(register_form).post(register))
+        .route("/cuoc-thi/{slug}/dang-nhap", get(identify_form).post(identify))
+        .route("/cuoc-thi/{slug}/dang-xuat", post(sign_out))
+        .route("/cuoc-thi/{slug}/vao-thi/{round_id}", post(start))
+        .route("/bai-thi/{id}", get(attempt_page))
+        .route("/bai-thi/{id}/luu", post(save))
+        .route("/bai-thi/{id}/nop", get(confirm_submit).post(submit))
+        .route("/bai-thi/{id}/ket-qua", get(result_page))
+}
+
+/// How long registration data is kept, as promised in the consent statement.
+/// TODO: a contest setting; until then the statement names this period.
+const RETENTION: &str = "12 tháng kể từ ngày công bố kết quả cuộc thi";
+
+// ---------------------------------------------------------------------------------------------
+// Errors and common response shapes
+
+/// A refusal shown as an HTML page (the API's errors are JSON; pages get a page).
+pub struct PageError {
+    status: StatusCode,
+    message: String,
+    back: Option<(String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    message: &'a str,
+    back: Option<(String, &'static str)>,
+}
+
+impl From<EngineError> for PageError {
+    fn from(e: EngineError) -> Self {
+        let status = crate::error::status_of(&e);
+        match &e {
+            EngineError::Internal(d) => tracing::error!(detail = %d, "internal error"),
+            EngineError::Unavailable(d) => tracing::warn!(detail = %d, "unavailable"),
+            _ => {}
+        }
+        let back = match e {
+            EngineError::Unauthenticated => Some(("/".to_string(), "Về trang chủ để chọn cuộc thi")),
+            _ => None,
+        };
+        PageError { status, message: e.to_string(), back }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let body = ErrorPage { message: &self.message, back: self.back.clone() }
+            .render()
+            .unwrap_or_else(|_| self.message.clone());
+        let mut resp = (self.status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+        no_store(&mut resp);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        resp
+    }
+}
+
+type PageResult = Result<Response, PageError>;
+
+fn no_store(resp: &mut Response) {
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// A page with personal data: never stored by the browser or a proxy.
+fn private(page: impl IntoResponse) -> Response {
+    let mut resp = page.into_response();
+    no_store(&mut resp);
+    resp
+}
+
+fn see_other(to: &str) -> Response {
+    private(Redirect::to(to))
+}
+
+/// The session's participant, or a page asking to sign in again.
+fn who(s: &AppState, headers: &HeaderMap) -> Result<Claims, PageError> {
+    session::claims(&s.engine, headers).ok_or_else(|| EngineError::Unauthenticated.into())
+}
+
+fn count(n: i64) -> String {
+    text::thousands(n)
+}
+
+fn vn_seconds(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&vntime::offset()).format("%H:%M:%S ngày %d/%m/%Y").to_string()
+}
+
+const LETTERS: [&str; 8] = ["A", "B", "C", "D", "E", "F", "G", "H"];
+
+// ---------------------------------------------------------------------------------------------
+// The contest page
+
+struct RoundCard {
+    id: i64,
+    name: String,
+    window: String,
+    facts: String,
+    people: String,
+    attempts: String,
+    prizes: Vec<String>,
+    /// What the person can do now: `start` (a button), `register` (links), or nothing.
+    action: &'static str,
+    button: String,
+    notice: Option<String>,
+    results: Vec<AttemptLink>,
+}
+
+struct AttemptLink {
+    href: String,
+    label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "contest.html")]
+struct ContestPage {
+    c: ContestView,
+    rules_html: String,
+    og_description: String,
+    phase_note: String,
+    rounds: Vec<RoundCard>,
+    person: Option<String>,
+    flash: Option<String>,
+}
+
+async fn contest_page(State(s): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> PageResult {
+    render_contest(&s, &slug, &headers, None, StatusCode::OK).await
+}
+
+async fn render_contest(
+    s: &AppState,
+    slug: &str,
+    headers: &HeaderMap,
+    flash: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let c = s.engine.contest(slug).await?;
+    // The session counts only for this contest.
+    let me = match session::claims(&s.engine, headers) {
+        Some(claims) => match s.engine.me(claims).await {
+            Ok(me) if me.contest_slug == c.slug => Some(me),
+            _ => None,
+        },
+        None => None,
+    };
+    let mut rounds = Vec::new();
+    for r in &c.rounds {
+        let mine: Vec<&AttemptSummary> =
+            me.as_ref().map(|m| m.attempts.iter().filter(|a| a.round_id == r.id).collect()).unwrap_or_default();
+        let used = mine.len() as u32;
+        let open = mine.iter().any(|a| a.status == "open");
+        let (action, button, notice) = match r.phase.as_str() {
+            "upcoming" => (
+                "",
+                String::new(),
+                Some(format!("Đợt thi chưa mở. Thời gian mở: {}.", vntime::format_long(r.opens_at))),
+            ),
+            "closed" => {
+                ("", String::new(), Some(format!("Đợt thi đã kết thúc lúc {}.", vntime::format_long(r.closes_at))))
+            }
+            _ if me.is_none() => ("register", String::new(), None),
+            _ if open => ("start", "Tiếp tục làm bài".to_string(), None),
+            _ if used >= r.attempts_per_person => {
+                ("", String::new(), Some(EngineError::AttemptLimit(r.attempts_per_person).to_string()))
+            }
+            _ if used == 0 => ("start", "Vào thi".to_string(), None),
+            _ => ("start", format!("Thi lượt {}", used + 1), None),
+        };
+        rounds.push(RoundCard {
+            id: r.id,
+            name: r.name.clone(),
+            window: format!("Từ {} đến {}", vntime::format_long(r.opens_at), vntime::format_long(r.closes_at)),
+            facts: format!(
+                "{} câu hỏi, thời gian làm bài tối đa {} phút, mỗi người được thi tối đa {:02} lượt.",
+                r.questions_per_attempt, r.time_limit_minutes, r.attempts_per_person
+            ),
+            people: count(r.people),
+            attempts: count(r.attempts),
+            prizes: r
+                .prizes
+                .iter()
+                .map(|p| {
+                    if p.amount_vnd > 0 {
+                        format!("{}: {} giải, mỗi giải {}", p.name, p.count, text::vnd(p.amount_vnd))
+                    } else {
+                        format!("{}: {} giải", p.name, p.count)
+                    }
+                })
+                .collect(),
+            action,
+            button,
+            notice,
+            results: mine
+                .iter()
+                .filter(|a| a.status == "submitted")
+                .map(|a| AttemptLink {
+                    href: format!("/bai-thi/{}/ket-qua", a.id),
+                    label: format!(
+                        "Lượt {}: {}/{} câu đúng, {}",
+                        a.seq,
+                        a.correct.unwrap_or_default(),
+                        a.questions,
+                        text::duration(a.time_taken_ms.unwrap_or_default())
+                    ),
+                })
+                .collect(),
+        });
+    }
+    let phase_note = match (c.rounds.iter().map(|r| r.opens_at).min(), c.rounds.iter().map(|r| r.closes_at).max()) {
+        (Some(first), Some(last)) => {
+            let now = s.engine.now();
+            if now < first {
+                format!("Cuộc thi chưa mở. Thời gian mở: {}.", vntime::format_long(first))
+            } else if now >= last {
+                format!("Cuộc thi đã kết thúc lúc {}.", vntime::format_long(last))
+            } else if c.rounds.iter().any(|r| r.phase == "open") {
+                format!("Cuộc thi đang diễn ra đến {}.", vntime::format_long(last))
+            } else {
+                "Cuộc thi đang giữa hai đợt thi.".to_string()
+            }
+        }
+        _ => String::new(),
+    };
+    let og_description = match (c.rounds.first(), c.rounds.last()) {
+        (Some(f), Some(l)) => format!(
+            "{} Thời gian: từ {} đến {} (giờ Việt Nam).",
+            c.summary,
+            vntime::format_long(f.opens_at),
+            vntime::format_long(l.closes_at)
+        ),
+        _ => c.summary.clone(),
+    };
+    let person = me.as_ref().map(|m| m.participant.full_name.clone().unwrap_or_else(|| "người dự thi".into()));
+    let page = ContestPage {
+        rules_html: markdown::to_html(&c.rules),
+        og_description: og_description.trim().to_string(),
+        phase_note,
+        rounds,
+        person,
+        flash,
+        c,
+    };
+    let mut resp = (status, page).into_response();
+    if me.is_some() {
+        no_store(&mut resp);
+    } else {
+        // Public, but the live counts change: revalidate every time.
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    Ok(resp)
+}
+
+async fn sign_out(Path(slug): Path<String>) -> Response {
+    let mut resp = see_other(&format!("/cuoc-thi/{slug}"));
+    resp.headers_mut().insert(header::SET_COOKIE, session::clear_cookie());
+    resp
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration and identification
+
+struct Choice {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+struct ChoiceGroup {
+    label: String,
+    choices: Vec<Choice>,
+}
+
+struct FormField {
+    name: &'static str,
+    label: &'static str,
+    /// `text`, `tel`, `email` or `select`.
+    kind: &'static str,
+    inputmode: &'static str,
+    autocomplete: &'static str,
+    hint: &'static str,
+    value: String,
+    error: Option<String>,
+    groups: Vec<ChoiceGroup>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    slug: String,
+    title: String,
+    organiser: String,
+    fields: Vec<FormField>,
+    consent_error: Option<String>,
+    general_error: Option<String>,
+    retention: &'static str,
+}
+
+fn field_of(name: &str) -> Option<Field> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+}
+
+fn choices(list: impl Iterator<Item = (String, String)>, value: &str) -> Vec<Choice> {
+    list.map(|(code, name)| Choice { selected: code == value, code, name }).collect()
+}
+
+/// The communes of the contest's province (under its districts for the 2020 scheme), or the
+/// provinces when the contest names none.
+fn locality_groups(scheme: Scheme, province: Option<&str>, value: &str) -> Vec<ChoiceGroup> {
+    let atlas = locality::atlas(scheme);
+    let named = |l: &locality::Locality| (l.code.clone(), l.name.clone());
+    match province {
+        Some(p) if atlas.get(p).is_some() => {
+            let below: Vec<&locality::Locality> = atlas.children(p).collect();
+            let has_grandchildren = below.iter().any(|d| atlas.children(&d.code).next().is_some());
+            if has_grandchildren {
+                below
+                    .iter()
+                    .map(|d| ChoiceGroup {
+                        label: d.name.clone(),
+                        choices: choices(atlas.children(&d.code).map(named), value),
+                    })
+                    .collect()
+            } else {
+                vec![ChoiceGroup { label: String::new(), choices: choices(below.into_iter().map(named), value) }]
+            }
+        }
+        _ => vec![ChoiceGroup {
+            label: String::new(),
+            choices: choices(atlas.all.iter().filter(|l| l.is_province()).map(named), value),
+        }],
+    }
+}
+
+fn registration_fields(
+    c: &ContestView,
+    province: Option<&str>,
+    typed: &HashMap<String, String>,
+    errors: &[(String, String)],
+) -> Vec<FormField> {
+    let mut names: Vec<String> = c.required_fields.clone();
+    if !names.contains(&c.identity_key) {
+        names.insert(0, c.identity_key.clone());
+    }
+    let scheme = if c.locality_scheme == "2020" { Scheme::Y2020 } else { Scheme::Y2025 };
+    names
+        .iter()
+        .filter_map(|n| field_of(n))
+        .map(|f| {
+            let value = typed.get(f.name()).cloned().unwrap_or_default();
+            let error = errors.iter().find(|(k, _)| k == f.name()).map(|(_, m)| m.clone());
+            let mut field = FormField {
+                name: f.name(),
+                label: f.label(),
+                kind: "text",
+                inputmode: "text",
+                autocomplete: "off",
+                hint: "",
+                value: String::new(),
+                error,
+                groups: Vec::new(),
+            };
+            match f {
+                Field::FullName => {
+                    field.autocomplete = "name";
+                    field.hint = "Viết đầy đủ, có dấu, ví dụ: Nguyễn Văn An.";
+                }
+                Field::DateOfBirth => {
+                    field.inputmode = "numeric";
+                    field.autocomplete = "bday";
+                    field.hint = "Ngày/tháng/năm, ví dụ: 02/09/1995.";
+                }
+                Field::Cccd => {
+                    field.inputmode = "numeric";
+                    field.hint = "12 chữ số trên thẻ căn cước.";
+                }
+                Field::Phone => {
+                    field.kind = "tel";
+                    field.inputmode = "tel";
+                    field.autocomplete = "tel";
+                    field.hint = "10 chữ số, ví dụ: 0912 345 678.";
+                }
+                Field::Email => {
+                    field.kind = "email";
+                    field.inputmode = "email";
+                    field.autocomplete = "email";
+                }
+                Field::Unit => {
+                    field.kind = "select";
+                    field.groups = vec![ChoiceGroup {
+                        label: String::new(),
+                        choices: choices(c.units.iter().map(|u| (u.code.clone(), u.name.clone())), &value),
+                    }];
+                }
+                Field::Group => {
+                    field.kind = "select";
+                    field.groups = vec![ChoiceGroup {
+                        label: String::new(),
+                        choices: choices(c.groups.iter().map(|g| (g.code.clone(), g.name.clone())), &value),
+                    }];
+                }
+                Field::Locality => {
+                    field.kind = "select";
+                    field.hint = "Xã, phường, thị trấn nơi bạn cư trú.";
+                    field.groups = locality_groups(scheme, province, &value);
+                }
+            }
+            field.value = value;
+            field
+        })
+        .collect()
+}
+
+async fn register_page(
+    s: &AppState,
+    slug: &str,
+    typed: &HashMap<String, String>,
+    errors: &[(String, String)],
+    consent_error: Option<String>,
+    general_error: Option<String>,
+) -> Result<RegisterPage, PageError> {
+    let c = s.engine.contest(slug).await?;
+    let province = s.engine.contest_province(slug).await?;
+    Ok(RegisterPage {
+        fields: registration_fields(&c, province.as_deref(), typed, errors),
+        slug: c.slug,
+        title: c.title,
+        organiser: c.organiser,
+        consent_error,
+        general_error,
+        retention: RETENTION,
+    })
+}
+
+async fn register_form(State(s): State<AppState>, Path(slug): Path<String>) -> PageResult {
+    Ok(private(register_page(&s, &slug, &HashMap::new(), &[], None, None).await?))
+}
+
+fn typed_value(form: &HashMap<String, String>, name: &str) -> Option<String> {
+    form.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+async fn register(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let input = IdentityInput {
+        full_name: typed_value(&form, "full_name"),
+        date_of_birth: typed_value(&form, "date_of_birth"),
+        cccd: typed_value(&form, "cccd"),
+        phone: typed_value(&form, "phone"),
+        email: typed_value(&form, "email"),
+        unit: typed_value(&form, "unit"),
+        locality: typed_value(&form, "locality"),
+        group: typed_value(&form, "group"),
+    };
+    let consent = form.get("consent").is_some_and(|v| v == "1" || v == "on");
+    let refused = |errors: Vec<(String, String)>, consent_error: Option<String>, general: Option<String>| {
+        let (s, slug, form) = (&s, &slug, &form);
+        async move {
+            let page = register_page(s, slug, form, &errors, consent_error, general).await?;
+            Ok::<_, PageError>(private((StatusCode::UNPROCESSABLE_ENTITY, page)))
+        }
+    };
+    match s.engine.register(&slug, &input, consent).await {
+        Ok(session) => Ok(signed_in(&s, &slug, &session, &headers)),
+        Err(EngineError::InvalidIdentity(fields)) => {
+            let errors = fields.into_iter().map(|f| (f.field, f.message)).collect();
+            let consent_error = (!consent).then(|| EngineError::ConsentRequired.to_string());
+            refused(errors, consent_error, Some(EngineError::InvalidIdentity(Vec::new()).to_string())).await
+        }
+        Err(e @ EngineError::ConsentRequired) => refused(Vec::new(), Some(e.to_string()), None).await,
+        Err(e @ EngineError::IdentityMismatch) => refused(Vec::new(), None, Some(e.to_string())).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn signed_in(s: &AppState, slug: &str, session: &cuocthi_engine::views::Session, headers: &HeaderMap) -> Response {
+    let mut resp = see_other(&format!("/cuoc-thi/{slug}"));
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, session::set_cookie(&session.token, session.expires_at, s.engine.now(), headers));
+    resp
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "identify.html")]
+struct IdentifyPage {
+    slug: String,
+    title: String,
+    key_label: &'static str,
+    key_inputmode: &'static str,
+    key: String,
+    date_of_birth: String,
+    key_error: Option<String>,
+    dob_error: Option<String>,
+    general_error: Option<String>,
+}
+
+async fn identify_page(s: &AppState, slug: &str) -> Result<IdentifyPage, PageError> {
+    let c = s.engine.contest(slug).await?;
+    let key = field_of(&c.identity_key).unwrap_or(Field::Cccd);
+    Ok(IdentifyPage {
+        slug: c.slug,
+        title: c.title,
+        key_label: key.label(),
+        key_inputmode: match key {
+            Field::Phone => "tel",
+            Field::Email => "email",
+            _ => "numeric",
+        },
+        key: String::new(),
+        date_of_birth: String::new(),
+        key_error: None,
+        dob_error: None,
+        general_error: None,
+    })
+}
+
+async fn identify_form(State(s): State<AppState>, Path(slug): Path<String>) -> PageResult {
+    Ok(private(identify_page(&s, &slug).await?))
+}
+
+async fn identify(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let key = typed_value(&form, "key").unwrap_or_default();
+    let dob = typed_value(&form, "date_of_birth").unwrap_or_default();
+    let mut page = identify_page(&s, &slug).await?;
+    if key.is_empty() {
+        page.key_error = Some(format!("Vui lòng nhập {}.", page.key_label.to_lowercase()));
+    }
+    if dob.is_empty() {
+        page.dob_error = Some("Vui lòng nhập ngày sinh.".into());
+    }
+    if page.key_error.is_none() && page.dob_error.is_none() {
+        match s.engine.identify(&slug, &key, &dob).await {
+            Ok(session) => return Ok(signed_in(&s, &slug, &session, &headers)),
+            Err(EngineError::BadRequest(m)) => page.dob_error = Some(m),
+            Err(e @ EngineError::IdentityMismatch) => page.general_error = Some(e.to_string()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    page.key = key;
+    page.date_of_birth = dob;
+    Ok(private((StatusCode::UNPROCESSABLE_ENTITY, page)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The attempt
+
+async fn start(
+    State(s): State<AppState>,
+    Path((slug, round_id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> PageResult {
+    let Some(claims) = session::claims(&s.engine, &headers) else {
+        return Ok(see_other(&format!("/cuoc-thi/{slug}/dang-nhap")));
+    };
+    match s.engine.start(claims, round_id).await {
+        Ok(a) => Ok(see_other(&format!("/bai-thi/{}", a.id))),
+        Err(
+            e @ (EngineError::AttemptLimit(_)
+            | EngineError::RoundNotOpen(_)
+            | EngineError::RoundClosed(_)
+            | EngineError::Ineligible(_)),
+        ) => {
+            let status = crate::error::status_of(&e);
+            render_contest(&s, &slug, &headers, Some(e.to_string()), status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct OptionRow {
+    index: usize,
+    letter: &'static str,
+    text: String,
+    checked: bool,
+}
+
+struct QuestionRow {
+    position: usize,
+    number: usize,
+    stem: String,
+    options: Vec<OptionRow>,
+    answered: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "attempt.html")]
+struct AttemptPage {
+    id: i64,
+    slug: String,
+    contest_title: String,
+    seq: i64,
+    total: usize,
+    answered: usize,
+    remaining_ms: i64,
+    remaining_text: String,
+    clock: String,
+    deadline: String,
+    questions: Vec<QuestionRow>,
+    tiebreak_prompt: Option<String>,
+    prediction: String,
+    error: Option<String>,
+}
+
+fn clock_text(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    format!("{:02}:{:02}", s / 60, s % 60)
+}
+
+fn attempt_page_of(a: AttemptView, slug: String, contest_title: String, error: Option<String>) -> AttemptPage {
+    let total = a.questions.len();
+    AttemptPage {
+        id: a.id,
+        slug,
+        contest_title,
+        seq: a.seq,
+        total,
+        answered: a.answered,
+        remaining_ms: a.remaining_ms,
+        remaining_text: text::duration(a.remaining_ms),
+        clock: clock_text(a.remaining_ms),
+        deadline: vn_seconds(a.deadline_at),
+        questions: a
+            .questions
+            .into_iter()
+            .map(|q| QuestionRow {
+                position: q.position,
+                number: q.position + 1,
+                stem: q.stem,
+                answered: q.answer.is_some(),
+                options: q
+                    .options
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, text)| OptionRow {
+                        index: i,
+                        letter: LETTERS.get(i).copied().unwrap_or(""),
+                        text,
+                        checked: q.answer == Some(i as u8),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        tiebreak_prompt: a.tiebreak_prompt,
+        prediction: a.prediction.map(text::thousands).unwrap_or_default(),
+        error,
+    }
+}
+
+async fn attempt_page(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> PageResult {
+    let claims = who(&s, &headers)?;
+    let a = s.engine.attempt(claims, id).await?;
+    if a.status != "open" {
+        return Ok(see_other(&format!("/bai-thi/{id}/ket-qua")));
+    }
+    let me = s.engine.me(claims).await?;
+    let c = s.engine.contest(&me.contest_slug).await?;
+    let error = (q.as_deref() == Some("loi=du-doan"))
+        .then(|| "Số dự đoán chưa hợp lệ: hãy nhập một số nguyên không âm, ví dụ 12500.".to_string());
+    Ok(private(attempt_page_of(a, c.slug, c.title, error)))
+}
+
+/// Reads a prediction as people type it: `12.500`, `12 500` or `12500`.
+fn parse_prediction(s: &str) -> Option<i64> {
+    let digits: String = s.chars().filter(|c| !matches!(c, '.' | ' ' | ',' | '\u{a0}')).collect();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The form without JavaScript: every answer and the prediction at once. Saves what changed,
+/// then shows the attempt again, or goes on to submission.
+async fn save(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let claims = who(&s, &headers)?;
+    let a = s.engine.attempt(claims, id).await?;
+    if a.status != "open" {
+        return Ok(see_other(&format!("/bai-thi/{id}/ket-qua")));
+    }
+    let closed = |e: &EngineError| matches!(e, EngineError::AttemptSubmitted | EngineError::PastDeadline);
+    for q in &a.questions {
+        let Some(choice) = form.get(&format!("q{}", q.position)).and_then(|v| v.parse::<u8>().ok()) else {
+            continue;
+        };
+        if q.answer == Some(choice) {
+            continue;
+        }
+        match s.engine.save_answer(claims, id, q.position, Some(choice)).await {
+            Ok(_) => {}
+            Err(e) if closed(&e) => return Ok(see_other(&format!("/bai-thi/{id}/ket-qua"))),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut bad_prediction = false;
+    if let Some(raw) = form.get("du_doan").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        match parse_prediction(raw) {
+            Some(p) if Some(p) != a.prediction => match s.engine.save_prediction(claims, id, p).await {
+                Ok(()) => {}
+                Err(e) if closed(&e) => return Ok(see_other(&format!("/bai-thi/{id}/ket-qua"))),
+                Err(EngineError::BadRequest(_)) => bad_prediction = true,
+                Err(e) => return Err(e.into()),
+            },
+            Some(_) => {}
+            None => bad_prediction = true,
+        }
+    }
+    if bad_prediction {
+        return Ok(see_other(&format!("/bai-thi/{id}?loi=du-doan#du-doan")));
+    }
+    if form.get("action").map(String::as_str) == Some("nop") {
+        if form.get("xac_nhan").map(String::as_str) == Some("1") {
+            s.engine.submit(claims, id, None).await?;
+            return Ok(see_other(&format!("/bai-thi/{id}/ket-qua")));
+        }
+        return Ok(see_other(&format!("/bai-thi/{id}/nop")));
+    }
+    Ok(see_other(&format!("/bai-thi/{id}#luu")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    id: i64,
+    total: usize,
+    unanswered: Vec<usize>,
+    remaining_text: String,
+}
+
+/// Before submitting without JavaScript: the number of questions left unanswered.
+async fn confirm_submit(State(s): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> PageResult {
+    let claims = who(&s, &headers)?;
+    let a = s.engine.attempt(claims, id).await?;
+    if a.status != "open" {
+        return Ok(see_other(&format!("/bai-thi/{id}/ket-qua")));
+    }
+    Ok(private(ConfirmPage {
+        id,
+        total: a.questions.len(),
+        unanswered: a.questions.iter().filter(|q| q.answer.is_none()).map(|q| q.position + 1).collect(),
+        remaining_text: text::duration(a.remaining_ms),
+    }))
+}
+
+async fn submit(State(s): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> PageResult {
+    let claims = who(&s, &headers)?;
+    s.engine.submit(claims, id, None).await?;
+    Ok(see_other(&format!("/bai-thi/{id}/ket-qua")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The result
+
+struct KeyOption {
+    letter: &'static str,
+    text: String,
+    correct: bool,
+    chosen: bool,
+}
+
+struct KeyRow {
+    number: usize,
+    stem: String,
+    right: bool,
+    options: Vec<KeyOption>,
+    explanation: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "result.html")]
+struct ResultPage {
+    r: ResultView,
+    slug: String,
+    contest_title: String,
+    submitted_at: String,
+    prediction: Option<String>,
+    key: Option<Vec<KeyRow>>,
+}
+
+async fn result_page(State(s): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> PageResult {
+    let claims = who(&s, &headers)?;
+    let r = match s.engine.result(claims, id).await {
+        Ok(r) => r,
+        Err(EngineError::NotSubmitted) => return Ok(see_other(&format!("/bai-thi/{id}"))),
+        Err(e) => return Err(e.into()),
+    };
+    let me = s.engine.me(claims).await?;
+    let c = s.engine.contest(&me.contest_slug).await?;
+    let key = r.key.as_ref().map(|k| {
+        k.iter()
+            .map(|q| KeyRow {
+                number: q.position + 1,
+                stem: q.stem.clone(),
+                right: q.answer == Some(q.correct),
+                options: q
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| KeyOption {
+                        letter: LETTERS.get(i).copied().unwrap_or(""),
+                        text: t.clone(),
+                        correct: i as u8 == q.correct,
+                        chosen: q.answer == Some(i as u8),
+                    })
+                    .collect(),
+                explanation: q.explanation.clone(),
+            })
+            .collect()
+    });
+    Ok(private(ResultPage {
+        submitted_at: vn_seconds(r.submitted_at),
+        prediction: r.prediction.map(text::thousands),
+        slug: c.slug,
+        contest_title: c.title,
+        key,
+        r,
+    }))
+}
