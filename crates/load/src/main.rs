@@ -109,6 +109,9 @@ struct Args {
     /// Seed of the random choices (default: random).
     #[arg(long)]
     seed: Option<u64>,
+    /// Print each measured request at least this slow (ms), with its instant since the run began.
+    #[arg(long)]
+    slow_log_ms: Option<f64>,
     /// No progress lines on stderr.
     #[arg(long)]
     quiet: bool,
@@ -219,6 +222,11 @@ struct Report {
     server_cpu_pct: Option<f64>,
     /// This generator's CPU in the measured phase, % of one core.
     load_cpu_pct: Option<f64>,
+    /// Time the server's threads were ready to run but waited for a CPU, % of the measured
+    /// phase (summed over threads): high when something else (a compiler) shared its core.
+    server_runq_wait_pct: Option<f64>,
+    /// The same for this generator.
+    load_runq_wait_pct: Option<f64>,
 }
 
 fn round2(x: f64) -> f64 {
@@ -316,7 +324,7 @@ async fn run(args: Args) -> Result<ExitCode> {
     );
 
     // Preparation: people (and their open attempts) that the scenario needs beforehand.
-    let prep = Arc::new(Phase::new(Stop::at(run_deadline)));
+    let prep = Arc::new(Phase::new(Stop::at(run_deadline), stats::Recorder::new()));
     let needs = match args.scenario {
         Scenario::Herd => Some((false, false)),
         Scenario::Flood => Some((true, true)),
@@ -340,10 +348,13 @@ async fn run(args: Args) -> Result<ExitCode> {
     // The measured phase.
     let t0 = Instant::now();
     let stop_at = args.duration().map_or(run_deadline, |d| (t0 + d).min(run_deadline));
-    let measured = Arc::new(Phase::new(Stop::at(stop_at)));
+    let slow = args.slow_log_ms.map(|ms| Duration::from_secs_f64(ms.max(0.0) / 1000.0));
+    let measured = Arc::new(Phase::new(Stop::at(stop_at), stats::Recorder::new().log_slow(slow, run_start)));
     let sampler = args.server_pid.map(procfs::RssSampler::start);
     let server_cpu0 = args.server_pid.and_then(|p| procfs::cpu_seconds(&p.to_string()));
     let self_cpu0 = procfs::cpu_seconds("self");
+    let server_wait0 = args.server_pid.and_then(|p| procfs::runqueue_wait_seconds(&p.to_string()));
+    let self_wait0 = procfs::runqueue_wait_seconds("self");
     let ticker = (!args.quiet).then(|| progress(measured.clone(), t0));
     let users = scenarios::run(&ctx, &measured, &plan, ready).await;
     let duration = t0.elapsed();
@@ -351,14 +362,16 @@ async fn run(args: Args) -> Result<ExitCode> {
     if let Some(t) = ticker {
         t.abort();
     }
-    let server_cpu_pct = match (server_cpu0, args.server_pid.and_then(|p| procfs::cpu_seconds(&p.to_string()))) {
+    // Per cent of the measured phase, from two readings of a /proc counter in seconds.
+    let pct = |before: Option<f64>, after: Option<f64>| match (before, after) {
         (Some(a), Some(b)) => Some(round2((b - a) / duration.as_secs_f64() * 100.0)),
         _ => None,
     };
-    let load_cpu_pct = match (self_cpu0, procfs::cpu_seconds("self")) {
-        (Some(a), Some(b)) => Some(round2((b - a) / duration.as_secs_f64() * 100.0)),
-        _ => None,
-    };
+    let server_cpu_pct = pct(server_cpu0, args.server_pid.and_then(|p| procfs::cpu_seconds(&p.to_string())));
+    let load_cpu_pct = pct(self_cpu0, procfs::cpu_seconds("self"));
+    let server_runq_wait_pct =
+        pct(server_wait0, args.server_pid.and_then(|p| procfs::runqueue_wait_seconds(&p.to_string())));
+    let load_runq_wait_pct = pct(self_wait0, procfs::runqueue_wait_seconds("self"));
     let server_rss_max_mb = sampler.map(|s| round2(s.finish()));
 
     // What was measured.
@@ -464,6 +477,8 @@ async fn run(args: Args) -> Result<ExitCode> {
         server_rss_max_mb,
         server_cpu_pct,
         load_cpu_pct,
+        server_runq_wait_pct,
+        load_runq_wait_pct,
     };
     let line = serde_json::to_string(&report).context("cannot write the report")?;
     println!("{line}");

@@ -1,7 +1,7 @@
 //! What a participant does, one request at a time, with every acknowledgement written to the
 //! ledger and every latency to the phase's recorder.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -75,13 +75,20 @@ impl Think {
 #[derive(Clone)]
 pub struct Stop(watch::Receiver<bool>);
 
+/// Set by Ctrl-C: a phase that begins after it stops at once (the run goes on to its report).
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
 impl Stop {
     pub fn at(deadline: Instant) -> Stop {
-        let (tx, rx) = watch::channel(false);
+        let (tx, rx) = watch::channel(INTERRUPTED.load(Ordering::Relaxed));
         tokio::spawn(async move {
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline.into()) => {}
-                _ = tokio::signal::ctrl_c() => { eprintln!("interrupted: stopping, finishing requests in flight"); }
+                _ = tokio::signal::ctrl_c() => {
+                    if !INTERRUPTED.swap(true, Ordering::Relaxed) {
+                        eprintln!("interrupted: stopping, finishing requests in flight");
+                    }
+                }
                 _ = tx.closed() => {}
             }
             let _ = tx.send(true);
@@ -122,8 +129,8 @@ pub struct Phase {
 }
 
 impl Phase {
-    pub fn new(stop: Stop) -> Phase {
-        Phase { rec: Recorder::new(), stop, attempts: AtomicU64::new(0), recognised: AtomicU64::new(0) }
+    pub fn new(stop: Stop, rec: Recorder) -> Phase {
+        Phase { rec, stop, attempts: AtomicU64::new(0), recognised: AtomicU64::new(0) }
     }
 }
 

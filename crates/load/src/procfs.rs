@@ -37,6 +37,19 @@ fn parse_cpu(stat: &str) -> Option<f64> {
     Some((utime + stime) as f64 / USER_HZ)
 }
 
+/// Seconds the process's threads spent runnable but waiting for a CPU (field 2 of
+/// /proc/PID/task/*/schedstat, ns). On a machine shared with a compiler this is the time other
+/// processes took from the server: a run where it is large measured the neighbours too.
+pub fn runqueue_wait_seconds(pid: &str) -> Option<f64> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        if let Ok(s) = std::fs::read_to_string(task.path().join("schedstat")) {
+            total += s.split_whitespace().nth(1).and_then(|w| w.parse::<u64>().ok()).unwrap_or(0);
+        }
+    }
+    Some(total as f64 / 1e9)
+}
+
 /// Samples a process's RSS every 200 ms while the run lasts; keeps the maximum.
 pub struct RssSampler {
     max_kb: Arc<AtomicU64>,
@@ -79,5 +92,6 @@ mod tests {
         let stat = "4242 (cuocthi (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0";
         assert_eq!(parse_cpu(stat), Some(3.0));
         assert!(cpu_seconds("self").is_some());
+        assert!(runqueue_wait_seconds("self").is_some());
     }
 }

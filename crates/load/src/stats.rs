@@ -96,6 +96,9 @@ struct Inner {
 /// a few dozen nanoseconds and the generator runs on one or two threads.
 pub struct Recorder {
     inner: Mutex<Inner>,
+    /// With `--slow-log-ms`: requests at least this slow are printed with their instant, to be
+    /// lined up with the server's own timeline (a checkpoint, a sweep, a GC of the OS).
+    slow: Option<(Duration, Instant)>,
 }
 
 impl Default for Recorder {
@@ -107,7 +110,22 @@ impl Default for Recorder {
 impl Recorder {
     pub fn new() -> Recorder {
         let hist = Kind::ALL.iter().map(|_| new_histogram()).collect();
-        Recorder { inner: Mutex::new(Inner { hist, ..Inner::default() }) }
+        Recorder { inner: Mutex::new(Inner { hist, ..Inner::default() }), slow: None }
+    }
+
+    /// Prints every request slower than `threshold`, timed from `origin`.
+    pub fn log_slow(mut self, threshold: Option<Duration>, origin: Instant) -> Recorder {
+        self.slow = threshold.map(|t| (t, origin));
+        self
+    }
+
+    fn note(&self, kind: Kind, since: Instant, took: Duration, what: &str) {
+        if let Some((threshold, origin)) = self.slow
+            && took >= threshold
+        {
+            let at = since.saturating_duration_since(origin).as_secs_f64();
+            eprintln!("slow: +{at:.3} s {} {:.1} ms {what}", kind.name(), took.as_secs_f64() * 1000.0);
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -118,7 +136,9 @@ impl Recorder {
     /// A request answered as expected, `since` the instant it was due (not merely sent, so that
     /// queueing in the generator under overload counts against the server, as a user sees it).
     pub fn ok(&self, kind: Kind, since: Instant) {
-        let us = micros(since.elapsed());
+        let took = since.elapsed();
+        self.note(kind, since, took, "ok");
+        let us = micros(took);
         let mut g = self.lock();
         let _ = g.hist[kind.index()].record(us.clamp(1, MAX_US));
         g.done[kind.index()] += 1;
@@ -128,7 +148,9 @@ impl Recorder {
     /// A request that failed: `what` is `STATUS code` or `transport …`. Its latency is kept too
     /// when the server answered, since a slow refusal is still load the server carried.
     pub fn error(&self, kind: Kind, since: Instant, what: &str, answered: bool) {
-        let us = micros(since.elapsed());
+        let took = since.elapsed();
+        self.note(kind, since, took, what);
+        let us = micros(took);
         let mut g = self.lock();
         if answered {
             let _ = g.hist[kind.index()].record(us.clamp(1, MAX_US));
