@@ -107,7 +107,7 @@ impl Engine {
                 StartOutcome::Started(row) => return self.view(&round, row).await,
                 StartOutcome::Resumed(row) if row.deadline_at >= now => return self.view(&round, row).await,
                 StartOutcome::Resumed(row) => {
-                    self.finish(&round, row.id, true).await?;
+                    self.finish(&round, &row, true).await?;
                 }
                 StartOutcome::LimitReached { .. } => {
                     return Err(EngineError::AttemptLimit(round.rules.attempts_per_person));
@@ -125,7 +125,7 @@ impl Engine {
         let c = self.contest_by_id(who.contest_id).await?;
         let round = self.round_in(&c, row.round_id)?;
         if row.status == AttemptStatus::Open && row.deadline_at < self.now() {
-            let row = match self.finish(&round, row.id, true).await? {
+            let row = match self.finish(&round, &row, true).await? {
                 Some(r) => r,
                 None => self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?,
             };
@@ -245,15 +245,21 @@ impl Engine {
             }
         }
         let (round, row) = self.own_attempt(who, attempt_id).await?;
-        if row.status == AttemptStatus::Open {
-            self.finish(&round, attempt_id, false).await?;
-        }
-        self.result(who, attempt_id).await
+        let row = match row.status {
+            AttemptStatus::Submitted => row,
+            AttemptStatus::Open => match self.finish(&round, &row, false).await? {
+                Some(closed) => closed,
+                None => self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?,
+            },
+        };
+        self.result_of(&round, row).await
     }
 
-    /// Closes and scores an open attempt; `None` if someone else closed it first.
-    pub(crate) async fn finish(&self, round: &RoundRow, attempt_id: i64, auto: bool) -> Result<Option<AttemptRow>> {
-        let row = self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?;
+    /// Closes and scores an open attempt (`row` as last read: its draw and deadline, which never
+    /// change; the answers are re-read inside the closing transaction); `None` if someone else
+    /// closed it first.
+    pub(crate) async fn finish(&self, round: &RoundRow, row: &AttemptRow, auto: bool) -> Result<Option<AttemptRow>> {
+        let attempt_id = row.id;
         let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
         let keys: HashMap<i64, u8> =
             self.questions(&ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
@@ -275,8 +281,12 @@ impl Engine {
         if row.status != AttemptStatus::Submitted {
             return Err(EngineError::NotSubmitted);
         }
+        self.result_of(&round, row).await
+    }
+
+    async fn result_of(&self, round: &RoundRow, row: AttemptRow) -> Result<ResultView> {
         let used =
-            self.store.attempts_of(who.participant_id).await?.iter().filter(|a| a.round_id == round.id).count() as u32;
+            self.store.attempts_of(row.participant_id).await?.iter().filter(|a| a.round_id == round.id).count() as u32;
         let show_key = round.rules.show_key_after_close && round.phase(self.now()) == RoundPhase::Closed;
         let key = if show_key {
             let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
@@ -330,7 +340,7 @@ impl Engine {
         for id in &due {
             let Some(row) = self.store.attempt(*id).await? else { continue };
             let round = self.store.round(row.round_id).await?.ok_or(EngineError::NotFound("đợt thi"))?;
-            if self.finish(&round, *id, true).await?.is_some() {
+            if self.finish(&round, &row, true).await?.is_some() {
                 submitted += 1;
             }
         }

@@ -122,8 +122,9 @@ pub struct DrawCache {
     map: RwLock<HashMap<i64, OwnedDraw>>,
 }
 
-/// Beyond this many attempts the cache starts again (a day's peak fits well inside).
-const DRAW_CACHE_MAX: usize = 500_000;
+/// Beyond this many attempts the cache starts again: above the attempts open at once at a peak
+/// (tens of thousands), and small enough for the memory budget (~1.4 KB a draw of 30).
+const DRAW_CACHE_MAX: usize = 50_000;
 
 impl Catalog {
     pub fn drawn(&self, attempt_id: i64) -> Option<OwnedDraw> {

@@ -17,6 +17,7 @@ use cuocthi_domain::question::Question;
 use cuocthi_domain::ranking::Scored;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tokio::sync::{mpsc, oneshot};
 use tracing::instrument;
 
 use crate::model::*;
@@ -59,6 +60,86 @@ macro_rules! on {
 pub struct SqlStore {
     pools: Pools,
     url: String,
+    /// SQLite only: the group-commit queue for answer and prediction saves.
+    saves: Option<mpsc::Sender<PendingWrite>>,
+}
+
+const SAVE_ANSWER: &str = "UPDATE attempts SET answers = substr(answers, 1, CAST($3 AS INTEGER)) || $4 || substr(answers, CAST($3 AS INTEGER) + 2)
+     WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $5 AND length(answers) > $3";
+const SAVE_PREDICTION: &str = "UPDATE attempts SET prediction = $3 WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $4";
+
+/// The small conditional writes of a participant in the middle of an attempt: the bulk of all
+/// writes (one per answer given).
+#[derive(Debug)]
+enum SmallWrite {
+    Answer { attempt_id: i64, participant_id: i64, position: i64, slot: String, now: i64 },
+    Prediction { attempt_id: i64, participant_id: i64, prediction: i64, now: i64 },
+}
+
+/// The statement of a [`SmallWrite`], for whichever backend's executor it is run on.
+macro_rules! small_write_query {
+    ($w:expr) => {
+        match $w {
+            SmallWrite::Answer { attempt_id, participant_id, position, slot, now } => sqlx::query(SAVE_ANSWER)
+                .bind(*attempt_id)
+                .bind(*participant_id)
+                .bind(*position)
+                .bind(slot.clone())
+                .bind(*now),
+            SmallWrite::Prediction { attempt_id, participant_id, prediction, now } => {
+                sqlx::query(SAVE_PREDICTION).bind(*attempt_id).bind(*participant_id).bind(*prediction).bind(*now)
+            }
+        }
+    };
+}
+
+struct PendingWrite {
+    write: SmallWrite,
+    done: oneshot::Sender<Result<u64>>,
+}
+
+/// Most saves committed together in one transaction.
+const GROUP_COMMIT_MAX: usize = 256;
+
+/// Group commit on SQLite: every save waiting when the writer is free goes into one transaction,
+/// so one fsync (`synchronous=FULL`) covers them all, and each is acknowledged only after that
+/// commit. A lone save waits for nothing: it is a batch of one.
+async fn group_commit(pool: SqlitePool, mut queue: mpsc::Receiver<PendingWrite>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < GROUP_COMMIT_MAX {
+            match queue.try_recv() {
+                Ok(w) => batch.push(w),
+                Err(_) => break,
+            }
+        }
+        match flush(&pool, &batch).await {
+            Ok(results) => {
+                for (w, r) in batch.into_iter().zip(results) {
+                    let _ = w.done.send(r);
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for w in batch {
+                    let _ = w.done.send(Err(StoreError::Unavailable(msg.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction for a batch; a statement that fails fails alone (SQLite keeps the transaction).
+async fn flush(pool: &SqlitePool, batch: &[PendingWrite]) -> Result<Vec<Result<u64>>> {
+    let mut tx = pool.begin().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for w in batch {
+        out.push(
+            small_write_query!(&w.write).execute(&mut *tx).await.map(|r| r.rows_affected()).map_err(StoreError::from),
+        );
+    }
+    tx.commit().await?;
+    Ok(out)
 }
 
 impl fmt::Debug for SqlStore {
@@ -121,7 +202,15 @@ impl SqlStore {
                 redact(url)
             )));
         };
-        Ok(SqlStore { pools, url: url.to_string() })
+        let saves = match &pools {
+            Pools::Sqlite { write, .. } => {
+                let (tx, rx) = mpsc::channel(8192);
+                tokio::spawn(group_commit(write.clone(), rx));
+                Some(tx)
+            }
+            Pools::Postgres(_) => None,
+        };
+        Ok(SqlStore { pools, url: url.to_string(), saves })
     }
 
     /// Applies the migrations of the backend in use.
@@ -175,6 +264,25 @@ impl SqlStore {
             units: units.into_iter().map(Into::into).collect(),
             registered: registered.into_iter().map(|(unit, key, name)| RegisteredPerson { unit, key, name }).collect(),
         }))
+    }
+}
+
+impl SqlStore {
+    /// Runs a small write: through the group commit on SQLite, directly on PostgreSQL (whose
+    /// concurrent commits already share WAL flushes). Returns the rows changed.
+    async fn small_write(&self, write: SmallWrite) -> Result<u64> {
+        match (&self.pools, &self.saves) {
+            (Pools::Sqlite { .. }, Some(queue)) => {
+                let (done, reply) = oneshot::channel();
+                queue
+                    .send(PendingWrite { write, done })
+                    .await
+                    .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+                reply.await.map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
+            }
+            (Pools::Sqlite { write: p, .. }, None) => Ok(small_write_query!(&write).execute(p).await?.rows_affected()),
+            (Pools::Postgres(p), _) => Ok(small_write_query!(&write).execute(p).await?.rows_affected()),
+        }
     }
 }
 
@@ -563,20 +671,14 @@ impl Store for SqlStore {
     ) -> Result<bool> {
         // One statement: the condition and the write are atomic on both backends, and a concurrent
         // submission (which flips the status under the same row lock) can never miss this answer.
-        let done = on!(self, write, |p| {
-            sqlx::query(
-            "UPDATE attempts SET answers = substr(answers, 1, CAST($3 AS INTEGER)) || $4 || substr(answers, CAST($3 AS INTEGER) + 2)
-             WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $5 AND length(answers) > $3",
-        )
-        .bind(attempt_id)
-        .bind(participant_id)
-        .bind(position as i64)
-        .bind(slot.to_string())
-        .bind(ms(now))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
+        let write = SmallWrite::Answer {
+            attempt_id,
+            participant_id,
+            position: position as i64,
+            slot: slot.to_string(),
+            now: ms(now),
+        };
+        let done = self.small_write(write).await?;
         Ok(done == 1)
     }
 
@@ -587,18 +689,8 @@ impl Store for SqlStore {
         prediction: i64,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = on!(self, write, |p| {
-            sqlx::query(
-            "UPDATE attempts SET prediction = $3 WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $4",
-        )
-        .bind(attempt_id)
-        .bind(participant_id)
-        .bind(prediction)
-        .bind(ms(now))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
+        let done =
+            self.small_write(SmallWrite::Prediction { attempt_id, participant_id, prediction, now: ms(now) }).await?;
         Ok(done == 1)
     }
 
