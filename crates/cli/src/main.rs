@@ -50,7 +50,17 @@ enum Command {
     #[command(subcommand)]
     Questions(QuestionsCommand),
     /// Load the demo contests (the five seed contests and an open practice contest).
-    Demo,
+    Demo {
+        /// Also fill a round with this many synthetic people, one scored attempt each (benchmarks).
+        #[arg(long)]
+        synthetic: Option<u64>,
+        /// The contest to fill with --synthetic.
+        #[arg(long, default_value = "thi-thu")]
+        contest: String,
+        /// The round number to fill with --synthetic.
+        #[arg(long, default_value_t = 1)]
+        round: i64,
+    },
     /// Staff accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -204,7 +214,7 @@ async fn run(cli: Cli) -> Result<()> {
             let (store, _) = open(&cli.db).await?;
             println!("Đã cập nhật cấu trúc cơ sở dữ liệu ({:?}).", store.backend());
         }
-        Command::Demo => {
+        Command::Demo { synthetic, contest, round } => {
             let (_, engine) = open(&cli.db).await?;
             let loaded = cuocthi_engine::demo::load(&engine).await.map_err(explain)?;
             if loaded.is_empty() {
@@ -212,6 +222,15 @@ async fn run(cli: Cli) -> Result<()> {
             }
             for slug in loaded {
                 println!("Đã nạp cuộc thi mẫu: {slug}");
+            }
+            if let Some(n) = synthetic {
+                let started = std::time::Instant::now();
+                let done = cuocthi_engine::demo::synthetic(&engine, &contest, round, n, 2024).await.map_err(explain)?;
+                println!(
+                    "Đã tạo {} lượt thi mẫu trong {:.1} giây.",
+                    text::thousands(done as i64),
+                    started.elapsed().as_secs_f64()
+                );
             }
         }
         Command::Contest(ContestCommand::Import { file }) => {

@@ -31,7 +31,7 @@ impl Engine {
         c.stored.rounds.iter().find(|r| r.id == round_id).cloned().ok_or(EngineError::NotFound("đợt thi"))
     }
 
-    async fn bank(&self, contest_id: i64) -> Result<Arc<crate::cache::CachedBank>> {
+    pub(crate) async fn bank(&self, contest_id: i64) -> Result<Arc<crate::cache::CachedBank>> {
         if let Some(b) = self.catalog.bank(contest_id) {
             return Ok(b);
         }
@@ -40,7 +40,7 @@ impl Engine {
     }
 
     /// The questions behind ids, from memory or, once, from the store.
-    async fn questions(&self, ids: &[i64]) -> Result<HashMap<i64, Arc<StoredQuestion>>> {
+    pub(crate) async fn questions(&self, ids: &[i64]) -> Result<HashMap<i64, Arc<StoredQuestion>>> {
         let mut out = HashMap::with_capacity(ids.len());
         let mut missing = Vec::new();
         for id in ids {

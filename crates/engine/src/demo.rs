@@ -68,3 +68,76 @@ pub async fn load(engine: &Engine) -> Result<Vec<String>> {
     }
     Ok(loaded)
 }
+
+/// Fills round `number` of a contest with `n` synthetic people, one submitted attempt each —
+/// drawn, answered with a varied skill and scored exactly as real attempts are — for benchmarks
+/// at the scale of a province (`cuocthi demo --synthetic 1000000`). Deterministic for a seed.
+pub async fn synthetic(engine: &Engine, slug: &str, number: i64, n: u64, seed: u64) -> Result<u64> {
+    use cuocthi_domain::attempt::{self, Answers};
+    use cuocthi_domain::draw::{self, SplitMix64};
+    use cuocthi_domain::identity::{Cccd, Identity, Phone};
+
+    let c = engine.contest_by_slug(slug).await?;
+    let round = c.stored.rounds.iter().find(|r| r.number == number).cloned().ok_or(EngineError::NotFound("đợt thi"))?;
+    let bank = engine.bank(c.stored.contest.id).await?;
+    let all_ids: Vec<i64> = bank.entries.iter().map(|e| e.question_id).collect();
+    let keys: std::collections::HashMap<i64, u8> =
+        engine.questions(&all_ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
+    let rules = &round.rules;
+    let window_ms = (round.closes_at - round.opens_at).num_milliseconds().max(1) as u64;
+    let mut rng = SplitMix64::new(seed);
+    let mut done = 0u64;
+    while done < n {
+        let chunk = (n - done).min(10_000);
+        let mut rows = Vec::with_capacity(chunk as usize);
+        for i in done..done + chunk {
+            let year = 1960 + (i % 40) as i32;
+            let cccd = Cccd::parse(&format!(
+                "001{}{:02}{:06}",
+                if year >= 2000 { 2 } else { 0 },
+                year % 100,
+                (i / 40) % 1_000_000
+            ))
+            .map_err(EngineError::BadRequest)?;
+            let phone = Phone::parse(&format!("03{:08}", i % 100_000_000)).map_err(EngineError::BadRequest)?;
+            let attempt_seed = rng.next_u64();
+            let drawn = draw::draw(&bank.entries, rules.questions_per_attempt, &rules.quotas, attempt_seed)
+                .map_err(EngineError::Draw)?;
+            let skill = 30 + rng.below(70);
+            let mut answers = Answers::empty(drawn.len());
+            for (pos, d) in drawn.iter().enumerate() {
+                let pick =
+                    if rng.below(100) < skill { keys[&d.question_id] } else { rng.below(d.order.len() as u64) as u8 };
+                answers.set(pos, Some(pick));
+            }
+            let correct = attempt::score(&drawn, &answers, |q| keys.get(&q).copied());
+            let started_at = round.opens_at + chrono::Duration::milliseconds(rng.below(window_ms) as i64);
+            let taken = (60_000 + rng.below(rules.time_limit_ms() as u64)) as i64;
+            let submitted_at = started_at + chrono::Duration::milliseconds(taken);
+            rows.push(cuocthi_store::BulkAttempt {
+                person_key: cccd.as_str().to_string(),
+                identity: Identity {
+                    full_name: Some(format!("Người dự thi {i}")),
+                    date_of_birth: chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+                    cccd: Some(cccd),
+                    phone: Some(phone),
+                    email: None,
+                    unit: None,
+                    locality: None,
+                    group: None,
+                },
+                seed: attempt_seed,
+                draw: drawn,
+                answers,
+                prediction: Some(rng.below(2 * n.max(1)) as i64),
+                started_at,
+                submitted_at,
+                correct,
+                time_taken_ms: attempt::time_taken_ms(started_at, submitted_at, rules.time_limit_ms(), round.closes_at),
+            });
+        }
+        engine.store.bulk_insert_submitted(c.stored.contest.id, round.id, &rows).await?;
+        done += chunk;
+    }
+    Ok(done)
+}

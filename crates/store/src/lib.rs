@@ -102,6 +102,10 @@ pub trait Store: Send + Sync + 'static {
     async fn scored_attempts(&self, round_id: i64) -> Result<Vec<Scored>>;
     async fn round_counts(&self, round_id: i64) -> Result<RoundCounts>;
 
+    /// Stores many people with one submitted, scored attempt each, in large transactions: for
+    /// importing results kept elsewhere and for building benchmark stores. Returns how many.
+    async fn bulk_insert_submitted(&self, contest_id: i64, round_id: i64, rows: &[BulkAttempt]) -> Result<usize>;
+
     // Results.
     async fn publish_ranking(
         &self,

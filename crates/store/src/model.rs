@@ -393,3 +393,18 @@ pub struct PublishedRanking {
     /// The published document (JSON), exactly as it was published.
     pub body: String,
 }
+
+/// A person with one submitted, scored attempt, for [`crate::Store::bulk_insert_submitted`].
+#[derive(Clone, Debug)]
+pub struct BulkAttempt {
+    pub person_key: String,
+    pub identity: Identity,
+    pub seed: u64,
+    pub draw: Vec<DrawnQuestion>,
+    pub answers: Answers,
+    pub prediction: Option<i64>,
+    pub started_at: DateTime<Utc>,
+    pub submitted_at: DateTime<Utc>,
+    pub correct: u32,
+    pub time_taken_ms: i64,
+}

@@ -778,6 +778,54 @@ impl Store for SqlStore {
         Ok(RoundCounts { people, attempts, submitted: submitted.unwrap_or(0) })
     }
 
+    #[instrument(skip_all, fields(round_id, n = rows.len()))]
+    async fn bulk_insert_submitted(&self, contest_id: i64, round_id: i64, rows: &[BulkAttempt]) -> Result<usize> {
+        for chunk in rows.chunks(5000) {
+            on!(self, write, |p| {
+                let mut tx = p.begin().await?;
+                for r in chunk {
+                    let who = &r.identity;
+                    let (pid,): (i64,) = sqlx::query_as(
+                        "INSERT INTO participants (contest_id, person_key, full_name, date_of_birth, cccd, phone, email, unit_code, locality_code, group_code, complete, consent_version, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, 'bulk', $11) RETURNING id",
+                    )
+                    .bind(contest_id)
+                    .bind(&r.person_key)
+                    .bind(&who.full_name)
+                    .bind(who.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+                    .bind(who.cccd.as_ref().map(|c| c.as_str().to_string()))
+                    .bind(who.phone.as_ref().map(|c| c.as_str().to_string()))
+                    .bind(&who.email)
+                    .bind(&who.unit)
+                    .bind(&who.locality)
+                    .bind(&who.group)
+                    .bind(ms(r.started_at))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, prediction, status, started_at, deadline_at, submitted_at, auto_submitted, correct, time_taken_ms)
+                         VALUES ($1, $2, 1, $3, $4, $5, $6, $7, 'submitted', $8, $9, $9, 0, $10, $11)",
+                    )
+                    .bind(round_id)
+                    .bind(pid)
+                    .bind(r.seed as i64)
+                    .bind(serde_json::to_string(&r.draw)?)
+                    .bind(r.draw.len() as i64)
+                    .bind(r.answers.encode())
+                    .bind(r.prediction)
+                    .bind(ms(r.started_at))
+                    .bind(ms(r.submitted_at))
+                    .bind(i64::from(r.correct))
+                    .bind(r.time_taken_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+            });
+        }
+        Ok(rows.len())
+    }
+
     async fn publish_ranking(
         &self,
         contest_id: i64,
