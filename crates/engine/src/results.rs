@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use cuocthi_domain::contest::Predicts;
 use cuocthi_domain::identity::normalise_key;
-use cuocthi_domain::prize::{self, Award, CollectivePrize, UnitResult, UnitStanding};
+use cuocthi_domain::prize::{self, Award, CollectivePrize, PrizeTier, UnitResult, UnitStanding};
 use cuocthi_domain::ranking::{self, Scored, Standing};
 use cuocthi_store::{ParticipantRow, RoundPhase, RoundRow};
 use serde::{Deserialize, Serialize};
@@ -58,24 +58,36 @@ impl Engine {
             .or_else(|| (round.phase(self.now()) == RoundPhase::Closed).then(|| ranking::real_figure(scored, predicts)))
     }
 
+    /// Gives the prizes down the ranking, reading only the people near the top: deciding who is
+    /// eligible in a ranking of a million needs the data of a few dozen.
+    async fn awards(&self, c: &CachedContest, standings: &[Standing], tiers: &[PrizeTier]) -> Result<Vec<Award>> {
+        let total: usize = tiers.iter().map(|t| t.count as usize).sum();
+        let mut take = (total * 2).max(64);
+        loop {
+            let head = &standings[..take.min(standings.len())];
+            let ids: Vec<i64> = head.iter().map(|s| s.participant_id).collect();
+            let people: HashMap<i64, ParticipantRow> =
+                self.store.participants_by_id(&ids).await?.into_iter().map(|p| (p.id, p)).collect();
+            let awards = prize::allocate(head, tiers, Self::prize_eligible(c, &people));
+            if awards.len() >= total || head.len() == standings.len() {
+                return Ok(awards);
+            }
+            take *= 4;
+        }
+    }
+
     /// The ranking and prizes of round `number` (1-based) of a contest.
     pub async fn round_results(&self, slug: &str, number: i64) -> Result<RoundResults> {
         let c = self.contest_by_slug(slug).await?;
         let round = Self::round_by_number(&c, number)?;
-        let people = self.people(c.stored.contest.id).await?;
-        self.rank(&c, &round, &people).await
+        self.rank(&c, &round).await
     }
 
-    async fn rank(
-        &self,
-        c: &CachedContest,
-        round: &RoundRow,
-        people: &HashMap<i64, ParticipantRow>,
-    ) -> Result<RoundResults> {
+    async fn rank(&self, c: &CachedContest, round: &RoundRow) -> Result<RoundResults> {
         let scored = self.store.scored_attempts(round.id).await?;
         let real = self.figure(round, &scored);
         let standings = ranking::rank_round(&scored, &round.rules.ranking_order, real);
-        let awards = prize::allocate(&standings, &round.rules.prizes, Self::prize_eligible(c, people));
+        let awards = self.awards(c, &standings, &round.rules.prizes).await?;
         Ok(RoundResults { round_id: round.id, round_name: round.name.clone(), real_figure: real, standings, awards })
     }
 
@@ -83,7 +95,6 @@ impl Engine {
     pub async fn overall_results(&self, slug: &str) -> Result<Option<RoundResults>> {
         let c = self.contest_by_slug(slug).await?;
         let Some(overall) = &c.spec.settings.overall else { return Ok(None) };
-        let people = self.people(c.stored.contest.id).await?;
         let mut rounds = Vec::new();
         for r in &c.stored.rounds {
             let scored = self.store.scored_attempts(r.id).await?;
@@ -91,7 +102,7 @@ impl Engine {
             rounds.push((scored, real));
         }
         let standings = ranking::rank_overall(&rounds, overall.mode, &overall.ranking_order);
-        let awards = prize::allocate(&standings, &overall.prizes, Self::prize_eligible(&c, &people));
+        let awards = self.awards(&c, &standings, &overall.prizes).await?;
         Ok(Some(RoundResults { round_id: 0, round_name: "Chung cuộc".into(), real_figure: None, standings, awards }))
     }
 
@@ -103,7 +114,7 @@ impl Engine {
         let mut took_part: HashSet<i64> = HashSet::new();
         let mut points: HashMap<i64, u64> = HashMap::new();
         for r in &c.stored.rounds {
-            let results = self.rank(&c, r, &people).await?;
+            let results = self.rank(&c, r).await?;
             took_part.extend(results.standings.iter().map(|s| s.participant_id));
             for a in &results.awards {
                 let p = r.rules.prizes.get(a.tier).and_then(|t| t.unit_points).unwrap_or(0);
@@ -184,7 +195,6 @@ impl Engine {
     /// has closed. Each publication is kept; the newest is the one shown.
     pub async fn publish(&self, slug: &str, number: Option<i64>) -> Result<RankingView> {
         let c = self.contest_by_slug(slug).await?;
-        let people = self.people(c.stored.contest.id).await?;
         let now = self.now();
         let (results, round_id) = match number {
             Some(n) => {
@@ -192,7 +202,7 @@ impl Engine {
                 if round.phase(now) != RoundPhase::Closed {
                     return Err(EngineError::BadRequest("Chỉ công bố kết quả sau khi đợt thi kết thúc.".into()));
                 }
-                (self.rank(&c, &round, &people).await?, Some(round.id))
+                (self.rank(&c, &round).await?, Some(round.id))
             }
             None => {
                 if c.stored.rounds.iter().any(|r| r.phase(now) != RoundPhase::Closed) {
@@ -203,6 +213,8 @@ impl Engine {
                 (self.overall_results(slug).await?.ok_or(EngineError::NotFound("xếp hạng chung cuộc"))?, None)
             }
         };
+        let winners: Vec<i64> = results.awards.iter().map(|a| a.participant_id).collect();
+        let people = self.store.participants_by_id(&winners).await?.into_iter().map(|p| (p.id, p)).collect();
         let mut view = self.public_view(&c, &results, round_id, &people);
         view.published_at = Some(now);
         let body = serde_json::to_string(&view).map_err(|e| EngineError::Internal(e.to_string()))?;

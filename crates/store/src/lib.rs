@@ -65,6 +65,7 @@ pub trait Store: Send + Sync + 'static {
     async fn participant_by_key(&self, contest_id: i64, key: &str) -> Result<Option<ParticipantRow>>;
     async fn participant(&self, id: i64) -> Result<Option<ParticipantRow>>;
     async fn participants_of(&self, contest_id: i64) -> Result<Vec<ParticipantRow>>;
+    async fn participants_by_id(&self, ids: &[i64]) -> Result<Vec<ParticipantRow>>;
 
     // Attempts.
     /// Starts an attempt unless the person holds an open one (returned instead) or has used every

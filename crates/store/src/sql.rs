@@ -587,6 +587,23 @@ impl Store for SqlStore {
         Ok(raw.into_iter().map(Into::into).collect())
     }
 
+    async fn participants_by_id(&self, ids: &[i64]) -> Result<Vec<ParticipantRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT * FROM participants WHERE id IN ({})", placeholders.join(", "));
+            let raw: Vec<RawParticipant> = on!(self, read, |p| {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await
+            })?;
+            out.extend(raw.into_iter().map(ParticipantRow::from));
+        }
+        Ok(out)
+    }
+
     #[instrument(skip_all, fields(round_id = new.round_id))]
     async fn start_attempt(&self, new: &NewAttempt) -> Result<StartOutcome> {
         let draw = serde_json::to_string(&new.draw)?;
@@ -620,8 +637,19 @@ impl Store for SqlStore {
                         .fetch_one(&mut *tx)
                         .await?;
                 if used >= i64::from(new.allowed) {
+                    // Under READ COMMITTED a start racing the person's last allowed start may miss
+                    // the winner's open attempt above yet count it here: look once more, and
+                    // resume it rather than refuse.
+                    let open: Option<RawAttempt> = sqlx::query_as(sqlx::AssertSqlSafe(open_sql.clone()))
+                        .bind(new.round_id)
+                        .bind(new.participant_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
                     tx.commit().await?;
-                    return Ok(StartOutcome::LimitReached { used: used as u32 });
+                    return Ok(match open {
+                        Some(open) => StartOutcome::Resumed(open.try_into()?),
+                        None => StartOutcome::LimitReached { used: used as u32 },
+                    });
                 }
                 let row: RawAttempt = sqlx::query_as(sqlx::AssertSqlSafe(insert_sql.clone()))
                     .bind(new.round_id)

@@ -36,6 +36,7 @@ on_both_backends!(
     question_imports_report_every_bad_row,
     every_example_contest_imports_and_exports,
     collective_prizes_rank_units,
+    racing_starts_on_the_last_attempt_resume_it,
 );
 
 async fn the_participant_path(db: TestDb) {
@@ -392,4 +393,27 @@ tiers = [{ name = "Giải Nhất", count = 1, amount_vnd = 5000000 }]
     assert_eq!((rate[0].unit.as_str(), rate[0].rate_per_mille), ("SO-B", Some(750)));
     assert_eq!(rate[0].prize.as_deref(), Some("Giải Nhất"));
     assert_eq!(rate[1].rate_per_mille, Some(300));
+}
+
+/// Found on two nodes: a start racing the person's last allowed start could be told "no attempts
+/// left" while that attempt was open. Every one of them must get the open attempt.
+async fn racing_starts_on_the_last_attempt_resume_it(db: TestDb) {
+    let f = fixture(db, "").await;
+    let round = round_id(&f.engine, "kiem-thu", 1).await;
+    for n in 0..10 {
+        let who = register(&f.engine, "kiem-thu", &person(40 + n, 1977)).await;
+        let first = f.engine.start(who, round).await.unwrap();
+        f.engine.submit(who, first.id, None).await.unwrap();
+        let starts: Vec<_> = (0..40)
+            .map(|_| {
+                let e = f.engine.clone();
+                tokio::spawn(async move { e.start(who, round).await.map(|a| a.id) })
+            })
+            .collect();
+        let mut ids = HashSet::new();
+        for s in starts {
+            ids.insert(s.await.unwrap().expect("the last attempt is resumed, not refused"));
+        }
+        assert_eq!(ids.len(), 1);
+    }
 }
