@@ -96,6 +96,11 @@ struct Args {
     /// Seconds before a request without an answer counts as a timeout.
     #[arg(long, default_value_t = 30.0)]
     request_timeout: f64,
+    /// Send a save, prediction or submission that got no answer at all (refused, reset, timeout:
+    /// the server is down or restarting) again up to this many times, pausing 0.1 s, 0.2 s, …
+    /// 1.6 s between tries; 0: move on at once. Only a 2xx answer received is acknowledged.
+    #[arg(long, default_value_t = 0)]
+    retries: u32,
     /// The server's database URL: check every acknowledged write in it at the end.
     #[arg(long)]
     verify_db: Option<String>,
@@ -142,6 +147,9 @@ impl Args {
             {
                 bail!("{name} must be above 0 and at most {MAX_SECONDS} s");
             }
+        }
+        if self.retries > 100 {
+            bail!("--retries must be within 0..=100");
         }
         if self.workers == 0 || self.workers > 64 {
             bail!("--workers must be within 1..=64");
@@ -295,6 +303,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         ledger: Ledger::default(),
         think,
         next_person: AtomicU64::new(id_start),
+        retries: args.retries,
     });
     let plan = Plan {
         scenario: args.scenario,

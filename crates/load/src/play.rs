@@ -143,6 +143,16 @@ pub struct Ctx {
     pub think: Think,
     /// The index of the next synthetic person.
     pub next_person: AtomicU64,
+    /// Times a save, prediction or submission that got no answer at all (refused, reset, closed,
+    /// timeout: the server is down or restarting) is sent again, after a pause, while the phase
+    /// goes on. 0: the participant moves on at once. Each failed try is counted as an error; a
+    /// save of unknown outcome is remembered as uncertain whether or not a later try is answered.
+    pub retries: u32,
+}
+
+/// The pause before try `n + 1` of a request that got no answer: 100 ms, doubling, at most 1.6 s.
+pub fn backoff(n: u32) -> Duration {
+    Duration::from_millis(100 << n.min(4))
 }
 
 /// A started attempt: its id and the number of options each question shows.
@@ -272,45 +282,64 @@ impl Ctx {
 
     /// Saves answer `choice` (an index into the options as shown) at `position`.
     pub async fn save(&self, ph: &Phase, token: &str, attempt: i64, position: usize, choice: u8) -> Saved {
-        let since = Instant::now();
         let body = format!("{{\"choice\":{choice}}}");
-        let reply = self
-            .api
-            .call(Method::PUT, &format!("/api/v1/attempts/{attempt}/answers/{position}"), Some(token), Some(body))
-            .await;
-        match &reply {
-            Reply::Answered { status, .. } if *status == StatusCode::OK => {
-                ph.rec.ok(Kind::Save, since);
-                self.ledger.save_acked(attempt, position, choice);
-                Saved::Acked
-            }
-            Reply::Answered { status, .. } if status.is_client_error() => {
-                fail(ph, Kind::Save, since, &reply);
-                Saved::Refused { closed: *status == StatusCode::CONFLICT || *status == StatusCode::NOT_FOUND }
-            }
-            _ => {
-                fail(ph, Kind::Save, since, &reply);
-                self.ledger.save_uncertain(attempt, position, choice);
-                Saved::Unknown
+        let path = format!("/api/v1/attempts/{attempt}/answers/{position}");
+        let mut tries = 0;
+        loop {
+            let since = Instant::now();
+            let reply = self.api.call(Method::PUT, &path, Some(token), Some(body.clone())).await;
+            match &reply {
+                Reply::Answered { status, .. } if *status == StatusCode::OK => {
+                    ph.rec.ok(Kind::Save, since);
+                    self.ledger.save_acked(attempt, position, choice);
+                    return Saved::Acked;
+                }
+                Reply::Answered { status, .. } if status.is_client_error() => {
+                    fail(ph, Kind::Save, since, &reply);
+                    return Saved::Refused {
+                        closed: *status == StatusCode::CONFLICT || *status == StatusCode::NOT_FOUND,
+                    };
+                }
+                _ => {
+                    fail(ph, Kind::Save, since, &reply);
+                    self.ledger.save_uncertain(attempt, position, choice);
+                    if !self.again(ph, &reply, &mut tries).await {
+                        return Saved::Unknown;
+                    }
+                }
             }
         }
     }
 
+    /// After a request that got no answer: waits and says to send it again, if retries are left
+    /// and the phase goes on.
+    async fn again(&self, ph: &Phase, reply: &Reply, tries: &mut u32) -> bool {
+        if !matches!(reply, Reply::Failed(_)) || *tries >= self.retries {
+            return false;
+        }
+        let pause = backoff(*tries);
+        *tries += 1;
+        ph.stop.sleep(pause).await
+    }
+
     pub async fn prediction(&self, ph: &Phase, token: &str, attempt: i64, value: i64) -> bool {
-        let since = Instant::now();
         let body = format!("{{\"value\":{value}}}");
-        let reply = self
-            .api
-            .call(Method::PUT, &format!("/api/v1/attempts/{attempt}/prediction"), Some(token), Some(body))
-            .await;
-        match &reply {
-            Reply::Answered { status, .. } if status.is_success() => {
-                ph.rec.ok(Kind::Prediction, since);
-                true
-            }
-            _ => {
-                fail(ph, Kind::Prediction, since, &reply);
-                false
+        let path = format!("/api/v1/attempts/{attempt}/prediction");
+        let mut tries = 0;
+        loop {
+            let since = Instant::now();
+            let reply = self.api.call(Method::PUT, &path, Some(token), Some(body.clone())).await;
+            match &reply {
+                Reply::Answered { status, .. } if status.is_success() => {
+                    ph.rec.ok(Kind::Prediction, since);
+                    return true;
+                }
+                _ => {
+                    fail(ph, Kind::Prediction, since, &reply);
+                    if !self.again(ph, &reply, &mut tries).await {
+                        return false;
+                    }
+                }
             }
         }
     }
@@ -318,21 +347,27 @@ impl Ctx {
     /// Submits; returns the score the server reported. `since` is when the participant pressed
     /// "nộp bài" (a flood schedules it).
     pub async fn submit(&self, ph: &Phase, token: &str, attempt: i64, since: Instant) -> Option<u32> {
-        let reply = self
-            .api
-            .call(Method::POST, &format!("/api/v1/attempts/{attempt}/submit"), Some(token), Some("{}".into()))
-            .await;
-        match &reply {
-            Reply::Answered { status, body } if *status == StatusCode::OK => {
-                let r: ResultBody = parse(ph, Kind::Submit, since, body)?;
-                ph.rec.ok(Kind::Submit, since);
-                self.ledger.submit_acked(attempt, r.correct);
-                ph.attempts.fetch_add(1, Ordering::Relaxed);
-                Some(r.correct)
-            }
-            _ => {
-                fail(ph, Kind::Submit, since, &reply);
-                None
+        let path = format!("/api/v1/attempts/{attempt}/submit");
+        let mut tries = 0;
+        let mut since = since;
+        loop {
+            let reply = self.api.call(Method::POST, &path, Some(token), Some("{}".into())).await;
+            match &reply {
+                Reply::Answered { status, body } if *status == StatusCode::OK => {
+                    let r: ResultBody = parse(ph, Kind::Submit, since, body)?;
+                    ph.rec.ok(Kind::Submit, since);
+                    self.ledger.submit_acked(attempt, r.correct);
+                    ph.attempts.fetch_add(1, Ordering::Relaxed);
+                    return Some(r.correct);
+                }
+                _ => {
+                    fail(ph, Kind::Submit, since, &reply);
+                    // A retried submission may find the first one stored (409): not acknowledged.
+                    if !self.again(ph, &reply, &mut tries).await {
+                        return None;
+                    }
+                    since = Instant::now();
+                }
             }
         }
     }
@@ -445,5 +480,13 @@ mod tests {
         let mean = (0..n).map(|_| t.residual(&mut rng).as_secs_f64()).sum::<f64>() / f64::from(n);
         assert!((mean - 32.5).abs() < 1.0, "{mean}");
         assert_eq!(Think::NONE.sample(&mut rng), Duration::ZERO);
+    }
+
+    #[test]
+    fn retries_back_off_and_are_bounded() {
+        assert_eq!(backoff(0), Duration::from_millis(100));
+        assert_eq!(backoff(1), Duration::from_millis(200));
+        assert_eq!(backoff(4), Duration::from_millis(1600));
+        assert_eq!(backoff(30), Duration::from_millis(1600));
     }
 }
