@@ -268,6 +268,31 @@ impl SqlStore {
 }
 
 impl SqlStore {
+    /// The rows of `table` with these ids, in chunks that keep each statement within both
+    /// backends' parameter limits.
+    async fn rows_by_id<R>(&self, table: &'static str, ids: &[i64]) -> Result<Vec<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT * FROM {table} WHERE id IN ({})", placeholders.join(", "));
+            let rows: Vec<R> = on!(self, read, |p| {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// Runs a small write: through the group commit on SQLite, directly on PostgreSQL (whose
     /// concurrent commits already share WAL flushes). Returns the rows changed.
     async fn small_write(&self, write: SmallWrite) -> Result<u64> {
@@ -474,23 +499,8 @@ impl Store for SqlStore {
     }
 
     async fn questions_by_id(&self, ids: &[i64]) -> Result<Vec<StoredQuestion>> {
-        let mut out = Vec::with_capacity(ids.len());
-        // Chunks keep the statement within both backends' parameter limits.
-        for chunk in ids.chunks(200) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT * FROM questions WHERE id IN ({})", placeholders.join(", "));
-            let raw: Vec<RawQuestion> = on!(self, read, |p| {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-                for id in chunk {
-                    q = q.bind(*id);
-                }
-                q.fetch_all(p).await
-            })?;
-            for r in raw {
-                out.push(StoredQuestion::try_from(r)?);
-            }
-        }
-        Ok(out)
+        let raw: Vec<RawQuestion> = self.rows_by_id("questions", ids).await?;
+        raw.into_iter().map(StoredQuestion::try_from).collect()
     }
 
     async fn revise_question(&self, id: i64, q: &Question, now: DateTime<Utc>) -> Result<i64> {
@@ -588,20 +598,8 @@ impl Store for SqlStore {
     }
 
     async fn participants_by_id(&self, ids: &[i64]) -> Result<Vec<ParticipantRow>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT * FROM participants WHERE id IN ({})", placeholders.join(", "));
-            let raw: Vec<RawParticipant> = on!(self, read, |p| {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-                for id in chunk {
-                    q = q.bind(*id);
-                }
-                q.fetch_all(p).await
-            })?;
-            out.extend(raw.into_iter().map(ParticipantRow::from));
-        }
-        Ok(out)
+        let raw: Vec<RawParticipant> = self.rows_by_id("participants", ids).await?;
+        Ok(raw.into_iter().map(ParticipantRow::from).collect())
     }
 
     #[instrument(skip_all, fields(round_id = new.round_id))]
