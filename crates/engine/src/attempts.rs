@@ -358,8 +358,11 @@ impl Engine {
                 if let (true, None, Some(t)) = (settled, r.figure_frozen_at, &r.rules.tiebreak) {
                     let figure =
                         cuocthi_domain::ranking::real_figure(&self.store.scored_attempts(r.id).await?, t.predicts);
-                    self.store.freeze_figure(r.id, figure, now).await?;
-                    tracing::info!(round_id = r.id, figure, "tiebreak figure frozen");
+                    if self.store.freeze_figure(r.id, figure, now).await? {
+                        tracing::info!(round_id = r.id, figure, "tiebreak figure frozen");
+                    }
+                    // Read the round again next time, with its frozen figure.
+                    self.catalog.forget_contest(contest.id);
                 }
             }
         }

@@ -69,6 +69,10 @@ impl Catalog {
         cached
     }
 
+    pub fn forget_contest(&self, id: i64) {
+        write(&self.contests).remove(&id);
+    }
+
     pub fn bank(&self, contest_id: i64) -> Option<Arc<CachedBank>> {
         read(&self.banks).get(&contest_id).filter(|b| b.loaded.elapsed() < CONTEST_TTL).cloned()
     }

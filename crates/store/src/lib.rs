@@ -41,7 +41,8 @@ pub trait Store: Send + Sync + 'static {
     async fn contest_by_slug(&self, slug: &str) -> Result<Option<StoredContest>>;
     async fn contest_by_id(&self, id: i64) -> Result<Option<StoredContest>>;
     async fn round(&self, round_id: i64) -> Result<Option<RoundRow>>;
-    async fn freeze_figure(&self, round_id: i64, figure: i64, now: DateTime<Utc>) -> Result<()>;
+    /// Freezes the real tiebreak figure once; returns whether this call froze it.
+    async fn freeze_figure(&self, round_id: i64, figure: i64, now: DateTime<Utc>) -> Result<bool>;
     async fn is_registered(&self, contest_id: i64, keys: &[String]) -> Result<bool>;
 
     // The question bank.

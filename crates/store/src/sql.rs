@@ -432,8 +432,8 @@ impl Store for SqlStore {
         raw.map(RoundRow::try_from).transpose()
     }
 
-    async fn freeze_figure(&self, round_id: i64, figure: i64, now: DateTime<Utc>) -> Result<()> {
-        on!(self, write, |p| sqlx::query(
+    async fn freeze_figure(&self, round_id: i64, figure: i64, now: DateTime<Utc>) -> Result<bool> {
+        let changed = on!(self, write, |p| sqlx::query(
             "UPDATE rounds SET real_figure = $2, figure_frozen_at = $3 WHERE id = $1 AND figure_frozen_at IS NULL"
         )
         .bind(round_id)
@@ -442,7 +442,7 @@ impl Store for SqlStore {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
-        Ok(())
+        Ok(changed == 1)
     }
 
     async fn is_registered(&self, contest_id: i64, keys: &[String]) -> Result<bool> {
