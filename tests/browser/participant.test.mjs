@@ -1,5 +1,5 @@
 // The participant's path in a real browser (Debian's Chromium), against a real `cuocthi serve`
-// started by scripts/browser-test. The four tests run at once, each in its own browser context
+// started by scripts/browser-test. The five tests run at once, each in its own browser context
 // with its own participant, so the deadline test's wait overlaps the others.
 
 import assert from "node:assert/strict";
@@ -34,6 +34,57 @@ describe("the participant in Chromium", { concurrency: true }, () => {
   });
   after(async () => {
     await browser?.close();
+  });
+
+  test("one question per screen: Previous/Next, the question map, a flag kept on reload; English", { timeout: 60_000 }, async () => {
+    const ctx = await newContext(browser);
+    await withPages("one-per-screen", () => [ctx], async () => {
+      const page = await ctx.newPage();
+      const seen = watch(page);
+      await register(page, FLOW, person());
+      await clickAndLoad(page, page.getByRole("button", { name: "Vào thi" }));
+      const id = attemptId(page);
+      const shown = page.locator("fieldset.q[data-pos]:visible");
+      assert.equal(await shown.count(), TOTAL, "all on one page by default");
+      assert.equal(await page.locator(".map").count(), 0);
+
+      await clickAndLoad(page, page.getByRole("link", { name: "Từng câu một" }));
+      assert.equal(attemptId(page), id);
+      assert.equal(await page.locator(".map button").count(), TOTAL);
+      assert.equal(await shown.count(), 1);
+      assert.equal(await shown.getAttribute("data-pos"), "0");
+      await answer(page, 0);
+      assert.match(await page.locator(".map button").nth(0).getAttribute("class"), /\bok\b/);
+      await page.getByRole("button", { name: "Câu sau ›" }).click();
+      assert.equal(await shown.getAttribute("data-pos"), "1");
+      const flag = shown.getByRole("button", { name: "Đánh dấu để xem lại" });
+      await flag.click();
+      assert.equal(await flag.getAttribute("aria-pressed"), "true");
+      assert.match(await page.locator(".map button").nth(1).getAttribute("aria-label"), /đã đánh dấu/);
+
+      // A reload keeps the layout, starts at the first unanswered question, keeps the flag.
+      await page.reload();
+      assert.equal(await shown.count(), 1);
+      assert.equal(await shown.getAttribute("data-pos"), "1");
+      assert.equal(await shown.getByRole("button", { name: "Đánh dấu để xem lại" }).getAttribute("aria-pressed"), "true");
+      // The map by keyboard.
+      await page.locator(".map button").nth(4).focus();
+      await page.keyboard.press("Enter");
+      assert.equal(await shown.getAttribute("data-pos"), "4");
+      await page.getByRole("button", { name: "‹ Câu trước" }).click();
+      assert.equal(await shown.getAttribute("data-pos"), "3");
+
+      // In English, the same attempt and layout.
+      await clickAndLoad(page, page.getByRole("link", { name: "English" }));
+      assert.equal(attemptId(page), id);
+      assert.equal(await page.locator("html").getAttribute("lang"), "en");
+      assert.equal(await page.locator("#dong-ho-nhan").innerText(), "Time left");
+      assert.equal(await page.locator("#tien-do").innerText(), `Answered 1/${TOTAL}`);
+      assert.equal(await shown.count(), 1);
+      await clickAndLoad(page, page.getByRole("link", { name: "All questions" }));
+      assert.equal(await shown.count(), TOTAL);
+      assert.deepEqual(seen.problems, []);
+    });
   });
 
   test("registers, answers, reloads midway and resumes, submits and sees the score", { timeout: 90_000 }, async () => {

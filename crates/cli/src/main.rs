@@ -40,6 +40,14 @@ enum Command {
         /// Load the demo contests first if they are absent.
         #[arg(long)]
         demo: bool,
+        /// Portal origins allowed to show the pages in a frame, space-separated
+        /// (`https://congthongtin.example.vn https://*.tinh.gov.vn`); none by default.
+        #[arg(long, env = "CUOCTHI_FRAME_ANCESTORS", default_value = "")]
+        frame_ancestors: String,
+        /// The site's public address, for share links and embedding snippets (default: the
+        /// request's host).
+        #[arg(long, env = "CUOCTHI_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Apply the database migrations.
     Migrate,
@@ -199,7 +207,10 @@ fn explain(e: EngineError) -> anyhow::Error {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { listen, demo } => {
+        Command::Serve { listen, demo, frame_ancestors, public_url } => {
+            let frame_ancestors = cuocthi_web::WebConfig::parse_origins(&frame_ancestors)
+                .map_err(|e| anyhow::anyhow!("CUOCTHI_FRAME_ANCESTORS: {e}"))?;
+            let web = cuocthi_web::WebConfig { frame_ancestors, public_url };
             let (store, engine) = open(&cli.db).await?;
             if demo {
                 let loaded = cuocthi_engine::demo::load(&engine).await.map_err(explain)?;
@@ -207,7 +218,7 @@ async fn run(cli: Cli) -> Result<()> {
                     tracing::info!(?loaded, "demo contests loaded");
                 }
             }
-            serve::run(engine, &listen).await?;
+            serve::run(engine, &listen, web).await?;
             store.close().await;
         }
         Command::Migrate => {

@@ -28,11 +28,11 @@ pub fn init_tracing(json: bool) {
     }
 }
 
-pub async fn run(engine: Engine, listen: &str) -> Result<()> {
+pub async fn run(engine: Engine, listen: &str, web: cuocthi_web::WebConfig) -> Result<()> {
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(addr = %listener.local_addr()?, "cuocthi listening");
     let sweeper = tokio::spawn(sweep_forever(engine.clone()));
-    let app = cuocthi_web::router(engine);
+    let app = cuocthi_web::router_with(engine, cuocthi_web::Limits::default(), web);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
     let graceful = GracefulShutdown::new();

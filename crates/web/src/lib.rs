@@ -3,11 +3,13 @@
 
 mod api;
 mod error;
+pub mod i18n;
 mod markdown;
 mod pages;
 mod participant;
 mod session;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -29,12 +31,53 @@ pub use error::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub engine: Engine,
+    pub config: Arc<WebConfig>,
 }
 
-/// No inline script or style, nothing from another origin; framing by the same site only (the
-/// allowed portals become configurable with the embedding work).
+/// No inline script or style, nothing from another origin; framing by the same site only.
 pub const CSP: &str =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'self'";
+
+/// [`CSP`] with the configured portals allowed to frame the pages too.
+pub fn csp(frame_ancestors: &[String]) -> String {
+    let mut csp = String::from(CSP);
+    for origin in frame_ancestors {
+        csp.push(' ');
+        csp.push_str(origin);
+    }
+    csp
+}
+
+/// What the deployment says about the site's place on the web.
+#[derive(Clone, Debug, Default)]
+pub struct WebConfig {
+    /// Origins allowed to show the pages in a frame (`https://congthongtin.example.vn`), besides
+    /// the site itself. None by default.
+    pub frame_ancestors: Vec<String>,
+    /// The site's public address (`https://thi.example.vn`), for share links and embedding
+    /// snippets; without it they are built from the request's `Host`.
+    pub public_url: Option<String>,
+}
+
+impl WebConfig {
+    /// Reads a space-separated list of origins (`https://a.vn https://*.b.gov.vn`), refusing
+    /// anything that is not a plain http(s) origin, so nothing can be slipped into the CSP.
+    pub fn parse_origins(list: &str) -> Result<Vec<String>, String> {
+        list.split_whitespace()
+            .map(|o| {
+                let rest = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
+                let ok = rest.is_some_and(|h| {
+                    !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*'))
+                });
+                if ok {
+                    Ok(o.to_string())
+                } else {
+                    Err(format!("không phải một nguồn (origin) hợp lệ: {o}"))
+                }
+            })
+            .collect()
+    }
+}
 
 /// Largest request body: answers and registrations are tiny.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -57,12 +100,16 @@ impl Default for Limits {
 
 /// The whole application as one router, with the default limits.
 pub fn router(engine: Engine) -> Router {
-    router_with(engine, Limits::default())
+    router_with(engine, Limits::default(), WebConfig::default())
 }
 
 /// The whole application as one router.
-pub fn router_with(engine: Engine, limits: Limits) -> Router {
-    let state = AppState { engine };
+pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router {
+    let csp = HeaderValue::from_str(&csp(&config.frame_ancestors)).unwrap_or_else(|_| {
+        tracing::warn!("the frame ancestors cannot go in a header: framing by the site only");
+        HeaderValue::from_static(CSP)
+    });
+    let state = AppState { engine, config: Arc::new(config) };
     let (api, openapi) = api::routes().split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).unwrap_or_else(|_| "{}".into());
     Router::new()
@@ -77,6 +124,7 @@ pub fn router_with(engine: Engine, limits: Limits) -> Router {
         .merge(participant::routes())
         .fallback(error::not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(i18n::middleware))
         // Cross-site form posts and API writes are refused (Sec-Fetch-Site / Origin checks).
         .layer(CsrfLayer::new().with_rejection_response(error::cross_site))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -86,7 +134,7 @@ pub fn router_with(engine: Engine, limits: Limits) -> Router {
             HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("same-origin"),

@@ -1,4 +1,4 @@
-//! Server-rendered pages (Vietnamese first). Templates are askama: compiled, auto-escaped.
+//! Server-rendered pages (Vietnamese first, English as a second language: see `i18n`). Templates are askama: compiled, auto-escaped.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -11,6 +11,7 @@ use cuocthi_engine::views::ContestSummary;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::i18n::{self, Texts};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 struct Home {
+    t: &'static Texts,
     sections: Vec<Section>,
 }
 
@@ -41,22 +43,26 @@ async fn home(State(s): State<AppState>) -> Result<Home, ApiError> {
         empty,
         contests: all.iter().filter(|c| c.phase == phase).cloned().collect(),
     };
+    let t = i18n::t();
     Ok(Home {
+        t,
         sections: vec![
-            section("Đang diễn ra", "Hiện chưa có cuộc thi nào đang mở.", "open"),
-            section("Sắp diễn ra", "Chưa có cuộc thi nào sắp mở.", "upcoming"),
-            section("Đã kết thúc", "Chưa có cuộc thi nào đã kết thúc.", "closed"),
+            section(t.open_now, t.open_none, "open"),
+            section(t.upcoming, t.upcoming_none, "upcoming"),
+            section(t.closed, t.closed_none, "closed"),
         ],
     })
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin_signin.html")]
-struct AdminSignin;
+struct AdminSignin {
+    t: &'static Texts,
+}
 
 /// The organisers' console needs an account (created with `cuocthi admin create`).
 async fn admin() -> impl IntoResponse {
-    (StatusCode::UNAUTHORIZED, AdminSignin)
+    (StatusCode::UNAUTHORIZED, AdminSignin { t: &i18n::VI })
 }
 
 async fn css() -> impl IntoResponse {

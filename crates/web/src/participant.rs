@@ -13,11 +13,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use cuocthi_domain::identity::{Field, IdentityInput};
 use cuocthi_domain::locality::{self, Scheme};
-use cuocthi_domain::{text, vntime};
+use cuocthi_domain::text;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::token::Claims;
 use cuocthi_engine::views::{AttemptSummary, AttemptView, ContestView, ResultView};
 
+use crate::i18n::{self, Texts};
 use crate::{AppState, markdown, session};
 
 pub fn routes() -> Router<AppState> {
@@ -33,10 +34,6 @@ pub fn routes() -> Router<AppState> {
         .route("/bai-thi/{id}/ket-qua", get(result_page))
 }
 
-/// How long registration data is kept, as promised in the consent statement.
-/// TODO: a contest setting; until then the statement names this period.
-const RETENTION: &str = "12 tháng kể từ ngày công bố kết quả cuộc thi";
-
 // ---------------------------------------------------------------------------------------------
 // Errors and common response shapes
 
@@ -50,6 +47,7 @@ pub struct PageError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    t: &'static Texts,
     message: &'a str,
     back: Option<(String, &'static str)>,
 }
@@ -63,7 +61,7 @@ impl From<EngineError> for PageError {
             _ => {}
         }
         let back = match e {
-            EngineError::Unauthenticated => Some(("/".to_string(), "Về trang chủ để chọn cuộc thi")),
+            EngineError::Unauthenticated => Some(("/".to_string(), i18n::t().home_to_choose)),
             _ => None,
         };
         PageError { status, message: e.to_string(), back }
@@ -72,7 +70,7 @@ impl From<EngineError> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let body = ErrorPage { message: &self.message, back: self.back.clone() }
+        let body = ErrorPage { t: i18n::t(), message: &self.message, back: self.back.clone() }
             .render()
             .unwrap_or_else(|_| self.message.clone());
         let mut resp = (self.status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
@@ -110,10 +108,6 @@ fn count(n: i64) -> String {
     text::thousands(n)
 }
 
-fn vn_seconds(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&vntime::offset()).format("%H:%M:%S ngày %d/%m/%Y").to_string()
-}
-
 const LETTERS: [&str; 8] = ["A", "B", "C", "D", "E", "F", "G", "H"];
 
 // ---------------------------------------------------------------------------------------------
@@ -142,6 +136,7 @@ struct AttemptLink {
 #[derive(Template, WebTemplate)]
 #[template(path = "contest.html")]
 struct ContestPage {
+    t: &'static Texts,
     c: ContestView,
     rules_html: String,
     og_description: String,
@@ -149,6 +144,64 @@ struct ContestPage {
     rounds: Vec<RoundCard>,
     person: Option<String>,
     flash: Option<String>,
+    share: Share,
+    /// Shown in a portal's frame: links and forms open a new tab, where the session cookie works.
+    framed: bool,
+}
+
+/// The contest page's address as the world sees it, and what is built from it: share links as
+/// plain URLs (no third-party script) and the snippets a portal pastes to embed the contest.
+struct Share {
+    url: String,
+    facebook: String,
+    iframe: String,
+    banner: String,
+}
+
+/// The site's public address: the configured one, or the request's own host.
+fn public_base(s: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &s.config.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// For text inside the HTML snippets (which the page then escapes once more to show them).
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn share_of(base: &str, c: &ContestView, t: &Texts) -> Share {
+    let url = format!("{base}/cuoc-thi/{}", percent_encode(&c.slug));
+    let title = html_escape(&c.title);
+    Share {
+        facebook: format!("https://www.facebook.com/sharer/sharer.php?u={}", percent_encode(&url)),
+        iframe: format!(
+            "<iframe src=\"{url}\" title=\"{title}\" width=\"100%\" height=\"720\" style=\"border:0\" loading=\"lazy\"></iframe>"
+        ),
+        banner: format!(
+            "<a href=\"{url}\" target=\"_blank\" rel=\"noopener\" style=\"display:block;padding:12px 16px;background:#b3261e;color:#fff;font:bold 18px/1.4 sans-serif;text-decoration:none;border-radius:8px\">{title} – {}</a>",
+            t.banner_cta
+        ),
+        url,
+    }
 }
 
 async fn contest_page(State(s): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> PageResult {
@@ -162,6 +215,7 @@ async fn render_contest(
     flash: Option<String>,
     status: StatusCode,
 ) -> PageResult {
+    let t = i18n::t();
     let c = s.engine.contest(slug).await?;
     // The session counts only for this contest.
     let me = match session::claims(&s.engine, headers) {
@@ -178,43 +232,24 @@ async fn render_contest(
         let used = mine.len() as u32;
         let open = mine.iter().any(|a| a.status == "open");
         let (action, button, notice) = match r.phase.as_str() {
-            "upcoming" => (
-                "",
-                String::new(),
-                Some(format!("Đợt thi chưa mở. Thời gian mở: {}.", vntime::format_long(r.opens_at))),
-            ),
-            "closed" => {
-                ("", String::new(), Some(format!("Đợt thi đã kết thúc lúc {}.", vntime::format_long(r.closes_at))))
-            }
+            "upcoming" => ("", String::new(), Some((t.round_upcoming)(r.opens_at))),
+            "closed" => ("", String::new(), Some((t.round_closed)(r.closes_at))),
             _ if me.is_none() => ("register", String::new(), None),
-            _ if open => ("start", "Tiếp tục làm bài".to_string(), None),
+            _ if open => ("start", t.continue_attempt.to_string(), None),
             _ if used >= r.attempts_per_person => {
                 ("", String::new(), Some(EngineError::AttemptLimit(r.attempts_per_person).to_string()))
             }
-            _ if used == 0 => ("start", "Vào thi".to_string(), None),
-            _ => ("start", format!("Thi lượt {}", used + 1), None),
+            _ if used == 0 => ("start", t.start.to_string(), None),
+            _ => ("start", (t.attempt_again)(used + 1), None),
         };
         rounds.push(RoundCard {
             id: r.id,
             name: r.name.clone(),
-            window: format!("Từ {} đến {}", vntime::format_long(r.opens_at), vntime::format_long(r.closes_at)),
-            facts: format!(
-                "{} câu hỏi, thời gian làm bài tối đa {} phút, mỗi người được thi tối đa {:02} lượt.",
-                r.questions_per_attempt, r.time_limit_minutes, r.attempts_per_person
-            ),
+            window: (t.window)(r.opens_at, r.closes_at),
+            facts: (t.facts)(r.questions_per_attempt, r.time_limit_minutes, r.attempts_per_person),
             people: count(r.people),
             attempts: count(r.attempts),
-            prizes: r
-                .prizes
-                .iter()
-                .map(|p| {
-                    if p.amount_vnd > 0 {
-                        format!("{}: {} giải, mỗi giải {}", p.name, p.count, text::vnd(p.amount_vnd))
-                    } else {
-                        format!("{}: {} giải", p.name, p.count)
-                    }
-                })
-                .collect(),
+            prizes: r.prizes.iter().map(|p| (t.prize)(&p.name, p.count, p.amount_vnd)).collect(),
             action,
             button,
             notice,
@@ -223,12 +258,11 @@ async fn render_contest(
                 .filter(|a| a.status == "submitted")
                 .map(|a| AttemptLink {
                     href: format!("/bai-thi/{}/ket-qua", a.id),
-                    label: format!(
-                        "Lượt {}: {}/{} câu đúng, {}",
+                    label: (t.attempt_line)(
                         a.seq,
                         a.correct.unwrap_or_default(),
                         a.questions,
-                        text::duration(a.time_taken_ms.unwrap_or_default())
+                        a.time_taken_ms.unwrap_or_default(),
                     ),
                 })
                 .collect(),
@@ -238,28 +272,28 @@ async fn render_contest(
         (Some(first), Some(last)) => {
             let now = s.engine.now();
             if now < first {
-                format!("Cuộc thi chưa mở. Thời gian mở: {}.", vntime::format_long(first))
+                (t.contest_upcoming)(first)
             } else if now >= last {
-                format!("Cuộc thi đã kết thúc lúc {}.", vntime::format_long(last))
+                (t.contest_closed)(last)
             } else if c.rounds.iter().any(|r| r.phase == "open") {
-                format!("Cuộc thi đang diễn ra đến {}.", vntime::format_long(last))
+                (t.contest_open_until)(last)
             } else {
-                "Cuộc thi đang giữa hai đợt thi.".to_string()
+                t.between_rounds.to_string()
             }
         }
         _ => String::new(),
     };
     let og_description = match (c.rounds.first(), c.rounds.last()) {
-        (Some(f), Some(l)) => format!(
-            "{} Thời gian: từ {} đến {} (giờ Việt Nam).",
-            c.summary,
-            vntime::format_long(f.opens_at),
-            vntime::format_long(l.closes_at)
-        ),
+        (Some(f), Some(l)) => (t.og_description)(&c.summary, f.opens_at, l.closes_at),
         _ => c.summary.clone(),
     };
-    let person = me.as_ref().map(|m| m.participant.full_name.clone().unwrap_or_else(|| "người dự thi".into()));
+    let person = me.as_ref().map(|m| m.participant.full_name.clone().unwrap_or_else(|| t.a_participant.into()));
+    let share = share_of(&public_base(s, headers), &c, t);
+    let framed = headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()) == Some("iframe");
     let page = ContestPage {
+        t,
+        share,
+        framed,
         rules_html: markdown::to_html(&c.rules),
         og_description: og_description.trim().to_string(),
         phase_note,
@@ -314,13 +348,13 @@ struct FormField {
 #[derive(Template, WebTemplate)]
 #[template(path = "register.html")]
 struct RegisterPage {
+    t: &'static Texts,
     slug: String,
     title: String,
     organiser: String,
     fields: Vec<FormField>,
     consent_error: Option<String>,
     general_error: Option<String>,
-    retention: &'static str,
 }
 
 fn field_of(name: &str) -> Option<Field> {
@@ -370,6 +404,7 @@ fn registration_fields(
         names.insert(0, c.identity_key.clone());
     }
     let scheme = if c.locality_scheme == "2020" { Scheme::Y2020 } else { Scheme::Y2025 };
+    let t = i18n::t();
     names
         .iter()
         .filter_map(|n| field_of(n))
@@ -378,34 +413,26 @@ fn registration_fields(
             let error = errors.iter().find(|(k, _)| k == f.name()).map(|(_, m)| m.clone());
             let mut field = FormField {
                 name: f.name(),
-                label: f.label(),
+                label: (t.field)(f),
                 kind: "text",
                 inputmode: "text",
                 autocomplete: "off",
-                hint: "",
+                hint: (t.hint)(f),
                 value: String::new(),
                 error,
                 groups: Vec::new(),
             };
             match f {
-                Field::FullName => {
-                    field.autocomplete = "name";
-                    field.hint = "Viết đầy đủ, có dấu, ví dụ: Nguyễn Văn An.";
-                }
+                Field::FullName => field.autocomplete = "name",
                 Field::DateOfBirth => {
                     field.inputmode = "numeric";
                     field.autocomplete = "bday";
-                    field.hint = "Ngày/tháng/năm, ví dụ: 02/09/1995.";
                 }
-                Field::Cccd => {
-                    field.inputmode = "numeric";
-                    field.hint = "12 chữ số trên thẻ căn cước.";
-                }
+                Field::Cccd => field.inputmode = "numeric",
                 Field::Phone => {
                     field.kind = "tel";
                     field.inputmode = "tel";
                     field.autocomplete = "tel";
-                    field.hint = "10 chữ số, ví dụ: 0912 345 678.";
                 }
                 Field::Email => {
                     field.kind = "email";
@@ -428,7 +455,6 @@ fn registration_fields(
                 }
                 Field::Locality => {
                     field.kind = "select";
-                    field.hint = "Xã, phường, thị trấn nơi bạn cư trú.";
                     field.groups = locality_groups(scheme, province, &value);
                 }
             }
@@ -449,13 +475,13 @@ async fn register_page(
     let c = s.engine.contest(slug).await?;
     let province = s.engine.contest_province(slug).await?;
     Ok(RegisterPage {
+        t: i18n::t(),
         fields: registration_fields(&c, province.as_deref(), typed, errors),
         slug: c.slug,
         title: c.title,
         organiser: c.organiser,
         consent_error,
         general_error,
-        retention: RETENTION,
     })
 }
 
@@ -514,9 +540,12 @@ fn signed_in(s: &AppState, slug: &str, session: &cuocthi_engine::views::Session,
 #[derive(Template, WebTemplate)]
 #[template(path = "identify.html")]
 struct IdentifyPage {
+    t: &'static Texts,
     slug: String,
     title: String,
     key_label: &'static str,
+    dob_label: &'static str,
+    dob_hint: &'static str,
     key_inputmode: &'static str,
     key: String,
     date_of_birth: String,
@@ -528,10 +557,14 @@ struct IdentifyPage {
 async fn identify_page(s: &AppState, slug: &str) -> Result<IdentifyPage, PageError> {
     let c = s.engine.contest(slug).await?;
     let key = field_of(&c.identity_key).unwrap_or(Field::Cccd);
+    let t = i18n::t();
     Ok(IdentifyPage {
+        t,
         slug: c.slug,
         title: c.title,
-        key_label: key.label(),
+        key_label: (t.field)(key),
+        dob_label: (t.field)(Field::DateOfBirth),
+        dob_hint: (t.hint)(Field::DateOfBirth),
         key_inputmode: match key {
             Field::Phone => "tel",
             Field::Email => "email",
@@ -559,10 +592,10 @@ async fn identify(
     let dob = typed_value(&form, "date_of_birth").unwrap_or_default();
     let mut page = identify_page(&s, &slug).await?;
     if key.is_empty() {
-        page.key_error = Some(format!("Vui lòng nhập {}.", page.key_label.to_lowercase()));
+        page.key_error = Some((page.t.please_enter)(page.key_label));
     }
     if dob.is_empty() {
-        page.dob_error = Some("Vui lòng nhập ngày sinh.".into());
+        page.dob_error = Some((page.t.please_enter)(page.dob_label));
     }
     if page.key_error.is_none() && page.dob_error.is_none() {
         match s.engine.identify(&slug, &key, &dob).await {
@@ -621,6 +654,7 @@ struct QuestionRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "attempt.html")]
 struct AttemptPage {
+    t: &'static Texts,
     id: i64,
     slug: String,
     contest_title: String,
@@ -635,6 +669,22 @@ struct AttemptPage {
     tiebreak_prompt: Option<String>,
     prediction: String,
     error: Option<String>,
+    /// One question per screen (with JavaScript) rather than all of them on one page.
+    one_per_screen: bool,
+}
+
+/// The attempt page's layout, remembered in a cookie: `tung-cau` (one question per screen, the
+/// script pages through the form) or `tat-ca` (all on one page, the default).
+const MODE_COOKIE: &str = "che_do";
+
+fn one_per_screen(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .any(|(k, v)| k == MODE_COOKIE && v.trim() == "tung-cau")
 }
 
 fn clock_text(ms: i64) -> String {
@@ -642,9 +692,17 @@ fn clock_text(ms: i64) -> String {
     format!("{:02}:{:02}", s / 60, s % 60)
 }
 
-fn attempt_page_of(a: AttemptView, slug: String, contest_title: String, error: Option<String>) -> AttemptPage {
+fn attempt_page_of(
+    a: AttemptView,
+    slug: String,
+    contest_title: String,
+    error: Option<String>,
+    one_per_screen: bool,
+) -> AttemptPage {
     let total = a.questions.len();
+    let t = i18n::t();
     AttemptPage {
+        t,
         id: a.id,
         slug,
         contest_title,
@@ -652,9 +710,9 @@ fn attempt_page_of(a: AttemptView, slug: String, contest_title: String, error: O
         total,
         answered: a.answered,
         remaining_ms: a.remaining_ms,
-        remaining_text: text::duration(a.remaining_ms),
+        remaining_text: (t.duration)(a.remaining_ms),
         clock: clock_text(a.remaining_ms),
-        deadline: vn_seconds(a.deadline_at),
+        deadline: (t.at_seconds)(a.deadline_at),
         questions: a
             .questions
             .into_iter()
@@ -679,6 +737,7 @@ fn attempt_page_of(a: AttemptView, slug: String, contest_title: String, error: O
         tiebreak_prompt: a.tiebreak_prompt,
         prediction: a.prediction.map(text::thousands).unwrap_or_default(),
         error,
+        one_per_screen,
     }
 }
 
@@ -688,6 +747,17 @@ async fn attempt_page(
     headers: HeaderMap,
     axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> PageResult {
+    // `?che-do=…` switches the layout: remembered, then the plain address again.
+    if let Some(mode) = q.as_deref().and_then(|q| q.strip_prefix("che-do="))
+        && matches!(mode, "tung-cau" | "tat-ca")
+    {
+        let mut resp = see_other(&format!("/bai-thi/{id}"));
+        let cookie = format!("{MODE_COOKIE}={mode}; Path=/; SameSite=Lax; Max-Age=31536000");
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            resp.headers_mut().insert(header::SET_COOKIE, v);
+        }
+        return Ok(resp);
+    }
     let claims = who(&s, &headers)?;
     let a = s.engine.attempt(claims, id).await?;
     if a.status != "open" {
@@ -695,9 +765,8 @@ async fn attempt_page(
     }
     let me = s.engine.me(claims).await?;
     let c = s.engine.contest(&me.contest_slug).await?;
-    let error = (q.as_deref() == Some("loi=du-doan"))
-        .then(|| "Số dự đoán chưa hợp lệ: hãy nhập một số nguyên không âm, ví dụ 12500.".to_string());
-    Ok(private(attempt_page_of(a, c.slug, c.title, error)))
+    let error = (q.as_deref() == Some("loi=du-doan")).then(|| i18n::t().bad_prediction.to_string());
+    Ok(private(attempt_page_of(a, c.slug, c.title, error, one_per_screen(&headers))))
 }
 
 /// Reads a prediction as people type it: `12.500`, `12 500` or `12500`.
@@ -765,6 +834,7 @@ async fn save(
 #[derive(Template, WebTemplate)]
 #[template(path = "confirm.html")]
 struct ConfirmPage {
+    t: &'static Texts,
     id: i64,
     total: usize,
     unanswered: Vec<usize>,
@@ -778,11 +848,13 @@ async fn confirm_submit(State(s): State<AppState>, Path(id): Path<i64>, headers:
     if a.status != "open" {
         return Ok(see_other(&format!("/bai-thi/{id}/ket-qua")));
     }
+    let t = i18n::t();
     Ok(private(ConfirmPage {
+        t,
         id,
         total: a.questions.len(),
         unanswered: a.questions.iter().filter(|q| q.answer.is_none()).map(|q| q.position + 1).collect(),
-        remaining_text: text::duration(a.remaining_ms),
+        remaining_text: (t.duration)(a.remaining_ms),
     }))
 }
 
@@ -813,10 +885,12 @@ struct KeyRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "result.html")]
 struct ResultPage {
+    t: &'static Texts,
     r: ResultView,
     slug: String,
     contest_title: String,
     submitted_at: String,
+    time_taken: String,
     prediction: Option<String>,
     key: Option<Vec<KeyRow>>,
 }
@@ -851,8 +925,11 @@ async fn result_page(State(s): State<AppState>, Path(id): Path<i64>, headers: He
             })
             .collect()
     });
+    let t = i18n::t();
     Ok(private(ResultPage {
-        submitted_at: vn_seconds(r.submitted_at),
+        t,
+        submitted_at: (t.at_seconds)(r.submitted_at),
+        time_taken: (t.duration)(r.time_taken_ms),
         prediction: r.prediction.map(text::thousands),
         slug: c.slug,
         contest_title: c.title,

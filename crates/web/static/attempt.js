@@ -14,13 +14,19 @@
   var live = document.getElementById("thong-bao");
   var clock = document.getElementById("dong-ho");
   var progress = document.getElementById("tien-do");
+  // Every text comes from the page, in the page's language.
+  var texts = document.getElementById("loi-nhan");
+  function T(key, n) {
+    var s = (texts && texts.getAttribute("data-" + key)) || "";
+    return s.replace("{n}", n).replace("{total}", total);
+  }
   var pending = {}; // key -> {url, body, status element}
   var retryTimer = null;
   var delay = 1000;
   var finished = false;
   var submitting = false;
 
-  if (note) note.textContent = "Câu trả lời được lưu ngay khi bạn chọn.";
+  if (note) note.textContent = T("saved-at-once");
 
   function setState(el, state, text) {
     if (!el) return;
@@ -37,8 +43,10 @@
   }
 
   function showProgress() {
-    if (progress) progress.textContent = "Đã trả lời " + answered() + "/" + total;
+    if (progress) progress.textContent = T("answered", answered());
+    refreshMap();
   }
+  var refreshMap = function () {};
 
   function finish() {
     if (finished) return;
@@ -49,7 +57,7 @@
   function send(key) {
     var job = pending[key];
     if (!job) return;
-    setState(job.el, "saving", "Đang lưu…");
+    setState(job.el, "saving", T("saving"));
     fetch(job.url, {
       method: "PUT",
       credentials: "same-origin",
@@ -60,17 +68,17 @@
       if (r.ok) {
         delete pending[key];
         delay = 1000;
-        setState(job.el, "saved", "Đã lưu");
+        setState(job.el, "saved", T("saved"));
       } else if (r.status === 409) {
         finish(); // submitted, or the time is over: the server has the saved answers
       } else if (r.status === 401) {
-        setState(job.el, "error", "Chưa lưu — phiên đăng nhập đã hết hạn; hãy đăng nhập lại.");
+        setState(job.el, "error", T("expired"));
         delete pending[key];
       } else if (r.status >= 500 || r.status === 429) {
         retry(job);
       } else {
         delete pending[key];
-        setState(job.el, "error", "Chưa lưu — câu trả lời không hợp lệ.");
+        setState(job.el, "error", T("invalid"));
       }
     }, function () {
       if (pending[key] === job) retry(job);
@@ -78,7 +86,7 @@
   }
 
   function retry(job) {
-    setState(job.el, "error", "Chưa lưu — đang thử lại");
+    setState(job.el, "error", T("retrying"));
     if (retryTimer) return;
     retryTimer = setTimeout(function () {
       retryTimer = null;
@@ -109,13 +117,112 @@
       var el = document.getElementById("du-doan-st");
       if (digits === "") return;
       if (!/^\d+$/.test(digits)) {
-        setState(el, "error", "Hãy nhập một số nguyên không âm, ví dụ 12500.");
+        setState(el, "error", T("bad-prediction"));
         return;
       }
       pending.prediction = { url: api + "/prediction", body: JSON.stringify({ value: parseInt(digits, 10) }), el: el };
       send("prediction");
     }
   });
+
+  // One question per screen: the same form, shown a question at a time, with Previous/Next, a
+  // map of the questions (answered, flagged) and a flag for review kept on this device only.
+  if (form.getAttribute("data-mode") === "one") (function () {
+    var qs = form.querySelectorAll("fieldset.q[data-pos]");
+    var n = qs.length;
+    if (!n) return;
+    var tie = form.querySelector("fieldset.tiebreak");
+    var flagKey = "ct-danh-dau-" + id;
+    var flags = {};
+    try { flags = JSON.parse(window.localStorage.getItem(flagKey) || "{}") || {}; } catch (err) { flags = {}; }
+    var cur = 0;
+    var nav = document.createElement("nav");
+    nav.className = "map";
+    nav.setAttribute("aria-label", T("map"));
+    var cells = [];
+    var flagButtons = [];
+    function button(cls, text) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = cls;
+      b.textContent = text;
+      return b;
+    }
+    for (var i = 0; i < n; i++) {
+      var c = button("cell", String(i + 1));
+      c.setAttribute("data-i", i);
+      nav.appendChild(c);
+      cells.push(c);
+      var f = button("flag", T("flag"));
+      f.setAttribute("data-i", i);
+      qs[i].appendChild(f);
+      flagButtons.push(f);
+      qs[i].setAttribute("tabindex", "-1");
+    }
+    var pager = document.createElement("div");
+    pager.className = "pager";
+    var prev = button("btn secondary", T("prev"));
+    var next = button("btn secondary", T("next"));
+    pager.appendChild(prev);
+    pager.appendChild(next);
+    form.insertBefore(nav, form.firstChild);
+    form.insertBefore(pager, tie || document.getElementById("xac-nhan"));
+
+    refreshMap = function () {
+      for (var i = 0; i < n; i++) {
+        var done = !!form.querySelector('input[name="q' + qs[i].getAttribute("data-pos") + '"]:checked');
+        var flagged = !!flags[i];
+        cells[i].className = "cell" + (done ? " ok" : "") + (flagged ? " fl" : "");
+        cells[i].setAttribute("aria-label", T("question") + " " + (i + 1) +
+          (done ? ", " + T("saved") : "") + (flagged ? ", " + T("flagged") : ""));
+        flagButtons[i].setAttribute("aria-pressed", flagged ? "true" : "false");
+      }
+    };
+
+    function show(i, focus) {
+      cur = Math.max(0, Math.min(n - 1, i));
+      for (var k = 0; k < n; k++) {
+        qs[k].hidden = k !== cur;
+        if (k === cur) cells[k].setAttribute("aria-current", "step");
+        else cells[k].removeAttribute("aria-current");
+      }
+      if (tie) tie.hidden = cur !== n - 1;
+      prev.disabled = cur === 0;
+      next.disabled = cur === n - 1;
+      if (focus) qs[cur].focus();
+    }
+
+    prev.addEventListener("click", function () { show(cur - 1, true); });
+    next.addEventListener("click", function () { show(cur + 1, true); });
+    nav.addEventListener("click", function (e) {
+      var i = e.target.getAttribute && e.target.getAttribute("data-i");
+      if (i !== null && i !== undefined) show(parseInt(i, 10), true);
+    });
+    form.addEventListener("click", function (e) {
+      var t = e.target;
+      if (!t.classList || !t.classList.contains("flag")) return;
+      var i = parseInt(t.getAttribute("data-i"), 10);
+      if (flags[i]) delete flags[i]; else flags[i] = 1;
+      try { window.localStorage.setItem(flagKey, JSON.stringify(flags)); } catch (err) { /* private mode */ }
+      refreshMap();
+    });
+    function fromHash() {
+      var m = /^#cau-(\d+)$/.exec(window.location.hash);
+      return m ? parseInt(m[1], 10) - 1 : -1;
+    }
+    window.addEventListener("hashchange", function () {
+      var i = fromHash();
+      if (i >= 0) show(i, true);
+    });
+    // Start where the person stood: the question in the address, or the first unanswered one.
+    var start = fromHash();
+    if (start < 0) {
+      start = 0;
+      while (start < n - 1 && form.querySelector('input[name="q' + qs[start].getAttribute("data-pos") + '"]:checked')) start++;
+    }
+    refreshMap();
+    show(start, false);
+  })();
 
   // Leaving with an answer not yet saved: the browser asks first.
   window.addEventListener("beforeunload", function (e) {
@@ -137,9 +244,7 @@
       return;
     }
     var left = total - answered();
-    var msg = left > 0
-      ? "Bạn còn " + left + " câu chưa trả lời. Bạn có chắc muốn nộp bài?"
-      : "Bạn đã trả lời đủ " + total + " câu. Nộp bài ngay?";
+    var msg = left > 0 ? T("confirm-left", left) : T("confirm-all", total);
     if (!window.confirm(msg)) {
       e.preventDefault();
       return;
@@ -159,7 +264,7 @@
     var left = remaining - (performance.now() - t0);
     if (left <= 0) {
       if (clock) clock.textContent = "00:00";
-      if (live) live.textContent = "Đã hết thời gian làm bài. Bài thi được nộp với các câu trả lời đã lưu.";
+      if (live) live.textContent = T("time-up");
       finished = true;
       // Post the form once more (every answer, submitted), then the server shows the result.
       document.getElementById("xac-nhan").value = "1";
@@ -175,11 +280,11 @@
     if (clock) clock.textContent = pad(Math.floor(s / 60)) + ":" + pad(s % 60);
     if (!told5 && left <= 5 * 60000) {
       told5 = true;
-      if (live) live.textContent = "Còn 5 phút làm bài.";
+      if (live) live.textContent = T("five-minutes");
     }
     if (!told1 && left <= 60000) {
       told1 = true;
-      if (live) live.textContent = "Còn 1 phút làm bài.";
+      if (live) live.textContent = T("one-minute");
       if (clock) clock.className = "urgent";
     }
     setTimeout(tick, (Math.floor(left) % 1000) + 20);

@@ -63,7 +63,7 @@ async fn overload_is_answered_with_503_and_retry_after() {
     let db = TestDb::sqlite().await;
     let engine = Engine::new(db.dyn_store().await, Arc::new(ManualClock::new(Utc::now()))).await.unwrap();
     // No room at all: every request is shed at once instead of waiting.
-    let router = cuocthi_web::router_with(engine, cuocthi_web::Limits { max_in_flight: 0 });
+    let router = cuocthi_web::router_with(engine, cuocthi_web::Limits { max_in_flight: 0 }, Default::default());
     let resp = router.oneshot(Request::get("/api/v1/contests").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "5");

@@ -14,7 +14,12 @@ use tower::ServiceExt;
 
 use super::{App, app};
 
-on_both_backends!(the_participant_path_without_javascript, cross_site_posts_are_refused);
+on_both_backends!(
+    the_participant_path_without_javascript,
+    cross_site_posts_are_refused,
+    pages_in_english,
+    sharing_and_embedding
+);
 
 struct Page {
     status: StatusCode,
@@ -250,6 +255,20 @@ async fn the_participant_path_without_javascript(db: TestDb) {
     );
     assert!(total < 60 * 1024, "attempt page weighs {total} bytes compressed");
 
+    // One question per screen: a toggle remembered in a cookie; the form still holds every
+    // question, so the page works without the script that pages through it.
+    assert!(attempt.body.contains("href=\"?che-do=tung-cau\""));
+    assert!(!attempt.body.contains("data-mode=\"one\""));
+    let p = app.page(Method::GET, &format!("{at}?che-do=tung-cau"), Some(&cookie), None, &[]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location(), at);
+    let mode = p.header(header::SET_COOKIE).to_string();
+    assert!(mode.starts_with("che_do=tung-cau;") && mode.contains("SameSite=Lax"), "{mode}");
+    let one = app.page(Method::GET, &at, Some(&format!("{cookie}; che_do=tung-cau")), None, &[]).await;
+    assert!(one.body.contains("data-mode=\"one\""));
+    assert!(one.body.contains("href=\"?che-do=tat-ca\""));
+    assert_eq!(one.body.matches("<fieldset class=\"q\" id=\"cau-").count(), 20);
+
     // The script's path: the API takes the session cookie for a same-origin save.
     let req = Request::put(format!("/api/v1/attempts/{id}/answers/0"))
         .header(header::HOST, "thi.example.vn")
@@ -385,4 +404,80 @@ async fn cross_site_posts_are_refused(db: TestDb) {
         )
         .await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
+}
+
+async fn pages_in_english(db: TestDb) {
+    let app = app(db).await;
+    // Vietnamese by default, with a link to English.
+    let vi = app.page(Method::GET, "/cuoc-thi/thi-thu", None, None, &[]).await;
+    assert!(vi.body.contains("<html lang=\"vi\">"));
+    assert!(vi.body.contains("href=\"?lang=en\""));
+    assert!(vi.body.contains("Số người tham gia"));
+
+    // `?lang=en` sets the cookie once and leads back to the address without it.
+    let p = app.page(Method::GET, "/cuoc-thi/thi-thu?lang=en", None, None, &[]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location(), "/cuoc-thi/thi-thu");
+    let set = p.header(header::SET_COOKIE).to_string();
+    for attr in ["lang=en", "SameSite=Lax", "Path=/"] {
+        assert!(set.contains(attr), "cookie lacks {attr}: {set}");
+    }
+    let p = app.page(Method::GET, "/?a=1&lang=en&b=2", None, None, &[]).await;
+    assert_eq!(p.location(), "/?a=1&b=2");
+
+    let en = app.page(Method::GET, "/cuoc-thi/thi-thu", Some("lang=en"), None, &[]).await;
+    assert_eq!(en.status, StatusCode::OK);
+    assert!(en.body.contains("<html lang=\"en\">"));
+    for needle in ["Participants", "Attempts", "Register to take part", "<h2>Rules</h2>", "Organiser:", "Vietnam time"]
+    {
+        assert!(en.body.contains(needle), "English contest page lacks {needle}");
+    }
+    assert!(en.body.contains("href=\"?lang=vi\" lang=\"vi\""), "a link back to Vietnamese");
+    assert!(!en.body.contains("Số người tham gia"), "no Vietnamese label left");
+    assert!(en.header(header::VARY).contains("Cookie"));
+    let home = app.page(Method::GET, "/", Some("lang=en"), None, &[]).await;
+    assert!(home.body.contains("<h2>Open now</h2>"));
+    // The organiser's own text stays as written.
+    assert!(en.body.contains("Thi thử: Tìm hiểu về chuyển đổi số và Đề án 06"));
+}
+
+async fn sharing_and_embedding(db: TestDb) {
+    let app = app(db).await;
+    // By default only the site itself may frame the pages.
+    let page = app.page(Method::GET, "/cuoc-thi/thi-thu", None, None, &[]).await;
+    assert!(page.header(header::CONTENT_SECURITY_POLICY).ends_with("frame-ancestors 'self'"));
+    // Share links are plain URLs built from the request's host; nothing is loaded from elsewhere.
+    let url = "http://thi.example.vn/cuoc-thi/thi-thu";
+    assert!(page.body.contains(&format!("value=\"{url}\"")), "a copyable link");
+    assert!(page.body.contains(
+        "href=\"https://www.facebook.com/sharer/sharer.php?u=http%3A%2F%2Fthi.example.vn%2Fcuoc-thi%2Fthi-thu\""
+    ));
+    assert!(page.body.contains("<summary>Nhúng vào cổng thông tin</summary>"));
+    assert!(page.body.contains(&format!("&#60;iframe src=&#34;{url}&#34;")), "the iframe snippet, shown as text");
+    assert!(!page.body.contains("<iframe"), "never a live frame");
+    assert!(!page.body.contains("<script"), "no script on the contest page");
+    assert!(!page.body.contains("<base target"), "not framed");
+
+    // Configured portals: in the CSP; the public address in the links.
+    let config = cuocthi_web::WebConfig {
+        frame_ancestors: cuocthi_web::WebConfig::parse_origins("https://congthongtin.example.vn https://*.tinh.gov.vn")
+            .unwrap(),
+        public_url: Some("https://thi.example.vn/".into()),
+    };
+    let router = cuocthi_web::router_with(app.engine.clone(), cuocthi_web::Limits::default(), config);
+    let req = Request::get("/cuoc-thi/thi-thu")
+        .header(header::HOST, "thi.example.vn")
+        .header("sec-fetch-dest", "iframe")
+        .body(Body::empty())
+        .unwrap();
+    let resp = router.oneshot(req).await.unwrap();
+    let csp = resp.headers().get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'self' https://congthongtin.example.vn https://*.tinh.gov.vn"), "{csp}");
+    let body = String::from_utf8(resp.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(body.contains("value=\"https://thi.example.vn/cuoc-thi/thi-thu\""));
+    assert!(body.contains("<base target=\"_blank\">"), "inside a portal's frame, links open a new tab");
+    // Nothing but plain origins gets into the header.
+    assert!(cuocthi_web::WebConfig::parse_origins("https://a.vn; script-src *").is_err());
+    assert!(cuocthi_web::WebConfig::parse_origins("javascript:x").is_err());
+    assert_eq!(cuocthi_web::WebConfig::parse_origins("  ").unwrap(), Vec::<String>::new());
 }
