@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::rejection::{FormRejection, PathRejection};
+use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -83,6 +84,29 @@ impl IntoResponse for PageError {
 }
 
 type PageResult = Result<Response, PageError>;
+
+/// `axum::extract::Path` whose rejection (`/bai-thi/abc`) is the "not found" page, in the
+/// visitor's language, rather than axum's plain text.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(PageError))]
+struct Path<T>(T);
+
+/// `axum::extract::Form` whose rejection is a page saying what to do.
+#[derive(FromRequest)]
+#[from_request(via(axum::extract::Form), rejection(PageError))]
+struct Form<T>(T);
+
+impl From<PathRejection> for PageError {
+    fn from(_: PathRejection) -> Self {
+        EngineError::NotFound("trang").into()
+    }
+}
+
+impl From<FormRejection> for PageError {
+    fn from(_: FormRejection) -> Self {
+        EngineError::BadRequest("Biểu mẫu gửi lên không hợp lệ; vui lòng tải lại trang và thử lại.".into()).into()
+    }
+}
 
 fn no_store(resp: &mut Response) {
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

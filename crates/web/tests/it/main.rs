@@ -59,6 +59,21 @@ impl App {
 on_both_backends!(the_whole_participant_path_through_the_api, errors_are_json_in_vietnamese);
 
 #[tokio::test]
+async fn malformed_page_addresses_and_forms_get_a_vietnamese_page() {
+    let app = app(TestDb::sqlite().await).await;
+    for uri in ["/bai-thi/abc", "/bai-thi/99999999999999999999999/ket-qua"] {
+        let (s, _, text) = app.call(Method::GET, uri, None, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{uri}");
+        assert!(text.contains("Không tìm thấy trang."), "{uri}: {text}");
+        assert!(text.contains("<html"), "an HTML page, not plain text");
+    }
+    // A form posted as JSON is not a form: a clear page, not axum's plain text.
+    let (s, _, text) = app.call(Method::POST, "/cuoc-thi/thi-thu/dang-ky", None, Some(json!({"x": 1}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(text.contains("Biểu mẫu gửi lên không hợp lệ"), "{text}");
+}
+
+#[tokio::test]
 async fn overload_is_answered_with_503_and_retry_after() {
     let db = TestDb::sqlite().await;
     let engine = Engine::new(db.dyn_store().await, Arc::new(ManualClock::new(Utc::now()))).await.unwrap();
