@@ -144,6 +144,7 @@ impl Engine {
         let qs = self.questions(&ids).await?;
         let now = self.now();
         self.catalog.put_drawn(row.id, row.participant_id, row.draw.clone());
+        let ends_at = row.deadline_at - chrono::Duration::seconds(i64::from(round.rules.grace_seconds));
         let questions = row
             .draw
             .iter()
@@ -172,6 +173,8 @@ impl Engine {
             deadline_at: row.deadline_at,
             server_now: now,
             remaining_ms: if row.status == AttemptStatus::Open { ms_between(now, row.deadline_at).max(0) } else { 0 },
+            ends_at,
+            remaining_to_end_ms: if row.status == AttemptStatus::Open { ms_between(now, ends_at).max(0) } else { 0 },
             answered: row.answers.answered(),
             questions,
             tiebreak_prompt: round.rules.tiebreak.as_ref().map(|t| t.prompt.clone()),

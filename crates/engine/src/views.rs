@@ -135,7 +135,12 @@ pub struct AttemptView {
     /// The server's deadline (grace included); the countdown runs on `deadline_at − server_now`.
     pub deadline_at: DateTime<Utc>,
     pub server_now: DateTime<Utc>,
+    /// Until `deadline_at`: what the server still accepts.
     pub remaining_ms: i64,
+    /// The official end of the attempt (the deadline without the grace for answers in flight):
+    /// what the countdown shows.
+    pub ends_at: DateTime<Utc>,
+    pub remaining_to_end_ms: i64,
     pub answered: usize,
     pub questions: Vec<QuestionView>,
     pub tiebreak_prompt: Option<String>,

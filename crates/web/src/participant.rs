@@ -733,10 +733,10 @@ fn attempt_page_of(
         seq: a.seq,
         total,
         answered: a.answered,
-        remaining_ms: a.remaining_ms,
-        remaining_text: (t.duration)(a.remaining_ms),
-        clock: clock_text(a.remaining_ms),
-        deadline: (t.at_seconds)(a.deadline_at),
+        remaining_ms: a.remaining_to_end_ms,
+        remaining_text: (t.duration)(a.remaining_to_end_ms),
+        clock: clock_text(a.remaining_to_end_ms),
+        deadline: (t.at_seconds)(a.ends_at),
         questions: a
             .questions
             .into_iter()
@@ -878,7 +878,7 @@ async fn confirm_submit(State(s): State<AppState>, Path(id): Path<i64>, headers:
         id,
         total: a.questions.len(),
         unanswered: a.questions.iter().filter(|q| q.answer.is_none()).map(|q| q.position + 1).collect(),
-        remaining_text: (t.duration)(a.remaining_ms),
+        remaining_text: (t.duration)(a.remaining_to_end_ms),
     }))
 }
 

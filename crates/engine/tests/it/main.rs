@@ -49,6 +49,8 @@ async fn the_participant_path(db: TestDb) {
     assert_eq!(a.questions.len(), 6);
     assert_eq!(a.questions.iter().filter(|q| q.topic == "T1").count(), 2, "the quota holds");
     assert_eq!(a.deadline_at, t0() + Duration::minutes(10) + Duration::seconds(10));
+    assert_eq!(a.ends_at, t0() + Duration::minutes(10), "the countdown ends at the time limit, without the grace");
+    assert_eq!((a.remaining_ms, a.remaining_to_end_ms), (610_000, 600_000));
     // Resuming returns the same attempt with its answers.
     let right = correct_choice(e, a.id, 0).await;
     e.save_answer(who, a.id, 0, Some(right)).await.unwrap();
