@@ -264,6 +264,25 @@ pub struct Texts {
     // Time
     pub duration: fn(i64) -> String,
     pub at_seconds: fn(DateTime<Utc>) -> String,
+    /// The contest page's countdown: the words before it, and the units the script uses
+    /// (days, hours, minutes, seconds), comma-separated.
+    pub opens_in: &'static str,
+    pub closes_in: &'static str,
+    pub countdown_units: &'static str,
+}
+
+/// `3 ngày 4 giờ 5 phút 6 giây` from comma-separated unit words; the largest units only.
+pub fn countdown(ms: i64, units: &str) -> String {
+    let u: Vec<&str> = units.split(',').collect();
+    let s = ms.max(0) / 1000;
+    let parts = [(s / 86_400, 0), (s / 3600 % 24, 1), (s / 60 % 60, 2), (s % 60, 3)];
+    let first = parts.iter().position(|(v, _)| *v > 0).unwrap_or(3);
+    parts[first..]
+        .iter()
+        .take(if first == 0 { 3 } else { 4 })
+        .map(|(v, i)| format!("{v} {}", u.get(*i).copied().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn vn(at: DateTime<Utc>, format: &str) -> String {
@@ -459,6 +478,9 @@ pub const VI: Texts = Texts {
 
     duration: text::duration,
     at_seconds: |at| vn(at, "%H:%M:%S ngày %d/%m/%Y"),
+    opens_in: "Đợt thi mở sau",
+    closes_in: "Đợt thi kết thúc sau",
+    countdown_units: "ngày,giờ,phút,giây",
 };
 
 pub const EN: Texts = Texts {
@@ -634,10 +656,23 @@ pub const EN: Texts = Texts {
 
     duration: en_duration,
     at_seconds: |at| vn(at, "%H:%M:%S on %d/%m/%Y"),
+    opens_in: "The round opens in",
+    closes_in: "The round closes in",
+    countdown_units: "d,h,min,s",
 };
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn countdowns_show_the_largest_units() {
+        let units = VI.countdown_units;
+        assert_eq!(super::countdown(((3 * 24 + 4) * 60 + 5) * 60_000 + 6_000, units), "3 ngày 4 giờ 5 phút");
+        assert_eq!(super::countdown((4 * 60 + 5) * 60_000 + 6_000, units), "4 giờ 5 phút 6 giây");
+        assert_eq!(super::countdown(6_000, EN.countdown_units), "6 s");
+        assert_eq!(super::countdown(-5, units), "0 giây");
+    }
+
     use super::*;
 
     #[test]

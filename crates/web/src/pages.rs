@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(admin))
         .route("/static/app.css", get(css))
         .route("/static/attempt.js", get(js))
+        .route("/static/contest.js", get(contest_js))
 }
 
 #[derive(Template, WebTemplate)]
@@ -69,6 +70,13 @@ async fn css() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
         include_str!("../static/app.css"),
+    )
+}
+
+async fn contest_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../static/contest.js"),
     )
 }
 

@@ -149,6 +149,9 @@ struct RoundCard {
     action: &'static str,
     button: String,
     notice: Option<String>,
+    /// Until the round opens (upcoming) or closes (open): the words, the time left as text, and
+    /// in milliseconds for the script that keeps it ticking.
+    countdown: Option<(&'static str, String, i64)>,
     results: Vec<AttemptLink>,
 }
 
@@ -277,6 +280,18 @@ async fn render_contest(
             action,
             button,
             notice,
+            countdown: {
+                let now = s.engine.now();
+                let until = |label, at: chrono::DateTime<chrono::Utc>| {
+                    let ms = (at - now).num_milliseconds();
+                    Some((label, i18n::countdown(ms, t.countdown_units), ms))
+                };
+                match r.phase.as_str() {
+                    "upcoming" => until(t.opens_in, r.opens_at),
+                    "open" => until(t.closes_in, r.closes_at),
+                    _ => None,
+                }
+            },
             results: mine
                 .iter()
                 .filter(|a| a.status == "submitted")
