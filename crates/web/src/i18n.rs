@@ -266,6 +266,8 @@ pub struct Texts {
     pub at_seconds: fn(DateTime<Utc>) -> String,
     /// The contest page's countdown: the words before it, and the units the script uses
     /// (days, hours, minutes, seconds), comma-separated.
+    /// The search box above long lists (units, communes).
+    pub filter_list: &'static str,
     pub opens_in: &'static str,
     pub closes_in: &'static str,
     pub countdown_units: &'static str,
@@ -478,6 +480,7 @@ pub const VI: Texts = Texts {
 
     duration: text::duration,
     at_seconds: |at| vn(at, "%H:%M:%S ngày %d/%m/%Y"),
+    filter_list: "Gõ để tìm trong danh sách",
     opens_in: "Đợt thi mở sau",
     closes_in: "Đợt thi kết thúc sau",
     countdown_units: "ngày,giờ,phút,giây",
@@ -656,6 +659,7 @@ pub const EN: Texts = Texts {
 
     duration: en_duration,
     at_seconds: |at| vn(at, "%H:%M:%S on %d/%m/%Y"),
+    filter_list: "Type to search the list",
     opens_in: "The round opens in",
     closes_in: "The round closes in",
     countdown_units: "d,h,min,s",

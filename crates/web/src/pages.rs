@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/static/attempt.js", get(js))
         .route("/static/contest.js", get(contest_js))
+        .route("/static/register.js", get(register_js))
 }
 
 #[derive(Template, WebTemplate)]
@@ -77,6 +78,13 @@ async fn contest_js() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
         include_str!("../static/contest.js"),
+    )
+}
+
+async fn register_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../static/register.js"),
     )
 }
 

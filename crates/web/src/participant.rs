@@ -400,6 +400,27 @@ fn field_of(name: &str) -> Option<Field> {
     serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
 }
 
+/// Units in tree order, each sub-unit under its parent and marked by its depth ("— Phòng …"), so
+/// a person finds their own office under their department.
+fn unit_tree(units: &[cuocthi_engine::views::UnitView]) -> impl Iterator<Item = (String, String)> + '_ {
+    fn walk(
+        units: &[cuocthi_engine::views::UnitView],
+        parent: Option<&str>,
+        depth: usize,
+        out: &mut Vec<(String, String)>,
+    ) {
+        for u in units.iter().filter(|u| u.parent.as_deref() == parent) {
+            out.push((u.code.clone(), format!("{}{}", "— ".repeat(depth), u.name)));
+            if depth < 16 {
+                walk(units, Some(&u.code), depth + 1, out);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(units.len());
+    walk(units, None, 0, &mut out);
+    out.into_iter()
+}
+
 fn choices(list: impl Iterator<Item = (String, String)>, value: &str) -> Vec<Choice> {
     list.map(|(code, name)| Choice { selected: code == value, code, name }).collect()
 }
@@ -480,10 +501,8 @@ fn registration_fields(
                 }
                 Field::Unit => {
                     field.kind = "select";
-                    field.groups = vec![ChoiceGroup {
-                        label: String::new(),
-                        choices: choices(c.units.iter().map(|u| (u.code.clone(), u.name.clone())), &value),
-                    }];
+                    field.groups =
+                        vec![ChoiceGroup { label: String::new(), choices: choices(unit_tree(&c.units), &value) }];
                 }
                 Field::Group => {
                     field.kind = "select";
@@ -975,4 +994,20 @@ async fn result_page(State(s): State<AppState>, Path(id): Path<i64>, headers: He
         key,
         r,
     }))
+}
+
+#[cfg(test)]
+mod unit_tree_tests {
+    use cuocthi_engine::views::UnitView;
+
+    fn unit(code: &str, parent: Option<&str>) -> UnitView {
+        UnitView { code: code.into(), name: format!("Đơn vị {code}"), parent: parent.map(Into::into) }
+    }
+
+    #[test]
+    fn sub_units_follow_their_parent_marked_by_depth() {
+        let units = vec![unit("B", None), unit("A1", Some("A")), unit("A", None), unit("A1a", Some("A1"))];
+        let labels: Vec<String> = super::unit_tree(&units).map(|(_, name)| name).collect();
+        assert_eq!(labels, vec!["Đơn vị B", "Đơn vị A", "— Đơn vị A1", "— — Đơn vị A1a"]);
+    }
 }

@@ -136,6 +136,7 @@ async fn the_participant_path_without_javascript(db: TestDb) {
     // The form asks for the contest's fields; consent is never pre-ticked.
     let form = app.page(Method::GET, "/cuoc-thi/thi-thu/dang-ky", None, None, &[]).await;
     assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("/static/register.js"), "long lists get a search box with JavaScript");
     for name in ["full_name", "date_of_birth", "cccd", "phone", "consent"] {
         assert!(form.body.contains(&format!("name=\"{name}\"")), "no field {name}");
     }
