@@ -276,16 +276,7 @@ impl IdentityInput {
         }
         let identity = Identity { full_name, date_of_birth: dob, cccd, phone, email, unit, locality, group };
         for f in &rules.required_fields {
-            let raw_given = match f {
-                Field::FullName => self.full_name.is_some(),
-                Field::DateOfBirth => self.date_of_birth.is_some(),
-                Field::Cccd => self.cccd.is_some(),
-                Field::Phone => self.phone.is_some(),
-                Field::Email => self.email.is_some(),
-                Field::Unit => self.unit.is_some(),
-                Field::Locality => self.locality.is_some(),
-                Field::Group => self.group.is_some(),
-            };
+            let raw_given = self.raw(*f).is_some();
             // A field that was given but failed its check already has a message.
             let already_reported = raw_given && errors.iter().any(|e| e.field == f.name());
             if !identity.has(*f) && !already_reported {
@@ -296,6 +287,22 @@ impl IdentityInput {
             }
         }
         if errors.is_empty() { Ok(identity) } else { Err(errors) }
+    }
+}
+
+impl IdentityInput {
+    /// The field as typed, before any check.
+    pub fn raw(&self, f: Field) -> &Option<String> {
+        match f {
+            Field::FullName => &self.full_name,
+            Field::DateOfBirth => &self.date_of_birth,
+            Field::Cccd => &self.cccd,
+            Field::Phone => &self.phone,
+            Field::Email => &self.email,
+            Field::Unit => &self.unit,
+            Field::Locality => &self.locality,
+            Field::Group => &self.group,
+        }
     }
 }
 

@@ -124,6 +124,7 @@ impl Engine {
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))
                 .unwrap_or_default(),
+            province_code: s.settings.province_code.clone(),
             rounds,
         })
     }
@@ -152,12 +153,12 @@ impl Engine {
         }
         let complete = identity.is_complete(rules);
         let now = self.now();
-        let id = match self
+        let row = match self
             .store
             .insert_participant(contest_id, &key, &identity, complete, Some(CONSENT_VERSION), now)
             .await
         {
-            Ok(id) => id,
+            Ok(row) => row,
             // Two registrations of the same person at once: the other one won; use it.
             Err(cuocthi_store::StoreError::Conflict(_)) => {
                 let existing = self
@@ -169,7 +170,6 @@ impl Engine {
             }
             Err(e) => return Err(e.into()),
         };
-        let row = self.store.participant(id).await?.ok_or(EngineError::NotFound("người dự thi"))?;
         Ok(self.session(&row, &c, true))
     }
 

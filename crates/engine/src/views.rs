@@ -85,6 +85,8 @@ pub struct ContestView {
     pub units: Vec<UnitView>,
     /// `2025` (provinces and communes) or `2020` (provinces, districts, communes).
     pub locality_scheme: String,
+    /// The province (statistics office code) whose localities registration offers, if set.
+    pub province_code: Option<String>,
     pub rounds: Vec<RoundView>,
 }
 
@@ -241,13 +243,5 @@ pub(crate) fn contest_phase(rounds: &[RoundRow], now: DateTime<Utc>) -> RoundPha
         RoundPhase::Upcoming
     } else {
         RoundPhase::Closed
-    }
-}
-
-impl crate::Engine {
-    /// The province whose localities a registration form lists (the contest setting
-    /// `province_code`), if the contest names one.
-    pub async fn contest_province(&self, slug: &str) -> crate::Result<Option<String>> {
-        Ok(self.contest_by_slug(slug).await?.spec.settings.province_code.clone())
     }
 }

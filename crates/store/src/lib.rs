@@ -62,7 +62,7 @@ pub trait Store: Send + Sync + 'static {
         complete: bool,
         consent: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<i64>;
+    ) -> Result<ParticipantRow>;
     async fn participant_by_key(&self, contest_id: i64, key: &str) -> Result<Option<ParticipantRow>>;
     async fn participant(&self, id: i64) -> Result<Option<ParticipantRow>>;
     async fn participants_of(&self, contest_id: i64) -> Result<Vec<ParticipantRow>>;

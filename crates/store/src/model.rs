@@ -242,7 +242,7 @@ pub struct ParticipantRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RawParticipant {
-    id: i64,
+    pub(crate) id: i64,
     contest_id: i64,
     person_key: String,
     full_name: Option<String>,

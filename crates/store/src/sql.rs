@@ -68,6 +68,30 @@ const SAVE_ANSWER: &str = "UPDATE attempts SET answers = substr(answers, 1, CAST
      WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $5 AND length(answers) > $3";
 const SAVE_PREDICTION: &str = "UPDATE attempts SET prediction = $3 WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $4";
 
+const INSERT_PARTICIPANT: &str = "INSERT INTO participants (contest_id, person_key, full_name, date_of_birth, cccd, phone, email, unit_code, locality_code, group_code, complete, consent_version, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *";
+
+/// The insert of one participant, for whichever backend's executor it runs on.
+macro_rules! participant_insert {
+    ($contest_id:expr, $key:expr, $who:expr, $complete:expr, $consent:expr, $now_ms:expr) => {{
+        let who: &Identity = $who;
+        sqlx::query_as(INSERT_PARTICIPANT)
+            .bind($contest_id)
+            .bind($key)
+            .bind(&who.full_name)
+            .bind(who.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+            .bind(who.cccd.as_ref().map(|c| c.as_str().to_string()))
+            .bind(who.phone.as_ref().map(|c| c.as_str().to_string()))
+            .bind(&who.email)
+            .bind(&who.unit)
+            .bind(&who.locality)
+            .bind(&who.group)
+            .bind(flag($complete))
+            .bind($consent)
+            .bind($now_ms)
+    }};
+}
+
 /// The small conditional writes of a participant in the middle of an attempt: the bulk of all
 /// writes (one per answer given).
 #[derive(Debug)]
@@ -543,29 +567,12 @@ impl Store for SqlStore {
         complete: bool,
         consent: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<i64> {
-        let (id,): (i64,) = on!(self, write, |p| {
-            sqlx::query_as(
-            "INSERT INTO participants (contest_id, person_key, full_name, date_of_birth, cccd, phone, email, unit_code, locality_code, group_code, complete, consent_version, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-        )
-        .bind(contest_id)
-        .bind(key)
-        .bind(&who.full_name)
-        .bind(who.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
-        .bind(who.cccd.as_ref().map(|c| c.as_str().to_string()))
-        .bind(who.phone.as_ref().map(|c| c.as_str().to_string()))
-        .bind(&who.email)
-        .bind(&who.unit)
-        .bind(&who.locality)
-        .bind(&who.group)
-        .bind(flag(complete))
-        .bind(consent)
-        .bind(ms(now))
-        .fetch_one(p)
-        .await
-        })?;
-        Ok(id)
+    ) -> Result<ParticipantRow> {
+        let raw: RawParticipant =
+            on!(self, write, |p| participant_insert!(contest_id, key, who, complete, consent, ms(now))
+                .fetch_one(p)
+                .await)?;
+        Ok(raw.into())
     }
 
     async fn participant_by_key(&self, contest_id: i64, key: &str) -> Result<Option<ParticipantRow>> {
@@ -811,23 +818,11 @@ impl Store for SqlStore {
                 let mut tx = p.begin().await?;
                 for r in chunk {
                     let who = &r.identity;
-                    let (pid,): (i64,) = sqlx::query_as(
-                        "INSERT INTO participants (contest_id, person_key, full_name, date_of_birth, cccd, phone, email, unit_code, locality_code, group_code, complete, consent_version, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, 'bulk', $11) RETURNING id",
-                    )
-                    .bind(contest_id)
-                    .bind(&r.person_key)
-                    .bind(&who.full_name)
-                    .bind(who.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
-                    .bind(who.cccd.as_ref().map(|c| c.as_str().to_string()))
-                    .bind(who.phone.as_ref().map(|c| c.as_str().to_string()))
-                    .bind(&who.email)
-                    .bind(&who.unit)
-                    .bind(&who.locality)
-                    .bind(&who.group)
-                    .bind(ms(r.started_at))
-                    .fetch_one(&mut *tx)
-                    .await?;
+                    let person: RawParticipant =
+                        participant_insert!(contest_id, &r.person_key, who, true, Some("bulk"), ms(r.started_at))
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    let pid = person.id;
                     sqlx::query(
                         "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, prediction, status, started_at, deadline_at, submitted_at, auto_submitted, correct, time_taken_ms)
                          VALUES ($1, $2, 1, $3, $4, $5, $6, $7, 'submitted', $8, $9, $9, 0, $10, $11)",

@@ -531,10 +531,9 @@ async fn register_page(
     general_error: Option<String>,
 ) -> Result<RegisterPage, PageError> {
     let c = s.engine.contest(slug).await?;
-    let province = s.engine.contest_province(slug).await?;
     Ok(RegisterPage {
         t: i18n::t(),
-        fields: registration_fields(&c, province.as_deref(), typed, errors),
+        fields: registration_fields(&c, c.province_code.as_deref(), typed, errors),
         slug: c.slug,
         title: c.title,
         organiser: c.organiser,
