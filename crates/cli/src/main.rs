@@ -48,6 +48,10 @@ enum Command {
         /// request's host).
         #[arg(long, env = "CUOCTHI_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Reverse proxies whose X-Forwarded-For is believed, comma-separated IP addresses
+        /// (`127.0.0.1`); none by default.
+        #[arg(long, env = "CUOCTHI_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Apply the database migrations.
     Migrate,
@@ -93,7 +97,7 @@ enum ContestCommand {
 
 #[derive(Subcommand)]
 enum QuestionsCommand {
-    /// Import questions from .xlsx or .csv (layout: docs/IMPORT.md). A file with errors imports
+    /// Import questions from .xlsx, .csv or Word .docx (layout: docs/IMPORT.md). A file with errors imports
     /// nothing unless --skip-invalid is given.
     Import {
         #[arg(long)]
@@ -207,10 +211,10 @@ fn explain(e: EngineError) -> anyhow::Error {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { listen, demo, frame_ancestors, public_url } => {
+        Command::Serve { listen, demo, frame_ancestors, public_url, trusted_proxies } => {
             let frame_ancestors = cuocthi_web::WebConfig::parse_origins(&frame_ancestors)
                 .map_err(|e| anyhow::anyhow!("CUOCTHI_FRAME_ANCESTORS: {e}"))?;
-            let web = cuocthi_web::WebConfig { frame_ancestors, public_url };
+            let web = cuocthi_web::WebConfig { frame_ancestors, public_url, trusted_proxies };
             let (store, engine) = open(&cli.db).await?;
             if demo {
                 let loaded = cuocthi_engine::demo::load(&engine).await.map_err(explain)?;

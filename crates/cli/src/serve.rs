@@ -10,6 +10,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tracing_subscriber::EnvFilter;
 
 /// A client must send its request headers within this time (slow-header clients are cut off).
@@ -40,7 +41,7 @@ pub async fn run(engine: Engine, listen: &str, web: cuocthi_web::WebConfig) -> R
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, _) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(s) => s,
                     Err(e) => {
                         // Out of file descriptors and the like: wait a little instead of spinning.
@@ -50,7 +51,11 @@ pub async fn run(engine: Engine, listen: &str, web: cuocthi_web::WebConfig) -> R
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(app.clone());
+                // The peer address goes with each request (sign-in throttling reads it).
+                let service = TowerToHyperService::new(app.clone().map_request(move |mut req: axum::http::Request<_>| {
+                    req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                    req
+                }));
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {

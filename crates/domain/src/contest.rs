@@ -478,6 +478,72 @@ impl ContestSpec {
     }
 }
 
+/// Why an edit of a contest that has begun would be unfair to the people who already took part:
+/// once a round has opened, what decides a score or a place (questions, quotas, time, attempts,
+/// grace, tiebreak, ranking order, opening time) and who may take part stay as they were. Texts,
+/// prizes (approved later by the committee) and a later close stay editable, and are audited.
+pub fn unfair_changes(old: &ContestSpec, new: &ContestSpec, now: DateTime<Utc>) -> Vec<String> {
+    let mut out = Vec::new();
+    let started = old.rounds.iter().any(|r| r.opens_at <= now);
+    if started {
+        let (a, b) = (&old.settings.eligibility, &new.settings.eligibility);
+        if a.required_fields != b.required_fields
+            || a.identity_key != b.identity_key
+            || a.min_age != b.min_age
+            || a.groups != b.groups
+            || a.registered_only != b.registered_only
+        {
+            out.push("Cuộc thi đã bắt đầu: không được đổi điều kiện dự thi (thông tin bắt buộc, cách định danh, tuổi tối thiểu, đối tượng, danh sách đăng ký).".into());
+        }
+        if old.slug != new.slug {
+            out.push(
+                "Cuộc thi đã bắt đầu: không được đổi địa chỉ (slug) vì người dự thi đã dùng đường dẫn này.".into(),
+            );
+        }
+    }
+    for (i, was) in old.rounds.iter().enumerate() {
+        if was.opens_at > now {
+            continue;
+        }
+        let label = format!("Đợt {} ({})", i + 1, was.name);
+        let Some(is) = new.rounds.get(i) else {
+            out.push(format!("{label} đã mở: không được xoá đợt thi."));
+            continue;
+        };
+        let (a, b) = (&was.rules, &is.rules);
+        let mut changed = Vec::new();
+        if a.questions_per_attempt != b.questions_per_attempt || a.quotas != b.quotas {
+            changed.push("số câu hỏi và cơ cấu chủ đề");
+        }
+        if a.time_limit_minutes != b.time_limit_minutes || a.grace_seconds != b.grace_seconds {
+            changed.push("thời gian làm bài");
+        }
+        if a.attempts_per_person != b.attempts_per_person {
+            changed.push("số lượt thi");
+        }
+        if a.tiebreak.as_ref().map(|t| t.predicts) != b.tiebreak.as_ref().map(|t| t.predicts) {
+            changed.push("câu hỏi dự đoán");
+        }
+        if a.ranking_order != b.ranking_order {
+            changed.push("thứ tự xếp hạng");
+        }
+        if was.opens_at != is.opens_at {
+            changed.push("thời điểm mở");
+        }
+        if !changed.is_empty() {
+            out.push(format!("{label} đã mở: không được đổi {}.", changed.join(", ")));
+        }
+        if is.closes_at < was.closes_at && was.closes_at <= now {
+            out.push(format!("{label} đã kết thúc: không được rút ngắn thời gian thi."));
+        } else if is.closes_at < was.closes_at && is.closes_at < now {
+            out.push(format!(
+                "{label}: thời điểm kết thúc mới đã qua; chỉ được kéo dài hoặc kết thúc từ bây giờ trở đi."
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,5 +602,30 @@ prizes = [{ name = "Giải Nhất", count = 1, amount_vnd = 3000000 }]
     fn unknown_keys_are_refused() {
         let e = ContestDef::from_toml(&MINIMAL.replace("organiser =", "organizer =")).unwrap_err();
         assert!(e[0].message.contains("TOML"));
+    }
+
+    #[test]
+    fn an_opened_round_keeps_what_decides_scores() {
+        let def = ContestDef::from_toml(include_str!("../../../examples/contests/000-quang-ninh-2024.toml")).unwrap();
+        let old = def.validate().unwrap();
+        let before_opening = old.rounds[0].opens_at - chrono::Duration::minutes(1);
+        let after_opening = old.rounds[0].opens_at + chrono::Duration::minutes(1);
+        let mut new = old.clone();
+        new.rounds[0].rules.time_limit_minutes += 5;
+        new.rounds[0].name = "Đợt mới".into();
+        assert!(unfair_changes(&old, &new, before_opening).is_empty());
+        let why = unfair_changes(&old, &new, after_opening);
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert!(why[0].contains("thời gian làm bài"));
+
+        let mut texts_only = old.clone();
+        texts_only.title = "Tiêu đề mới".into();
+        texts_only.rounds[0].name = "Tên mới".into();
+        texts_only.rounds[0].closes_at += chrono::Duration::days(2);
+        assert!(unfair_changes(&old, &texts_only, after_opening).is_empty());
+
+        let mut dropped = old.clone();
+        dropped.rounds.clear();
+        assert!(unfair_changes(&old, &dropped, after_opening)[0].contains("không được xoá"));
     }
 }

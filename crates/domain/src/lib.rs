@@ -7,6 +7,7 @@
 //! awarded [`prize`]s.
 
 pub mod attempt;
+pub mod audit;
 pub mod contest;
 pub mod draw;
 pub mod identity;

@@ -47,6 +47,10 @@ pub enum EngineError {
     Import(Box<ImportReport>),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    SignInFailed(String),
+    #[error("Đăng nhập sai nhiều lần; hãy thử lại sau {0} giây.")]
+    Throttled(i64),
     #[error("Hệ thống đang bận; vui lòng thử lại sau ít giây.")]
     Unavailable(String),
     #[error("Đã có lỗi ở máy chủ; vui lòng thử lại.")]
@@ -75,6 +79,8 @@ impl EngineError {
             EngineError::Definition(_) => "invalid_definition",
             EngineError::Import(_) => "invalid_import",
             EngineError::Conflict(_) => "conflict",
+            EngineError::SignInFailed(_) => "sign_in_failed",
+            EngineError::Throttled(_) => "throttled",
             EngineError::Unavailable(_) => "unavailable",
             EngineError::Internal(_) => "internal",
         }

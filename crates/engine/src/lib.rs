@@ -6,10 +6,10 @@
 //! questions never change in place (an edit is a new version with a new id), so a question read
 //! once is valid for ever; contests are re-read after a short time to pick up edits.
 
-mod accounts;
 mod attempts;
 mod cache;
 pub mod clock;
+pub mod console;
 pub mod demo;
 mod error;
 pub mod import;
@@ -20,7 +20,7 @@ pub mod views;
 
 use std::sync::Arc;
 
-pub use accounts::{MIN_PASSWORD_CHARS, Role};
+pub use console::{MIN_PASSWORD_CHARS, Role};
 pub use attempts::AnswerSaved;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cuocthi_store::{Store, StoreError};
@@ -38,6 +38,10 @@ pub struct Engine {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) signer: Signer,
     pub(crate) catalog: Arc<Catalog>,
+    /// Password hashes computed at once (each takes ~19 MiB and tens of ms).
+    pub(crate) hashing: Arc<tokio::sync::Semaphore>,
+    /// A hash checked when a sign-in names no account, so that case costs the same time.
+    pub(crate) dummy_hash: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Engine {
@@ -46,7 +50,14 @@ impl Engine {
     pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<Engine> {
         let candidate = token::random_secret();
         let secret = store.secret("participant-token", &candidate).await?;
-        Ok(Engine { store, clock, signer: Signer::new(secret.as_bytes()), catalog: Arc::new(Catalog::default()) })
+        Ok(Engine {
+            store,
+            clock,
+            signer: Signer::new(secret.as_bytes()),
+            catalog: Arc::new(Catalog::default()),
+            hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+            dummy_hash: Arc::new(std::sync::OnceLock::new()),
+        })
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

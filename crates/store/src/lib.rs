@@ -4,10 +4,13 @@
 //! The SQL text is shared between the backends (sqlx's SQLite driver binds `$1` placeholders);
 //! instants are `BIGINT` milliseconds and flags `0/1` integers so one set of Rust types reads both.
 
+mod console;
 mod error;
 mod model;
 mod sql;
+mod sql_console;
 
+pub use console::*;
 pub use error::StoreError;
 pub use model::*;
 pub use sql::{Backend, SqlStore, redact};
@@ -26,7 +29,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub type Scorer<'a> = &'a (dyn Fn(&AttemptRow) -> (u32, i64) + Send + Sync);
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ConsoleStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Answers when the database does.
     async fn ping(&self) -> Result<()>;
@@ -117,7 +120,4 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<i64>;
     async fn published_ranking(&self, contest_id: i64, round_id: Option<i64>) -> Result<Option<PublishedRanking>>;
-
-    // Accounts.
-    async fn insert_account(&self, username: &str, password_hash: &str, role: &str, now: DateTime<Utc>) -> Result<i64>;
 }

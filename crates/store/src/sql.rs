@@ -30,7 +30,7 @@ pub enum Backend {
 }
 
 #[derive(Clone)]
-enum Pools {
+pub(crate) enum Pools {
     /// SQLite allows one writer: writes go through a one-connection pool so they queue in the app
     /// instead of spinning on SQLITE_BUSY; reads use their own connections beside it (WAL).
     Sqlite {
@@ -55,10 +55,11 @@ macro_rules! on {
         }
     };
 }
+pub(crate) use on;
 
 #[derive(Clone)]
 pub struct SqlStore {
-    pools: Pools,
+    pub(crate) pools: Pools,
     url: String,
     /// SQLite only: the group-commit queue for answer and prediction saves.
     saves: Option<mpsc::Sender<PendingWrite>>,
@@ -335,7 +336,7 @@ impl SqlStore {
     }
 }
 
-fn flag(b: bool) -> i64 {
+pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
 }
 
@@ -887,19 +888,6 @@ impl Store for SqlStore {
             .await?,
         };
         Ok(row.map(|(id, at_ms, body)| PublishedRanking { id, published_at: at(at_ms), body }))
-    }
-
-    async fn insert_account(&self, username: &str, password_hash: &str, role: &str, now: DateTime<Utc>) -> Result<i64> {
-        let (id,): (i64,) = on!(self, write, |p| sqlx::query_as(
-            "INSERT INTO accounts (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(username)
-        .bind(password_hash)
-        .bind(role)
-        .bind(ms(now))
-        .fetch_one(p)
-        .await)?;
-        Ok(id)
     }
 }
 

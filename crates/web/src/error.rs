@@ -69,7 +69,8 @@ pub(crate) fn status_of(e: &EngineError) -> StatusCode {
     use EngineError::*;
     match e {
         NotFound(_) => StatusCode::NOT_FOUND,
-        Unauthenticated => StatusCode::UNAUTHORIZED,
+        Unauthenticated | SignInFailed(_) => StatusCode::UNAUTHORIZED,
+        Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         Forbidden | Ineligible(_) | IdentityMismatch => StatusCode::FORBIDDEN,
         InvalidIdentity(_) | ConsentRequired | Definition(_) | Import(_) => StatusCode::UNPROCESSABLE_ENTITY,
         RoundNotOpen(_) | RoundClosed(_) | AttemptLimit(_) | AttemptSubmitted | PastDeadline | NotSubmitted

@@ -1,6 +1,7 @@
 //! The HTTP face of cuocthi: the versioned JSON API under `/api/v1` (documented at
 //! `/api/openapi.json`), the health checks, and the server-rendered pages.
 
+mod admin;
 mod api;
 mod error;
 pub mod i18n;
@@ -20,7 +21,6 @@ use tower::{BoxError, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
@@ -57,6 +57,9 @@ pub struct WebConfig {
     /// The site's public address (`https://thi.example.vn`), for share links and embedding
     /// snippets; without it they are built from the request's `Host`.
     pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (the client address used to slow down
+    /// password guessing). None by default: the connection's peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl WebConfig {
@@ -83,6 +86,26 @@ impl WebConfig {
 const BODY_LIMIT: usize = 64 * 1024;
 /// A client must send its body within this time (slow-body clients are cut off).
 const BODY_READ_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Caps every request body: [`BODY_LIMIT`] for the participant's pages and the API, the upload
+/// limit for the console's forms. A declared length over the cap is refused before reading.
+async fn body_limit(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if req.uri().path().starts_with("/admin/") { admin::UPLOAD_LIMIT } else { BODY_LIMIT };
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return (
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Dữ liệu gửi lên quá lớn.",
+        )
+            .into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body)).await
+}
 
 /// How much the server takes on at once.
 #[derive(Clone, Copy, Debug)]
@@ -122,12 +145,13 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
         )
         .merge(pages::routes())
         .merge(participant::routes())
+        .merge(admin::routes().layer(axum::extract::DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
         .fallback(error::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(i18n::middleware))
         // Cross-site form posts and API writes are refused (Sec-Fetch-Site / Origin checks).
         .layer(CsrfLayer::new().with_rejection_response(error::cross_site))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(body_limit))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(SetResponseHeaderLayer::if_not_present(

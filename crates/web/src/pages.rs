@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use cuocthi_engine::views::ContestSummary;
@@ -17,7 +17,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/livez", get(|| async { "ok" }))
-        .route("/admin", get(admin))
         .route("/static/app.css", get(css))
         .route("/static/attempt.js", get(js))
         .route("/static/contest.js", get(contest_js))
@@ -54,17 +53,6 @@ async fn home(State(s): State<AppState>) -> Result<Home, ApiError> {
             section(t.closed, t.closed_none, "closed"),
         ],
     })
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin_signin.html")]
-struct AdminSignin {
-    t: &'static Texts,
-}
-
-/// The organisers' console needs an account (created with `cuocthi admin create`).
-async fn admin() -> impl IntoResponse {
-    (StatusCode::UNAUTHORIZED, AdminSignin { t: &i18n::VI })
 }
 
 async fn css() -> impl IntoResponse {

@@ -40,9 +40,9 @@ pub fn routes() -> Router<AppState> {
 
 /// A refusal shown as an HTML page (the API's errors are JSON; pages get a page).
 pub struct PageError {
-    status: StatusCode,
-    message: String,
-    back: Option<(String, &'static str)>,
+    pub(crate) status: StatusCode,
+    pub(crate) message: String,
+    pub(crate) back: Option<(String, &'static str)>,
 }
 
 #[derive(Template)]
@@ -83,18 +83,18 @@ impl IntoResponse for PageError {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// `axum::extract::Path` whose rejection (`/bai-thi/abc`) is the "not found" page, in the
 /// visitor's language, rather than axum's plain text.
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(PageError))]
-struct Path<T>(T);
+pub(crate) struct Path<T>(pub(crate) T);
 
 /// `axum::extract::Form` whose rejection is a page saying what to do.
 #[derive(FromRequest)]
 #[from_request(via(axum::extract::Form), rejection(PageError))]
-struct Form<T>(T);
+pub(crate) struct Form<T>(pub(crate) T);
 
 impl From<PathRejection> for PageError {
     fn from(_: PathRejection) -> Self {
@@ -113,13 +113,13 @@ fn no_store(resp: &mut Response) {
 }
 
 /// A page with personal data: never stored by the browser or a proxy.
-fn private(page: impl IntoResponse) -> Response {
+pub(crate) fn private(page: impl IntoResponse) -> Response {
     let mut resp = page.into_response();
     no_store(&mut resp);
     resp
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     private(Redirect::to(to))
 }
 

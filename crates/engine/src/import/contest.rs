@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use cuocthi_domain::contest::ContestDef;
 use cuocthi_domain::question::{LETTERS, Question};
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
 use super::questions::{FileKind, parse_questions};
 use super::{Duplicate, ImportReport, RowProblem};
@@ -19,8 +20,8 @@ pub struct ImportedContest {
 }
 
 /// Validates every row and finds duplicates, without writing anything.
-fn check(bytes: &[u8], kind: FileKind, existing: &HashMap<String, i64>) -> (ImportReport, Vec<Question>) {
-    let mut report = ImportReport::default();
+pub(crate) fn check(bytes: &[u8], kind: FileKind, existing: &HashMap<String, i64>) -> (ImportReport, Vec<Question>) {
+    let mut report = ImportReport { unit: kind.unit(), ..ImportReport::default() };
     let rows = match parse_questions(bytes, kind) {
         Ok(rows) => rows,
         Err(errors) => {
@@ -50,6 +51,52 @@ fn check(bytes: &[u8], kind: FileKind, existing: &HashMap<String, i64>) -> (Impo
         }
     }
     (report, valid)
+}
+
+/// The columns of a bank export, as the importer reads them back.
+const EXPORT_HEADER: [&str; 8] =
+    ["Chủ đề", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C", "Phương án D", "Đáp án", "Giải thích"];
+
+/// Widths (in characters) of the exported workbook's columns: long text gets room, letters little.
+const XLSX_WIDTHS: [f64; 8] = [20.0, 60.0, 28.0, 28.0, 28.0, 28.0, 8.0, 40.0];
+
+/// One question in the order of [`EXPORT_HEADER`]; a 3-option question leaves D empty.
+fn export_row(q: &Question) -> [String; 8] {
+    let option = |i: usize| q.options.get(i).cloned().unwrap_or_default();
+    [
+        q.topic.clone(),
+        q.stem.clone(),
+        option(0),
+        option(1),
+        option(2),
+        option(3),
+        LETTERS.get(q.correct as usize).map(char::to_string).unwrap_or_default(),
+        q.explanation.clone().unwrap_or_default(),
+    ]
+}
+
+/// A workbook of one sheet: a bold, frozen header over one question a row, long text wrapped and
+/// top-aligned so a stem of several lines stays readable beside its options.
+fn bank_workbook(rows: &[[String; 8]]) -> std::result::Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Câu hỏi")?;
+    let header = Format::new().set_bold().set_text_wrap().set_align(FormatAlign::Top);
+    let wrapped = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let letter = Format::new().set_align(FormatAlign::Top).set_align(FormatAlign::Center);
+    for (c, (name, width)) in EXPORT_HEADER.iter().zip(XLSX_WIDTHS).enumerate() {
+        let c = c as u16;
+        sheet.set_column_width(c, width)?;
+        sheet.write_string_with_format(0, c, *name, &header)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, value) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+            let format = if c == 6 { &letter } else { &wrapped };
+            sheet.write_string_with_format(r as u32 + 1, c as u16, value, format)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    book.save_to_buffer()
 }
 
 impl Engine {
@@ -112,19 +159,22 @@ impl Engine {
     pub async fn export_questions_csv(&self, slug: &str) -> Result<String> {
         let c = self.contest_by_slug(slug).await?;
         let mut w = csv::Writer::from_writer(Vec::new());
-        let header =
-            ["Chủ đề", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C", "Phương án D", "Đáp án", "Giải thích"];
         let internal = |e: csv::Error| EngineError::Internal(e.to_string());
-        w.write_record(header).map_err(internal)?;
+        w.write_record(EXPORT_HEADER).map_err(internal)?;
         for q in self.store.bank(c.stored.contest.id).await? {
-            let q = q.question;
-            let mut rec = vec![q.topic.clone(), q.stem.clone()];
-            rec.extend((0..4).map(|i| q.options.get(i).cloned().unwrap_or_default()));
-            rec.push(LETTERS[q.correct as usize].to_string());
-            rec.push(q.explanation.clone().unwrap_or_default());
-            w.write_record(&rec).map_err(internal)?;
+            w.write_record(export_row(&q.question)).map_err(internal)?;
         }
         let bytes = w.into_inner().map_err(|e| EngineError::Internal(e.to_string()))?;
         String::from_utf8(bytes).map_err(|e| EngineError::Internal(e.to_string()))
+    }
+
+    /// The active question bank of a contest as an Excel workbook (.xlsx) with the columns of
+    /// [`Engine::export_questions_csv`], so `questions import` reads it back unchanged; for
+    /// organisers who edit the bank in Excel rather than in a text editor.
+    pub async fn export_questions_xlsx(&self, slug: &str) -> Result<Vec<u8>> {
+        let c = self.contest_by_slug(slug).await?;
+        let rows: Vec<[String; 8]> =
+            self.store.bank(c.stored.contest.id).await?.iter().map(|q| export_row(&q.question)).collect();
+        bank_workbook(&rows).map_err(|e| EngineError::Internal(e.to_string()))
     }
 }

@@ -1,5 +1,6 @@
 //! Question files: .xlsx (first sheet) or .csv (UTF-8, comma or semicolon), one question a row,
-//! headed by the column names of docs/IMPORT.md, matched without regard to case or marks.
+//! headed by the column names of docs/IMPORT.md, matched without regard to case or marks; and Word
+//! documents (.docx), read by [`super::docx`], whose tables reuse the header matching here.
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -8,6 +9,9 @@ use calamine::{Reader, Xlsx, open_workbook_from_rs};
 use cuocthi_domain::question::QuestionDraft;
 use cuocthi_domain::text;
 
+use super::RowUnit;
+use super::docx;
+
 /// Largest question file accepted (a bank of thousands of questions is a few MB).
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 
@@ -15,22 +19,42 @@ pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 pub enum FileKind {
     Xlsx,
     Csv,
+    /// A Word document (.docx); a legacy .doc is routed here too, to be told how to convert it.
+    Docx,
 }
 
 impl FileKind {
-    /// By the file's name, else by its first bytes (an .xlsx is a zip: `PK`).
+    /// By the file's name, else by its first bytes: a zip (`PK`) naming `word/document.xml` is a
+    /// Word document, another zip an .xlsx, anything else CSV. The name wins, so that a file with
+    /// the wrong content for its name gets a message about that name.
     pub fn detect(name: &str, bytes: &[u8]) -> FileKind {
         let lower = name.to_lowercase();
-        if lower.ends_with(".xlsx") || (!lower.ends_with(".csv") && bytes.starts_with(b"PK")) {
+        if lower.ends_with(".docx") || lower.ends_with(".doc") {
+            FileKind::Docx
+        } else if lower.ends_with(".xlsx") {
+            FileKind::Xlsx
+        } else if lower.ends_with(".csv") {
+            FileKind::Csv
+        } else if docx::looks_like_docx(bytes) {
+            FileKind::Docx
+        } else if bytes.starts_with(b"PK") {
             FileKind::Xlsx
         } else {
             FileKind::Csv
         }
     }
+
+    /// What the position numbers of this kind's questions count.
+    pub fn unit(self) -> RowUnit {
+        match self {
+            FileKind::Xlsx | FileKind::Csv => RowUnit::Row,
+            FileKind::Docx => RowUnit::Paragraph,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Column {
+pub(super) enum Column {
     Topic,
     Stem,
     Option(usize),
@@ -38,7 +62,7 @@ enum Column {
     Explanation,
 }
 
-fn column_of(header: &str) -> Option<Column> {
+pub(super) fn column_of(header: &str) -> Option<Column> {
     let h = text::fold(header);
     let letter = |s: &str| -> Option<usize> {
         let mut cs = s.chars();
@@ -64,7 +88,7 @@ fn column_of(header: &str) -> Option<Column> {
     }
 }
 
-fn header_columns(row: &[String]) -> HashMap<Column, usize> {
+pub(super) fn header_columns(row: &[String]) -> HashMap<Column, usize> {
     let mut columns = HashMap::new();
     for (i, h) in row.iter().enumerate() {
         if let Some(c) = column_of(h) {
@@ -75,7 +99,7 @@ fn header_columns(row: &[String]) -> HashMap<Column, usize> {
 }
 
 /// Reads the letters marked correct: "B", "b.", "Đáp án B", "B, C" (two: an error later), "2".
-fn correct_marks(cell: &str) -> Vec<char> {
+pub(super) fn correct_marks(cell: &str) -> Vec<char> {
     text::fold(cell)
         .split(' ')
         .filter_map(|t| match t {
@@ -86,7 +110,8 @@ fn correct_marks(cell: &str) -> Vec<char> {
         .collect()
 }
 
-/// The question rows of a file, with their row numbers, or the reasons the file cannot be read.
+/// The question rows of a file, with their row numbers (for a Word document, the paragraph
+/// numbers of [`docx::read_docx`]), or the reasons the file cannot be read.
 pub fn parse_questions(bytes: &[u8], kind: FileKind) -> Result<Vec<(usize, QuestionDraft)>, Vec<String>> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(vec![format!("Tệp lớn hơn {} MB.", MAX_FILE_BYTES / 1024 / 1024)]);
@@ -94,7 +119,15 @@ pub fn parse_questions(bytes: &[u8], kind: FileKind) -> Result<Vec<(usize, Quest
     let table = match kind {
         FileKind::Xlsx => read_xlsx(bytes)?,
         FileKind::Csv => read_csv(bytes)?,
+        FileKind::Docx => return docx::read_docx(bytes),
     };
+    drafts_from_rows(table, "Chung")
+}
+
+/// Drafts from a table in the layout of docs/IMPORT.md: the header is the first row (of the first
+/// 20) naming the stem column, blank rows are dropped, and `default_topic` stands in when there is
+/// no topic column. Shared by spreadsheets and Word tables so both read headers the same way.
+pub(super) fn drafts_from_rows(table: Table, default_topic: &str) -> Result<Vec<(usize, QuestionDraft)>, Vec<String>> {
     let rows: Vec<(usize, Vec<String>)> =
         table.into_iter().filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty())).collect();
     if rows.is_empty() {
@@ -126,7 +159,11 @@ pub fn parse_questions(bytes: &[u8], kind: FileKind) -> Result<Vec<(usize, Quest
     Ok(rows
         .map(|(number, r)| {
             let draft = QuestionDraft {
-                topic: if columns.contains_key(&Column::Topic) { cell(&r, Column::Topic) } else { "Chung".into() },
+                topic: if columns.contains_key(&Column::Topic) {
+                    cell(&r, Column::Topic)
+                } else {
+                    default_topic.to_string()
+                },
                 stem: cell(&r, Column::Stem),
                 options: (0..=last_option).map(|o| cell(&r, Column::Option(o))).collect(),
                 correct: correct_marks(&cell(&r, Column::Correct)),
@@ -138,7 +175,7 @@ pub fn parse_questions(bytes: &[u8], kind: FileKind) -> Result<Vec<(usize, Quest
 }
 
 /// Rows with their 1-based numbers as the source shows them.
-type Table = Vec<(usize, Vec<String>)>;
+pub(super) type Table = Vec<(usize, Vec<String>)>;
 
 fn read_csv(bytes: &[u8]) -> Result<Table, Vec<String>> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

@@ -468,6 +468,7 @@ async fn sharing_and_embedding(db: TestDb) {
         frame_ancestors: cuocthi_web::WebConfig::parse_origins("https://congthongtin.example.vn https://*.tinh.gov.vn")
             .unwrap(),
         public_url: Some("https://thi.example.vn/".into()),
+        ..Default::default()
     };
     let router = cuocthi_web::router_with(app.engine.clone(), cuocthi_web::Limits::default(), config);
     let req = Request::get("/cuoc-thi/thi-thu")

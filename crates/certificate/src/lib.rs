@@ -1,0 +1,1 @@
+//! Certificates (giấy chứng nhận) as PDF.

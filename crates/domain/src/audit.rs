@@ -1,0 +1,138 @@
+//! The audit log (nhật ký thao tác) as a hash chain: each entry's hash covers the previous entry's
+//! hash and every field of the entry, so removing, reordering or editing any entry breaks every
+//! hash after it. A digest published with a ranking therefore pins the whole history before it.
+
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One entry, as hashed. `detail` is the JSON of what changed (before/after, reason).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry<'a> {
+    pub id: i64,
+    pub at_ms: i64,
+    pub account_id: Option<i64>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub contest_id: Option<i64>,
+    pub subject: &'a str,
+    pub detail: &'a str,
+}
+
+/// The hash of `entry` chained after `prev` (lower-case hex SHA-256). Every field is written with
+/// its length first, so no two different entries can serialise to the same bytes.
+pub fn chain_hash(prev: &str, entry: &Entry<'_>) -> String {
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    };
+    field(prev.as_bytes());
+    field(&entry.id.to_be_bytes());
+    field(&entry.at_ms.to_be_bytes());
+    field(entry.account_id.map(|a| a.to_string()).unwrap_or_default().as_bytes());
+    field(entry.actor.as_bytes());
+    field(entry.action.as_bytes());
+    field(entry.contest_id.map(|c| c.to_string()).unwrap_or_default().as_bytes());
+    field(entry.subject.as_bytes());
+    field(entry.detail.as_bytes());
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where a stored chain stops being consistent.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChainError {
+    #[error("Mục nhật ký #{id}: mã băm của mục trước không khớp (mục bị xoá hoặc chèn).")]
+    BrokenLink { id: i64 },
+    #[error("Mục nhật ký #{id}: nội dung đã bị sửa (mã băm không khớp).")]
+    Altered { id: i64 },
+}
+
+/// Follows a chain of stored entries (in id order, each with its stored `prev_hash` and `hash`),
+/// starting after `prev`; returns the last hash, or the first entry that does not hold.
+pub fn verify<'a>(
+    mut prev: String,
+    entries: impl IntoIterator<Item = (Entry<'a>, &'a str, &'a str)>,
+) -> Result<String, ChainError> {
+    for (entry, stored_prev, stored_hash) in entries {
+        if stored_prev != prev {
+            return Err(ChainError::BrokenLink { id: entry.id });
+        }
+        let hash = chain_hash(&prev, &entry);
+        if hash != stored_hash {
+            return Err(ChainError::Altered { id: entry.id });
+        }
+        prev = hash;
+    }
+    Ok(prev)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: i64, detail: &str) -> Entry<'_> {
+        Entry {
+            id,
+            at_ms: 1_700_000_000_000 + id,
+            account_id: Some(1),
+            actor: "admin",
+            action: "contest.update",
+            contest_id: Some(7),
+            subject: "contest:7",
+            detail,
+        }
+    }
+
+    fn chain(details: &[&'static str]) -> Vec<(Entry<'static>, String, String)> {
+        let mut prev = GENESIS.to_string();
+        details
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let e = entry(i as i64 + 1, d);
+                let h = chain_hash(&prev, &e);
+                let row = (e, prev.clone(), h.clone());
+                prev = h;
+                row
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_untouched_chain_verifies_to_its_last_hash() {
+        let rows = chain(&["{}", "{\"a\":1}", "{\"b\":2}"]);
+        let last = rows[2].2.clone();
+        let got = verify(GENESIS.into(), rows.iter().map(|(e, p, h)| (e.clone(), p.as_str(), h.as_str())));
+        assert_eq!(got, Ok(last));
+    }
+
+    #[test]
+    fn an_edit_a_removal_or_a_swap_is_named() {
+        let rows = chain(&["{}", "{\"a\":1}", "{\"b\":2}"]);
+        let mut edited = rows.clone();
+        edited[1].0.detail = "{\"a\":2}";
+        let got = verify(GENESIS.into(), edited.iter().map(|(e, p, h)| (e.clone(), p.as_str(), h.as_str())));
+        assert_eq!(got, Err(ChainError::Altered { id: 2 }));
+
+        let removed = [rows[0].clone(), rows[2].clone()];
+        let got = verify(GENESIS.into(), removed.iter().map(|(e, p, h)| (e.clone(), p.as_str(), h.as_str())));
+        assert_eq!(got, Err(ChainError::BrokenLink { id: 3 }));
+    }
+
+    #[test]
+    fn fields_cannot_be_shifted_into_each_other() {
+        let mut a = entry(1, "x");
+        a.actor = "ab";
+        a.action = "c";
+        let mut b = entry(1, "x");
+        b.actor = "a";
+        b.action = "bc";
+        assert_ne!(chain_hash(GENESIS, &a), chain_hash(GENESIS, &b));
+    }
+}

@@ -1,0 +1,19 @@
+//! The organisers' console (trang quản trị): staff accounts and roles, sign-in with a second
+//! factor, contest set-up, the question bank, participants and the audit log. Every use case
+//! takes the signed-in [`Staff`] and checks its role itself.
+
+pub mod access;
+mod accounts;
+pub mod audit;
+mod auth;
+mod bank;
+mod contests;
+mod people;
+
+pub use access::{Action, Grant, Role, Staff};
+pub use accounts::{AccountView, MIN_PASSWORD_CHARS};
+pub use audit::{AUDIT_PAGE, ChainCheck};
+pub use auth::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, SignIn, StaffSession, TotpSetup};
+pub use bank::{BankQuery, BankView, ImportPreview};
+pub use contests::{ConsoleContest, ConsoleRound, NewContest};
+pub use people::{PersonView, SEARCH_LIMIT};

@@ -1,0 +1,196 @@
+//! What the organisers' console stores beside the contests: staff accounts, their grants on
+//! contests, staff sessions, sign-in throttling, the audit log, and the edits of contests,
+//! questions and participants that only staff make.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cuocthi_domain::contest::ContestSpec;
+use serde::Serialize;
+
+use crate::Result;
+use crate::model::{ParticipantRow, StoredQuestion};
+
+/// A staff account (tài khoản quản trị). The password hash and TOTP secret never leave the
+/// engine.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub password_hash: String,
+    /// `system_admin`, or `staff` for an account whose rights come from its grants.
+    pub role: String,
+    pub totp_secret: Option<String>,
+    pub totp_pending: Option<String>,
+    pub totp_last_step: i64,
+    pub disabled: i64,
+    pub created_at: i64,
+}
+
+/// A role on one contest; `unit_code` is set for unit coordinators (and empty otherwise).
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct GrantRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub contest_id: i64,
+    pub role: String,
+    pub unit_code: String,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StaffSessionRow {
+    pub token_hash: String,
+    pub account_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
+pub struct ThrottleRow {
+    pub key: String,
+    pub failures: i64,
+    pub blocked_until: i64,
+    pub updated_at: i64,
+}
+
+/// An audit entry to append; the store gives it its id, chain link and hash.
+#[derive(Clone, Debug)]
+pub struct NewAudit {
+    pub at: DateTime<Utc>,
+    pub account_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub contest_id: Option<i64>,
+    pub subject: String,
+    /// JSON: before/after, reason.
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: i64,
+    pub account_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub contest_id: Option<i64>,
+    pub subject: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// An uploaded file kept until its import is confirmed.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StagedFile {
+    pub id: i64,
+    pub account_id: i64,
+    pub contest_id: i64,
+    /// What the file is for (`questions`, `units`, `exclusions`, `registered`).
+    pub purpose: String,
+    pub file_name: String,
+    pub body: Vec<u8>,
+    pub created_at: i64,
+}
+
+/// Which audit entries to list, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub contest_id: Option<i64>,
+    /// Entries whose action starts with this (`contest.`, `question.`…).
+    pub action_prefix: Option<String>,
+    pub actor: Option<String>,
+    /// Only entries older than this id (paging).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait ConsoleStore: Send + Sync {
+    // Accounts.
+    async fn insert_account(&self, username: &str, password_hash: &str, role: &str, now: DateTime<Utc>) -> Result<i64>;
+    async fn account_by_username(&self, username: &str) -> Result<Option<AccountRow>>;
+    async fn account(&self, id: i64) -> Result<Option<AccountRow>>;
+    async fn accounts(&self) -> Result<Vec<AccountRow>>;
+    async fn set_account_profile(&self, id: i64, full_name: &str, role: &str, disabled: bool) -> Result<()>;
+    async fn set_password(&self, id: i64, password_hash: &str) -> Result<()>;
+    /// Sets (or clears) the secret being set up; the confirmed one is unchanged.
+    async fn set_totp_pending(&self, id: i64, secret: Option<&str>) -> Result<()>;
+    /// Makes the pending secret (or none) the account's second factor.
+    async fn set_totp_secret(&self, id: i64, secret: Option<&str>) -> Result<()>;
+    /// Records a TOTP time step as used; false if it (or a later one) was used already, so a
+    /// code seen once can never open a second session.
+    async fn use_totp_step(&self, id: i64, step: i64) -> Result<bool>;
+
+    // Grants.
+    async fn grants_of(&self, account_id: i64) -> Result<Vec<GrantRow>>;
+    async fn grants_on(&self, contest_id: i64) -> Result<Vec<GrantRow>>;
+    async fn insert_grant(
+        &self,
+        account_id: i64,
+        contest_id: i64,
+        role: &str,
+        unit_code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
+    async fn delete_grant(&self, id: i64) -> Result<Option<GrantRow>>;
+
+    // Staff sessions.
+    async fn insert_staff_session(&self, row: &StaffSessionRow) -> Result<()>;
+    async fn staff_session(&self, token_hash: &str) -> Result<Option<StaffSessionRow>>;
+    async fn touch_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()>;
+    async fn delete_staff_session(&self, token_hash: &str) -> Result<()>;
+    async fn delete_staff_sessions_of(&self, account_id: i64) -> Result<()>;
+
+    // Sign-in throttling.
+    async fn throttle(&self, key: &str) -> Result<Option<ThrottleRow>>;
+    async fn put_throttle(&self, row: &ThrottleRow) -> Result<()>;
+    async fn clear_throttle(&self, key: &str) -> Result<()>;
+
+    // The audit log.
+    /// Appends one entry, chained to the last one, atomically even with several app nodes.
+    async fn append_audit(&self, entry: &NewAudit) -> Result<AuditRow>;
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>>;
+    /// Entries with ids above `after_id`, oldest first, for verifying the chain.
+    async fn audit_chain(&self, after_id: i64, limit: i64) -> Result<Vec<AuditRow>>;
+
+    // Contest set-up.
+    /// Replaces a contest's definition: the contest row, its rounds (matched by number; rounds
+    /// beyond the new count are removed), its units and its registered lists.
+    async fn update_contest(&self, contest_id: i64, spec: &ContestSpec, now: DateTime<Utc>) -> Result<()>;
+
+    // The question bank, as staff see it.
+    /// Every current question of a contest (active and retired; not superseded versions).
+    async fn current_questions(&self, contest_id: i64) -> Result<Vec<StoredQuestion>>;
+    /// Versions of one question, oldest first.
+    async fn question_versions(&self, lineage: i64) -> Result<Vec<StoredQuestion>>;
+    async fn set_question_status(&self, id: i64, status: &str) -> Result<bool>;
+
+    // Uploads awaiting confirmation.
+    async fn stage_file(
+        &self,
+        account_id: i64,
+        contest_id: i64,
+        purpose: &str,
+        file_name: &str,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
+    async fn staged_file(&self, id: i64) -> Result<Option<StagedFile>>;
+    /// Removes a staged file and any older than `stale_before` (uploads never confirmed).
+    async fn drop_staged_file(&self, id: i64, stale_before: DateTime<Utc>) -> Result<()>;
+
+    // Participants, as staff see them.
+    async fn participants_matching(
+        &self,
+        contest_id: i64,
+        key: Option<&str>,
+        unit: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ParticipantRow>>;
+    /// Moves every attempt of `merged` to `kept` (renumbered after kept's own) and removes
+    /// `merged`. Refused (false) when both hold an open attempt in the same round.
+    async fn merge_participants(&self, kept: i64, merged: i64) -> Result<bool>;
+}

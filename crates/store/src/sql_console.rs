@@ -1,0 +1,515 @@
+//! [`ConsoleStore`] for [`SqlStore`]: the same SQL on both backends, as in `sql.rs`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cuocthi_domain::audit;
+use cuocthi_domain::contest::ContestSpec;
+
+use crate::console::*;
+use crate::model::*;
+use crate::sql::{Pools, flag, on};
+use crate::{Result, SqlStore, StoreError};
+
+/// The PostgreSQL advisory lock that serialises appends to the audit chain across app nodes.
+const AUDIT_LOCK: i64 = 0x0063_756f_6374_6869; // "cuocthi"
+
+#[async_trait]
+impl ConsoleStore for SqlStore {
+    async fn insert_account(&self, username: &str, password_hash: &str, role: &str, now: DateTime<Utc>) -> Result<i64> {
+        let (id,): (i64,) = on!(self, write, |p| sqlx::query_as(
+            "INSERT INTO accounts (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(role)
+        .bind(ms(now))
+        .fetch_one(p)
+        .await)?;
+        Ok(id)
+    }
+
+    async fn account_by_username(&self, username: &str) -> Result<Option<AccountRow>> {
+        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM accounts WHERE username = $1")
+            .bind(username)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    async fn account(&self, id: i64) -> Result<Option<AccountRow>> {
+        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    async fn accounts(&self) -> Result<Vec<AccountRow>> {
+        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM accounts ORDER BY username").fetch_all(p).await)?)
+    }
+
+    async fn set_account_profile(&self, id: i64, full_name: &str, role: &str, disabled: bool) -> Result<()> {
+        let n = on!(self, write, |p| sqlx::query(
+            "UPDATE accounts SET full_name = $2, role = $3, disabled = $4 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(full_name)
+        .bind(role)
+        .bind(flag(disabled))
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    async fn set_password(&self, id: i64, password_hash: &str) -> Result<()> {
+        on!(self, write, |p| sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
+            .bind(id)
+            .bind(password_hash)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn set_totp_pending(&self, id: i64, secret: Option<&str>) -> Result<()> {
+        on!(self, write, |p| sqlx::query("UPDATE accounts SET totp_pending = $2 WHERE id = $1")
+            .bind(id)
+            .bind(secret)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn set_totp_secret(&self, id: i64, secret: Option<&str>) -> Result<()> {
+        on!(self, write, |p| sqlx::query("UPDATE accounts SET totp_secret = $2, totp_pending = NULL WHERE id = $1")
+            .bind(id)
+            .bind(secret)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn use_totp_step(&self, id: i64, step: i64) -> Result<bool> {
+        let n = on!(self, write, |p| sqlx::query(
+            "UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2"
+        )
+        .bind(id)
+        .bind(step)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    async fn grants_of(&self, account_id: i64) -> Result<Vec<GrantRow>> {
+        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM grants WHERE account_id = $1 ORDER BY contest_id, id")
+            .bind(account_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    async fn grants_on(&self, contest_id: i64) -> Result<Vec<GrantRow>> {
+        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM grants WHERE contest_id = $1 ORDER BY id")
+            .bind(contest_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    async fn insert_grant(
+        &self,
+        account_id: i64,
+        contest_id: i64,
+        role: &str,
+        unit_code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let (id,): (i64,) = on!(self, write, |p| {
+            sqlx::query_as(
+            "INSERT INTO grants (account_id, contest_id, role, unit_code, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(account_id)
+        .bind(contest_id)
+        .bind(role)
+        .bind(unit_code)
+        .bind(ms(now))
+        .fetch_one(p)
+        .await
+        })?;
+        Ok(id)
+    }
+
+    async fn delete_grant(&self, id: i64) -> Result<Option<GrantRow>> {
+        Ok(on!(self, write, |p| sqlx::query_as("DELETE FROM grants WHERE id = $1 RETURNING *")
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    async fn insert_staff_session(&self, row: &StaffSessionRow) -> Result<()> {
+        on!(self, write, |p| {
+            sqlx::query(
+            "INSERT INTO staff_sessions (token_hash, account_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&row.token_hash)
+        .bind(row.account_id)
+        .bind(row.created_at)
+        .bind(row.last_seen_at)
+        .bind(row.expires_at)
+        .execute(p).await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    async fn staff_session(&self, token_hash: &str) -> Result<Option<StaffSessionRow>> {
+        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM staff_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    async fn touch_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        on!(self, write, |p| sqlx::query("UPDATE staff_sessions SET last_seen_at = $2 WHERE token_hash = $1")
+            .bind(token_hash)
+            .bind(ms(now))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn delete_staff_session(&self, token_hash: &str) -> Result<()> {
+        on!(self, write, |p| sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn delete_staff_sessions_of(&self, account_id: i64) -> Result<()> {
+        on!(self, write, |p| sqlx::query("DELETE FROM staff_sessions WHERE account_id = $1")
+            .bind(account_id)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn throttle(&self, key: &str) -> Result<Option<ThrottleRow>> {
+        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    async fn put_throttle(&self, row: &ThrottleRow) -> Result<()> {
+        on!(self, write, |p| {
+            sqlx::query(
+            "INSERT INTO login_throttle (key, failures, blocked_until, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, blocked_until = excluded.blocked_until, updated_at = excluded.updated_at",
+        )
+        .bind(&row.key)
+        .bind(row.failures)
+        .bind(row.blocked_until)
+        .bind(row.updated_at)
+        .execute(p).await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    async fn clear_throttle(&self, key: &str) -> Result<()> {
+        on!(self, write, |p| sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn append_audit(&self, e: &NewAudit) -> Result<AuditRow> {
+        let postgres = matches!(self.pools, Pools::Postgres(_));
+        on!(self, write, |p| {
+            let mut tx = p.begin().await?;
+            if postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
+            }
+            let last: Option<(i64, String)> = sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+            let (last_id, prev_hash) = last.unwrap_or((0, audit::GENESIS.to_string()));
+            let id = last_id + 1;
+            let hash = audit::chain_hash(
+                &prev_hash,
+                &audit::Entry {
+                    id,
+                    at_ms: ms(e.at),
+                    account_id: e.account_id,
+                    actor: &e.actor,
+                    action: &e.action,
+                    contest_id: e.contest_id,
+                    subject: &e.subject,
+                    detail: &e.detail,
+                },
+            );
+            let row: AuditRow = sqlx::query_as(
+                "INSERT INTO audit_log (id, at, account_id, actor, action, contest_id, subject, detail, prev_hash, hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+            )
+            .bind(id)
+            .bind(ms(e.at))
+            .bind(e.account_id)
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(e.contest_id)
+            .bind(&e.subject)
+            .bind(&e.detail)
+            .bind(&prev_hash)
+            .bind(&hash)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(row)
+        })
+    }
+
+    async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+        let prefix = f.action_prefix.as_ref().map(|a| format!("{}%", a.replace(['%', '_'], "")));
+        Ok(on!(self, read, |p| sqlx::query_as(
+            "SELECT * FROM audit_log WHERE ($1 IS NULL OR contest_id = $1) AND ($2 IS NULL OR action LIKE $2)
+               AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR id < $4) ORDER BY id DESC LIMIT $5",
+        )
+        .bind(f.contest_id)
+        .bind(&prefix)
+        .bind(&f.actor)
+        .bind(f.before_id)
+        .bind(f.limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    async fn audit_chain(&self, after_id: i64, limit: i64) -> Result<Vec<AuditRow>> {
+        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    async fn update_contest(&self, contest_id: i64, spec: &ContestSpec, now: DateTime<Utc>) -> Result<()> {
+        let settings = serde_json::to_string(&spec.settings)?;
+        let rounds: Vec<String> =
+            spec.rounds.iter().map(|r| serde_json::to_string(&r.rules)).collect::<Result<_, _>>()?;
+        on!(self, write, |p| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE contests SET slug = $2, title = $3, organiser = $4, summary = $5, audience = $6, rules = $7, settings = $8, updated_at = $9 WHERE id = $1",
+            )
+            .bind(contest_id)
+            .bind(&spec.slug)
+            .bind(&spec.title)
+            .bind(&spec.organiser)
+            .bind(&spec.summary)
+            .bind(&spec.audience)
+            .bind(&spec.rules)
+            .bind(&settings)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            for (i, (r, rules)) in spec.rounds.iter().zip(&rounds).enumerate() {
+                let number = i as i64 + 1;
+                let n = sqlx::query(
+                    "UPDATE rounds SET name = $3, opens_at = $4, closes_at = $5, rules = $6 WHERE contest_id = $1 AND number = $2",
+                )
+                .bind(contest_id)
+                .bind(number)
+                .bind(&r.name)
+                .bind(ms(r.opens_at))
+                .bind(ms(r.closes_at))
+                .bind(rules)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    sqlx::query("INSERT INTO rounds (contest_id, number, name, opens_at, closes_at, rules) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(contest_id)
+                        .bind(number)
+                        .bind(&r.name)
+                        .bind(ms(r.opens_at))
+                        .bind(ms(r.closes_at))
+                        .bind(rules)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            sqlx::query("DELETE FROM rounds WHERE contest_id = $1 AND number > $2")
+                .bind(contest_id)
+                .bind(spec.rounds.len() as i64)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM units WHERE contest_id = $1").bind(contest_id).execute(&mut *tx).await?;
+            for (i, u) in spec.units.iter().enumerate() {
+                sqlx::query("INSERT INTO units (contest_id, code, name, parent_code, headcount, position) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(contest_id)
+                    .bind(&u.code)
+                    .bind(&u.name)
+                    .bind(&u.parent)
+                    .bind(u.headcount.map(i64::from))
+                    .bind(i as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM registered WHERE contest_id = $1").bind(contest_id).execute(&mut *tx).await?;
+            for r in &spec.registered {
+                sqlx::query("INSERT INTO registered (contest_id, person_key, unit_code, name) VALUES ($1, $2, $3, $4)")
+                    .bind(contest_id)
+                    .bind(cuocthi_domain::identity::normalise_key(&r.key))
+                    .bind(&r.unit)
+                    .bind(&r.name)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    async fn current_questions(&self, contest_id: i64) -> Result<Vec<StoredQuestion>> {
+        let raw: Vec<RawQuestion> = on!(self, read, |p| sqlx::query_as(
+            "SELECT * FROM questions WHERE contest_id = $1 AND status <> 'superseded' ORDER BY id"
+        )
+        .bind(contest_id)
+        .fetch_all(p)
+        .await)?;
+        raw.into_iter().map(StoredQuestion::try_from).collect()
+    }
+
+    async fn question_versions(&self, lineage: i64) -> Result<Vec<StoredQuestion>> {
+        let raw: Vec<RawQuestion> = on!(self, read, |p| sqlx::query_as(
+            "SELECT * FROM questions WHERE id = $1 OR lineage = $1 ORDER BY version"
+        )
+        .bind(lineage)
+        .fetch_all(p)
+        .await)?;
+        raw.into_iter().map(StoredQuestion::try_from).collect()
+    }
+
+    async fn set_question_status(&self, id: i64, status: &str) -> Result<bool> {
+        let n = on!(self, write, |p| sqlx::query(
+            "UPDATE questions SET status = $2 WHERE id = $1 AND status <> 'superseded'"
+        )
+        .bind(id)
+        .bind(status)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    async fn stage_file(
+        &self,
+        account_id: i64,
+        contest_id: i64,
+        purpose: &str,
+        file_name: &str,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let (id,): (i64,) = on!(self, write, |p| {
+            sqlx::query_as(
+            "INSERT INTO staged_files (account_id, contest_id, purpose, file_name, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(account_id)
+        .bind(contest_id)
+        .bind(purpose)
+        .bind(file_name)
+        .bind(body)
+        .bind(ms(now))
+        .fetch_one(p)
+        .await
+        })?;
+        Ok(id)
+    }
+
+    async fn staged_file(&self, id: i64) -> Result<Option<StagedFile>> {
+        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM staged_files WHERE id = $1")
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    async fn drop_staged_file(&self, id: i64, stale_before: DateTime<Utc>) -> Result<()> {
+        on!(self, write, |p| sqlx::query("DELETE FROM staged_files WHERE id = $1 OR created_at < $2")
+            .bind(id)
+            .bind(ms(stale_before))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn participants_matching(
+        &self,
+        contest_id: i64,
+        key: Option<&str>,
+        unit: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ParticipantRow>> {
+        let raw: Vec<RawParticipant> = on!(self, read, |p| sqlx::query_as(
+            "SELECT * FROM participants WHERE contest_id = $1
+               AND ($2 IS NULL OR person_key = $2 OR cccd = $2 OR phone = $2 OR email = $2)
+               AND ($3 IS NULL OR unit_code = $3) ORDER BY id LIMIT $4",
+        )
+        .bind(contest_id)
+        .bind(key)
+        .bind(unit)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        Ok(raw.into_iter().map(ParticipantRow::from).collect())
+    }
+
+    async fn merge_participants(&self, kept: i64, merged: i64) -> Result<bool> {
+        on!(self, write, |p| {
+            let mut tx = p.begin().await?;
+            let (clash,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM attempts a JOIN attempts b ON a.round_id = b.round_id
+                 WHERE a.participant_id = $1 AND b.participant_id = $2 AND a.status = 'open' AND b.status = 'open'",
+            )
+            .bind(kept)
+            .bind(merged)
+            .fetch_one(&mut *tx)
+            .await?;
+            if clash > 0 {
+                return Ok(false);
+            }
+            let moving: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT id, round_id FROM attempts WHERE participant_id = $1 ORDER BY round_id, seq")
+                    .bind(merged)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for (id, round_id) in moving {
+                let (last,): (i64,) = sqlx::query_as(
+                    "SELECT COALESCE(MAX(seq), 0) FROM attempts WHERE participant_id = $1 AND round_id = $2",
+                )
+                .bind(kept)
+                .bind(round_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE attempts SET participant_id = $2, seq = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(kept)
+                    .bind(last + 1)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM participants WHERE id = $1").bind(merged).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+}

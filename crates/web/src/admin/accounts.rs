@@ -1,0 +1,273 @@
+//! Accounts (system administrators only) and the audit log pages.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use cuocthi_domain::vntime;
+use cuocthi_engine::EngineError;
+use cuocthi_engine::console::{AUDIT_PAGE, MIN_PASSWORD_CHARS, Staff};
+use cuocthi_store::AuditFilter;
+use serde::Deserialize;
+
+use super::{Frame, StaffUser};
+use crate::AppState;
+use crate::participant::{Form, PageResult, Path, private, see_other};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/tai-khoan", get(accounts).post(create))
+        .route("/admin/tai-khoan/{id}/khoa", post(lock))
+        .route("/admin/nhat-ky", get(audit_all))
+        .route("/admin/nhat-ky.csv", get(audit_all_csv))
+}
+
+struct AccountLine {
+    id: i64,
+    username: String,
+    full_name: String,
+    system_admin: bool,
+    has_totp: bool,
+    disabled: bool,
+    grants: Vec<(i64, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/accounts.html")]
+struct AccountsPage {
+    frame: Option<Frame>,
+    notice: Option<String>,
+    error: Option<String>,
+    accounts: Vec<AccountLine>,
+    min_password: usize,
+}
+
+async fn accounts_page(s: &AppState, staff: &Staff, error: Option<String>, notice: Option<String>) -> PageResult {
+    let titles: HashMap<i64, String> =
+        s.engine.console_contests(staff).await?.into_iter().map(|c| (c.id, c.title)).collect();
+    let accounts = s
+        .engine
+        .accounts(staff)
+        .await?
+        .into_iter()
+        .map(|a| AccountLine {
+            id: a.id,
+            username: a.username,
+            full_name: a.full_name,
+            system_admin: a.system_admin,
+            has_totp: a.has_totp,
+            disabled: a.disabled,
+            grants: a
+                .grants
+                .iter()
+                .map(|g| {
+                    let unit = g.unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
+                    let title = titles.get(&g.contest_id).cloned().unwrap_or_default();
+                    (g.id, format!("{}{unit} – {title}", g.role.label()))
+                })
+                .collect(),
+        })
+        .collect();
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(private((
+        status,
+        AccountsPage { frame: Some(Frame::of(staff)), notice, error, accounts, min_password: MIN_PASSWORD_CHARS },
+    )))
+}
+
+async fn accounts(State(s): State<AppState>, StaffUser(staff): StaffUser) -> PageResult {
+    accounts_page(&s, &staff, None, None).await
+}
+
+#[derive(Deserialize)]
+struct NewAccount {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    admin: Option<String>,
+}
+
+async fn create(State(s): State<AppState>, StaffUser(staff): StaffUser, Form(f): Form<NewAccount>) -> PageResult {
+    match s.engine.add_account(&staff, &f.username, &f.full_name, f.password, f.admin.is_some()).await {
+        Ok(_) => accounts_page(&s, &staff, None, Some(format!("Đã tạo tài khoản {}.", f.username.trim()))).await,
+        Err(e @ (EngineError::BadRequest(_) | EngineError::Conflict(_))) => {
+            accounts_page(&s, &staff, Some(e.to_string()), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct LockForm {
+    #[serde(default)]
+    disabled: String,
+}
+
+async fn lock(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(id): Path<i64>,
+    Form(f): Form<LockForm>,
+) -> PageResult {
+    s.engine.set_disabled(&staff, id, f.disabled == "1").await?;
+    Ok(see_other("/admin/tai-khoan"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The audit log
+
+#[derive(Deserialize, Default)]
+pub(super) struct AuditQuery {
+    #[serde(default)]
+    loai: String,
+    #[serde(default)]
+    nguoi: String,
+    #[serde(default)]
+    truoc: Option<i64>,
+}
+
+struct AuditLine {
+    id: i64,
+    at_vn: String,
+    actor: String,
+    action: String,
+    subject: String,
+    detail: String,
+    hash: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/audit.html")]
+struct AuditPage {
+    frame: Option<Frame>,
+    notice: Option<String>,
+    contest_title: Option<String>,
+    base: String,
+    action: String,
+    actor: String,
+    entries: Vec<AuditLine>,
+    older: Option<i64>,
+}
+
+fn filter_of(q: &AuditQuery, contest_id: Option<i64>, limit: i64) -> AuditFilter {
+    AuditFilter {
+        contest_id,
+        action_prefix: Some(q.loai.trim().to_string()).filter(|a| !a.is_empty()),
+        actor: Some(q.nguoi.trim().to_lowercase()).filter(|a| !a.is_empty()),
+        before_id: q.truoc,
+        limit,
+    }
+}
+
+/// The audit page of one contest (`contest = Some`) or of everything.
+pub(super) async fn audit_page(
+    s: &AppState,
+    staff: &Staff,
+    contest: Option<(i64, String, String)>,
+    q: AuditQuery,
+) -> PageResult {
+    let contest_id = contest.as_ref().map(|c| c.0);
+    let rows = s.engine.audit_log(staff, filter_of(&q, contest_id, AUDIT_PAGE)).await?;
+    let older = (rows.len() as i64 == AUDIT_PAGE).then(|| rows.last().map(|r| r.id)).flatten();
+    let base = match &contest {
+        Some((_, slug, _)) => format!("/admin/cuoc-thi/{slug}/nhat-ky"),
+        None => "/admin/nhat-ky".into(),
+    };
+    let entries = rows
+        .into_iter()
+        .map(|r| AuditLine {
+            id: r.id,
+            at_vn: vntime::format(cuocthi_engine::console::audit::entry_time(&r)),
+            detail: serde_json::from_str::<serde_json::Value>(&r.detail)
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .unwrap_or(r.detail),
+            actor: r.actor,
+            action: r.action,
+            subject: r.subject,
+            hash: r.hash,
+        })
+        .collect();
+    Ok(private(AuditPage {
+        frame: Some(Frame::of(staff)),
+        notice: None,
+        contest_title: contest.map(|c| c.2),
+        base,
+        action: q.loai,
+        actor: q.nguoi,
+        entries,
+        older,
+    }))
+}
+
+/// The audit log as CSV (UTF-8 with BOM so Excel reads the marks), oldest entries last.
+pub(super) async fn audit_csv(
+    s: &AppState,
+    staff: &Staff,
+    contest_id: Option<i64>,
+    q: AuditQuery,
+) -> Result<Response, EngineError> {
+    let rows = s.engine.audit_log(staff, filter_of(&q, contest_id, 100_000)).await?;
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let header = [
+        "#",
+        "Thời điểm (giờ VN)",
+        "Người thực hiện",
+        "Thao tác",
+        "Cuộc thi",
+        "Đối tượng",
+        "Chi tiết",
+        "Mã băm trước",
+        "Mã băm",
+    ];
+    let write = |w: &mut csv::Writer<Vec<u8>>, rec: &[String]| {
+        w.write_record(rec).map_err(|e| EngineError::Internal(e.to_string()))
+    };
+    write(&mut w, &header.map(String::from))?;
+    for r in &rows {
+        let at = vntime::format(cuocthi_engine::console::audit::entry_time(r));
+        let contest = r.contest_id.map(|c| c.to_string()).unwrap_or_default();
+        write(
+            &mut w,
+            &[
+                r.id.to_string(),
+                at,
+                r.actor.clone(),
+                r.action.clone(),
+                contest,
+                r.subject.clone(),
+                r.detail.clone(),
+                r.prev_hash.clone(),
+                r.hash.clone(),
+            ],
+        )?;
+    }
+    let body = w.into_inner().map_err(|e| EngineError::Internal(e.to_string()))?;
+    Ok(private((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"nhat-ky.csv\""),
+        ],
+        body,
+    )))
+}
+
+async fn audit_all(State(s): State<AppState>, StaffUser(staff): StaffUser, Query(q): Query<AuditQuery>) -> PageResult {
+    audit_page(&s, &staff, None, q).await
+}
+
+async fn audit_all_csv(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    audit_csv(&s, &staff, None, q).await.map_err(crate::participant::PageError::from).into_response()
+}

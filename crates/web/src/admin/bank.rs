@@ -1,0 +1,488 @@
+//! The question bank pages: list and search, one question with its preview and versions, adding
+//! and editing, retiring, and importing a file with its report before confirmation.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use cuocthi_domain::question::{LETTERS, QuestionDraft};
+use cuocthi_engine::EngineError;
+use cuocthi_engine::console::{Action, BankQuery, ImportPreview, Staff};
+use serde::Deserialize;
+
+use super::{Frame, StaffUser};
+use crate::AppState;
+use crate::participant::{Form, PageError, PageResult, Path, private, see_other};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/cuoc-thi/{slug}/cau-hoi", get(bank).post(add))
+        .route("/admin/cuoc-thi/{slug}/cau-hoi.csv", get(export_csv))
+        .route("/admin/cuoc-thi/{slug}/cau-hoi.xlsx", get(export_xlsx))
+        .route("/admin/cuoc-thi/{slug}/cau-hoi/moi", get(new_question))
+        .route("/admin/cuoc-thi/{slug}/cau-hoi/{id}", get(question).post(revise))
+        .route("/admin/cuoc-thi/{slug}/cau-hoi/{id}/trang-thai", post(set_status))
+        .route("/admin/cuoc-thi/{slug}/nhap-cau-hoi", get(import_page).post(upload))
+        .route("/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}/xac-nhan", post(confirm))
+}
+
+/// Most rows the list shows at once.
+const LIST_LIMIT: usize = 500;
+
+struct Row {
+    id: i64,
+    topic: String,
+    stem: String,
+    correct: char,
+    version: i64,
+    active: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/bank.html")]
+struct BankPage {
+    frame: Option<Frame>,
+    notice: Option<String>,
+    slug: String,
+    title: String,
+    q: String,
+    topic: String,
+    status: String,
+    topics: Vec<(String, usize)>,
+    active: usize,
+    retired: usize,
+    shown: usize,
+    more: bool,
+    rows: Vec<Row>,
+    can_edit: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default, rename = "chu-de")]
+    topic: String,
+    #[serde(default, rename = "trang-thai")]
+    status: String,
+}
+
+async fn bank(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+    Query(lq): Query<ListQuery>,
+) -> PageResult {
+    let c = s.engine.contest_for(&staff, &slug, Action::ViewBank).await?;
+    let view = s
+        .engine
+        .bank_view(&staff, &slug, &BankQuery { text: lq.q.clone(), topic: lq.topic.clone(), status: lq.status.clone() })
+        .await?;
+    let shown = view.questions.len();
+    let rows = view
+        .questions
+        .into_iter()
+        .take(LIST_LIMIT)
+        .map(|q| Row {
+            id: q.id,
+            correct: LETTERS.get(usize::from(q.question.correct)).copied().unwrap_or('?'),
+            topic: q.question.topic,
+            stem: q.question.stem,
+            version: q.version,
+            active: q.status == "active",
+        })
+        .collect();
+    Ok(private(BankPage {
+        frame: Some(Frame::of(&staff)),
+        notice: None,
+        title: c.stored.contest.title.clone(),
+        can_edit: staff.can(Action::EditBank, Some(c.stored.contest.id)),
+        slug,
+        q: lq.q,
+        topic: lq.topic,
+        status: lq.status,
+        topics: view.topics,
+        active: view.active,
+        retired: view.retired,
+        shown,
+        more: shown > LIST_LIMIT,
+        rows,
+    }))
+}
+
+struct Preview {
+    stem: String,
+    options: Vec<(char, String)>,
+    correct: char,
+    explanation: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/question.html")]
+struct QuestionPage {
+    frame: Option<Frame>,
+    notice: Option<String>,
+    error: Option<String>,
+    slug: String,
+    id: i64,
+    active: bool,
+    can_edit: bool,
+    action: String,
+    preview: Preview,
+    draft: QuestionDraft,
+    draft_options: Vec<(String, String)>,
+    draft_correct: char,
+    draft_explanation: String,
+    letters: [char; 4],
+    versions: Vec<(i64, String)>,
+}
+
+fn page_for(staff: &Staff, slug: &str, id: i64, draft: QuestionDraft, error: Option<String>) -> QuestionPage {
+    let draft_options = LETTERS
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.to_string(), draft.options.get(i).cloned().unwrap_or_default()))
+        .collect();
+    QuestionPage {
+        frame: Some(Frame::of(staff)),
+        notice: None,
+        error,
+        slug: slug.to_string(),
+        id,
+        active: true,
+        can_edit: true,
+        action: if id == 0 {
+            format!("/admin/cuoc-thi/{slug}/cau-hoi")
+        } else {
+            format!("/admin/cuoc-thi/{slug}/cau-hoi/{id}")
+        },
+        preview: Preview { stem: String::new(), options: Vec::new(), correct: '?', explanation: None },
+        draft_correct: draft.correct.first().copied().unwrap_or('A'),
+        draft_explanation: draft.explanation.clone().unwrap_or_default(),
+        draft_options,
+        draft,
+        letters: LETTERS,
+        versions: Vec::new(),
+    }
+}
+
+async fn new_question(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> PageResult {
+    s.engine.contest_for(&staff, &slug, Action::EditBank).await?;
+    Ok(private(page_for(&staff, &slug, 0, QuestionDraft::default(), None)))
+}
+
+async fn question(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path((slug, id)): Path<(String, i64)>,
+) -> PageResult {
+    question_page(&s, &staff, &slug, id, None, None).await
+}
+
+async fn question_page(
+    s: &AppState,
+    staff: &Staff,
+    slug: &str,
+    id: i64,
+    draft: Option<QuestionDraft>,
+    error: Option<String>,
+) -> PageResult {
+    let versions = s.engine.question_versions(staff, slug, id).await?;
+    let c = s.engine.contest_for(staff, slug, Action::ViewBank).await?;
+    let this = versions.iter().find(|v| v.id == id).ok_or(EngineError::NotFound("câu hỏi"))?;
+    let q = &this.question;
+    let stored_draft = QuestionDraft {
+        topic: q.topic.clone(),
+        stem: q.stem.clone(),
+        options: q.options.clone(),
+        correct: LETTERS.get(usize::from(q.correct)).copied().into_iter().collect(),
+        explanation: q.explanation.clone(),
+    };
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let mut page = page_for(staff, slug, id, draft.unwrap_or(stored_draft), error);
+    page.active = this.status == "active";
+    page.can_edit = staff.can(Action::EditBank, Some(c.stored.contest.id));
+    page.preview = Preview {
+        stem: q.stem.clone(),
+        options: LETTERS.iter().copied().zip(q.options.iter().cloned()).collect(),
+        correct: LETTERS.get(usize::from(q.correct)).copied().unwrap_or('?'),
+        explanation: q.explanation.clone(),
+    };
+    page.versions = versions
+        .iter()
+        .map(|v| {
+            let state = match v.status.as_str() {
+                "active" => "đang dùng",
+                "retired" => "đã rút",
+                _ => "phiên bản cũ",
+            };
+            (v.id, format!("phiên bản {} ({state})", v.version))
+        })
+        .collect();
+    Ok(private((status, page)))
+}
+
+#[derive(Deserialize)]
+struct QuestionForm {
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    stem: String,
+    #[serde(default, rename = "opt_A")]
+    opt_a: String,
+    #[serde(default, rename = "opt_B")]
+    opt_b: String,
+    #[serde(default, rename = "opt_C")]
+    opt_c: String,
+    #[serde(default, rename = "opt_D")]
+    opt_d: String,
+    #[serde(default)]
+    correct: String,
+    #[serde(default)]
+    explanation: String,
+    #[serde(default)]
+    reason: String,
+}
+
+impl QuestionForm {
+    fn draft(&self) -> QuestionDraft {
+        QuestionDraft {
+            topic: self.topic.trim().to_string(),
+            stem: self.stem.trim().to_string(),
+            options: [&self.opt_a, &self.opt_b, &self.opt_c, &self.opt_d]
+                .iter()
+                .map(|o| o.trim().to_string())
+                .collect(),
+            correct: self.correct.trim().chars().take(1).collect(),
+            explanation: Some(self.explanation.trim().to_string()).filter(|e| !e.is_empty()),
+        }
+    }
+}
+
+async fn add(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+    Form(f): Form<QuestionForm>,
+) -> PageResult {
+    let draft = f.draft();
+    match s.engine.add_question(&staff, &slug, &draft).await {
+        Ok(id) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}/cau-hoi/{id}"))),
+        Err(EngineError::BadRequest(m)) => {
+            Ok(private((StatusCode::UNPROCESSABLE_ENTITY, page_for(&staff, &slug, 0, draft, Some(m)))))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn revise(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<QuestionForm>,
+) -> PageResult {
+    // The role first: a refusal must not depend on how the form was filled.
+    s.engine.contest_for(&staff, &slug, Action::EditBank).await?;
+    let draft = f.draft();
+    if f.reason.trim().is_empty() {
+        return question_page(&s, &staff, &slug, id, Some(draft), Some("Hãy ghi lý do sửa.".into())).await;
+    }
+    match s.engine.revise(&staff, &slug, id, &draft, &f.reason).await {
+        Ok(new_id) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}/cau-hoi/{new_id}"))),
+        Err(EngineError::BadRequest(m)) => question_page(&s, &staff, &slug, id, Some(draft), Some(m)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    active: String,
+}
+
+async fn set_status(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<StatusForm>,
+) -> PageResult {
+    s.engine.set_question_status(&staff, &slug, id, f.active == "1").await?;
+    Ok(see_other(&format!("/admin/cuoc-thi/{slug}/cau-hoi/{id}")))
+}
+
+async fn export_csv(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> Response {
+    let result = async {
+        s.engine.contest_for(&staff, &slug, Action::ViewBank).await?;
+        s.engine.export_questions_csv(&slug).await
+    }
+    .await;
+    match result {
+        Ok(body) => private((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-cau-hoi.csv\"")),
+            ],
+            body,
+        )),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+async fn export_xlsx(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> Response {
+    let result = async {
+        s.engine.contest_for(&staff, &slug, Action::ViewBank).await?;
+        s.engine.export_questions_xlsx(&slug).await
+    }
+    .await;
+    match result {
+        Ok(body) => private((
+            [
+                (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-cau-hoi.xlsx\"")),
+            ],
+            body,
+        )),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+struct PreviewView {
+    staged_id: i64,
+    file_name: String,
+    file_errors: Vec<String>,
+    rows: usize,
+    would_import: usize,
+    /// "Dòng" for spreadsheets, "Đoạn" for Word documents.
+    unit: &'static str,
+    problems: Vec<(usize, String)>,
+    duplicates: Vec<(usize, String)>,
+}
+
+impl PreviewView {
+    fn of(p: ImportPreview) -> PreviewView {
+        let unit = p.report.unit.label();
+        PreviewView {
+            unit,
+            staged_id: p.staged_id,
+            rows: p.report.rows,
+            would_import: p.would_import,
+            file_errors: p.report.file_errors.clone(),
+            problems: p.report.problems.iter().map(|pr| (pr.row, pr.messages.join(" "))).collect(),
+            duplicates: p
+                .report
+                .duplicates
+                .iter()
+                .map(|d| {
+                    let with = match (d.same_as_row, d.same_as_question) {
+                        (Some(r), _) => format!("{unit} {r} của cùng tệp"),
+                        (None, Some(q)) => format!("câu #{q} đã có trong ngân hàng"),
+                        _ => String::new(),
+                    };
+                    (d.row, with)
+                })
+                .collect(),
+            file_name: p.file_name,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/import.html")]
+struct ImportPage {
+    frame: Option<Frame>,
+    notice: Option<String>,
+    error: Option<String>,
+    slug: String,
+    title: String,
+    preview: Option<PreviewView>,
+    imported: Option<usize>,
+}
+
+async fn import_view(
+    s: &AppState,
+    staff: &Staff,
+    slug: &str,
+    preview: Option<PreviewView>,
+    error: Option<String>,
+    imported: Option<usize>,
+) -> PageResult {
+    let c = s.engine.contest_for(staff, slug, Action::EditBank).await?;
+    let status = if error.is_some() || preview.as_ref().is_some_and(|p| !p.file_errors.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(private((
+        status,
+        ImportPage {
+            frame: Some(Frame::of(staff)),
+            notice: None,
+            error,
+            slug: slug.to_string(),
+            title: c.stored.contest.title.clone(),
+            preview,
+            imported,
+        },
+    )))
+}
+
+async fn import_page(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> PageResult {
+    import_view(&s, &staff, &slug, None, None, None).await
+}
+
+/// Reads the one file of an upload form; a broken or oversized upload is a message, not a 500.
+async fn the_file(mut multipart: Multipart) -> Result<(String, Vec<u8>), String> {
+    let unreadable = |_| "Không đọc được tệp tải lên (tệp quá lớn hoặc quá trình tải bị ngắt).".to_string();
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("tep").to_string();
+            let bytes = field.bytes().await.map_err(unreadable)?;
+            if bytes.is_empty() {
+                return Err("Hãy chọn một tệp.".into());
+            }
+            return Ok((name, bytes.to_vec()));
+        }
+    }
+    Err("Hãy chọn một tệp.".into())
+}
+
+async fn upload(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+    multipart: Multipart,
+) -> PageResult {
+    match the_file(multipart).await {
+        Ok((name, bytes)) => {
+            let preview = s.engine.preview_import(&staff, &slug, &name, &bytes).await?;
+            import_view(&s, &staff, &slug, Some(PreviewView::of(preview)), None, None).await
+        }
+        Err(message) => import_view(&s, &staff, &slug, None, Some(message), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    #[serde(default)]
+    skip_invalid: Option<String>,
+}
+
+async fn confirm(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path((slug, staged)): Path<(String, i64)>,
+    Form(f): Form<ConfirmForm>,
+) -> PageResult {
+    match s.engine.confirm_import(&staff, &slug, staged, f.skip_invalid.is_some()).await {
+        Ok(report) => import_view(&s, &staff, &slug, None, None, Some(report.imported)).await,
+        Err(EngineError::Import(report)) => {
+            let message =
+                format!("Tệp có {} câu lỗi; hãy đánh dấu bỏ qua các câu lỗi hoặc sửa tệp.", report.problems.len());
+            import_view(&s, &staff, &slug, None, Some(message), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,130 @@
+//! The organisers' console (trang quản trị) under `/admin`: server-rendered pages in the same
+//! style as the participant's, behind a staff session. Every page takes a [`StaffUser`]; the
+//! engine checks the role of every use case, so a page cannot show what its viewer may not see.
+
+mod accounts;
+mod auth;
+mod bank;
+mod contests;
+mod people;
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use cuocthi_engine::EngineError;
+use cuocthi_engine::console::Staff;
+
+use crate::AppState;
+use crate::participant::{PageError, see_other};
+
+/// The staff session cookie: only ever sent to `/admin`.
+pub const COOKIE: &str = "ct_quantri";
+
+/// The largest file an organiser may upload (question banks, unit lists).
+pub const UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(auth::routes())
+        .merge(accounts::routes())
+        .merge(contests::routes())
+        .merge(bank::routes())
+        .merge(people::routes())
+}
+
+/// The signed-in staff member of a console request. Without a live session the request is sent
+/// to the sign-in page; a system administrator without a second factor is sent to set one up.
+pub struct StaffUser(pub Staff);
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = cookie(&parts.headers) else {
+            return Err(see_other("/admin/dang-nhap"));
+        };
+        let staff = match s.engine.staff(token).await {
+            Ok(staff) => staff,
+            Err(EngineError::Unauthenticated) => {
+                let mut resp = see_other("/admin/dang-nhap");
+                resp.headers_mut().insert(header::SET_COOKIE, clear_cookie());
+                return Err(resp);
+            }
+            Err(e) => return Err(PageError::from(e).into_response()),
+        };
+        if staff.system_admin && !staff.has_totp && !parts.uri.path().starts_with("/admin/bao-mat") {
+            return Err(see_other("/admin/bao-mat"));
+        }
+        Ok(StaffUser(staff))
+    }
+}
+
+fn cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// HttpOnly, SameSite=Strict, only for `/admin`, for the session's whole life at most; `Secure`
+/// behind an HTTPS proxy that says so.
+fn set_cookie(token: &str, max_age_seconds: i64, request: &HeaderMap) -> HeaderValue {
+    let secure = request.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    let value = format!(
+        "{COOKIE}={token}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}",
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&value).unwrap_or_else(|_| clear_cookie())
+}
+
+fn clear_cookie() -> HeaderValue {
+    HeaderValue::from_static("ct_quantri=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// The client's address for sign-in throttling: the connection's peer, or the address a trusted
+/// proxy appended last to `X-Forwarded-For` (the first entries are whatever the client wrote).
+pub fn client_address(parts_headers: &HeaderMap, peer: Option<SocketAddr>, trusted: &[IpAddr]) -> String {
+    let Some(peer) = peer else { return "unknown".into() };
+    if trusted.contains(&peer.ip())
+        && let Some(forwarded) = parts_headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok())
+    {
+        return forwarded.to_string();
+    }
+    peer.ip().to_string()
+}
+
+/// The peer address, when the server put it in the request.
+pub struct Peer(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)))
+    }
+}
+
+/// What every console page shows in its frame.
+pub struct Frame {
+    pub username: String,
+    pub system_admin: bool,
+}
+
+impl Frame {
+    pub fn of(staff: &Staff) -> Frame {
+        Frame { username: staff.username.clone(), system_admin: staff.system_admin }
+    }
+}

@@ -1,0 +1,651 @@
+//! The organisers' console through the real router on a real database: every route refused to
+//! every role that may not use it, sign-in throttling, session fixation and timeouts, the second
+//! factor, a question import with its report, and edits of a contest that has begun.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use chrono::Duration;
+use cuocthi_engine::Engine;
+use cuocthi_engine::console::Role;
+use cuocthi_store::{ConsoleStore, Store};
+use cuocthi_testkit::{TestDb, on_both_backends};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use super::{App, app};
+
+on_both_backends!(
+    every_console_route_refuses_every_role_that_may_not_use_it,
+    sign_in_is_throttled_per_account_and_address,
+    sessions_are_new_at_sign_in_and_end_on_time,
+    system_administrators_need_a_second_factor,
+    a_question_file_is_imported_only_after_its_report,
+    a_contest_that_has_begun_keeps_what_decides_scores,
+);
+
+const PASSWORD: &str = "mat-khau-du-dai-2025";
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+
+    /// The session cookie this reply sets (`ct_quantri=…`), if any.
+    fn session(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("ct_quantri=") && !v.starts_with("ct_quantri=;"))
+            .and_then(|v| v.split(';').next())
+            .map(str::to_string)
+    }
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let enc = |s: &str| {
+                s.bytes()
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect::<String>()
+            };
+            format!("{}={}", enc(k), enc(v))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl App {
+    pub async fn admin(
+        &self,
+        method: Method,
+        uri: &str,
+        cookie: Option<&str>,
+        form: Option<&[(&str, &str)]>,
+        from: &str,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let mut req = match form {
+            Some(f) => {
+                req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(encode(f)))
+            }
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let peer: SocketAddr = format!("{from}:40000").parse().unwrap();
+        req.extensions_mut().insert(ConnectInfo(peer));
+        self.send(req).await
+    }
+
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
+    }
+
+    pub async fn upload(&self, uri: &str, cookie: &str, file_name: &str, bytes: &[u8]) -> Reply {
+        let boundary = "----cuocthi-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::post(uri)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Creates an account (a system administrator gets a second factor) and signs it in;
+    /// returns its session cookie.
+    pub async fn staff(&self, username: &str, role: Role, grants: &[(&str, Role, &str)]) -> String {
+        let id = self.engine.create_account(username, PASSWORD.into(), role).await.unwrap();
+        for (slug, r, unit) in grants {
+            let c = self.store.contest_by_slug(slug).await.unwrap().unwrap();
+            self.store.insert_grant(id, c.contest.id, r.as_str(), unit, self.engine.now()).await.unwrap();
+        }
+        let code = if role == Role::SystemAdmin {
+            let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+            self.store.set_totp_secret(id, Some(secret)).await.unwrap();
+            Engine::totp_code(secret, self.engine.now()).unwrap()
+        } else {
+            String::new()
+        };
+        let r = self
+            .admin(
+                Method::POST,
+                "/admin/dang-nhap",
+                None,
+                Some(&[("username", username), ("password", PASSWORD), ("code", &code)]),
+                "10.0.0.1",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{username}: {}", r.body);
+        r.session().unwrap()
+    }
+}
+
+/// Every route the console's source declares, so the table below cannot miss a new one.
+fn declared_routes() -> BTreeSet<String> {
+    let sources = [
+        include_str!("../../src/admin/auth.rs"),
+        include_str!("../../src/admin/accounts.rs"),
+        include_str!("../../src/admin/contests.rs"),
+        include_str!("../../src/admin/bank.rs"),
+        include_str!("../../src/admin/people.rs"),
+    ];
+    sources
+        .iter()
+        .flat_map(|s| s.split(".route(\"").skip(1))
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Who may use a route: `All` signed-in staff, or the named rights.
+#[derive(Clone, Copy, Debug)]
+enum May {
+    Anyone,
+    Signed,
+    Admin,
+    /// Roles on the contest (a system administrator always may).
+    Roles(&'static [Role]),
+}
+
+async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) {
+    use Role::*;
+    let app = app(db).await;
+    let other = "chuyen-doi-so-nhan-thuc-va-hanh-dong-dak-nong-2023";
+    let cast = vec![
+        ("admin", app.staff("quantri", SystemAdmin, &[]).await, None),
+        ("organiser", app.staff("btc", Viewer, &[("thi-thu", Organiser, "")]).await, Some(Organiser)),
+        ("judge", app.staff("giamkhao", Viewer, &[("thi-thu", Judge, "")]).await, Some(Judge)),
+        ("secretariat", app.staff("thuky", Viewer, &[("thi-thu", Secretariat, "")]).await, Some(Secretariat)),
+        ("coordinator", app.staff("daumoi", Viewer, &[("thi-thu", UnitCoordinator, "X")]).await, Some(UnitCoordinator)),
+        ("viewer", app.staff("xem", Viewer, &[("thi-thu", Viewer, "")]).await, Some(Viewer)),
+        ("elsewhere", app.staff("btc-khac", Viewer, &[(other, Organiser, "")]).await, None),
+    ];
+    let question =
+        app.store.bank(app.store.contest_by_slug("thi-thu").await.unwrap().unwrap().contest.id).await.unwrap()[0].id;
+    let everyone_on_contest: &[Role] = &[Organiser, Judge, Secretariat, UnitCoordinator, Viewer];
+    let bank_readers: &[Role] = &[Organiser, Judge, Secretariat];
+    let bank_editors: &[Role] = &[Organiser, Secretariat];
+    let organisers: &[Role] = &[Organiser];
+    let auditors: &[Role] = &[Organiser, Judge];
+    let q = question.to_string();
+    let table: Vec<(Method, &str, String, May)> = vec![
+        (Method::GET, "/admin/dang-nhap", "/admin/dang-nhap".into(), May::Anyone),
+        (Method::POST, "/admin/dang-nhap", "/admin/dang-nhap".into(), May::Anyone),
+        (Method::GET, "/admin/bao-mat", "/admin/bao-mat".into(), May::Signed),
+        (Method::POST, "/admin/bao-mat/bat-dau", "/admin/bao-mat/bat-dau".into(), May::Signed),
+        (Method::POST, "/admin/bao-mat/xac-nhan", "/admin/bao-mat/xac-nhan".into(), May::Signed),
+        (Method::POST, "/admin/bao-mat/mat-khau", "/admin/bao-mat/mat-khau".into(), May::Signed),
+        (Method::GET, "/admin", "/admin".into(), May::Signed),
+        (Method::GET, "/admin/tai-khoan", "/admin/tai-khoan".into(), May::Admin),
+        (Method::POST, "/admin/tai-khoan", "/admin/tai-khoan".into(), May::Admin),
+        (Method::POST, "/admin/tai-khoan/{id}/khoa", "/admin/tai-khoan/999/khoa".into(), May::Admin),
+        (Method::GET, "/admin/nhat-ky", "/admin/nhat-ky".into(), May::Admin),
+        (Method::GET, "/admin/nhat-ky.csv", "/admin/nhat-ky.csv".into(), May::Admin),
+        (Method::GET, "/admin/cuoc-thi/moi", "/admin/cuoc-thi/moi".into(), May::Admin),
+        (Method::POST, "/admin/cuoc-thi", "/admin/cuoc-thi".into(), May::Admin),
+        (Method::GET, "/admin/cuoc-thi/{slug}", "/admin/cuoc-thi/thi-thu".into(), May::Roles(everyone_on_contest)),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/dinh-nghia",
+            "/admin/cuoc-thi/thi-thu/dinh-nghia".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/dinh-nghia",
+            "/admin/cuoc-thi/thi-thu/dinh-nghia".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/dot/{number}/mo",
+            "/admin/cuoc-thi/thi-thu/dot/1/mo".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/nhan-su",
+            "/admin/cuoc-thi/thi-thu/nhan-su".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/nhan-su",
+            "/admin/cuoc-thi/thi-thu/nhan-su".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/nhan-su/{id}/xoa",
+            "/admin/cuoc-thi/thi-thu/nhan-su/999/xoa".into(),
+            May::Roles(organisers),
+        ),
+        (Method::GET, "/admin/cuoc-thi/{slug}/nhat-ky", "/admin/cuoc-thi/thi-thu/nhat-ky".into(), May::Roles(auditors)),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/nhat-ky.csv",
+            "/admin/cuoc-thi/thi-thu/nhat-ky.csv".into(),
+            May::Roles(auditors),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/cau-hoi",
+            "/admin/cuoc-thi/thi-thu/cau-hoi".into(),
+            May::Roles(bank_readers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/cau-hoi",
+            "/admin/cuoc-thi/thi-thu/cau-hoi".into(),
+            May::Roles(bank_editors),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/cau-hoi.csv",
+            "/admin/cuoc-thi/thi-thu/cau-hoi.csv".into(),
+            May::Roles(bank_readers),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/cau-hoi.xlsx",
+            "/admin/cuoc-thi/thi-thu/cau-hoi.xlsx".into(),
+            May::Roles(bank_readers),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/cau-hoi/moi",
+            "/admin/cuoc-thi/thi-thu/cau-hoi/moi".into(),
+            May::Roles(bank_editors),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/cau-hoi/{id}",
+            format!("/admin/cuoc-thi/thi-thu/cau-hoi/{q}"),
+            May::Roles(bank_readers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/cau-hoi/{id}",
+            format!("/admin/cuoc-thi/thi-thu/cau-hoi/{q}"),
+            May::Roles(bank_editors),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/cau-hoi/{id}/trang-thai",
+            format!("/admin/cuoc-thi/thi-thu/cau-hoi/{q}/trang-thai"),
+            May::Roles(bank_editors),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/nhap-cau-hoi",
+            "/admin/cuoc-thi/thi-thu/nhap-cau-hoi".into(),
+            May::Roles(bank_editors),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/nhap-cau-hoi",
+            "/admin/cuoc-thi/thi-thu/nhap-cau-hoi".into(),
+            May::Roles(bank_editors),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}/xac-nhan",
+            "/admin/cuoc-thi/thi-thu/nhap-cau-hoi/999/xac-nhan".into(),
+            May::Roles(bank_editors),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/thi-sinh",
+            "/admin/cuoc-thi/thi-thu/thi-sinh".into(),
+            May::Roles(everyone_on_contest),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/thi-sinh/gop",
+            "/admin/cuoc-thi/thi-thu/thi-sinh/gop".into(),
+            May::Roles(bank_editors),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/thi-sinh/{id}",
+            "/admin/cuoc-thi/thi-thu/thi-sinh/999".into(),
+            May::Roles(everyone_on_contest),
+        ),
+        (Method::POST, "/admin/dang-xuat", "/admin/dang-xuat".into(), May::Signed),
+    ];
+    let listed: BTreeSet<String> = table.iter().map(|(_, pattern, _, _)| pattern.to_string()).collect();
+    assert_eq!(listed, declared_routes(), "the table must name every console route");
+
+    for (method, _, uri, may) in &table {
+        // Anonymous visitors are sent to sign in, except on the sign-in page itself.
+        let r = app.admin(method.clone(), uri, None, Some(&[]), "10.0.0.9").await;
+        match may {
+            May::Anyone => assert_ne!(r.status, StatusCode::FORBIDDEN, "{method} {uri} anonymous"),
+            _ => assert_eq!(
+                (r.status, r.location()),
+                (StatusCode::SEE_OTHER, "/admin/dang-nhap"),
+                "{method} {uri} anonymous"
+            ),
+        }
+        for (who, cookie, role) in &cast {
+            if *method == Method::POST && uri.ends_with("/dang-xuat") {
+                continue; // Signing out is tried last, once for everyone.
+            }
+            let r = if uri.ends_with("/nhap-cau-hoi") && *method == Method::POST {
+                app.upload(uri, cookie, "cau-hoi.csv", "Câu hỏi,A,B,C,Đáp án\n".as_bytes()).await
+            } else {
+                app.admin(method.clone(), uri, Some(cookie), Some(&[]), "10.0.0.1").await
+            };
+            let allowed = match may {
+                May::Anyone | May::Signed => true,
+                May::Admin => *who == "admin",
+                May::Roles(roles) => *who == "admin" || role.is_some_and(|r| roles.contains(&r)),
+            };
+            if allowed {
+                assert!(
+                    r.status != StatusCode::FORBIDDEN
+                        && !(r.status == StatusCode::SEE_OTHER && r.location() == "/admin/dang-nhap"),
+                    "{who} may use {method} {uri}, got {} {}",
+                    r.status,
+                    r.location()
+                );
+            } else {
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} may not use {method} {uri}: {}", r.body);
+                assert!(r.body.contains("Bạn không có quyền truy cập nội dung này."), "{who} {uri}: a Vietnamese page");
+            }
+        }
+    }
+    for (who, cookie, _) in &cast {
+        let r = app.admin(Method::POST, "/admin/dang-xuat", Some(cookie), Some(&[]), "10.0.0.1").await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/admin/dang-nhap"), "{who}");
+        let r = app.admin(Method::GET, "/admin", Some(cookie), None, "10.0.0.1").await;
+        assert_eq!(r.location(), "/admin/dang-nhap", "{who}: the session ended");
+    }
+}
+
+async fn sign_in_is_throttled_per_account_and_address(db: TestDb) {
+    let app = app(db).await;
+    app.engine.create_account("btc", PASSWORD.into(), Role::Viewer).await.unwrap();
+    let try_from = |password: &'static str, from: &'static str| {
+        let app = &app;
+        async move {
+            app.admin(
+                Method::POST,
+                "/admin/dang-nhap",
+                None,
+                Some(&[("username", "btc"), ("password", password)]),
+                from,
+            )
+            .await
+        }
+    };
+    for _ in 0..5 {
+        let r = try_from("doan-mo-sai-123", "203.0.113.7").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(r.body.contains("Tên đăng nhập hoặc mật khẩu không đúng."));
+    }
+    // After five failures each try waits; while waiting even the right password is not tried.
+    let r = try_from(PASSWORD, "203.0.113.7").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(r.body.contains("Đăng nhập sai nhiều lần; hãy thử lại sau"));
+    assert!(r.headers.get(header::RETRY_AFTER).is_some());
+    // The real user elsewhere is not locked out by the attacker.
+    let r = try_from(PASSWORD, "198.51.100.20").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // After the wait the right password works from the attacker's address too, and clears it.
+    app.clock.advance(Duration::seconds(3));
+    let r = try_from(PASSWORD, "203.0.113.7").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The waits double with each further failure.
+    for _ in 0..8 {
+        try_from("doan-mo-sai-123", "203.0.113.8").await;
+        app.clock.advance(Duration::seconds(600));
+    }
+    let t = app.store.throttle("u:btc|a:203.0.113.8").await.unwrap().unwrap();
+    assert_eq!(t.failures, 8);
+    assert_eq!(t.blocked_until - t.updated_at, 8_000, "1, 2, 4, 8 s after the 5 free failures");
+}
+
+async fn sessions_are_new_at_sign_in_and_end_on_time(db: TestDb) {
+    let app = app(db).await;
+    app.engine.create_account("btc", PASSWORD.into(), Role::Viewer).await.unwrap();
+    // A session id planted before sign-in (session fixation) is never the one given after.
+    let planted = "ct_quantri=ke-tan-cong-chon-san";
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/dang-nhap",
+            Some(planted),
+            Some(&[("username", "btc"), ("password", PASSWORD)]),
+            "10.0.0.1",
+        )
+        .await;
+    let cookie = r.session().unwrap();
+    assert_ne!(cookie, planted);
+    let set = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/admin"] {
+        assert!(set.contains(attr), "{set}");
+    }
+    assert_eq!(app.admin(Method::GET, "/admin", Some(planted), None, "10.0.0.1").await.location(), "/admin/dang-nhap");
+    assert_eq!(app.admin(Method::GET, "/admin", Some(&cookie), None, "10.0.0.1").await.status, StatusCode::OK);
+    // Signing in again gives yet another id; both stay valid until signed out.
+    let again = app
+        .admin(
+            Method::POST,
+            "/admin/dang-nhap",
+            Some(&cookie),
+            Some(&[("username", "btc"), ("password", PASSWORD)]),
+            "10.0.0.1",
+        )
+        .await
+        .session()
+        .unwrap();
+    assert_ne!(again, cookie);
+    // Idle for 31 minutes: the session is over.
+    app.clock.advance(Duration::minutes(31));
+    let r = app.admin(Method::GET, "/admin", Some(&cookie), None, "10.0.0.1").await;
+    assert_eq!(r.location(), "/admin/dang-nhap");
+    // Active every 20 minutes: still over after 12 hours.
+    let cookie = app
+        .admin(Method::POST, "/admin/dang-nhap", None, Some(&[("username", "btc"), ("password", PASSWORD)]), "10.0.0.1")
+        .await
+        .session()
+        .unwrap();
+    for _ in 0..35 {
+        app.clock.advance(Duration::minutes(20));
+        assert_eq!(app.admin(Method::GET, "/admin", Some(&cookie), None, "10.0.0.1").await.status, StatusCode::OK);
+    }
+    app.clock.advance(Duration::minutes(20));
+    assert_eq!(app.admin(Method::GET, "/admin", Some(&cookie), None, "10.0.0.1").await.location(), "/admin/dang-nhap");
+}
+
+async fn system_administrators_need_a_second_factor(db: TestDb) {
+    let app = app(db).await;
+    let id = app.engine.create_account("quantri", PASSWORD.into(), Role::SystemAdmin).await.unwrap();
+    let sign_in = |code: String| {
+        let app = &app;
+        async move {
+            app.admin(
+                Method::POST,
+                "/admin/dang-nhap",
+                None,
+                Some(&[("username", "quantri"), ("password", PASSWORD), ("code", &code)]),
+                "10.0.0.1",
+            )
+            .await
+        }
+    };
+    let cookie = sign_in(String::new()).await.session().unwrap();
+    // Until a second factor is set up, every page leads to setting it up.
+    for uri in ["/admin", "/admin/tai-khoan", "/admin/cuoc-thi/thi-thu"] {
+        assert_eq!(
+            app.admin(Method::GET, uri, Some(&cookie), None, "10.0.0.1").await.location(),
+            "/admin/bao-mat",
+            "{uri}"
+        );
+    }
+    let r = app.admin(Method::POST, "/admin/bao-mat/bat-dau", Some(&cookie), Some(&[]), "10.0.0.1").await;
+    assert_eq!(r.location(), "/admin/bao-mat");
+    let page = app.admin(Method::GET, "/admin/bao-mat", Some(&cookie), None, "10.0.0.1").await.body;
+    assert!(page.contains("data:image/svg+xml;base64,"), "a QR code to scan");
+    let secret = app.store.account(id).await.unwrap().unwrap().totp_pending.unwrap();
+    assert!(page.contains(&secret));
+    let r = app
+        .admin(Method::POST, "/admin/bao-mat/xac-nhan", Some(&cookie), Some(&[("code", "000000")]), "10.0.0.1")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Mã xác thực không đúng"));
+    let code = Engine::totp_code(&secret, app.engine.now()).unwrap();
+    let r =
+        app.admin(Method::POST, "/admin/bao-mat/xac-nhan", Some(&cookie), Some(&[("code", &code)]), "10.0.0.1").await;
+    assert_eq!(r.location(), "/admin");
+    assert_eq!(
+        app.admin(Method::GET, "/admin/tai-khoan", Some(&cookie), None, "10.0.0.1").await.status,
+        StatusCode::OK
+    );
+
+    // From now on the password alone is not enough, and a code is good once.
+    app.clock.advance(Duration::seconds(30));
+    let r = sign_in(String::new()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("Nhập mã xác thực 6 số"));
+    let code = Engine::totp_code(&secret, app.engine.now()).unwrap();
+    assert_eq!(sign_in(code.clone()).await.status, StatusCode::SEE_OTHER);
+    let r = sign_in(code).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "a code seen once cannot open a second session");
+    assert!(r.body.contains("đã được dùng"));
+}
+
+async fn a_question_file_is_imported_only_after_its_report(db: TestDb) {
+    let app = app(db).await;
+    let cookie = app.staff("thuky", Role::Viewer, &[("thi-thu", Role::Secretariat, "")]).await;
+    let contest = app.store.contest_by_slug("thi-thu").await.unwrap().unwrap().contest.id;
+    let before = app.store.bank(contest).await.unwrap().len();
+    let csv = "Chủ đề,Câu hỏi,A,B,C,D,Đáp án\n\
+        An toàn,Mật khẩu nào mạnh nhất?,123456,Abc@2024!xY,qwerty,,B\n\
+        An toàn,Câu thiếu đáp án,Một,Hai,Ba,,\n\
+        Pháp luật,Luật An ninh mạng được thông qua năm nào?,2016,2017,2018,2019,C\n";
+    let r = app.upload("/admin/cuoc-thi/thi-thu/nhap-cau-hoi", &cookie, "ngan-hang.csv", csv.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("Đã đọc 3 câu hỏi: <strong>2</strong> câu hợp lệ sẽ được nhập, 1 câu có lỗi"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Dòng 3") && r.body.contains("Chưa chỉ ra đáp án đúng."), "the bad row and why");
+    assert_eq!(app.store.bank(contest).await.unwrap().len(), before, "nothing imported before confirmation");
+    let staged = r.body.split("/nhap-cau-hoi/").nth(1).and_then(|s| s.split('/').next()).unwrap().to_string();
+    let confirm = format!("/admin/cuoc-thi/thi-thu/nhap-cau-hoi/{staged}/xac-nhan");
+    // Without agreeing to leave the bad row out, nothing is imported.
+    let r = app.admin(Method::POST, &confirm, Some(&cookie), Some(&[]), "10.0.0.1").await;
+    assert!(r.body.contains("hãy đánh dấu bỏ qua các câu lỗi"), "{}", r.body);
+    assert_eq!(app.store.bank(contest).await.unwrap().len(), before);
+    let r = app.admin(Method::POST, &confirm, Some(&cookie), Some(&[("skip_invalid", "1")]), "10.0.0.1").await;
+    assert!(r.body.contains("Đã nhập 2 câu hỏi vào ngân hàng."), "{}", r.body);
+    assert_eq!(app.store.bank(contest).await.unwrap().len(), before + 2);
+    // The same file again: both questions are duplicates of the bank now.
+    let r = app.upload("/admin/cuoc-thi/thi-thu/nhap-cau-hoi", &cookie, "ngan-hang.csv", csv.as_bytes()).await;
+    assert!(r.body.contains("<strong>0</strong> câu hợp lệ sẽ được nhập, 1 câu có lỗi, 2 câu trùng"), "{}", r.body);
+    // A staged file is the uploader's own.
+    let other = app.staff("thuky2", Role::Viewer, &[("thi-thu", Role::Secretariat, "")]).await;
+    let r = app.admin(Method::POST, &confirm, Some(&other), Some(&[("skip_invalid", "1")]), "10.0.0.1").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Searching without marks finds the new question; the import is in the audit log.
+    let r = app
+        .admin(Method::GET, "/admin/cuoc-thi/thi-thu/cau-hoi?q=luat+an+ninh+mang", Some(&cookie), None, "10.0.0.1")
+        .await;
+    assert!(r.body.contains("Luật An ninh mạng được thông qua năm nào?"), "{}", r.body);
+    let log = app
+        .store
+        .audit_entries(&cuocthi_store::AuditFilter { contest_id: Some(contest), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "question.import" && e.actor == "thuky" && e.detail.contains("\"imported\":2"))
+    );
+    let check = app.engine.verify_audit_chain().await.unwrap().unwrap();
+    assert!(check.entries >= 3);
+}
+
+async fn a_contest_that_has_begun_keeps_what_decides_scores(db: TestDb) {
+    let app = app(db).await;
+    let cookie = app.staff("btc", Role::Viewer, &[("thi-thu", Role::Organiser, "")]).await;
+    let page = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/dinh-nghia", Some(&cookie), None, "10.0.0.1").await.body;
+    let source = page.split("spellcheck=\"false\">").nth(1).unwrap().split("</textarea>").next().unwrap();
+    let source = source
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let source = source.replace("&#60;", "<").replace("&#62;", ">").replace("&#38;", "&");
+    assert!(source.contains("time_limit_minutes = 20"), "{source}");
+    // The round has opened: a longer time limit would be unfair to those who already took part.
+    let unfair = source.replace("time_limit_minutes = 20", "time_limit_minutes = 25");
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi/thi-thu/dinh-nghia",
+            Some(&cookie),
+            Some(&[("source", &unfair), ("reason", "thử")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("đã mở: không được đổi thời gian làm bài"), "{}", r.body);
+    // A new title is fine, and recorded with its reason.
+    let retitled = source.replace("Thi thử: Tìm hiểu", "Thi thử (bản sửa): Tìm hiểu");
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi/thi-thu/dinh-nghia",
+            Some(&cookie),
+            Some(&[("source", &retitled), ("reason", "Sửa tên theo Kế hoạch")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert_eq!(r.location(), "/admin/cuoc-thi/thi-thu", "{}", r.body);
+    let public = app.admin(Method::GET, "/cuoc-thi/thi-thu", None, None, "10.0.0.1").await.body;
+    assert!(public.contains("Thi thử (bản sửa)"), "the participant page shows the new title at once");
+    let contest = app.store.contest_by_slug("thi-thu").await.unwrap().unwrap().contest.id;
+    let log = app
+        .store
+        .audit_entries(&cuocthi_store::AuditFilter {
+            contest_id: Some(contest),
+            action_prefix: Some("contest.".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert!(log[0].detail.contains("Sửa tên theo Kế hoạch") && log[0].detail.contains("bản sửa"));
+}
