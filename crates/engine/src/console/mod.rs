@@ -8,6 +8,7 @@ pub mod audit;
 mod auth;
 mod bank;
 mod contests;
+mod lists;
 mod people;
 
 pub use access::{Action, Grant, Role, Staff};
@@ -16,4 +17,5 @@ pub use audit::{AUDIT_PAGE, ChainCheck};
 pub use auth::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, SignIn, StaffSession, TotpSetup};
 pub use bank::{BankQuery, BankView, ImportPreview};
 pub use contests::{ConsoleContest, ConsoleRound, NewContest};
+pub use lists::UnitLine;
 pub use people::{PersonView, SEARCH_LIMIT};

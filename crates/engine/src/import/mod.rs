@@ -4,6 +4,7 @@
 
 mod contest;
 mod docx;
+mod lists;
 mod questions;
 
 use std::fmt;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use contest::ImportedContest;
 pub(crate) use contest::check as check_file;
+pub use lists::{ListError, parse_keys, parse_registered, parse_units};
 pub use docx::{MAX_DOCUMENT_XML_BYTES, MAX_ZIP_ENTRIES, read_docx};
 pub use questions::{FileKind, MAX_FILE_BYTES, parse_questions};
 

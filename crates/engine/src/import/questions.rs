@@ -177,6 +177,18 @@ pub(super) fn drafts_from_rows(table: Table, default_topic: &str) -> Result<Vec<
 /// Rows with their 1-based numbers as the source shows them.
 pub(super) type Table = Vec<(usize, Vec<String>)>;
 
+/// The rows of a spreadsheet (.xlsx first sheet, or .csv), for the list importers.
+pub(super) fn read_table(name: &str, bytes: &[u8]) -> Result<Table, Vec<String>> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(vec![format!("Tệp lớn hơn {} MB.", MAX_FILE_BYTES / 1024 / 1024)]);
+    }
+    match FileKind::detect(name, bytes) {
+        FileKind::Xlsx => read_xlsx(bytes),
+        FileKind::Csv => read_csv(bytes),
+        FileKind::Docx => Err(vec!["Danh sách cần ở dạng bảng tính Excel (.xlsx) hoặc CSV, không phải tài liệu Word.".into()]),
+    }
+}
+
 fn read_csv(bytes: &[u8]) -> Result<Table, Vec<String>> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(body).map_err(|_| vec!["Tệp CSV phải được lưu với bảng mã UTF-8.".to_string()])?;

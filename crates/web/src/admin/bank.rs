@@ -433,29 +433,13 @@ async fn import_page(State(s): State<AppState>, StaffUser(staff): StaffUser, Pat
     import_view(&s, &staff, &slug, None, None, None).await
 }
 
-/// Reads the one file of an upload form; a broken or oversized upload is a message, not a 500.
-async fn the_file(mut multipart: Multipart) -> Result<(String, Vec<u8>), String> {
-    let unreadable = |_| "Không đọc được tệp tải lên (tệp quá lớn hoặc quá trình tải bị ngắt).".to_string();
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("tep").to_string();
-            let bytes = field.bytes().await.map_err(unreadable)?;
-            if bytes.is_empty() {
-                return Err("Hãy chọn một tệp.".into());
-            }
-            return Ok((name, bytes.to_vec()));
-        }
-    }
-    Err("Hãy chọn một tệp.".into())
-}
-
 async fn upload(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
     multipart: Multipart,
 ) -> PageResult {
-    match the_file(multipart).await {
+    match super::the_file(multipart).await {
         Ok((name, bytes)) => {
             let preview = s.engine.preview_import(&staff, &slug, &name, &bytes).await?;
             import_view(&s, &staff, &slug, Some(PreviewView::of(preview)), None, None).await

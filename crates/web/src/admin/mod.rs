@@ -6,12 +6,13 @@ mod accounts;
 mod auth;
 mod bank;
 mod contests;
+mod lists;
 mod people;
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, Multipart};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(contests::routes())
         .merge(bank::routes())
         .merge(people::routes())
+        .merge(lists::routes())
 }
 
 /// The signed-in staff member of a console request. Without a live session the request is sent
@@ -127,4 +129,20 @@ impl Frame {
     pub fn of(staff: &Staff) -> Frame {
         Frame { username: staff.username.clone(), system_admin: staff.system_admin }
     }
+}
+
+/// Reads the one file of an upload form; a broken or oversized upload is a message, not a 500.
+pub(crate) async fn the_file(mut multipart: Multipart) -> Result<(String, Vec<u8>), String> {
+    let unreadable = |_| "Không đọc được tệp tải lên (tệp quá lớn hoặc quá trình tải bị ngắt).".to_string();
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("tep").to_string();
+            let bytes = field.bytes().await.map_err(unreadable)?;
+            if bytes.is_empty() {
+                return Err("Hãy chọn một tệp.".into());
+            }
+            return Ok((name, bytes.to_vec()));
+        }
+    }
+    Err("Hãy chọn một tệp.".into())
 }

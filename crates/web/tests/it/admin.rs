@@ -25,6 +25,7 @@ on_both_backends!(
     system_administrators_need_a_second_factor,
     a_question_file_is_imported_only_after_its_report,
     a_contest_that_has_begun_keeps_what_decides_scores,
+    units_and_registered_lists_come_from_spreadsheets,
 );
 
 const PASSWORD: &str = "mat-khau-du-dai-2025";
@@ -156,6 +157,7 @@ fn declared_routes() -> BTreeSet<String> {
         include_str!("../../src/admin/contests.rs"),
         include_str!("../../src/admin/bank.rs"),
         include_str!("../../src/admin/people.rs"),
+        include_str!("../../src/admin/lists.rs"),
     ];
     sources
         .iter()
@@ -339,8 +341,33 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
             "/admin/cuoc-thi/thi-thu/thi-sinh/999".into(),
             May::Roles(everyone_on_contest),
         ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/don-vi",
+            "/admin/cuoc-thi/thi-thu/don-vi".into(),
+            May::Roles(everyone_on_contest),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/don-vi",
+            "/admin/cuoc-thi/thi-thu/don-vi".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/loai-tru",
+            "/admin/cuoc-thi/thi-thu/loai-tru".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/don-vi/{code}/danh-sach",
+            "/admin/cuoc-thi/thi-thu/don-vi/X/danh-sach".into(),
+            May::Roles(&[Organiser, UnitCoordinator]),
+        ),
         (Method::POST, "/admin/dang-xuat", "/admin/dang-xuat".into(), May::Signed),
     ];
+    let uploads = ["/nhap-cau-hoi", "/don-vi", "/loai-tru", "/danh-sach"];
     let listed: BTreeSet<String> = table.iter().map(|(_, pattern, _, _)| pattern.to_string()).collect();
     assert_eq!(listed, declared_routes(), "the table must name every console route");
 
@@ -359,7 +386,7 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
             if *method == Method::POST && uri.ends_with("/dang-xuat") {
                 continue; // Signing out is tried last, once for everyone.
             }
-            let r = if uri.ends_with("/nhap-cau-hoi") && *method == Method::POST {
+            let r = if *method == Method::POST && uploads.iter().any(|u| uri.ends_with(u)) {
                 app.upload(uri, cookie, "cau-hoi.csv", "Câu hỏi,A,B,C,Đáp án\n".as_bytes()).await
             } else {
                 app.admin(method.clone(), uri, Some(cookie), Some(&[]), "10.0.0.1").await
@@ -648,4 +675,72 @@ async fn a_contest_that_has_begun_keeps_what_decides_scores(db: TestDb) {
         .unwrap();
     assert_eq!(log.len(), 1);
     assert!(log[0].detail.contains("Sửa tên theo Kế hoạch") && log[0].detail.contains("bản sửa"));
+}
+
+async fn units_and_registered_lists_come_from_spreadsheets(db: TestDb) {
+    let app = app(db).await;
+    let organiser = app.staff("btc", Role::Viewer, &[("thi-thu", Role::Organiser, "")]).await;
+    let units = "DANH SÁCH ĐƠN VỊ\nMã đơn vị,Tên đơn vị,Mã đơn vị cấp trên,Số cán bộ\nSGD,Sở Giáo dục và Đào tạo,,40\nTHPT1,Trường THPT Chuyên,SGD,\"1.200\"\nCA,Công an tỉnh,,900\n";
+    let r = app.upload("/admin/cuoc-thi/thi-thu/don-vi", &organiser, "don-vi.csv", units.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Đã nhập 3 đơn vị."));
+    assert!(
+        r.body.contains("— Trường THPT Chuyên") && r.body.contains("1.200"),
+        "sub-units indented, headcounts shown"
+    );
+    let bad = "Mã đơn vị,Tên đơn vị,Số cán bộ\nX,,mười\n";
+    let r = app.upload("/admin/cuoc-thi/thi-thu/don-vi", &organiser, "don-vi.csv", bad.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Dòng 2: thiếu mã hoặc tên đơn vị."), "{}", r.body);
+    assert!(r.body.contains("Sở Giáo dục và Đào tạo"), "the old tree stays");
+
+    // The coordinator of the department uploads the list of a school under it, not of the police.
+    app.engine.create_account("daumoi", PASSWORD.into(), Role::Viewer).await.unwrap();
+    let contest = app.store.contest_by_slug("thi-thu").await.unwrap().unwrap().contest.id;
+    let account = app.store.account_by_username("daumoi").await.unwrap().unwrap().id;
+    app.store.insert_grant(account, contest, "unit_coordinator", "SGD", app.engine.now()).await.unwrap();
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/dang-nhap",
+            None,
+            Some(&[("username", "daumoi"), ("password", PASSWORD)]),
+            "10.0.0.2",
+        )
+        .await;
+    let coordinator = r.session().unwrap();
+    let list = "Họ và tên,Số CCCD\nNguyễn Thị Hoa,036195000123\nLê Văn Nam,001090123456\n";
+    let r = app.upload("/admin/cuoc-thi/thi-thu/don-vi/THPT1/danh-sach", &coordinator, "ds.csv", list.as_bytes()).await;
+    assert!(r.body.contains("Đơn vị THPT1: danh sách đăng ký nay có 2 người."), "{}", r.body);
+    assert!(!r.body.contains("Công an tỉnh"), "a coordinator sees their own units only");
+    let r = app.upload("/admin/cuoc-thi/thi-thu/don-vi/CA/danh-sach", &coordinator, "ds.csv", list.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The same person cannot be on two units' lists.
+    let r = app.upload("/admin/cuoc-thi/thi-thu/don-vi/CA/danh-sach", &organiser, "ds.csv", list.as_bytes()).await;
+    assert!(r.body.contains("đã có trong danh sách của đơn vị THPT1"), "{}", r.body);
+    // Exclusions: read from the CCCD column, normalised.
+    let r = app
+        .upload(
+            "/admin/cuoc-thi/thi-thu/loai-tru",
+            &organiser,
+            "loai-tru.csv",
+            "STT,Số CCCD\n1,001 090 999 888\n".as_bytes(),
+        )
+        .await;
+    assert!(r.body.contains("nay có 1 số định danh"), "{}", r.body);
+    let spec = app.store.contest_by_slug("thi-thu").await.unwrap().unwrap().spec();
+    assert_eq!(spec.settings.eligibility.exclusions, vec!["001090999888"]);
+    assert_eq!(spec.registered.len(), 2);
+    let log = app
+        .store
+        .audit_entries(&cuocthi_store::AuditFilter { contest_id: Some(contest), limit: 20, ..Default::default() })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.contains(&"contest.units")
+            && actions.contains(&"unit.registered")
+            && actions.contains(&"contest.exclusions"),
+        "{actions:?}"
+    );
 }
