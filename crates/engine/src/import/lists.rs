@@ -39,7 +39,10 @@ const KEY: &[&str] = &[
 const PERSON: &[&str] = &["ho va ten", "ho ten", "full name", "name"];
 
 /// The header row (the first of the first 20 with every `required` heading) and the rows below.
-fn header<'a>(table: &'a Table, required: &[&[&str]]) -> Result<(&'a [String], &'a [(usize, Vec<String>)]), ListError> {
+/// A header row and the numbered rows below it.
+type Headed<'a> = (&'a [String], &'a [(usize, Vec<String>)]);
+
+fn header<'a>(table: &'a Table, required: &[&[&str]]) -> Result<Headed<'a>, ListError> {
     let rows: Vec<usize> = (0..table.len().min(20)).collect();
     for i in rows {
         let headings = &table[i].1;
