@@ -186,6 +186,27 @@ pub struct ContestSettings {
     /// Free text of the prize structure's notes (e.g. "BTC có thể điều chỉnh cơ cấu giải").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prize_notes: Option<String>,
+    /// Portals (`https://congthongtin.tinh.gov.vn`) allowed to show this contest's pages in a
+    /// frame, besides those the deployment allows for every contest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub portal_origins: Vec<String>,
+    /// The contest's colour on its pages (`#0b5394`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_colour: Option<String>,
+}
+
+/// Whether `o` is a plain http(s) origin (a `*.` wildcard allowed in the host), nothing that
+/// could carry anything else into a header.
+pub fn is_origin(o: &str) -> bool {
+    let rest = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
+    rest.is_some_and(|h| {
+        !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*'))
+    })
+}
+
+/// Whether `c` is a `#RRGGBB` colour.
+pub fn is_colour(c: &str) -> bool {
+    c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit())
 }
 
 /// A contest definition file (TOML), exactly as organisers write it. Unknown keys are refused by the
@@ -274,6 +295,17 @@ impl ContestDef {
             .filter_map(|(i, r)| r.validate(&format!("rounds[{}]", i + 1), &mut errors))
             .collect();
         validate_units(&self.units, &mut errors);
+        for (i, o) in self.settings.portal_origins.iter().enumerate() {
+            if !is_origin(o) {
+                errors.push(err(
+                    format!("portal_origins[{}]", i + 1),
+                    format!("\"{o}\" không phải địa chỉ cổng thông tin dạng https://ten-mien."),
+                ));
+            }
+        }
+        if let Some(c) = self.settings.accent_colour.as_deref().filter(|c| !is_colour(c)) {
+            errors.push(err("accent_colour", format!("Màu \"{c}\" cần ở dạng #RRGGBB, ví dụ #0b5394.")));
+        }
         self.validate_settings(&mut errors);
         let codes: HashSet<&str> = self.units.iter().map(|u| u.code.as_str()).collect();
         for (i, p) in self.registered.iter().enumerate() {

@@ -95,6 +95,21 @@ pub struct StagedFile {
     pub created_at: i64,
 }
 
+/// A contest's file (study material or logo), without its bytes.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct MaterialRow {
+    pub id: i64,
+    pub contest_id: i64,
+    /// `material` (for participants to read) or `logo`.
+    pub kind: String,
+    pub title: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: i64,
+}
+
 /// Which audit entries to list, newest first.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
@@ -181,6 +196,13 @@ pub trait ConsoleStore: Send + Sync {
     async fn staged_file(&self, id: i64) -> Result<Option<StagedFile>>;
     /// Removes a staged file and any older than `stale_before` (uploads never confirmed).
     async fn drop_staged_file(&self, id: i64, stale_before: DateTime<Utc>) -> Result<()>;
+
+    // A contest's files.
+    /// Stores a file; a new logo replaces the old one.
+    async fn insert_material(&self, row: &MaterialRow, body: &[u8]) -> Result<i64>;
+    async fn materials_of(&self, contest_id: i64) -> Result<Vec<MaterialRow>>;
+    async fn material_body(&self, id: i64) -> Result<Option<(MaterialRow, Vec<u8>)>>;
+    async fn delete_material(&self, id: i64) -> Result<Option<MaterialRow>>;
 
     // Participants, as staff see them.
     async fn participants_matching(

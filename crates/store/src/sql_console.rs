@@ -452,6 +452,75 @@ impl ConsoleStore for SqlStore {
         Ok(())
     }
 
+    async fn insert_material(&self, m: &MaterialRow, body: &[u8]) -> Result<i64> {
+        on!(self, write, |p| {
+            let mut tx = p.begin().await?;
+            if m.kind == "logo" {
+                sqlx::query("DELETE FROM materials WHERE contest_id = $1 AND kind = 'logo'")
+                    .bind(m.contest_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO materials (contest_id, kind, title, file_name, content_type, size, sha256, body, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(m.contest_id)
+            .bind(&m.kind)
+            .bind(&m.title)
+            .bind(&m.file_name)
+            .bind(&m.content_type)
+            .bind(m.size)
+            .bind(&m.sha256)
+            .bind(body)
+            .bind(m.created_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    async fn materials_of(&self, contest_id: i64) -> Result<Vec<MaterialRow>> {
+        Ok(on!(self, read, |p| {
+            sqlx::query_as(
+            "SELECT id, contest_id, kind, title, file_name, content_type, size, sha256, created_at FROM materials WHERE contest_id = $1 ORDER BY id"
+        )
+        .bind(contest_id)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    async fn material_body(&self, id: i64) -> Result<Option<(MaterialRow, Vec<u8>)>> {
+        let row: Option<(i64, i64, String, String, String, String, i64, String, i64, Vec<u8>)> = on!(
+            self,
+            read,
+            |p| {
+                sqlx::query_as(
+            "SELECT id, contest_id, kind, title, file_name, content_type, size, sha256, created_at, body FROM materials WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await
+            }
+        )?;
+        Ok(row.map(|(id, contest_id, kind, title, file_name, content_type, size, sha256, created_at, body)| {
+            (MaterialRow { id, contest_id, kind, title, file_name, content_type, size, sha256, created_at }, body)
+        }))
+    }
+
+    async fn delete_material(&self, id: i64) -> Result<Option<MaterialRow>> {
+        Ok(on!(self, write, |p| {
+            sqlx::query_as(
+            "DELETE FROM materials WHERE id = $1 RETURNING id, contest_id, kind, title, file_name, content_type, size, sha256, created_at"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
     async fn participants_matching(
         &self,
         contest_id: i64,

@@ -68,11 +68,7 @@ impl WebConfig {
     pub fn parse_origins(list: &str) -> Result<Vec<String>, String> {
         list.split_whitespace()
             .map(|o| {
-                let rest = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
-                let ok = rest.is_some_and(|h| {
-                    !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*'))
-                });
-                if ok {
+                if cuocthi_domain::contest::is_origin(o) {
                     Ok(o.to_string())
                 } else {
                     Err(format!("không phải một nguồn (origin) hợp lệ: {o}"))

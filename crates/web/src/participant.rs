@@ -16,6 +16,7 @@ use cuocthi_domain::identity::{Field, IdentityInput};
 use cuocthi_domain::locality::{self, Scheme};
 use cuocthi_domain::text;
 use cuocthi_engine::EngineError;
+use cuocthi_engine::console::MaterialView;
 use cuocthi_engine::token::Claims;
 use cuocthi_engine::views::{AttemptSummary, AttemptView, ContestView, ResultView};
 
@@ -29,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/cuoc-thi/{slug}/dang-nhap", get(identify_form).post(identify))
         .route("/cuoc-thi/{slug}/dang-xuat", post(sign_out))
         .route("/cuoc-thi/{slug}/vao-thi/{round_id}", post(start))
+        .route("/cuoc-thi/{slug}/tai-lieu/{id}", get(material))
+        .route("/cuoc-thi/{slug}/giao-dien.css", get(brand_css))
         .route("/bai-thi/{id}", get(attempt_page))
         .route("/bai-thi/{id}/luu", post(save))
         .route("/bai-thi/{id}/nop", get(confirm_submit).post(submit))
@@ -174,6 +177,10 @@ struct ContestPage {
     share: Share,
     /// Shown in a portal's frame: links and forms open a new tab, where the session cookie works.
     framed: bool,
+    materials: Vec<MaterialView>,
+    logo: Option<MaterialView>,
+    /// The contest has its own colour (`giao-dien.css`).
+    branded: bool,
 }
 
 /// The contest page's address as the world sees it, and what is built from it: share links as
@@ -329,8 +336,13 @@ async fn render_contest(
     let person = me.as_ref().map(|m| m.participant.full_name.clone().unwrap_or_else(|| t.a_participant.into()));
     let share = share_of(&public_base(s, headers), &c, t);
     let framed = headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()) == Some("iframe");
+    let (materials, logo) = s.engine.materials(slug).await?;
+    let (accent, portals) = s.engine.branding(slug).await?;
     let page = ContestPage {
         t,
+        materials,
+        logo,
+        branded: accent.is_some(),
         share,
         framed,
         rules_html: markdown::to_html(&c.rules),
@@ -342,6 +354,14 @@ async fn render_contest(
         c,
     };
     let mut resp = (status, page).into_response();
+    if !portals.is_empty() {
+        // This contest's portals may frame it, besides those the deployment allows.
+        let mut origins = s.config.frame_ancestors.clone();
+        origins.extend(portals);
+        if let Ok(v) = HeaderValue::from_str(&crate::csp(&origins)) {
+            resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     if me.is_some() {
         no_store(&mut resp);
     } else {
@@ -349,6 +369,37 @@ async fn render_contest(
         resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     Ok(resp)
+}
+
+/// A contest's file: study materials are downloaded, the logo shown inline; both are public and
+/// never change under their id.
+async fn material(State(s): State<AppState>, Path((slug, id)): Path<(String, i64)>) -> PageResult {
+    let (name, content_type, body) = s.engine.material_file(&slug, id).await?;
+    let disposition = if content_type.starts_with("image/") {
+        "inline".to_string()
+    } else {
+        format!("attachment; filename=\"{name}\"")
+    };
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    for (k, v) in [
+        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::CACHE_CONTROL, "public, max-age=86400, immutable".into()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    }
+    Ok(resp)
+}
+
+/// The contest's colour as a style sheet (the CSP allows no inline style).
+async fn brand_css(State(s): State<AppState>, Path(slug): Path<String>) -> PageResult {
+    let (accent, _) = s.engine.branding(&slug).await?;
+    let css = accent.map(|c| format!(":root{{--accent:{c}}}\n")).unwrap_or_default();
+    Ok(([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], css)
+        .into_response())
 }
 
 async fn sign_out(Path(slug): Path<String>) -> Response {

@@ -9,6 +9,7 @@ mod auth;
 mod bank;
 mod contests;
 mod lists;
+mod materials;
 mod people;
 
 pub use access::{Action, Grant, Role, Staff};
@@ -18,4 +19,5 @@ pub use auth::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, SignIn, StaffSession, TotpSetup};
 pub use bank::{BankQuery, BankView, ImportPreview};
 pub use contests::{ConsoleContest, ConsoleRound, NewContest};
 pub use lists::UnitLine;
+pub use materials::{MAX_LOGO_BYTES, MAX_MATERIAL_BYTES, MaterialView};
 pub use people::{PersonView, SEARCH_LIMIT};

@@ -112,7 +112,7 @@ fn drafts_from_blocks(blocks: &[Block]) -> Result<Vec<(usize, QuestionDraft)>, E
 
 /// Whether `bytes` look like a Word document without unpacking anything: a zip whose central
 /// directory (where entry names are stored in clear) names `word/document.xml`.
-pub(super) fn looks_like_docx(bytes: &[u8]) -> bool {
+pub(crate) fn looks_like_docx(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") && contains(directory_region(bytes), DOCUMENT_PART.as_bytes())
 }
 

@@ -7,6 +7,7 @@ mod auth;
 mod bank;
 mod contests;
 mod lists;
+mod materials;
 mod people;
 
 use std::net::{IpAddr, SocketAddr};
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(bank::routes())
         .merge(people::routes())
         .merge(lists::routes())
+        .merge(materials::routes())
 }
 
 /// The signed-in staff member of a console request. Without a live session the request is sent
@@ -131,18 +133,33 @@ impl Frame {
     }
 }
 
-/// Reads the one file of an upload form; a broken or oversized upload is a message, not a 500.
-pub(crate) async fn the_file(mut multipart: Multipart) -> Result<(String, Vec<u8>), String> {
+/// An upload form: its text fields and its one file (`file`).
+pub(crate) struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+/// Reads an upload form; a broken or oversized upload is a message, not a 500.
+pub(crate) async fn upload_form(mut multipart: Multipart) -> Result<Upload, String> {
     let unreadable = |_| "Không đọc được tệp tải lên (tệp quá lớn hoặc quá trình tải bị ngắt).".to_string();
+    let mut form = Upload { fields: Default::default(), file: None };
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("tep").to_string();
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("tep").to_string();
             let bytes = field.bytes().await.map_err(unreadable)?;
-            if bytes.is_empty() {
-                return Err("Hãy chọn một tệp.".into());
+            if !bytes.is_empty() {
+                form.file = Some((file_name, bytes.to_vec()));
             }
-            return Ok((name, bytes.to_vec()));
+        } else if form.fields.len() < 20 {
+            let value = field.text().await.map_err(unreadable)?;
+            form.fields.insert(name, value);
         }
     }
-    Err("Hãy chọn một tệp.".into())
+    Ok(form)
+}
+
+/// Reads the one file of an upload form.
+pub(crate) async fn the_file(multipart: Multipart) -> Result<(String, Vec<u8>), String> {
+    upload_form(multipart).await?.file.ok_or_else(|| "Hãy chọn một tệp.".to_string())
 }

@@ -26,6 +26,7 @@ on_both_backends!(
     a_question_file_is_imported_only_after_its_report,
     a_contest_that_has_begun_keeps_what_decides_scores,
     units_and_registered_lists_come_from_spreadsheets,
+    study_materials_logo_colour_and_portals,
 );
 
 const PASSWORD: &str = "mat-khau-du-dai-2025";
@@ -158,6 +159,7 @@ fn declared_routes() -> BTreeSet<String> {
         include_str!("../../src/admin/bank.rs"),
         include_str!("../../src/admin/people.rs"),
         include_str!("../../src/admin/lists.rs"),
+        include_str!("../../src/admin/materials.rs"),
     ];
     sources
         .iter()
@@ -365,9 +367,33 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
             "/admin/cuoc-thi/thi-thu/don-vi/X/danh-sach".into(),
             May::Roles(&[Organiser, UnitCoordinator]),
         ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/tai-lieu",
+            "/admin/cuoc-thi/thi-thu/tai-lieu".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/tai-lieu",
+            "/admin/cuoc-thi/thi-thu/tai-lieu".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/tai-lieu/{id}/xoa",
+            "/admin/cuoc-thi/thi-thu/tai-lieu/999/xoa".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/bieu-trung",
+            "/admin/cuoc-thi/thi-thu/bieu-trung".into(),
+            May::Roles(organisers),
+        ),
         (Method::POST, "/admin/dang-xuat", "/admin/dang-xuat".into(), May::Signed),
     ];
-    let uploads = ["/nhap-cau-hoi", "/don-vi", "/loai-tru", "/danh-sach"];
+    let uploads = ["/nhap-cau-hoi", "/don-vi", "/loai-tru", "/danh-sach", "/tai-lieu", "/bieu-trung"];
     let listed: BTreeSet<String> = table.iter().map(|(_, pattern, _, _)| pattern.to_string()).collect();
     assert_eq!(listed, declared_routes(), "the table must name every console route");
 
@@ -743,4 +769,106 @@ async fn units_and_registered_lists_come_from_spreadsheets(db: TestDb) {
             && actions.contains(&"contest.exclusions"),
         "{actions:?}"
     );
+}
+
+async fn study_materials_logo_colour_and_portals(db: TestDb) {
+    let app = app(db).await;
+    let organiser = app.staff("btc", Role::Viewer, &[("thi-thu", Role::Organiser, "")]).await;
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let upload = |title: &'static str, name: &'static str, bytes: Vec<u8>| {
+        let app = &app;
+        let organiser = organiser.clone();
+        async move {
+            let boundary = "----b";
+            let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n{title}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n").into_bytes();
+            body.extend_from_slice(&bytes);
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            let req = Request::post("/admin/cuoc-thi/thi-thu/tai-lieu")
+                .header(header::COOKIE, organiser)
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+                .body(Body::from(body))
+                .unwrap();
+            app.send(req).await
+        }
+    };
+    let r = upload("Tài liệu: Luật An ninh mạng 2018", "luat.pdf", pdf.to_vec()).await;
+    assert!(r.body.contains("Đã thêm tài liệu"), "{}", r.body);
+    // A file is known by its content, not its name.
+    let r = upload("Giả mạo", "virus.pdf", b"MZ\x90\x00 not a pdf".to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Chỉ nhận tài liệu PDF hoặc Word (.docx)."));
+    let r =
+        app.upload("/admin/cuoc-thi/thi-thu/bieu-trung", &organiser, "logo.svg", b"<svg onload=\"alert(1)\"/>").await;
+    assert!(r.body.contains("Biểu trưng cần là ảnh PNG hoặc JPEG."), "{}", r.body);
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let r = app.upload("/admin/cuoc-thi/thi-thu/bieu-trung", &organiser, "logo.png", &png).await;
+    assert!(r.body.contains("Đã đặt biểu trưng."), "{}", r.body);
+
+    // The contest page offers the material for download, shows the logo and uses it as og:image.
+    let page = app.admin(Method::GET, "/cuoc-thi/thi-thu", None, None, "10.0.0.1").await.body;
+    assert!(page.contains("Tài liệu tham khảo") && page.contains("Tài liệu: Luật An ninh mạng 2018"), "{page}");
+    assert!(page.contains("download=\"tai-lieu-luat-an-ninh-mang-2018.pdf\""));
+    assert!(page.contains("property=\"og:image\""));
+    let href = page.split("href=\"/cuoc-thi/thi-thu/tai-lieu/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let r = app.admin(Method::GET, &format!("/cuoc-thi/thi-thu/tai-lieu/{href}"), None, None, "10.0.0.1").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get(header::CONTENT_TYPE).unwrap(), "application/pdf");
+    assert_eq!(
+        r.headers.get(header::CONTENT_DISPOSITION).unwrap(),
+        "attachment; filename=\"tai-lieu-luat-an-ninh-mang-2018.pdf\""
+    );
+    assert!(r.body.starts_with("%PDF-1.4"));
+    // Another contest's slug does not reach this contest's files.
+    let other = app
+        .admin(
+            Method::GET,
+            &format!("/cuoc-thi/chuyen-doi-so-nhan-thuc-va-hanh-dong-dak-nong-2023/tai-lieu/{href}"),
+            None,
+            None,
+            "10.0.0.1",
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+
+    // Colour and portals from the definition: a bad colour is refused with its place.
+    let page =
+        app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/dinh-nghia", Some(&organiser), None, "10.0.0.1").await.body;
+    let source = page.split("spellcheck=\"false\">").nth(1).unwrap().split("</textarea>").next().unwrap();
+    let source = source
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#38;", "&");
+    let (head, rest) = source.split_once("\n[").unwrap();
+    let bad = format!("{head}\naccent_colour = \"đỏ\"\n[{rest}");
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi/thi-thu/dinh-nghia",
+            Some(&organiser),
+            Some(&[("source", &bad), ("reason", "màu")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert!(r.body.contains("accent_colour: Màu"), "{}", r.body);
+    let good = format!(
+        "{head}\naccent_colour = \"#0b5394\"\nportal_origins = [\"https://congthongtin.tinh.gov.vn\"]\n[{rest}"
+    );
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi/thi-thu/dinh-nghia",
+            Some(&organiser),
+            Some(&[("source", &good), ("reason", "Giao diện theo cổng tỉnh")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert_eq!(r.location(), "/admin/cuoc-thi/thi-thu", "{}", r.body);
+    let r = app.admin(Method::GET, "/cuoc-thi/thi-thu", None, None, "10.0.0.1").await;
+    assert!(r.body.contains("/cuoc-thi/thi-thu/giao-dien.css"));
+    let csp = r.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+    assert!(csp.ends_with("frame-ancestors 'self' https://congthongtin.tinh.gov.vn"), "{csp}");
+    let css = app.admin(Method::GET, "/cuoc-thi/thi-thu/giao-dien.css", None, None, "10.0.0.1").await.body;
+    assert_eq!(css, ":root{--accent:#0b5394}\n");
 }
