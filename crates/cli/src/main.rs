@@ -170,6 +170,14 @@ enum ResultsCommand {
         #[arg(long)]
         round: Option<i64>,
     },
+    /// Recompute a published ranking from the raw answers and check it, and the audit chain,
+    /// against the publication. Exits with an error naming every difference.
+    Verify {
+        #[arg(long)]
+        contest: String,
+        #[arg(long)]
+        round: Option<i64>,
+    },
 }
 
 #[tokio::main]
@@ -374,6 +382,20 @@ async fn results(db: &DbArgs, cmd: ResultsCommand) -> Result<()> {
                 v.rows.len(),
                 v.published_at.map(vntime::format_long).unwrap_or_default()
             );
+        }
+        ResultsCommand::Verify { contest, round } => {
+            let v = engine.verify_results(&contest, round).await.map_err(explain)?;
+            println!(
+                "Đã chấm lại {} lượt thi; nhật ký thao tác có {} mục, mã băm cuối {}.",
+                v.attempts_checked, v.audit_entries, v.audit_digest
+            );
+            if !v.problems.is_empty() {
+                for p in &v.problems {
+                    eprintln!("  {p}");
+                }
+                anyhow::bail!("Kết quả KHÔNG khớp: {} điểm khác biệt.", v.problems.len());
+            }
+            println!("Kết quả khớp với bản đã công bố.");
         }
     }
     Ok(())

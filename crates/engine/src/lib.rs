@@ -16,6 +16,7 @@ pub mod import;
 mod participants;
 mod results;
 pub mod token;
+pub mod verify;
 pub mod views;
 
 use std::sync::Arc;

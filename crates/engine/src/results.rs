@@ -51,7 +51,7 @@ impl Engine {
         c.stored.rounds.iter().find(|r| r.number == number).cloned().ok_or(EngineError::NotFound("đợt thi"))
     }
 
-    fn figure(&self, round: &RoundRow, scored: &[Scored]) -> Option<i64> {
+    pub(crate) fn figure(&self, round: &RoundRow, scored: &[Scored]) -> Option<i64> {
         let predicts: Predicts = round.rules.tiebreak.as_ref()?.predicts;
         round
             .real_figure
@@ -60,7 +60,12 @@ impl Engine {
 
     /// Gives the prizes down the ranking, reading only the people near the top: deciding who is
     /// eligible in a ranking of a million needs the data of a few dozen.
-    async fn awards(&self, c: &CachedContest, standings: &[Standing], tiers: &[PrizeTier]) -> Result<Vec<Award>> {
+    pub(crate) async fn awards(
+        &self,
+        c: &CachedContest,
+        standings: &[Standing],
+        tiers: &[PrizeTier],
+    ) -> Result<Vec<Award>> {
         let total: usize = tiers.iter().map(|t| t.count as usize).sum();
         let mut take = (total * 2).max(64);
         loop {
@@ -85,6 +90,16 @@ impl Engine {
 
     async fn rank(&self, c: &CachedContest, round: &RoundRow) -> Result<RoundResults> {
         let scored = self.store.scored_attempts(round.id).await?;
+        self.rank_scored(c, round, scored).await
+    }
+
+    /// The ranking and prizes of a round from given scores (stored, or recomputed by a check).
+    pub(crate) async fn rank_scored(
+        &self,
+        c: &CachedContest,
+        round: &RoundRow,
+        scored: Vec<Scored>,
+    ) -> Result<RoundResults> {
         let real = self.figure(round, &scored);
         let standings = ranking::rank_round(&scored, &round.rules.ranking_order, real);
         let awards = self.awards(c, &standings, &round.rules.prizes).await?;
@@ -152,7 +167,7 @@ impl Engine {
     }
 
     /// The public view of results: prize winners with name, unit and locality, never personal numbers.
-    fn public_view(
+    pub(crate) fn public_view(
         &self,
         c: &CachedContest,
         results: &RoundResults,
@@ -188,6 +203,8 @@ impl Engine {
             real_figure: results.real_figure,
             participants: results.standings.len(),
             rows,
+            audit_last_id: None,
+            audit_digest: None,
         }
     }
 
@@ -217,8 +234,21 @@ impl Engine {
         let people = self.store.participants_by_id(&winners).await?.into_iter().map(|p| (p.id, p)).collect();
         let mut view = self.public_view(&c, &results, round_id, &people);
         view.published_at = Some(now);
+        // The audit log's digest as it stands: anything changed before this point afterwards
+        // breaks the chain up to the published entry.
+        let last = self.store.audit_entries(&cuocthi_store::AuditFilter { limit: 1, ..Default::default() }).await?;
+        view.audit_last_id = last.first().map(|e| e.id);
+        view.audit_digest = last.first().map(|e| e.hash.clone());
         let body = serde_json::to_string(&view).map_err(|e| EngineError::Internal(e.to_string()))?;
-        self.store.publish_ranking(c.stored.contest.id, round_id, &body, now).await?;
+        let id = self.store.publish_ranking(c.stored.contest.id, round_id, &body, now).await?;
+        self.record(
+            None,
+            "results.publish",
+            Some(c.stored.contest.id),
+            &format!("ranking:{id}"),
+            serde_json::json!({"round_id": round_id, "rows": view.rows.len(), "audit_last_id": view.audit_last_id, "audit_digest": view.audit_digest}),
+        )
+        .await?;
         Ok(view)
     }
 

@@ -226,6 +226,12 @@ pub struct RankingView {
     pub real_figure: Option<i64>,
     pub participants: usize,
     pub rows: Vec<RankingRow>,
+    /// The audit log as it stood when this ranking was published: its last entry and that
+    /// entry's hash (the chain's digest), so anyone can check nothing before it changed since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_last_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_digest: Option<String>,
 }
 
 pub(crate) fn phase_name(p: RoundPhase) -> &'static str {

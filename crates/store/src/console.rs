@@ -8,7 +8,7 @@ use cuocthi_domain::contest::ContestSpec;
 use serde::Serialize;
 
 use crate::Result;
-use crate::model::{ParticipantRow, StoredQuestion};
+use crate::model::{AttemptRow, ParticipantRow, StoredQuestion};
 
 /// A staff account (tài khoản quản trị). The password hash and TOTP secret never leave the
 /// engine.
@@ -203,6 +203,12 @@ pub trait ConsoleStore: Send + Sync {
     async fn materials_of(&self, contest_id: i64) -> Result<Vec<MaterialRow>>;
     async fn material_body(&self, id: i64) -> Result<Option<(MaterialRow, Vec<u8>)>>;
     async fn delete_material(&self, id: i64) -> Result<Option<MaterialRow>>;
+
+    // Verification.
+    /// Submitted attempts of a round with their answers, by id after `after_id`, for re-scoring.
+    async fn submitted_attempts(&self, round_id: i64, after_id: i64, limit: i64) -> Result<Vec<AttemptRow>>;
+    /// One audit entry.
+    async fn audit_entry(&self, id: i64) -> Result<Option<AuditRow>>;
 
     // Participants, as staff see them.
     async fn participants_matching(

@@ -521,6 +521,25 @@ impl ConsoleStore for SqlStore {
         })?)
     }
 
+    async fn submitted_attempts(&self, round_id: i64, after_id: i64, limit: i64) -> Result<Vec<AttemptRow>> {
+        let raw: Vec<RawAttempt> = on!(self, read, |p| sqlx::query_as(
+            "SELECT * FROM attempts WHERE round_id = $1 AND status = 'submitted' AND id > $2 ORDER BY id LIMIT $3"
+        )
+        .bind(round_id)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        raw.into_iter().map(AttemptRow::try_from).collect()
+    }
+
+    async fn audit_entry(&self, id: i64) -> Result<Option<AuditRow>> {
+        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM audit_log WHERE id = $1")
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
     async fn participants_matching(
         &self,
         contest_id: i64,

@@ -2,6 +2,7 @@
 
 mod common;
 mod seed_001;
+mod verify;
 
 use std::collections::HashSet;
 

@@ -1,0 +1,55 @@
+//! `results verify`: an untouched store verifies; a score altered directly in the database, or an
+//! audit entry edited, is named.
+
+use chrono::Duration;
+use cuocthi_testkit::{TestDb, on_both_backends};
+use sqlx::Connection;
+
+use crate::common::*;
+
+on_both_backends!(verification_names_what_was_altered);
+
+async fn execute(db: &TestDb, sql: &'static str) {
+    if db.is_postgres() {
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+}
+
+async fn verification_names_what_was_altered(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let round = round_id(e, "kiem-thu", 1).await;
+    for n in 0..6u32 {
+        let who = register(e, "kiem-thu", &person(n, 1990)).await;
+        let a = e.start(who.clone(), round).await.unwrap();
+        for pos in 0..(n as usize).min(a.questions.len()) {
+            e.save_answer(who.clone(), a.id, pos, Some((pos % 3) as u8)).await.unwrap();
+        }
+        f.clock.advance(Duration::seconds(30));
+        e.submit(who, a.id, Some(i64::from(n) * 2)).await.unwrap();
+    }
+    f.clock.advance(Duration::hours(3));
+    e.publish("kiem-thu", Some(1)).await.unwrap();
+
+    let ok = e.verify_results("kiem-thu", Some(1)).await.unwrap();
+    assert_eq!(ok.attempts_checked, 6);
+    assert!(ok.problems.is_empty(), "{:?}", ok.problems);
+    assert!(ok.audit_entries >= 1 && ok.audit_digest.len() == 64);
+
+    // Someone raises a stored score by hand: the attempt is named, and the published table no
+    // longer follows from the answers only if the raise changed it — the stored row is named anyway.
+    execute(&f.db, "UPDATE attempts SET correct = correct + 3 WHERE id = (SELECT MIN(id) FROM attempts)").await;
+    let bad = e.verify_results("kiem-thu", Some(1)).await.unwrap();
+    assert_eq!(bad.problems.len(), 1, "{:?}", bad.problems);
+    assert!(bad.problems[0].starts_with("Lượt thi #"), "{:?}", bad.problems);
+    assert!(bad.problems[0].contains("chấm lại từ câu trả lời được 0"), "{:?}", bad.problems);
+
+    // An audit entry edited after publication breaks the chain, and is named.
+    execute(&f.db, "UPDATE audit_log SET detail = '{}' WHERE id = 1").await;
+    let bad = e.verify_results("kiem-thu", Some(1)).await.unwrap();
+    assert!(bad.problems.iter().any(|p| p.contains("Mục nhật ký #1")), "{:?}", bad.problems);
+}
