@@ -25,9 +25,9 @@ async fn verification_names_what_was_altered(db: TestDb) {
     let round = round_id(e, "kiem-thu", 1).await;
     for n in 0..6u32 {
         let who = register(e, "kiem-thu", &person(n, 1990)).await;
-        let a = e.start(who.clone(), round).await.unwrap();
+        let a = e.start(who, round).await.unwrap();
         for pos in 0..(n as usize).min(a.questions.len()) {
-            e.save_answer(who.clone(), a.id, pos, Some((pos % 3) as u8)).await.unwrap();
+            e.save_answer(who, a.id, pos, Some((pos % 3) as u8)).await.unwrap();
         }
         f.clock.advance(Duration::seconds(30));
         e.submit(who, a.id, Some(i64::from(n) * 2)).await.unwrap();
