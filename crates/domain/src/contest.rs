@@ -193,6 +193,22 @@ pub struct ContestSettings {
     /// The contest's colour on its pages (`#0b5394`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accent_colour: Option<String>,
+    /// What the certificates (giấy chứng nhận) say of who issues them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateText>,
+}
+
+/// The issuing body and the signature block of a contest's certificates, as organisers choose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateText {
+    /// Top-left lines, `\n` between them: `UBND TỈNH HÀ GIANG\nBAN TỔ CHỨC CUỘC THI`.
+    pub heading: String,
+    /// The place before the date: `Hà Giang`.
+    pub place: String,
+    /// `TM. BAN TỔ CHỨC\nTRƯỞNG BAN`.
+    pub signatory_title: String,
+    pub signatory_name: String,
 }
 
 /// Whether `o` is a plain http(s) origin (a `*.` wildcard allowed in the host), nothing that

@@ -8,6 +8,7 @@
 
 mod attempts;
 mod cache;
+pub mod certificates;
 pub mod clock;
 pub mod console;
 pub mod demo;
@@ -21,9 +22,9 @@ pub mod views;
 
 use std::sync::Arc;
 
-pub use console::{MIN_PASSWORD_CHARS, Role};
 pub use attempts::AnswerSaved;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use console::{MIN_PASSWORD_CHARS, Role};
 pub use cuocthi_store::{Store, StoreError};
 pub use error::EngineError;
 

@@ -211,6 +211,21 @@ impl Engine {
     /// Publishes the prize list of round `number` (or the overall one with `None`) once the round
     /// has closed. Each publication is kept; the newest is the one shown.
     pub async fn publish(&self, slug: &str, number: Option<i64>) -> Result<RankingView> {
+        self.publish_by(None, slug, number).await
+    }
+
+    /// [`Engine::publish`] from the console, by an organiser.
+    pub async fn publish_as(&self, by: &crate::console::Staff, slug: &str, number: Option<i64>) -> Result<RankingView> {
+        self.contest_for(by, slug, crate::console::Action::ManageResults).await?;
+        self.publish_by(Some(by), slug, number).await
+    }
+
+    async fn publish_by(
+        &self,
+        by: Option<&crate::console::Staff>,
+        slug: &str,
+        number: Option<i64>,
+    ) -> Result<RankingView> {
         let c = self.contest_by_slug(slug).await?;
         let now = self.now();
         let (results, round_id) = match number {
@@ -242,7 +257,7 @@ impl Engine {
         let body = serde_json::to_string(&view).map_err(|e| EngineError::Internal(e.to_string()))?;
         let id = self.store.publish_ranking(c.stored.contest.id, round_id, &body, now).await?;
         self.record(
-            None,
+            by,
             "results.publish",
             Some(c.stored.contest.id),
             &format!("ranking:{id}"),

@@ -39,6 +39,19 @@ impl Signer {
         mac
     }
 
+    /// A short tag (`len` hex digits) that only this deployment can make for `payload`: for
+    /// serial numbers that cannot be guessed or forged.
+    pub fn tag(&self, payload: &str, len: usize) -> String {
+        let bytes = self.mac(payload).finalize().into_bytes();
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>().chars().take(len).collect()
+    }
+
+    /// Whether `tag` is [`Signer::tag`] of `payload` (compared in constant time).
+    pub fn check_tag(&self, payload: &str, tag: &str) -> bool {
+        let want = self.tag(payload, tag.len().max(1));
+        want.len() == tag.len() && want.bytes().zip(tag.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+
     pub fn issue(&self, c: Claims) -> String {
         let payload = format!("{}.{}.{}", c.participant_id, c.contest_id, c.expires_at);
         let tag = URL_SAFE_NO_PAD.encode(self.mac(&payload).finalize().into_bytes());

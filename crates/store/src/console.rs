@@ -207,6 +207,8 @@ pub trait ConsoleStore: Send + Sync {
     // Verification.
     /// Submitted attempts of a round with their answers, by id after `after_id`, for re-scoring.
     async fn submitted_attempts(&self, round_id: i64, after_id: i64, limit: i64) -> Result<Vec<AttemptRow>>;
+    /// A publication by its id: (contest, round or `None` for overall, body).
+    async fn published_by_id(&self, id: i64) -> Result<Option<(i64, Option<i64>, String)>>;
     /// One audit entry.
     async fn audit_entry(&self, id: i64) -> Result<Option<AuditRow>>;
 

@@ -533,6 +533,15 @@ impl ConsoleStore for SqlStore {
         raw.into_iter().map(AttemptRow::try_from).collect()
     }
 
+    async fn published_by_id(&self, id: i64) -> Result<Option<(i64, Option<i64>, String)>> {
+        Ok(on!(self, read, |p| sqlx::query_as(
+            "SELECT contest_id, round_id, body FROM published_rankings WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
     async fn audit_entry(&self, id: i64) -> Result<Option<AuditRow>> {
         Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM audit_log WHERE id = $1")
             .bind(id)

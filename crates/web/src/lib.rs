@@ -8,6 +8,7 @@ pub mod i18n;
 mod markdown;
 mod pages;
 mod participant;
+mod results;
 mod session;
 
 use std::sync::Arc;
@@ -141,6 +142,7 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
         )
         .merge(pages::routes())
         .merge(participant::routes())
+        .merge(results::routes())
         .merge(admin::routes().layer(axum::extract::DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
         .fallback(error::not_found)
         .with_state(state)

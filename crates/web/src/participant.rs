@@ -193,7 +193,7 @@ struct Share {
 }
 
 /// The site's public address: the configured one, or the request's own host.
-fn public_base(s: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn public_base(s: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &s.config.public_url {
         return url.trim_end_matches('/').to_string();
     }

@@ -76,6 +76,10 @@ pub enum Action {
     ViewAudit,
     /// Upload a unit's registered list or headcount.
     ManageUnitList,
+    /// Publish a prize list.
+    ManageResults,
+    /// Read draft results, check publications, print certificates.
+    ViewResults,
 }
 
 impl Action {
@@ -91,6 +95,8 @@ impl Action {
             Action::SeePersonalData | Action::MergeParticipants => &[Organiser, Secretariat],
             Action::ViewAudit => &[Organiser, Judge],
             Action::ManageUnitList => &[Organiser, UnitCoordinator],
+            Action::ManageResults => &[Organiser],
+            Action::ViewResults => &[Organiser, Judge],
         }
     }
 }

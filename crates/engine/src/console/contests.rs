@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use cuocthi_domain::contest::{ContestDef, ContestSettings, DefError, RoundDef, RoundRules, unfair_changes};
+use cuocthi_domain::contest::{
+    ContestDef, ContestSettings, DefError, Predicts, RoundDef, RoundRules, Tiebreak, unfair_changes,
+};
 use cuocthi_domain::ranking::Criterion;
 use cuocthi_domain::vntime;
 use cuocthi_store::RoundCounts;
@@ -31,6 +33,8 @@ pub struct NewContest {
     pub questions_per_attempt: u32,
     pub time_limit_minutes: u32,
     pub attempts_per_person: u32,
+    /// The tiebreak question (câu hỏi dự đoán số người tham gia); empty for none.
+    pub tiebreak_prompt: String,
 }
 
 /// A contest in the console's list.
@@ -117,6 +121,14 @@ impl Engine {
     /// Creates a contest with one round from the short form; the rest is set in its definition.
     pub async fn new_contest(&self, by: &Staff, form: &NewContest) -> Result<String> {
         by.require(Action::CreateContest, None)?;
+        let prompt = form.tiebreak_prompt.trim();
+        let tiebreak =
+            (!prompt.is_empty()).then(|| Tiebreak { prompt: prompt.to_string(), predicts: Predicts::People });
+        // Without a tiebreak question, the prediction criterion has nothing to compare.
+        let ranking_order = Criterion::default_order()
+            .into_iter()
+            .filter(|c| tiebreak.is_some() || *c != Criterion::PredictionDistanceAsc)
+            .collect();
         let def = ContestDef {
             slug: form.slug.trim().to_lowercase(),
             title: form.title.trim().into(),
@@ -139,8 +151,8 @@ impl Engine {
                     attempts_per_person: form.attempts_per_person,
                     grace_seconds: 15,
                     show_key_after_close: true,
-                    tiebreak: None,
-                    ranking_order: Criterion::default_order(),
+                    tiebreak,
+                    ranking_order,
                     prizes: Vec::new(),
                 },
             }],

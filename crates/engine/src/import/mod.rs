@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 pub use contest::ImportedContest;
 pub(crate) use contest::check as check_file;
-pub use lists::{ListError, parse_keys, parse_registered, parse_units};
-pub use docx::{MAX_DOCUMENT_XML_BYTES, MAX_ZIP_ENTRIES, read_docx};
 pub(crate) use docx::looks_like_docx;
+pub use docx::{MAX_DOCUMENT_XML_BYTES, MAX_ZIP_ENTRIES, read_docx};
+pub use lists::{ListError, parse_keys, parse_registered, parse_units};
 pub use questions::{FileKind, MAX_FILE_BYTES, parse_questions};
 
 /// What the numbers of a report count, so that each message points where the organiser looks: a

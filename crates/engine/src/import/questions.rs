@@ -185,7 +185,9 @@ pub(super) fn read_table(name: &str, bytes: &[u8]) -> Result<Table, Vec<String>>
     match FileKind::detect(name, bytes) {
         FileKind::Xlsx => read_xlsx(bytes),
         FileKind::Csv => read_csv(bytes),
-        FileKind::Docx => Err(vec!["Danh sách cần ở dạng bảng tính Excel (.xlsx) hoặc CSV, không phải tài liệu Word.".into()]),
+        FileKind::Docx => {
+            Err(vec!["Danh sách cần ở dạng bảng tính Excel (.xlsx) hoặc CSV, không phải tài liệu Word.".into()])
+        }
     }
 }
 

@@ -125,6 +125,8 @@ struct NewForm {
     time_limit_minutes: String,
     #[serde(default)]
     attempts_per_person: String,
+    #[serde(default)]
+    tiebreak_prompt: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -143,6 +145,7 @@ async fn new_page(StaffUser(staff): StaffUser) -> PageResult {
         questions_per_attempt: "20".into(),
         time_limit_minutes: "30".into(),
         attempts_per_person: "1".into(),
+        tiebreak_prompt: "Dự đoán có bao nhiêu người tham gia đợt thi này?".into(),
         ..NewForm::default()
     };
     Ok(private(NewPage { frame: Some(Frame::of(&staff)), notice: None, errors: Vec::new(), f }))
@@ -166,6 +169,7 @@ async fn create(State(s): State<AppState>, StaffUser(staff): StaffUser, Form(f):
         questions_per_attempt: number(&f.questions_per_attempt),
         time_limit_minutes: number(&f.time_limit_minutes),
         attempts_per_person: number(&f.attempts_per_person),
+        tiebreak_prompt: f.tiebreak_prompt.clone(),
     };
     match s.engine.new_contest(&staff, &form).await {
         Ok(slug) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}"))),

@@ -9,6 +9,7 @@ mod contests;
 mod lists;
 mod materials;
 mod people;
+mod results;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .merge(people::routes())
         .merge(lists::routes())
         .merge(materials::routes())
+        .merge(results::routes())
 }
 
 /// The signed-in staff member of a console request. Without a live session the request is sent

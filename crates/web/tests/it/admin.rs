@@ -27,6 +27,8 @@ on_both_backends!(
     a_contest_that_has_begun_keeps_what_decides_scores,
     units_and_registered_lists_come_from_spreadsheets,
     study_materials_logo_colour_and_portals,
+    published_results_certificates_and_their_check,
+    a_contest_is_created_from_the_short_form,
 );
 
 const PASSWORD: &str = "mat-khau-du-dai-2025";
@@ -160,6 +162,7 @@ fn declared_routes() -> BTreeSet<String> {
         include_str!("../../src/admin/people.rs"),
         include_str!("../../src/admin/lists.rs"),
         include_str!("../../src/admin/materials.rs"),
+        include_str!("../../src/admin/results.rs"),
     ];
     sources
         .iter()
@@ -390,6 +393,25 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
             "/admin/cuoc-thi/{slug}/bieu-trung",
             "/admin/cuoc-thi/thi-thu/bieu-trung".into(),
             May::Roles(organisers),
+        ),
+        (Method::GET, "/admin/cuoc-thi/{slug}/ket-qua", "/admin/cuoc-thi/thi-thu/ket-qua".into(), May::Roles(auditors)),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/ket-qua/cong-bo",
+            "/admin/cuoc-thi/thi-thu/ket-qua/cong-bo".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/ket-qua/kiem-tra",
+            "/admin/cuoc-thi/thi-thu/ket-qua/kiem-tra".into(),
+            May::Roles(auditors),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/ket-qua/{ranking}/chung-nhan.pdf",
+            "/admin/cuoc-thi/thi-thu/ket-qua/999/chung-nhan.pdf".into(),
+            May::Roles(auditors),
         ),
         (Method::POST, "/admin/dang-xuat", "/admin/dang-xuat".into(), May::Signed),
     ];
@@ -871,4 +893,198 @@ async fn study_materials_logo_colour_and_portals(db: TestDb) {
     assert!(csp.ends_with("frame-ancestors 'self' https://congthongtin.tinh.gov.vn"), "{csp}");
     let css = app.admin(Method::GET, "/cuoc-thi/thi-thu/giao-dien.css", None, None, "10.0.0.1").await.body;
     assert_eq!(css, ":root{--accent:#0b5394}\n");
+}
+
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian's poppler-utils; scripts/ensure-pdf-tools installs it)");
+    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+async fn published_results_certificates_and_their_check(db: TestDb) {
+    use cuocthi_domain::vntime;
+    let app = app(db).await;
+    let now = app.engine.now();
+    let source = format!(
+        r#"slug = "ket-qua-thu"
+title = "Cuộc thi “Tìm hiểu pháp luật” năm 2026"
+organiser = "Sở Tư pháp tỉnh Tuyên Quang"
+question_bank = "bank.csv"
+
+[certificate]
+heading = "UBND TỈNH TUYÊN QUANG\nBAN TỔ CHỨC CUỘC THI"
+place = "Tuyên Quang"
+signatory_title = "TM. BAN TỔ CHỨC\nTRƯỞNG BAN"
+signatory_name = "Hoàng Văn Thái"
+
+[[rounds]]
+name = "Tuần 1"
+opens = "{}"
+closes = "{}"
+questions_per_attempt = 10
+time_limit_minutes = 10
+attempts_per_person = 1
+tiebreak = {{ prompt = "Dự đoán số người tham gia?", predicts = "people" }}
+prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name = "Giải Nhì", count = 1, amount_vnd = 1000000 }}]
+"#,
+        vntime::format(now - Duration::hours(1)),
+        vntime::format(now + Duration::hours(1))
+    );
+    app.engine.import_contest(&source, Some(("bank.csv", cuocthi_engine::demo::DEMO_BANK))).await.unwrap();
+    let round = app.engine.contest("ket-qua-thu").await.unwrap().rounds[0].id;
+    let names = ["Nguyễn Thị Thu Hằng", "Trần Văn Bình", "Lê Hoàng Yến"];
+    for (i, name) in names.iter().enumerate() {
+        let who = cuocthi_domain::identity::IdentityInput {
+            full_name: Some(name.to_string()),
+            date_of_birth: Some("02/09/1995".into()),
+            cccd: Some(format!("03619500012{i}")),
+            phone: Some(format!("091200012{i}")),
+            ..Default::default()
+        };
+        let s = app.engine.register("ket-qua-thu", &who, true).await.unwrap();
+        let claims = app.engine.authenticate(&s.token).unwrap();
+        let a = app.engine.start(claims, round).await.unwrap();
+        // The first person answers more questions than the second, the third none.
+        for pos in 0..(2 - i) * 5 {
+            app.engine.save_answer(claims, a.id, pos, Some(0)).await.unwrap();
+        }
+        app.clock.advance(Duration::seconds(20));
+        app.engine.submit(claims, a.id, None).await.unwrap();
+    }
+    let organiser = app.staff("btc", Role::Viewer, &[("ket-qua-thu", Role::Organiser, "")]).await;
+    // Not before the round closes.
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi/ket-qua-thu/ket-qua/cong-bo",
+            Some(&organiser),
+            Some(&[("dot", "1")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert!(r.body.contains("Chỉ công bố kết quả sau khi đợt thi kết thúc."), "{}", r.body);
+    app.clock.advance(Duration::hours(2));
+    // Two hours idle ended the session: sign in again.
+    let organiser = app
+        .admin(Method::POST, "/admin/dang-nhap", None, Some(&[("username", "btc"), ("password", PASSWORD)]), "10.0.0.1")
+        .await
+        .session()
+        .unwrap();
+    let judge = app.staff("giamkhao", Role::Viewer, &[("ket-qua-thu", Role::Judge, "")]).await;
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi/ket-qua-thu/ket-qua/cong-bo",
+            Some(&judge),
+            Some(&[("dot", "1")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "judges check, organisers publish");
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi/ket-qua-thu/ket-qua/cong-bo",
+            Some(&organiser),
+            Some(&[("dot", "1")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert_eq!(r.location(), "/admin/cuoc-thi/ket-qua-thu/ket-qua", "{}", r.body);
+
+    // The public page: winners with unit, locality and prize, never CCCD or phone.
+    let page = app.admin(Method::GET, "/cuoc-thi/ket-qua-thu/ket-qua", None, None, "10.0.0.9").await.body;
+    assert!(page.contains("Giải Nhất") && page.contains("Giải Nhì"), "{page}");
+    assert_eq!(names.iter().filter(|n| page.contains(*n)).count(), 2, "two prizes, two winners");
+    assert!(!page.contains("036195000120") && !page.contains("0912000120"), "no personal data");
+    let serial = page.split("href=\"/chung-nhan/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let check = app.admin(Method::GET, &format!("/chung-nhan/{serial}"), None, None, "10.0.0.9").await;
+    assert!(check.body.contains("Giấy chứng nhận hợp lệ") && check.body.contains("Giải Nhất"), "{}", check.body);
+    let winner = *names.iter().find(|n| check.body.contains(*n)).unwrap();
+    let forged = format!("{}0", &serial[..serial.len() - 1]);
+    let forged = if forged == serial { format!("{}1", &serial[..serial.len() - 1]) } else { forged };
+    assert_eq!(
+        app.admin(Method::GET, &format!("/chung-nhan/{forged}"), None, None, "10.0.0.9").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The certificate itself: the Vietnamese name extracted intact by a real PDF tool.
+    let req = Request::get(format!("/chung-nhan/{serial}/giay-chung-nhan.pdf")).body(Body::empty()).unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.headers().get(header::CONTENT_TYPE).unwrap(), "application/pdf");
+    let pdf = resp.into_body().collect().await.unwrap().to_bytes();
+    let text = pdf_text(&pdf);
+    for want in [winner, "Giải Nhất", "Tuần 1", "UBND TỈNH TUYÊN QUANG", "Hoàng Văn Thái", "GIẤY CHỨNG NHẬN"]
+    {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+    // Every certificate of the round at once, a page each.
+    let ranking = serial.split('-').next().unwrap();
+    let req = Request::get(format!("/admin/cuoc-thi/ket-qua-thu/ket-qua/{ranking}/chung-nhan.pdf"))
+        .header(header::COOKIE, &judge)
+        .body(Body::empty())
+        .unwrap();
+    let pdf = app.router.clone().oneshot(req).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+    let text = pdf_text(&pdf);
+    assert_eq!(names.iter().filter(|n| text.contains(*n)).count(), 2, "{text}");
+    assert_eq!(text.matches("GIẤY CHỨNG NHẬN").count(), 2);
+
+    // The judges' check: the publication follows from the raw answers.
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi/ket-qua-thu/ket-qua/kiem-tra",
+            Some(&judge),
+            Some(&[("dot", "1")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert!(
+        r.body.contains("Đã chấm lại 3 lượt thi") && r.body.contains("Kết quả khớp với bản đã công bố."),
+        "{}",
+        r.body
+    );
+}
+
+async fn a_contest_is_created_from_the_short_form(db: TestDb) {
+    let app = app(db).await;
+    let admin = app.staff("quantri", Role::SystemAdmin, &[]).await;
+    let tomorrow = cuocthi_domain::vntime::format(app.engine.now() + Duration::days(1));
+    let later = cuocthi_domain::vntime::format(app.engine.now() + Duration::days(8));
+    for (slug, tiebreak) in [("co-du-doan", "Dự đoán số người tham gia?"), ("khong-du-doan", "")] {
+        let form = [
+            ("slug", slug),
+            ("title", "Tìm hiểu Luật Phòng cháy, chữa cháy và cứu nạn, cứu hộ"),
+            ("organiser", "Công an tỉnh Tuyên Quang"),
+            ("round_name", "Đợt 1"),
+            ("opens", tomorrow.as_str()),
+            ("closes", later.as_str()),
+            ("questions_per_attempt", "10"),
+            ("time_limit_minutes", "15"),
+            ("attempts_per_person", "2"),
+            ("tiebreak_prompt", tiebreak),
+        ];
+        let r = app.admin(Method::POST, "/admin/cuoc-thi", Some(&admin), Some(&form), "10.0.0.1").await;
+        assert_eq!(r.location(), format!("/admin/cuoc-thi/{slug}"), "{}", r.body);
+    }
+    let c = app.engine.contest("khong-du-doan").await.unwrap();
+    assert!(c.rounds[0].tiebreak_prompt.is_none());
+    // A bad date is reported next to the form, which keeps what was typed.
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi",
+            Some(&admin),
+            Some(&[("slug", "sai-ngay"), ("title", "X"), ("organiser", "Y"), ("opens", "32/13/2025")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("value=\"sai-ngay\"") && r.body.contains("Chưa tạo được cuộc thi"), "{}", r.body);
 }

@@ -1,0 +1,141 @@
+//! Published results for everyone: the prize lists of each round and overall (names, unit,
+//! locality, prize; never CCCD, phone or date of birth), and certificates with their public
+//! verification page, the address their QR code holds.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use cuocthi_domain::{text, vntime};
+use cuocthi_engine::EngineError;
+use cuocthi_engine::certificates::CertificateData;
+
+use crate::AppState;
+use crate::i18n::{self, Texts};
+use crate::participant::{PageResult, Path, public_base};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cuoc-thi/{slug}/ket-qua", get(results))
+        .route("/chung-nhan/{serial}", get(certificate))
+        .route("/chung-nhan/{serial}/giay-chung-nhan.pdf", get(certificate_pdf))
+}
+
+struct Row {
+    rank: u32,
+    name: String,
+    unit: String,
+    locality: String,
+    correct: u32,
+    time: String,
+    prize: String,
+    serial: String,
+}
+
+struct List {
+    title: String,
+    published: String,
+    participants: String,
+    figure: Option<String>,
+    rows: Vec<Row>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "results.html")]
+struct ResultsPage {
+    t: &'static Texts,
+    slug: String,
+    title: String,
+    lists: Vec<List>,
+}
+
+async fn results(State(s): State<AppState>, Path(slug): Path<String>) -> PageResult {
+    let c = s.engine.contest(&slug).await?;
+    let lists = s
+        .engine
+        .public_results(&slug)
+        .await?
+        .into_iter()
+        .map(|p| List {
+            title: p.view.title.clone(),
+            published: p.view.published_at.map(vntime::format).unwrap_or_default(),
+            participants: text::thousands(p.view.participants as i64),
+            figure: p.view.real_figure.map(text::thousands),
+            rows: p
+                .view
+                .rows
+                .iter()
+                .zip(p.serials)
+                .map(|(r, serial)| Row {
+                    rank: r.rank,
+                    name: r.name.clone(),
+                    unit: r.unit.clone().unwrap_or_default(),
+                    locality: r.locality.clone().unwrap_or_default(),
+                    correct: r.correct,
+                    time: text::duration(r.time_taken_ms),
+                    prize: r.prize.clone().unwrap_or_default(),
+                    serial,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(ResultsPage { t: i18n::t(), slug, title: c.title, lists }.into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "certificate.html")]
+struct CertificatePage {
+    t: &'static Texts,
+    c: CertificateData,
+    published: String,
+}
+
+async fn certificate(State(s): State<AppState>, Path(serial): Path<String>) -> PageResult {
+    let c = s.engine.certificate(&serial).await?;
+    Ok(CertificatePage { t: i18n::t(), published: vntime::format(c.published_at), c }.into_response())
+}
+
+/// The certificate for the renderer, with the verification address in full.
+pub(crate) fn for_print(base: &str, c: &CertificateData) -> cuocthi_certificate::Certificate {
+    cuocthi_certificate::Certificate {
+        serial: c.serial.clone(),
+        heading: c.heading.clone(),
+        contest_title: c.contest_title.clone(),
+        recipient: c.recipient.clone(),
+        recipient_detail: c.recipient_detail.clone(),
+        award: c.award.clone(),
+        round: c.round.clone(),
+        place_and_date: c.place_and_date.clone(),
+        signatory_title: c.signatory_title.clone(),
+        signatory_name: c.signatory_name.clone(),
+        verify_url: format!("{base}{}", c.verify_path),
+    }
+}
+
+/// Renders certificates off the async threads (a few ms of CPU each) into one PDF.
+pub(crate) async fn render(certs: Vec<cuocthi_certificate::Certificate>) -> Result<Vec<u8>, EngineError> {
+    tokio::task::spawn_blocking(move || cuocthi_certificate::render_many(&certs))
+        .await
+        .map_err(|e| EngineError::Internal(e.to_string()))?
+        .map_err(|e| EngineError::BadRequest(format!("Không tạo được giấy chứng nhận: {e}")))
+}
+
+pub(crate) fn pdf_response(name: &str, body: Vec<u8>, cache: &'static str) -> Response {
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+async fn certificate_pdf(State(s): State<AppState>, Path(serial): Path<String>, headers: HeaderMap) -> PageResult {
+    let c = s.engine.certificate(&serial).await?;
+    let pdf = render(vec![for_print(&public_base(&s, &headers), &c)]).await?;
+    Ok(pdf_response(&format!("giay-chung-nhan-{serial}.pdf"), pdf, "public, max-age=3600"))
+}
