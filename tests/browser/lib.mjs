@@ -2,7 +2,7 @@
 // made-up participants, and the few steps every test repeats (register, answer, wait for "Đã lưu").
 
 import assert from "node:assert/strict";
-import { randomInt } from "node:crypto";
+import { createHmac, randomInt } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,8 @@ export const BASE = process.env.CUOCTHI_BASE_URL;
 export const FLOW = process.env.CUOCTHI_FLOW_SLUG || "kiem-thu-trinh-duyet";
 export const TIMED = process.env.CUOCTHI_TIMED_SLUG || "kiem-thu-het-gio";
 export const PRACTICE = process.env.CUOCTHI_PRACTICE_SLUG || "thi-thu";
+/** The system administrator server.sh creates with `cuocthi admin create` (no second factor yet). */
+export const ADMIN = { username: process.env.CUOCTHI_ADMIN_USER || "quantri", password: process.env.CUOCTHI_ADMIN_PASS };
 if (!BASE) throw new Error("CUOCTHI_BASE_URL is not set: run scripts/browser-test");
 
 /** Debian's Chromium, headless, with no network of its own (no sync, no update, no QUIC). */
@@ -202,3 +204,57 @@ export async function withPages(name, contexts, body) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// --- The organisers' console ------------------------------------------------------------------
+
+/** Bytes of an RFC 4648 base32 string (the TOTP secret shown on /admin/bao-mat). */
+export function base32(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of text.toUpperCase().replace(/[\s=]/g, "")) {
+    const v = alphabet.indexOf(c);
+    if (v < 0) throw new Error(`not base32: ${c}`);
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((value >>> bits) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 secret at a time in milliseconds. */
+export function totp(secret, atMs = Date.now()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 30_000)));
+  const h = createHmac("sha1", base32(secret)).update(counter).digest();
+  const o = h[h.length - 1] & 0x0f;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+/** "HH:MM DD/MM/YYYY" in Vietnam time (UTC+7, no daylight saving), `days` from now at `hhmm`. */
+export function vnTime(days, hhmm) {
+  const d = new Date(Date.now() + 7 * 3_600_000 + days * 86_400_000);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${hhmm} ${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
+}
+
+/** Fills the console's sign-in form and sends it; `code` is the second factor, if any. */
+export async function adminSignIn(page, { username = ADMIN.username, password = ADMIN.password, code = "" } = {}) {
+  if (new URL(page.url()).pathname !== "/admin/dang-nhap") await page.goto(`${BASE}/admin/dang-nhap`);
+  await page.getByLabel("Tên đăng nhập").fill(username);
+  await page.getByLabel("Mật khẩu").fill(password);
+  await page.getByLabel(/Mã xác thực/).fill(code);
+  await clickAndLoad(page, page.getByRole("button", { name: "Đăng nhập" }));
+}
+
+/** Uploads a question file on a contest's import page; returns the report's sentence. */
+export async function uploadQuestions(page, slug, file) {
+  await page.goto(`${BASE}/admin/cuoc-thi/${slug}/nhap-cau-hoi`);
+  await page.getByLabel(/Tệp câu hỏi/).setInputFiles(file);
+  await clickAndLoad(page, page.getByRole("button", { name: "Tải lên và kiểm tra" }));
+  return (await page.locator("main p", { hasText: /^Đã đọc \d+ câu hỏi/ }).innerText()).trim();
+}

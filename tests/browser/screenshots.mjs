@@ -1,12 +1,30 @@
 // Screenshots of the participant's pages at 360 px (a cheap Android phone) and 1280 px (a desktop),
 // whole page, into docs/screenshots/: the contest page, an attempt in progress and a result, on
-// the demo's practice contest. Run through scripts/screenshots, which starts the server.
+// the demo's practice contest. Then the organisers' console at 1280 px (its sign-in page at 360 px
+// too), `console-*.png`, on a contest made through the console and filled from the sample files
+// of examples/questions/. Run through scripts/screenshots, which starts the server.
 
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-import { BASE, PRACTICE, clickAndLoad, launch, newContext, person, register, watch } from "./lib.mjs";
+import {
+  BASE,
+  PRACTICE,
+  adminSignIn,
+  clickAndLoad,
+  launch,
+  newContext,
+  person,
+  register,
+  totp,
+  uploadQuestions,
+  vnTime,
+  watch,
+} from "./lib.mjs";
+
+const QUESTIONS = join(dirname(fileURLToPath(import.meta.url)), "../../examples/questions");
 
 const out = process.argv[2] || "docs/screenshots";
 const WIDTHS = [360, 1280];
@@ -43,6 +61,97 @@ async function pickFirst(page, pos) {
   await page.waitForFunction((el) => el.getAttribute("data-state") === "saved", status);
 }
 
+/**
+ * The console as a system administrator sees it on a desktop: signing in, setting up the second
+ * factor, then a contest made through the form with its round opening tomorrow, its bank filled
+ * from cau-dap-an.docx and ngan-hang-mau.xlsx, the report of ngan-hang-co-loi.xlsx (one row
+ * without a key), two more accounts given roles on it; the participants page is the practice
+ * contest's, where the shots above registered two people.
+ */
+async function consolePages(browser) {
+  const narrow = await open(browser, 360);
+  await narrow.page.goto(`${BASE}/admin/dang-nhap`);
+  await shot(narrow.page, "console-signin");
+  assert.deepEqual(narrow.seen.problems, []);
+  await narrow.ctx.close();
+
+  const { ctx, page, seen } = await open(browser, 1280);
+  const slug = "tim-hieu-phap-luat-2025";
+  await page.goto(`${BASE}/admin/dang-nhap`);
+  await shot(page, "console-signin");
+  await adminSignIn(page);
+  assert.equal(new URL(page.url()).pathname, "/admin/bao-mat");
+  await clickAndLoad(page, page.getByRole("button", { name: "Bật xác thực hai lớp" }));
+  await shot(page, "console-security");
+  await page.getByLabel("Mã 6 số").fill(totp(await page.locator("#totp-secret").innerText()));
+  await clickAndLoad(page, page.getByRole("button", { name: "Xác nhận và bật" }));
+  assert.equal(new URL(page.url()).pathname, "/admin");
+
+  await page.goto(`${BASE}/admin/cuoc-thi/moi`);
+  const fields = [
+    [/^Địa chỉ/, slug],
+    [/^Tên cuộc thi$/, "Cuộc thi trực tuyến “Tìm hiểu pháp luật năm 2025”"],
+    [/^Cơ quan tổ chức$/, "Sở Tư pháp tỉnh Khánh Hoà"],
+    [/^Giới thiệu ngắn$/, "Tìm hiểu Hiến pháp, pháp luật, lịch sử và địa lý Việt Nam."],
+    [/^Đối tượng dự thi$/, "Mọi công dân Việt Nam từ đủ 14 tuổi."],
+    [/^Tên đợt$/, "Vòng sơ khảo"],
+    [/^Bắt đầu/, vnTime(1, "08:00")],
+    [/^Kết thúc/, vnTime(8, "22:00")],
+    [/^Số câu hỏi mỗi lượt$/, "10"],
+    [/^Thời gian làm bài/, "15"],
+  ];
+  for (const [label, value] of fields) await page.getByLabel(label).fill(value);
+  await clickAndLoad(page, page.getByRole("button", { name: "Tạo cuộc thi" }));
+  assert.equal(new URL(page.url()).pathname, `/admin/cuoc-thi/${slug}`);
+  for (const file of ["cau-dap-an.docx", "ngan-hang-mau.xlsx"]) {
+    await uploadQuestions(page, slug, join(QUESTIONS, file));
+    await clickAndLoad(page, page.getByRole("button", { name: /^Xác nhận nhập/ }));
+  }
+  // The report of a file with an error row, left unconfirmed.
+  assert.match(await uploadQuestions(page, slug, join(QUESTIONS, "ngan-hang-co-loi.xlsx")), /1 câu có lỗi/);
+  await shot(page, "console-import");
+
+  await page.goto(`${BASE}/admin/cuoc-thi/${slug}/cau-hoi`);
+  await shot(page, "console-bank");
+  await clickAndLoad(page, page.locator("main table tbody tr", { hasText: "Tuyên ngôn Độc lập" }).getByRole("link"));
+  await shot(page, "console-question");
+
+  // Two more accounts, with roles on the contest.
+  const team = [
+    ["nguyen.thu.ha", "Nguyễn Thu Hà", "Ban Tổ chức"],
+    ["tran.van.minh", "Trần Văn Minh", "Tổ Thư ký"],
+  ];
+  for (const [username, fullName] of team) {
+    await page.goto(`${BASE}/admin/tai-khoan`);
+    await page.getByLabel("Tên đăng nhập").fill(username);
+    await page.getByLabel("Họ và tên").fill(fullName);
+    await page.getByLabel(/^Mật khẩu ban đầu/).fill(`mat-khau-tam-${username}`);
+    await clickAndLoad(page, page.getByRole("button", { name: "Tạo tài khoản" }));
+  }
+  for (const [username, , role] of team) {
+    await page.goto(`${BASE}/admin/cuoc-thi/${slug}/nhan-su`);
+    await page.getByLabel("Tên đăng nhập của tài khoản").fill(username);
+    await page.getByLabel("Vai trò").selectOption({ label: role });
+    await clickAndLoad(page, page.getByRole("button", { name: "Giao vai trò" }));
+  }
+  await shot(page, "console-team");
+  await page.goto(`${BASE}/admin/tai-khoan`);
+  await shot(page, "console-accounts");
+
+  await page.goto(`${BASE}/admin`);
+  await shot(page, "console-dashboard");
+  await page.goto(`${BASE}/admin/cuoc-thi/${slug}`);
+  await shot(page, "console-contest");
+  await page.goto(`${BASE}/admin/cuoc-thi/${slug}/dinh-nghia`);
+  await shot(page, "console-definition");
+  await page.goto(`${BASE}/admin/cuoc-thi/${slug}/nhat-ky`);
+  await shot(page, "console-audit");
+  await page.goto(`${BASE}/admin/cuoc-thi/${PRACTICE}/thi-sinh`);
+  await shot(page, "console-participants");
+  assert.deepEqual(seen.problems, []);
+  await ctx.close();
+}
+
 const browser = await launch();
 try {
   // The contest page as a visitor sees it, before anyone has taken part.
@@ -67,6 +176,7 @@ try {
     assert.deepEqual(seen.problems, []);
     await ctx.close();
   }
+  await consolePages(browser);
 } finally {
   await browser.close();
 }

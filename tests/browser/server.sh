@@ -4,7 +4,9 @@
 # browser tests' two contests imported first. Everything is stopped and removed on exit.
 #
 # After `browser_server_start`: CUOCTHI_BASE_URL, CUOCTHI_FLOW_SLUG (30 questions, 15 minutes),
-# CUOCTHI_TIMED_SLUG (30 questions, 1 minute + 5 s grace) and CUOCTHI_PRACTICE_SLUG are exported.
+# CUOCTHI_TIMED_SLUG (30 questions, 1 minute + 5 s grace) and CUOCTHI_PRACTICE_SLUG are exported,
+# and CUOCTHI_ADMIN_USER / CUOCTHI_ADMIN_PASS name a system administrator made with
+# `cuocthi admin create` (no second factor yet: the console test sets it up).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/cuocthi-target}
@@ -74,6 +76,13 @@ browser_server_start() {
     export CUOCTHI_PRACTICE_SLUG=thi-thu
     import_contest "$CUOCTHI_FLOW_SLUG" "Kiểm thử trình duyệt: 30 câu hỏi" 15
     import_contest "$CUOCTHI_TIMED_SLUG" "Kiểm thử trình duyệt: hết giờ làm bài" 1
+    export CUOCTHI_ADMIN_USER=quantri
+    export CUOCTHI_ADMIN_PASS="kiem-thu-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+    CUOCTHI_ADMIN_PASSWORD="$CUOCTHI_ADMIN_PASS" "$BIN" admin create --username "$CUOCTHI_ADMIN_USER" \
+        >"$BROWSER_TMP/admin-create.log" 2>&1 || {
+        cat "$BROWSER_TMP/admin-create.log" >&2
+        return 1
+    }
 
     # Port 0: the system picks a free port, which the server logs.
     local log="$BROWSER_TMP/server.log"

@@ -104,13 +104,7 @@ const MAU: &[Row] = &[
         "B",
         "",
     ),
-    (
-        DIA_LY,
-        "Quần đảo Trường Sa thuộc tỉnh nào?",
-        ["Khánh Hoà", "Bình Định", "Quảng Ngãi", "Phú Yên"],
-        "A",
-        "",
-    ),
+    (DIA_LY, "Quần đảo Trường Sa thuộc tỉnh nào?", ["Khánh Hoà", "Bình Định", "Quảng Ngãi", "Phú Yên"], "A", ""),
     (
         DIA_LY,
         "Đồng bằng sông Cửu Long được bồi đắp chủ yếu bởi phù sa của hệ thống sông nào?",
@@ -132,13 +126,7 @@ const MAU: &[Row] = &[
         "C",
         "Bờ biển dài khoảng 3.260 km, từ Móng Cái (Quảng Ninh) đến Hà Tiên.",
     ),
-    (
-        DIA_LY,
-        "Dãy núi nào dài nhất Việt Nam?",
-        ["Hoàng Liên Sơn", "Trường Sơn", "Bạch Mã", "Con Voi"],
-        "B",
-        "",
-    ),
+    (DIA_LY, "Dãy núi nào dài nhất Việt Nam?", ["Hoàng Liên Sơn", "Trường Sơn", "Bạch Mã", "Con Voi"], "B", ""),
     (
         DIA_LY,
         "Sông Hồng đổ ra biển ở vịnh nào?",
@@ -259,12 +247,7 @@ const CO_LOI: &[Row] = &[
     (
         KY_NANG_SO,
         "Khi bật xác thực hai lớp, ngoài mật khẩu, người dùng cần thêm gì để đăng nhập?",
-        [
-            "Họ và tên đầy đủ",
-            "Ngày sinh",
-            "Mã dùng một lần từ ứng dụng xác thực hoặc tin nhắn",
-            "Địa chỉ thư điện tử",
-        ],
+        ["Họ và tên đầy đủ", "Ngày sinh", "Mã dùng một lần từ ứng dụng xác thực hoặc tin nhắn", "Địa chỉ thư điện tử"],
         "C",
         "",
     ),
@@ -287,10 +270,8 @@ fn workbook(path: &Path, title: &str, rows: &[Row]) -> Result<(), XlsxError> {
         .set_background_color(Color::RGB(0xDDEBF7))
         .set_border(FormatBorder::Thin);
     let wrapped = Format::new().set_text_wrap().set_align(FormatAlign::Top).set_border(FormatBorder::Thin);
-    let centred = Format::new()
-        .set_align(FormatAlign::Top)
-        .set_align(FormatAlign::Center)
-        .set_border(FormatBorder::Thin);
+    let centred =
+        Format::new().set_align(FormatAlign::Top).set_align(FormatAlign::Center).set_border(FormatBorder::Thin);
 
     let last = (HEADER.len() - 1) as u16;
     sheet.merge_range(0, 0, 0, last, title, &title_format)?;
