@@ -117,6 +117,12 @@ enum AdminCommand {
         #[arg(long, value_enum, default_value = "system-admin")]
         role: RoleArg,
     },
+    /// Remove an account's second factor (a lost phone) and end its sessions; the account sets up
+    /// a new one at its next sign-in. Recorded in the audit log.
+    ResetTotp {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -303,6 +309,11 @@ async fn run(cli: Cli) -> Result<()> {
             let (_, engine) = open(&cli.db).await?;
             let id = engine.create_account(&username, password, role.into()).await.map_err(explain)?;
             println!("Đã tạo tài khoản \"{username}\" (số {id}).");
+        }
+        Command::Admin(AdminCommand::ResetTotp { username }) => {
+            let (_, engine) = open(&cli.db).await?;
+            engine.reset_second_factor(&username).await.map_err(explain)?;
+            println!("Đã gỡ xác thực hai lớp của tài khoản \"{username}\"; tài khoản sẽ cài lại khi đăng nhập.");
         }
         Command::Results(cmd) => results(&cli.db, cmd).await?,
     }

@@ -233,6 +233,20 @@ impl Engine {
         self.record(Some(staff), "account.totp_on", None, &format!("account:{}", a.id), json!({})).await
     }
 
+    /// Removes an account's second factor and ends its sessions (the CLI's recovery for a lost
+    /// phone, run by whoever administers the server).
+    pub async fn reset_second_factor(&self, username: &str) -> Result<()> {
+        let a = self
+            .store
+            .account_by_username(&username.trim().to_lowercase())
+            .await?
+            .ok_or(EngineError::NotFound("tài khoản"))?;
+        self.store.set_totp_secret(a.id, None).await?;
+        self.store.delete_staff_sessions_of(a.id).await?;
+        self.record(None, "account.totp_reset", None, &format!("account:{}", a.id), json!({"username": a.username}))
+            .await
+    }
+
     /// The current code for a secret: for tests and for the CLI's recovery help.
     pub fn totp_code(secret_b32: &str, at: DateTime<Utc>) -> Option<String> {
         Some(totp(secret_b32)?.generate(u64::try_from(at.timestamp()).ok()?).to_string())

@@ -92,6 +92,12 @@ impl Engine {
     pub async fn add_question(&self, by: &Staff, slug: &str, draft: &QuestionDraft) -> Result<i64> {
         let c = self.contest_for(by, slug, Action::EditBank).await?;
         let q = Engine::checked(draft)?;
+        let fingerprint = q.fingerprint();
+        if let Some(twin) =
+            self.store.bank(c.stored.contest.id).await?.iter().find(|s| s.question.fingerprint() == fingerprint)
+        {
+            return Err(EngineError::BadRequest(format!("Câu hỏi này đã có trong ngân hàng (câu #{}).", twin.id)));
+        }
         let id = self.store.insert_questions(c.stored.contest.id, std::slice::from_ref(&q), self.now()).await?;
         let id = id.first().copied().ok_or_else(|| EngineError::Internal("no id".into()))?;
         self.catalog.forget_bank(c.stored.contest.id);

@@ -83,6 +83,8 @@ impl Engine {
             let c = self.contest_by_id(row.id).await?;
             out.push(self.console_contest(&c).await?);
         }
+        // The newest first: the contest being set up is the one staff come for.
+        out.reverse();
         Ok(out)
     }
 

@@ -193,7 +193,15 @@ pub(super) fn read_table(name: &str, bytes: &[u8]) -> Result<Table, Vec<String>>
 
 fn read_csv(bytes: &[u8]) -> Result<Table, Vec<String>> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(body).map_err(|_| vec!["Tệp CSV phải được lưu với bảng mã UTF-8.".to_string()])?;
+    let text = std::str::from_utf8(body).map_err(|_| {
+        // Not text at all (an image, a PDF…) is a different mistake from a CSV saved in another encoding.
+        let binary = body.iter().take(512).any(|b| *b == 0) || !body.iter().take(64).any(|b| b.is_ascii_alphanumeric());
+        vec![if binary {
+            "Không nhận ra định dạng tệp: hãy dùng tài liệu Word (.docx), bảng tính Excel (.xlsx) hoặc CSV.".to_string()
+        } else {
+            "Tệp CSV phải được lưu với bảng mã UTF-8.".to_string()
+        }]
+    })?;
     let first = text.lines().next().unwrap_or_default();
     let delimiter = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
     let mut reader =

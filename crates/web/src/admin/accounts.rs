@@ -45,6 +45,8 @@ struct AccountsPage {
     error: Option<String>,
     accounts: Vec<AccountLine>,
     min_password: usize,
+    /// The viewer's own account (it cannot lock itself).
+    me: i64,
 }
 
 async fn accounts_page(s: &AppState, staff: &Staff, error: Option<String>, notice: Option<String>) -> PageResult {
@@ -76,7 +78,14 @@ async fn accounts_page(s: &AppState, staff: &Staff, error: Option<String>, notic
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(private((
         status,
-        AccountsPage { frame: Some(Frame::of(staff)), notice, error, accounts, min_password: MIN_PASSWORD_CHARS },
+        AccountsPage {
+            frame: Some(Frame::of(staff)),
+            notice,
+            error,
+            accounts,
+            min_password: MIN_PASSWORD_CHARS,
+            me: staff.account_id,
+        },
     )))
 }
 

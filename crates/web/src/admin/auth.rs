@@ -35,7 +35,12 @@ struct SignInPage {
     username: String,
 }
 
-async fn sign_in_page() -> Response {
+async fn sign_in_page(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = super::cookie(&headers)
+        && s.engine.staff(token).await.is_ok()
+    {
+        return see_other("/admin");
+    }
     private(SignInPage { frame: None, notice: None, error: None, username: String::new() })
 }
 

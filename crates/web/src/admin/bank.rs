@@ -68,6 +68,9 @@ struct ListQuery {
     topic: String,
     #[serde(default, rename = "trang-thai")]
     status: String,
+    /// Set by the redirect after an import: how many questions it added.
+    #[serde(default, rename = "da-nhap")]
+    imported: Option<usize>,
 }
 
 async fn bank(
@@ -97,7 +100,7 @@ async fn bank(
         .collect();
     Ok(private(BankPage {
         frame: Some(Frame::of(&staff)),
-        notice: None,
+        notice: lq.imported.map(|n| format!("Đã nhập {n} câu hỏi vào ngân hàng.")),
         title: c.stored.contest.title.clone(),
         can_edit: staff.can(Action::EditBank, Some(c.stored.contest.id)),
         slug,
@@ -461,7 +464,7 @@ async fn confirm(
     Form(f): Form<ConfirmForm>,
 ) -> PageResult {
     match s.engine.confirm_import(&staff, &slug, staged, f.skip_invalid.is_some()).await {
-        Ok(report) => import_view(&s, &staff, &slug, None, None, Some(report.imported)).await,
+        Ok(report) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}/cau-hoi?da-nhap={}", report.imported))),
         Err(EngineError::Import(report)) => {
             let message =
                 format!("Tệp có {} câu lỗi; hãy đánh dấu bỏ qua các câu lỗi hoặc sửa tệp.", report.problems.len());

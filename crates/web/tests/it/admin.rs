@@ -531,6 +531,7 @@ async fn sessions_are_new_at_sign_in_and_end_on_time(db: TestDb) {
     }
     assert_eq!(app.admin(Method::GET, "/admin", Some(planted), None, "10.0.0.1").await.location(), "/admin/dang-nhap");
     assert_eq!(app.admin(Method::GET, "/admin", Some(&cookie), None, "10.0.0.1").await.status, StatusCode::OK);
+    assert_eq!(app.admin(Method::GET, "/admin/dang-nhap", Some(&cookie), None, "10.0.0.1").await.location(), "/admin");
     // Signing in again gives yet another id; both stay valid until signed out.
     let again = app
         .admin(
@@ -617,6 +618,12 @@ async fn system_administrators_need_a_second_factor(db: TestDb) {
     let r = sign_in(code).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "a code seen once cannot open a second session");
     assert!(r.body.contains("đã được dùng"));
+    // A lost phone: the server's administrator removes the second factor; it is set up again.
+    app.engine.reset_second_factor("quantri").await.unwrap();
+    let r = sign_in(String::new()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let cookie = r.session().unwrap();
+    assert_eq!(app.admin(Method::GET, "/admin", Some(&cookie), None, "10.0.0.1").await.location(), "/admin/bao-mat");
 }
 
 async fn a_question_file_is_imported_only_after_its_report(db: TestDb) {
@@ -644,7 +651,29 @@ async fn a_question_file_is_imported_only_after_its_report(db: TestDb) {
     assert!(r.body.contains("hãy đánh dấu bỏ qua các câu lỗi"), "{}", r.body);
     assert_eq!(app.store.bank(contest).await.unwrap().len(), before);
     let r = app.admin(Method::POST, &confirm, Some(&cookie), Some(&[("skip_invalid", "1")]), "10.0.0.1").await;
+    // Redirected, so a reload cannot confirm twice; the bank page says what was done.
+    assert_eq!(r.location(), "/admin/cuoc-thi/thi-thu/cau-hoi?da-nhap=2");
+    let r = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/cau-hoi?da-nhap=2", Some(&cookie), None, "10.0.0.1").await;
     assert!(r.body.contains("Đã nhập 2 câu hỏi vào ngân hàng."), "{}", r.body);
+    // Typing the same question by hand is refused, naming its twin.
+    let twin = [
+        ("topic", "Pháp luật"),
+        ("stem", "Luật An ninh mạng được thông qua năm nào?"),
+        ("opt_A", "2016"),
+        ("opt_B", "2017"),
+        ("opt_C", "2018"),
+        ("opt_D", "2019"),
+        ("correct", "C"),
+    ];
+    let r = app.admin(Method::POST, "/admin/cuoc-thi/thi-thu/cau-hoi", Some(&cookie), Some(&twin), "10.0.0.1").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Câu hỏi này đã có trong ngân hàng (câu #"), "{}", r.body);
+    // An image is not taken for a CSV saved in the wrong encoding.
+    let r = app
+        .upload("/admin/cuoc-thi/thi-thu/nhap-cau-hoi", &cookie, "anh.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0")
+        .await;
+    assert!(r.body.contains("Không nhận ra định dạng tệp"), "{}", r.body);
+    assert!(!r.body.contains("Đã đọc"), "no counts for a file that could not be read");
     assert_eq!(app.store.bank(contest).await.unwrap().len(), before + 2);
     // The same file again: both questions are duplicates of the bank now.
     let r = app.upload("/admin/cuoc-thi/thi-thu/nhap-cau-hoi", &cookie, "ngan-hang.csv", csv.as_bytes()).await;
