@@ -193,6 +193,10 @@ pub struct ContestSettings {
     /// The contest's colour on its pages (`#0b5394`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accent_colour: Option<String>,
+    /// How long personal data is kept, as the consent text says it (`12 tháng kể từ ngày công bố
+    /// kết quả`); the organiser confirms it. A default text when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_retention: Option<String>,
     /// What the certificates (giấy chứng nhận) say of who issues them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateText>,

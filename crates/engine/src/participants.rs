@@ -106,6 +106,7 @@ impl Engine {
         let e = &s.settings.eligibility;
         Ok(ContestView {
             slug: s.slug.clone(),
+            data_retention: s.settings.data_retention.clone(),
             title: s.title.clone(),
             organiser: s.organiser.clone(),
             summary: s.summary.clone(),

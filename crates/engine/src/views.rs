@@ -70,6 +70,8 @@ pub struct RoundView {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ContestView {
     pub slug: String,
+    /// How long personal data is kept, when the organiser has said (the consent text names it).
+    pub data_retention: Option<String>,
     pub title: String,
     pub organiser: String,
     pub summary: String,

@@ -442,6 +442,8 @@ struct RegisterPage {
     slug: String,
     title: String,
     organiser: String,
+    /// The organiser's retention period, or the default text of the page's language.
+    retention: String,
     fields: Vec<FormField>,
     consent_error: Option<String>,
     general_error: Option<String>,
@@ -587,6 +589,7 @@ async fn register_page(
         fields: registration_fields(&c, c.province_code.as_deref(), typed, errors),
         slug: c.slug,
         title: c.title,
+        retention: c.data_retention.clone().unwrap_or_else(|| i18n::t().retention.to_string()),
         organiser: c.organiser,
         consent_error,
         general_error,

@@ -903,8 +903,13 @@ async fn study_materials_logo_colour_and_portals(db: TestDb) {
         )
         .await;
     assert!(r.body.contains("accent_colour: Màu"), "{}", r.body);
+    let register = app.admin(Method::GET, "/cuoc-thi/thi-thu/dang-ky", None, None, "10.0.0.1").await.body;
+    assert!(
+        register.contains("12 tháng kể từ ngày công bố kết quả cuộc thi"),
+        "the default retention until organisers set theirs"
+    );
     let good = format!(
-        "{head}\naccent_colour = \"#0b5394\"\nportal_origins = [\"https://congthongtin.tinh.gov.vn\"]\n[{rest}"
+        "{head}\naccent_colour = \"#0b5394\"\nportal_origins = [\"https://congthongtin.tinh.gov.vn\"]\ndata_retention = \"24 tháng kể từ ngày kết thúc cuộc thi\"\n[{rest}"
     );
     let r = app
         .admin(
@@ -920,6 +925,8 @@ async fn study_materials_logo_colour_and_portals(db: TestDb) {
     assert!(r.body.contains("/cuoc-thi/thi-thu/giao-dien.css"));
     let csp = r.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
     assert!(csp.ends_with("frame-ancestors 'self' https://congthongtin.tinh.gov.vn"), "{csp}");
+    let register = app.admin(Method::GET, "/cuoc-thi/thi-thu/dang-ky", None, None, "10.0.0.1").await.body;
+    assert!(register.contains("24 tháng kể từ ngày kết thúc cuộc thi"), "the consent names the organiser's retention");
     let css = app.admin(Method::GET, "/cuoc-thi/thi-thu/giao-dien.css", None, None, "10.0.0.1").await.body;
     assert_eq!(css, ":root{--accent:#0b5394}\n");
 }
