@@ -13,6 +13,7 @@ pub mod clock;
 pub mod console;
 pub mod demo;
 mod error;
+mod exports;
 pub mod import;
 mod participants;
 mod results;

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/cuoc-thi/{slug}/ket-qua/cong-bo", post(publish))
         .route("/admin/cuoc-thi/{slug}/ket-qua/kiem-tra", post(verify))
         .route("/admin/cuoc-thi/{slug}/ket-qua/{ranking}/chung-nhan.pdf", get(certificates))
+        .route("/admin/cuoc-thi/{slug}/ket-qua.xlsx", get(workbook))
 }
 
 struct Scope {
@@ -188,6 +189,34 @@ async fn certificates(
     .await;
     match result {
         Ok(pdf) => crate::results::pdf_response(&format!("{slug}-giay-chung-nhan.pdf"), pdf, "private, no-store"),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct WorkbookQuery {
+    #[serde(default)]
+    dot: String,
+}
+
+/// The results workbook of a round (`?dot=1`) or overall (`?dot=`).
+async fn workbook(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<WorkbookQuery>,
+) -> Response {
+    match s.engine.results_workbook(&staff, &slug, number(&q.dot)).await {
+        Ok(body) => private((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-ket-qua.xlsx\"")),
+            ],
+            body,
+        )),
         Err(e) => PageError::from(e).into_response(),
     }
 }

@@ -413,6 +413,12 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
             "/admin/cuoc-thi/thi-thu/ket-qua/999/chung-nhan.pdf".into(),
             May::Roles(auditors),
         ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/ket-qua.xlsx",
+            "/admin/cuoc-thi/thi-thu/ket-qua.xlsx?dot=1".into(),
+            May::Roles(auditors),
+        ),
         (Method::POST, "/admin/dang-xuat", "/admin/dang-xuat".into(), May::Signed),
     ];
     let uploads = ["/nhap-cau-hoi", "/don-vi", "/loai-tru", "/danh-sach", "/tai-lieu", "/bieu-trung"];
@@ -1070,6 +1076,36 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
     let text = pdf_text(&pdf);
     assert_eq!(names.iter().filter(|n| text.contains(*n)).count(), 2, "{text}");
     assert_eq!(text.matches("GIẤY CHỨNG NHẬN").count(), 2);
+
+    // The workbook: the whole ranking for judges; the prize list's contact data for organisers only.
+    let book = |cookie: String| {
+        let app = &app;
+        async move {
+            let req = Request::get("/admin/cuoc-thi/ket-qua-thu/ket-qua.xlsx?dot=1")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap();
+            let bytes = app.router.clone().oneshot(req).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+            let mut wb: calamine::Xlsx<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+            use calamine::Reader;
+            let rows = |wb: &mut calamine::Xlsx<_>, name: &str| -> Vec<Vec<String>> {
+                wb.worksheet_range(name).unwrap().rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+            };
+            (rows(&mut wb, "Xếp hạng"), rows(&mut wb, "Danh sách giải"), wb.sheet_names())
+        }
+    };
+    let (ranking, prizes, sheets) = book(judge.clone()).await;
+    assert_eq!(sheets, vec!["Xếp hạng", "Danh sách giải", "Giải tập thể", "Tham gia theo đơn vị"]);
+    assert_eq!(ranking.len(), 4, "a heading and everyone ranked: {ranking:?}");
+    assert_eq!(ranking[0][..2], ["Hạng".to_string(), "Họ và tên".to_string()]);
+    assert_eq!(prizes.len(), 3);
+    assert!(!prizes[0].contains(&"Số CCCD".to_string()), "no contact data for judges");
+    let (_, prizes, _) = book(organiser.clone()).await;
+    assert!(
+        prizes[0].contains(&"Số CCCD".to_string()) && prizes[1].iter().any(|c| c.starts_with("03619500012")),
+        "{prizes:?}"
+    );
 
     // The judges' check: the publication follows from the raw answers.
     let r = app
