@@ -57,6 +57,34 @@ macro_rules! on {
 }
 pub(crate) use on;
 
+/// Writes a contest's units (in order) and registered lists inside transaction `$tx`, for
+/// whichever backend's transaction it is: shared by creating and replacing a definition.
+macro_rules! insert_lists {
+    ($tx:ident, $contest_id:expr, $spec:expr) => {
+        for (i, u) in $spec.units.iter().enumerate() {
+            sqlx::query("INSERT INTO units (contest_id, code, name, parent_code, headcount, position) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind($contest_id)
+                .bind(&u.code)
+                .bind(&u.name)
+                .bind(&u.parent)
+                .bind(u.headcount.map(i64::from))
+                .bind(i as i64)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for r in &$spec.registered {
+            sqlx::query("INSERT INTO registered (contest_id, person_key, unit_code, name) VALUES ($1, $2, $3, $4)")
+                .bind($contest_id)
+                .bind(cuocthi_domain::identity::normalise_key(&r.key))
+                .bind(&r.unit)
+                .bind(&r.name)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+pub(crate) use insert_lists;
+
 #[derive(Clone)]
 pub struct SqlStore {
     pub(crate) pools: Pools,
@@ -402,26 +430,7 @@ impl Store for SqlStore {
                     .execute(&mut *tx)
                     .await?;
             }
-            for (i, u) in spec.units.iter().enumerate() {
-                sqlx::query("INSERT INTO units (contest_id, code, name, parent_code, headcount, position) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(id)
-                    .bind(&u.code)
-                    .bind(&u.name)
-                    .bind(&u.parent)
-                    .bind(u.headcount.map(i64::from))
-                    .bind(i as i64)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            for r in &spec.registered {
-                sqlx::query("INSERT INTO registered (contest_id, person_key, unit_code, name) VALUES ($1, $2, $3, $4)")
-                    .bind(id)
-                    .bind(cuocthi_domain::identity::normalise_key(&r.key))
-                    .bind(&r.unit)
-                    .bind(&r.name)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            insert_lists!(tx, id, spec);
             tx.commit().await?;
             Ok(id)
         })

@@ -7,7 +7,7 @@ use cuocthi_domain::contest::ContestSpec;
 
 use crate::console::*;
 use crate::model::*;
-use crate::sql::{Pools, flag, on};
+use crate::sql::{Pools, flag, insert_lists, on};
 use crate::{Result, SqlStore, StoreError};
 
 /// The PostgreSQL advisory lock that serialises appends to the audit chain across app nodes.
@@ -352,27 +352,8 @@ impl ConsoleStore for SqlStore {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM units WHERE contest_id = $1").bind(contest_id).execute(&mut *tx).await?;
-            for (i, u) in spec.units.iter().enumerate() {
-                sqlx::query("INSERT INTO units (contest_id, code, name, parent_code, headcount, position) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(contest_id)
-                    .bind(&u.code)
-                    .bind(&u.name)
-                    .bind(&u.parent)
-                    .bind(u.headcount.map(i64::from))
-                    .bind(i as i64)
-                    .execute(&mut *tx)
-                    .await?;
-            }
             sqlx::query("DELETE FROM registered WHERE contest_id = $1").bind(contest_id).execute(&mut *tx).await?;
-            for r in &spec.registered {
-                sqlx::query("INSERT INTO registered (contest_id, person_key, unit_code, name) VALUES ($1, $2, $3, $4)")
-                    .bind(contest_id)
-                    .bind(cuocthi_domain::identity::normalise_key(&r.key))
-                    .bind(&r.unit)
-                    .bind(&r.name)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            insert_lists!(tx, contest_id, spec);
             tx.commit().await?;
             Ok(())
         })

@@ -88,14 +88,8 @@ async fn units(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug
 
 /// Shows the outcome of an upload on the units page: what was done, or what is wrong with the file.
 async fn outcome(s: &AppState, staff: &Staff, slug: &str, done: Result<String, EngineError>) -> PageResult {
-    match done {
-        Ok(notice) => page(s, staff, slug, None, Some(notice)).await,
-        Err(EngineError::BadRequest(m)) => page(s, staff, slug, Some(m), None).await,
-        Err(EngineError::Definition(errors)) => {
-            page(s, staff, slug, Some(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let (error, notice) = super::outcome(done)?;
+    page(s, staff, slug, error, notice).await
 }
 
 async fn upload_units(

@@ -63,11 +63,8 @@ async fn materials(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(
 }
 
 async fn outcome(s: &AppState, staff: &Staff, slug: &str, done: Result<String, EngineError>) -> PageResult {
-    match done {
-        Ok(notice) => page(s, staff, slug, None, Some(notice)).await,
-        Err(EngineError::BadRequest(m)) => page(s, staff, slug, Some(m), None).await,
-        Err(e) => Err(e.into()),
-    }
+    let (error, notice) = super::outcome(done)?;
+    page(s, staff, slug, error, notice).await
 }
 
 async fn add(

@@ -165,3 +165,16 @@ pub(crate) async fn upload_form(mut multipart: Multipart) -> Result<Upload, Stri
 pub(crate) async fn the_file(multipart: Multipart) -> Result<(String, Vec<u8>), String> {
     upload_form(multipart).await?.file.ok_or_else(|| "Hãy chọn một tệp.".to_string())
 }
+
+/// What an upload form's use case came to, for its page: `(error, notice)`. Mistakes in the file
+/// (bad request, invalid definition) are shown on the page; anything else is an error page.
+pub(crate) fn outcome(done: Result<String, EngineError>) -> Result<(Option<String>, Option<String>), EngineError> {
+    match done {
+        Ok(notice) => Ok((None, Some(notice))),
+        Err(EngineError::BadRequest(m)) => Ok((Some(m), None)),
+        Err(EngineError::Definition(errors)) => {
+            Ok((Some(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")), None))
+        }
+        Err(e) => Err(e),
+    }
+}
