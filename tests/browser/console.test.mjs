@@ -3,10 +3,12 @@
 // administrator made with `cuocthi admin create` signs in, is made to set up the second factor,
 // signs out and in again with a code; creates a contest whose round opens tomorrow; fills its bank
 // from a Word file and two spreadsheets (one with a row missing its key, which is then added by
-// hand); searches the bank without diacritics; opens the round now; and finds all of it in the
-// audit log. The steps run in order in one browser context: each needs the one before.
+// hand); searches the bank without diacritics; watches a large file being read in the background;
+// opens the round now; and finds all of it in the audit log. The steps run in order in one browser context: each needs the one before.
 
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
@@ -197,7 +199,8 @@ describe("the organisers' console in Chromium", () => {
     assert.equal(again, "Đã đọc 7 câu hỏi: 0 câu hợp lệ sẽ được nhập, 0 câu có lỗi, 7 câu trùng (bỏ qua).");
     const dup = await page.locator("main table tbody tr").first().locator("td").allInnerTexts();
     assert.equal(dup[0], "Đoạn 4");
-    assert.match(dup[1], /^câu #\d+ đã có trong ngân hàng$/);
+    assert.ok(dup[1].length > 10 && dup[1].length <= 61, `the start of the question: ${dup[1]}`);
+    assert.match(dup[2], /^câu #\d+ đã có trong ngân hàng$/);
     assert.equal(await page.getByRole("button", { name: /Xác nhận nhập/ }).count(), 0);
 
     // Seven questions cannot fill an attempt of ten: "Mở ngay" is refused, and says why.
@@ -211,7 +214,12 @@ describe("the organisers' console in Chromium", () => {
     const report = await uploadQuestions(page, SLUG, join(QUESTIONS, "ngan-hang-co-loi.xlsx"));
     assert.equal(report, "Đã đọc 8 câu hỏi: 7 câu hợp lệ sẽ được nhập, 1 câu có lỗi, 0 câu trùng (bỏ qua).");
     const problems = page.locator("main table", { has: page.locator("caption", { hasText: "Câu có lỗi" }) });
-    assert.deepEqual(await problems.locator("tbody tr td").allInnerTexts(), [`Dòng ${BAD_ROW.row}`, "Chưa chỉ ra đáp án đúng."]);
+    // The row, the start of its question (no need to open the file to find it), and why.
+    assert.deepEqual(await problems.locator("tbody tr td").allInnerTexts(), [
+      `Dòng ${BAD_ROW.row}`,
+      BAD_ROW.stem,
+      "Chưa chỉ ra đáp án đúng.",
+    ]);
 
     // The skip box is required: the browser does not send the form without it.
     const skip = page.getByRole("checkbox", { name: /Bỏ qua 1 câu có lỗi và chỉ nhập 7 câu hợp lệ/ });
@@ -284,6 +292,40 @@ describe("the organisers' console in Chromium", () => {
     assert.equal(await rows.innerText(), "Không có câu hỏi nào khớp.");
   });
 
+  step("a large file is read in the background: the progress bar moves, then the report", async () => {
+    // 40,000 questions (about 3 MB), not confirmed: the bank is left as it was.
+    const rows = ["Chủ đề,Câu hỏi,A,B,C,D,Đáp án"];
+    for (let i = 0; i < 40_000; i++) rows.push(`Phép cộng,Câu số ${i}: ${i} cộng 1 bằng bao nhiêu?,${i + 1},${i + 2},${i + 3},${i},A`);
+    const dir = mkdtempSync(join(tmpdir(), "cuocthi-lon-"));
+    const file = join(dir, "ngan-hang-lon.csv");
+    writeFileSync(file, rows.join("\n") + "\n");
+    try {
+      await page.goto(`${BASE}/admin/cuoc-thi/${SLUG}/nhap-cau-hoi`);
+      await page.getByLabel(/Tệp câu hỏi/).setInputFiles(file);
+      await clickAndLoad(page, page.getByRole("button", { name: "Tải lên và kiểm tra" }));
+      assert.match(path(), new RegExp(`^/admin/cuoc-thi/${SLUG}/nhap-cau-hoi/\\d+$`));
+      // While reading, the script (not a refresh: <noscript> is inert with JavaScript) asks the
+      // server how far it has got, moves the bar, and reloads the page once, for the report.
+      let reloads = 0;
+      const count = (f) => {
+        if (f === page.mainFrame()) reloads++;
+      };
+      const reading = (await page.locator("main progress").count()) > 0;
+      page.on("framenavigated", count);
+      const report = page.locator("main p", { hasText: /^Đã đọc \d+ câu hỏi/ });
+      await report.waitFor({ timeout: 60_000 });
+      page.off("framenavigated", count);
+      if (reading) assert.ok(reloads <= 1, `${reloads} reloads while reading: the script polls, the page does not refresh`);
+      else console.log("# the file was read before the first page: no progress shown");
+      assert.equal(
+        await report.innerText(),
+        "Đã đọc 40000 câu hỏi: 40000 câu hợp lệ sẽ được nhập, 0 câu có lỗi, 0 câu trùng (bỏ qua).",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   step("the round opened now: 'Đang mở' in the console, open on the public page", async () => {
     await page.goto(`${BASE}/admin/cuoc-thi/${SLUG}`);
     assert.match(await page.getByRole("link", { name: /^Ngân hàng câu hỏi/ }).innerText(), /\(40\)/);
@@ -306,11 +348,14 @@ describe("the organisers' console in Chromium", () => {
     await clickAndLoad(page, page.locator("nav.tabs").getByRole("link", { name: "Nhật ký" }));
     assert.equal(path(), `/admin/cuoc-thi/${SLUG}/nhat-ky`);
     assert.equal(await page.locator("main h1").innerText(), `Nhật ký thao tác – ${TITLE}`);
+    // Each action by its Vietnamese name, with its code beside it.
     const entries = async () =>
       Promise.all(
         (await page.locator("main table tbody tr").all()).map(async (tr) => {
-          const td = await tr.locator("td").allInnerTexts();
-          return { actor: td[2], action: td[3] };
+          const td = tr.locator("td");
+          const action = await td.nth(3).locator(".code").innerText();
+          const label = (await td.nth(3).innerText()).replace(action, "").trim();
+          return { actor: await td.nth(2).innerText(), action, label };
         }),
       );
     const log = await entries();
@@ -320,6 +365,10 @@ describe("the organisers' console in Chromium", () => {
       ["round.open", "question.import", "question.add", "question.import", "question.import", "contest.create"],
     );
     assert.ok(log.every((e) => e.actor === ADMIN.username), JSON.stringify(log));
+    assert.deepEqual(
+      log.map((e) => e.label),
+      ["Mở đợt thi ngay", "Nhập câu hỏi từ tệp", "Thêm câu hỏi", "Nhập câu hỏi từ tệp", "Nhập câu hỏi từ tệp", "Tạo cuộc thi"],
+    );
 
     // Filtered by kind.
     await page.getByLabel("Loại thao tác").fill("question.");

@@ -256,5 +256,8 @@ export async function uploadQuestions(page, slug, file) {
   await page.goto(`${BASE}/admin/cuoc-thi/${slug}/nhap-cau-hoi`);
   await page.getByLabel(/Tệp câu hỏi/).setInputFiles(file);
   await clickAndLoad(page, page.getByRole("button", { name: "Tải lên và kiểm tra" }));
-  return (await page.locator("main p", { hasText: /^Đã đọc \d+ câu hỏi/ }).innerText()).trim();
+  // The file is read in the background: a progress page until the report shows.
+  const report = page.locator("main p", { hasText: /^Đã đọc \d+ câu hỏi/ });
+  await report.waitFor({ timeout: 30_000 });
+  return (await report.innerText()).trim();
 }

@@ -1,6 +1,6 @@
 // Screenshots of the participant's pages at 360 px (a cheap Android phone) and 1280 px (a desktop),
-// whole page, into docs/screenshots/: the contest page, an attempt in progress and a result, on
-// the demo's practice contest. Then the organisers' console at 1280 px (its sign-in page at 360 px
+// whole page, into docs/screenshots/: the contest page, an attempt in progress (all questions on
+// one page, then one question per screen) and a result, on the demo's practice contest. Then the organisers' console at 1280 px (its sign-in page at 360 px
 // too), `console-*.png`, on a contest made through the console and filled from the sample files
 // of examples/questions/. Run through scripts/screenshots, which starts the server.
 
@@ -169,6 +169,17 @@ try {
     await clickAndLoad(page, page.getByRole("button", { name: "Vào thi" }));
     for (const pos of [0, 1, 2, 3, 5, 6]) await pickFirst(page, pos);
     await shot(page, "attempt");
+    // The same attempt one question per screen (the person's choice, remembered in a cookie): it
+    // opens on the first unanswered question (5); question 8 is flagged for review in the map.
+    await clickAndLoad(page, page.getByRole("link", { name: "Từng câu một" }));
+    const shown = page.locator("fieldset.q[data-pos]:visible");
+    assert.equal(await shown.count(), 1);
+    await page.locator(".map button").nth(7).click();
+    await shown.getByRole("button", { name: "Đánh dấu để xem lại" }).click();
+    await page.locator(".map button").nth(4).click();
+    assert.equal(await shown.getAttribute("data-pos"), "4");
+    await shot(page, "attempt-one");
+    await clickAndLoad(page, page.getByRole("link", { name: "Tất cả các câu" }));
     for (let pos = 7; pos < 15; pos++) await pickFirst(page, pos);
     await clickAndLoad(page, page.getByRole("button", { name: "Nộp bài" }));
     assert.match(page.url(), /\/ket-qua$/);

@@ -169,12 +169,16 @@ enum ResultsCommand {
         #[arg(long)]
         contest: String,
     },
-    /// Publish the prize list of a closed round (or the overall one).
+    /// Approve and publish the ranking and prize list of a closed round (or the overall one) as
+    /// a new version. A version after the first needs `--reason`.
     Publish {
         #[arg(long)]
         contest: String,
         #[arg(long)]
         round: Option<i64>,
+        /// Why this version replaces the one before (a disqualification, a voided question…).
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Recompute a published ranking from the raw answers and check it, and the audit chain,
     /// against the publication. Exits with an error naming every difference.
@@ -385,11 +389,12 @@ async fn results(db: &DbArgs, cmd: ResultsCommand) -> Result<()> {
                 }
             }
         }
-        ResultsCommand::Publish { contest, round } => {
-            let v = engine.publish(&contest, round).await.map_err(explain)?;
+        ResultsCommand::Publish { contest, round, reason } => {
+            let v = engine.publish(&contest, round, reason.as_deref()).await.map_err(explain)?;
             println!(
-                "Đã công bố {} ({} người đoạt giải) lúc {}.",
+                "Đã phê duyệt và công bố {}, phiên bản {} ({} người đoạt giải) lúc {}.",
                 v.title,
+                v.version.unwrap_or(1),
                 v.rows.len(),
                 v.published_at.map(vntime::format_long).unwrap_or_default()
             );
@@ -397,8 +402,8 @@ async fn results(db: &DbArgs, cmd: ResultsCommand) -> Result<()> {
         ResultsCommand::Verify { contest, round } => {
             let v = engine.verify_results(&contest, round).await.map_err(explain)?;
             println!(
-                "Đã chấm lại {} lượt thi; nhật ký thao tác có {} mục, mã băm cuối {}.",
-                v.attempts_checked, v.audit_entries, v.audit_digest
+                "Đã chấm lại {} lượt thi; đối chiếu {} bài đã niêm phong; nhật ký thao tác có {} mục, mã băm cuối {}.",
+                v.attempts_checked, v.sealed_checked, v.audit_entries, v.audit_digest
             );
             if !v.problems.is_empty() {
                 for p in &v.problems {

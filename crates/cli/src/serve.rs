@@ -17,6 +17,8 @@ use tracing_subscriber::EnvFilter;
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often open attempts past their deadline are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(2);
+/// Submissions are sealed into the audit chain every 30 seconds (see `cuocthi_engine` `seal`).
+const SEAL_EVERY_SWEEPS: u64 = 15;
 
 pub fn init_tracing(json: bool) {
     let filter =
@@ -75,12 +77,23 @@ pub async fn run(engine: Engine, listen: &str, web: cuocthi_web::WebConfig) -> R
 
 async fn sweep_forever(engine: Engine) {
     let mut tick = tokio::time::interval(SWEEP_EVERY);
-    loop {
+    for n in 0u64.. {
         tick.tick().await;
         match engine.sweep().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(submitted = n, "attempts submitted at their deadline"),
             Err(e) => tracing::warn!(error = %e, "sweep failed"),
+        }
+        match engine.count_attempts().await {
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "counting attempts for the statistics failed"),
+        }
+        if n % SEAL_EVERY_SWEEPS == 0 {
+            match engine.seal_submissions().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sealed = n, "submissions sealed into the audit chain"),
+                Err(e) => tracing::warn!(error = %e, "sealing failed"),
+            }
         }
     }
 }

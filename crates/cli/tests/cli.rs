@@ -51,7 +51,7 @@ fn organiser_commands_work_and_explain_failures() {
     let slug = "tim-hieu-chuyen-doi-so-cao-bang-2024";
     let out = cuocthi(&db, &["questions", "import", "--contest", slug, bad.to_str().unwrap()]);
     assert!(!out.status.success());
-    assert!(text(&out).contains("Dòng 3: Chưa chỉ ra đáp án đúng."), "{}", text(&out));
+    assert!(text(&out).contains("Dòng 3 (“Câu xấu?”): Chưa chỉ ra đáp án đúng."), "{}", text(&out));
     let out = cuocthi(&db, &["questions", "import", "--contest", slug, "--skip-invalid", bad.to_str().unwrap()]);
     assert!(out.status.success());
     assert!(text(&out).contains("1 câu được nhập"), "{}", text(&out));

@@ -84,8 +84,84 @@ impl Answers {
 /// Counts correct answers. `key` gives a question's correct original option index, or `None` for
 /// a question voided by the committee and dropped from scoring.
 pub fn score(drawn: &[DrawnQuestion], answers: &Answers, key: impl Fn(i64) -> Option<u8>) -> u32 {
-    drawn.iter().enumerate().filter(|(i, q)| key(q.question_id).is_some_and(|k| answers.get(*i) == Some(k))).count()
-        as u32
+    tally(drawn, answers, |q| key(q).map_or(Key::Drop, Key::Option)).correct
+}
+
+/// What the committee decided about a flawed question (hủy câu hỏi). A void never changes the
+/// stored answers: scores are derived again from them, so `results verify` can re-derive every
+/// score after a void exactly as it did before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Void {
+    /// Everyone who was asked the question gets its point, whatever they answered (or not).
+    Award,
+    /// The question is dropped from scoring: it counts neither as asked nor as answered right,
+    /// so a full score is still reachable with one question fewer.
+    Drop,
+}
+
+impl Void {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Void::Award => "award",
+            Void::Drop => "drop",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Void> {
+        match s {
+            "award" => Some(Void::Award),
+            "drop" => Some(Void::Drop),
+            _ => None,
+        }
+    }
+}
+
+/// How one drawn question is scored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// The original index of the correct option.
+    Option(u8),
+    /// Voided: counts as right for everyone asked it.
+    Award,
+    /// Voided: not scored at all.
+    Drop,
+}
+
+impl Key {
+    /// The key of a question from its bank key and the committee's void, if any: a void overrides
+    /// the bank; a question whose key is unknown is dropped rather than counted against anyone.
+    pub fn of(bank: Option<u8>, void: Option<Void>) -> Key {
+        match (void, bank) {
+            (Some(Void::Award), _) => Key::Award,
+            (Some(Void::Drop), _) | (None, None) => Key::Drop,
+            (None, Some(k)) => Key::Option(k),
+        }
+    }
+}
+
+/// An attempt's score: correct answers out of the questions that count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub correct: u32,
+    /// Questions scored: those drawn, less the dropped ones.
+    pub questions: u32,
+}
+
+/// Scores an attempt with the committee's voids: each drawn question counts once at most, an
+/// awarded one always, a dropped one never.
+pub fn tally(drawn: &[DrawnQuestion], answers: &Answers, key: impl Fn(i64) -> Key) -> Tally {
+    let mut t = Tally::default();
+    for (i, q) in drawn.iter().enumerate() {
+        let right = match key(q.question_id) {
+            Key::Drop => continue,
+            Key::Award => true,
+            Key::Option(k) => answers.get(i) == Some(k),
+        };
+        t.questions += 1;
+        t.correct += u32::from(right);
+    }
+    t
 }
 
 #[cfg(test)]
@@ -104,6 +180,18 @@ mod tests {
         assert_eq!(deadline(t(0), 30 * 60_000, t(10), 15), t(10) + Duration::seconds(15));
         assert_eq!(time_taken_ms(t(0), t(12), 30 * 60_000, t(10)), 10 * 60_000);
         assert_eq!(time_taken_ms(t(0), t(31), 30 * 60_000, t(100)), 30 * 60_000);
+    }
+
+    #[test]
+    fn void_modes_read_back() {
+        for v in [Void::Award, Void::Drop] {
+            assert_eq!(Void::parse(v.as_str()), Some(v));
+        }
+        assert_eq!(Void::parse("khac"), None);
+        assert_eq!(Key::of(Some(2), None), Key::Option(2));
+        assert_eq!(Key::of(Some(2), Some(Void::Drop)), Key::Drop);
+        assert_eq!(Key::of(None, Some(Void::Award)), Key::Award);
+        assert_eq!(Key::of(None, None), Key::Drop);
     }
 
     #[test]
@@ -138,6 +226,61 @@ mod tests {
             let a = Answers(answers[..n].to_vec());
             let expected = (0..n).filter(|i| *i != void && answers[*i] == Some(keys[*i])).count() as u32;
             prop_assert_eq!(score(&drawn, &a, |q| if q as usize == void { None } else { Some(keys[q as usize]) }), expected);
+        }
+
+        /// Voids against the same attempt without the voided question: a dropped question never
+        /// counts, an awarded one counts exactly once, and a void of a question not drawn changes
+        /// nothing.
+        #[test]
+        fn voids_drop_or_award_exactly_one_question(
+            keys in prop::collection::vec(0u8..4, 1..40),
+            answers in prop::collection::vec(prop::option::of(0u8..4), 1..40),
+            voided in 0usize..40,
+            award in any::<bool>(),
+        ) {
+            let n = keys.len().min(answers.len());
+            let drawn: Vec<DrawnQuestion> =
+                (0..n).map(|i| DrawnQuestion { question_id: i as i64, order: vec![0, 1, 2, 3] }).collect();
+            let a = Answers(answers[..n].to_vec());
+            let mode = if award { Void::Award } else { Void::Drop };
+            let bank = |q: i64| Key::Option(keys[q as usize]);
+            let with_void = |q: i64| Key::of(Some(keys[q as usize]), (q as usize == voided).then_some(mode));
+            let plain = tally(&drawn, &a, bank);
+            let voided_tally = tally(&drawn, &a, with_void);
+            prop_assert!(voided_tally.correct <= voided_tally.questions);
+            prop_assert_eq!(plain.correct, score(&drawn, &a, |q| Some(keys[q as usize])));
+            if voided >= n {
+                prop_assert_eq!(voided_tally, plain, "a question not drawn changes nothing");
+            } else {
+                // The same attempt without the voided question.
+                let rest: Vec<usize> = (0..n).filter(|i| *i != voided).collect();
+                let rest_drawn: Vec<DrawnQuestion> = rest.iter().map(|i| drawn[*i].clone()).collect();
+                let rest_answers = Answers(rest.iter().map(|i| answers[*i]).collect());
+                let without = tally(&rest_drawn, &rest_answers, bank);
+                match mode {
+                    Void::Drop => prop_assert_eq!(voided_tally, without),
+                    Void::Award => prop_assert_eq!(
+                        voided_tally,
+                        Tally { correct: without.correct + 1, questions: without.questions + 1 }
+                    ),
+                }
+                // Never below the score before the award, never above it after a drop.
+                match mode {
+                    Void::Award => prop_assert!(voided_tally.correct >= plain.correct),
+                    Void::Drop => prop_assert!(voided_tally.correct <= plain.correct),
+                }
+            }
+        }
+
+        /// An awarded question counts whatever was answered there (or nothing); a dropped one
+        /// never, even answered right.
+        #[test]
+        fn an_award_ignores_the_answer(answer in prop::option::of(0u8..4), key in 0u8..4) {
+            let drawn = vec![DrawnQuestion { question_id: 7, order: vec![0, 1, 2, 3] }];
+            let a = Answers(vec![answer]);
+            prop_assert_eq!(tally(&drawn, &a, |_| Key::Award), Tally { correct: 1, questions: 1 });
+            prop_assert_eq!(tally(&drawn, &a, |_| Key::Drop), Tally { correct: 0, questions: 0 });
+            prop_assert_eq!(tally(&drawn, &a, |_| Key::Option(key)).correct, u32::from(answer == Some(key)));
         }
     }
 }

@@ -7,6 +7,41 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// A submitted attempt as a seal covers it: what decides its result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Submission<'a> {
+    pub attempt_id: i64,
+    pub participant_id: i64,
+    /// The answers as stored (one character per question).
+    pub answers: &'a str,
+    pub prediction: Option<i64>,
+    pub correct: Option<i64>,
+    pub time_taken_ms: Option<i64>,
+    pub submitted_at_ms: Option<i64>,
+}
+
+/// The digest of a batch of submissions (lower-case hex SHA-256), in the order given: a seal
+/// (niêm phong) written into the chain, so that answers or scores edited after submission no
+/// longer match it. Fields are length-prefixed as in [`chain_hash`].
+pub fn submissions_digest<'a>(batch: impl IntoIterator<Item = Submission<'a>>) -> String {
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    };
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for s in batch {
+        field(&s.attempt_id.to_be_bytes());
+        field(&s.participant_id.to_be_bytes());
+        field(s.answers.as_bytes());
+        field(opt(s.prediction).as_bytes());
+        field(opt(s.correct).as_bytes());
+        field(opt(s.time_taken_ms).as_bytes());
+        field(opt(s.submitted_at_ms).as_bytes());
+    }
+    hex(&h.finalize())
+}
+
 /// One entry, as hashed. `detail` is the JSON of what changed (before/after, reason).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry<'a> {

@@ -200,6 +200,13 @@ pub struct ContestSettings {
     /// What the certificates (giấy chứng nhận) say of who issues them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateText>,
+    /// How the judges' review list recognises suspicious attempts.
+    #[serde(default, skip_serializing_if = "is_default_review")]
+    pub review: crate::review::ReviewRules,
+}
+
+fn is_default_review(r: &crate::review::ReviewRules) -> bool {
+    *r == crate::review::ReviewRules::default()
 }
 
 /// The issuing body and the signature block of a contest's certificates, as organisers choose.

@@ -197,7 +197,7 @@ pub struct IdentityInput {
 }
 
 /// A checked identity, as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     pub full_name: Option<String>,
     pub date_of_birth: Option<NaiveDate>,

@@ -15,5 +15,7 @@ pub mod locality;
 pub mod prize;
 pub mod question;
 pub mod ranking;
+pub mod review;
+pub mod stats;
 pub mod text;
 pub mod vntime;

@@ -206,6 +206,58 @@ mod tests {
         assert_eq!(awards.iter().map(|a| (a.participant_id, a.tier)).collect::<Vec<_>>(), vec![(2, 0), (3, 1)]);
     }
 
+    /// Seed 003: a person who tops two weekly rounds wins in each round's list, but only once
+    /// in the overall list, whose next prize goes to the next person.
+    #[test]
+    fn a_person_best_in_two_rounds_wins_each_round_and_once_overall() {
+        let week = |offset: i64| -> Vec<Scored> {
+            (1..=4)
+                .map(|p| Scored {
+                    attempt_id: offset + p,
+                    participant_id: p,
+                    correct: if p == 1 { 30 } else { 20 - p as u32 },
+                    questions: 30,
+                    prediction: None,
+                    time_taken_ms: 1_000,
+                    submitted_at_ms: offset + p,
+                })
+                .collect()
+        };
+        let order = Criterion::default_order();
+        for w in [week(0), week(100)] {
+            let awards = allocate(&rank_round(&w, &order, None), &tiers(&[1, 1]), |_| true);
+            assert_eq!(awards.iter().map(|a| a.participant_id).collect::<Vec<_>>(), vec![1, 2]);
+        }
+        for mode in [crate::ranking::OverallMode::SumOfBest, crate::ranking::OverallMode::BestSingle] {
+            let overall = crate::ranking::rank_overall(&[(week(0), None), (week(100), None)], mode, &order);
+            assert_eq!(overall.iter().filter(|s| s.participant_id == 1).count(), 1, "{mode:?}: one row a person");
+            let awards = allocate(&overall, &tiers(&[1, 2]), |_| true);
+            assert_eq!(awards.iter().map(|a| a.participant_id).collect::<Vec<_>>(), vec![1, 2, 3], "{mode:?}");
+        }
+    }
+
+    /// Nobody is left out when ties run through every criterion: the stable id decides, and the
+    /// prizes follow that order.
+    #[test]
+    fn ties_through_every_criterion_still_give_each_prize_once() {
+        let same: Vec<Scored> = (1..=5)
+            .map(|p| Scored {
+                attempt_id: 10 - p,
+                participant_id: p,
+                correct: 25,
+                questions: 30,
+                prediction: Some(100),
+                time_taken_ms: 60_000,
+                submitted_at_ms: 5,
+            })
+            .collect();
+        let ranked = rank_round(&same, &Criterion::default_order(), Some(100));
+        let awards = allocate(&ranked, &tiers(&[1, 2]), |_| true);
+        // The lowest attempt id wins the last tie.
+        assert_eq!(awards.iter().map(|a| a.participant_id).collect::<Vec<_>>(), vec![5, 4, 3]);
+        assert_eq!(awards.iter().map(|a| a.tier).collect::<Vec<_>>(), vec![0, 1, 1]);
+    }
+
     #[test]
     fn collective_prizes_by_rate_skip_units_without_headcount() {
         let r = |u: &str, p, h| UnitResult { unit: u.into(), participants: p, headcount: h, prize_points: 0 };

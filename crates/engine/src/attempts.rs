@@ -5,15 +5,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use cuocthi_domain::attempt::{self, Answers};
+use cuocthi_domain::attempt::{self, Answers, Key, Void};
 use cuocthi_domain::identity::check_eligible;
 use cuocthi_domain::{draw, text, vntime};
-use cuocthi_store::{AttemptRow, AttemptStatus, NewAttempt, RoundPhase, RoundRow, StartOutcome, StoredQuestion};
+use cuocthi_store::{
+    AttemptRow, AttemptStatus, NewAttempt, Rescore, RoundPhase, RoundRow, StartOutcome, StoredQuestion,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::cache::CachedContest;
 use crate::participants::{ms_between, status_name};
+use crate::review::Origin;
 use crate::token::Claims;
 use crate::views::*;
 use crate::{Engine, EngineError, Result};
@@ -68,6 +71,11 @@ impl Engine {
     /// Starts an attempt in a round, or returns the person's open one (resume after a lost
     /// connection, a closed tab or another device).
     pub async fn start(&self, who: Claims, round_id: i64) -> Result<AttemptView> {
+        self.start_from(who, round_id, &Origin::default()).await
+    }
+
+    /// [`Engine::start`], remembering where the start came from for the judges' review.
+    pub async fn start_from(&self, who: Claims, round_id: i64, origin: &Origin) -> Result<AttemptView> {
         let c = self.contest_by_id(who.contest_id).await?;
         let round = self.round_in(&c, round_id)?;
         let now = self.now();
@@ -87,7 +95,10 @@ impl Engine {
         let seed: u64 = rand::random();
         let drawn = draw::draw(&bank.entries, round.rules.questions_per_attempt, &round.rules.quotas, seed)
             .map_err(EngineError::Draw)?;
+        let (client_tag, device_tag) = self.origin_tags(origin);
         let new = NewAttempt {
+            client_tag,
+            device_tag,
             round_id,
             participant_id: p.id,
             allowed: round.rules.attempts_per_person,
@@ -264,18 +275,34 @@ impl Engine {
     pub(crate) async fn finish(&self, round: &RoundRow, row: &AttemptRow, auto: bool) -> Result<Option<AttemptRow>> {
         let attempt_id = row.id;
         let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
-        let keys: HashMap<i64, u8> =
-            self.questions(&ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
+        // Read at every submission: a question voided a moment ago is scored as voided.
+        let voids = self.voids(round.contest_id).await?;
+        let keys: HashMap<i64, Key> = self
+            .questions(&ids)
+            .await?
+            .into_iter()
+            .map(|(id, q)| (id, Key::of(Some(q.question.correct), voids.get(&id).copied())))
+            .collect();
+        let counted = row.draw.iter().filter(|d| !matches!(keys.get(&d.question_id), Some(Key::Drop) | None)).count();
         let now = self.now();
         // Submitted by the server: at the end of the person's time, not when the sweep ran.
         let submitted_at =
             if auto { now.min(row.deadline_at - Duration::seconds(i64::from(round.rules.grace_seconds))) } else { now };
         let (limit, closes) = (round.rules.time_limit_ms(), round.closes_at);
         let scorer = move |r: &AttemptRow| {
-            let correct = attempt::score(&r.draw, &r.answers, |q| keys.get(&q).copied());
+            let correct = attempt::tally(&r.draw, &r.answers, |q| keys.get(&q).copied().unwrap_or(Key::Drop)).correct;
             (correct, attempt::time_taken_ms(r.started_at, submitted_at, limit, closes))
         };
-        Ok(self.store.submit_attempt(attempt_id, submitted_at, auto, &scorer).await?)
+        let closed = self.store.submit_attempt(attempt_id, submitted_at, auto, &scorer).await?;
+        // A dropped question is not counted as asked either: the stored count of questions (what a
+        // full score is measured against) leaves it out.
+        if let Some(r) = &closed
+            && counted != r.draw.len()
+        {
+            let fix = Rescore { attempt_id, correct: r.correct.map(i64::from), questions: counted as i64 };
+            self.store.rescore_attempts(&[fix]).await?;
+        }
+        Ok(closed)
     }
 
     /// The result of a submitted attempt (kết quả), with the key once the round has closed.
@@ -316,12 +343,14 @@ impl Engine {
             None
         };
         let taken = row.time_taken_ms.unwrap_or_default();
+        let voids = self.voids(round.contest_id).await?;
+        let dropped = row.draw.iter().filter(|d| voids.get(&d.question_id) == Some(&Void::Drop)).count();
         Ok(ResultView {
             attempt_id: row.id,
             round_id: row.round_id,
             seq: row.seq,
             correct: row.correct.unwrap_or_default(),
-            questions: row.draw.len() as u32,
+            questions: (row.draw.len() - dropped) as u32,
             time_taken_ms: taken,
             time_taken_text: text::duration(taken),
             submitted_at: row.submitted_at.unwrap_or(row.deadline_at),

@@ -30,12 +30,26 @@ pub struct CertificateData {
     pub signatory_name: String,
     pub published_at: DateTime<Utc>,
     pub contest_slug: String,
+    /// A newer version of these results has been published since (the verification page says so).
+    pub superseded: bool,
+}
+
+/// A person's row in one published ranking (`place` is `None` when they are not ranked in it).
+#[derive(Clone, Debug, Serialize)]
+pub struct OwnStanding {
+    pub title: String,
+    pub ranked: usize,
+    pub place: Option<i64>,
+    pub correct: Option<i64>,
+    pub time_taken_ms: Option<i64>,
+    pub prize: Option<String>,
 }
 
 /// A publication with its id and each winner's certificate serial, for the results page.
 #[derive(Clone, Debug, Serialize)]
 pub struct PublishedResults {
     pub ranking_id: i64,
+    pub version: i64,
     pub view: RankingView,
     pub serials: Vec<String>,
 }
@@ -64,8 +78,44 @@ impl Engine {
                 let view: RankingView =
                     serde_json::from_str(&p.body).map_err(|e| EngineError::Internal(e.to_string()))?;
                 let serials = (0..view.rows.len()).map(|i| self.serial(p.id, i)).collect();
-                out.push(PublishedResults { ranking_id: p.id, view, serials });
+                out.push(PublishedResults { ranking_id: p.id, version: p.version, view, serials });
             }
+        }
+        Ok(out)
+    }
+
+    /// A participant's own places in the published rankings of a contest, found by their key
+    /// (CCCD, or what the contest identifies people by) and date of birth. An unknown key and a
+    /// wrong date give the same refusal, so the form cannot be used to probe who took part; and
+    /// after 10 refusals from one address each next try waits longer (1 s, 2 s, 4 s… 15 min).
+    pub async fn own_standings(
+        &self,
+        slug: &str,
+        key: &str,
+        date_of_birth: &str,
+        address: &str,
+    ) -> Result<Vec<OwnStanding>> {
+        let throttle = format!("lookup|a:{address}");
+        self.refuse_if_throttled(&throttle).await?;
+        let session = match self.identify(slug, key, date_of_birth).await {
+            Err(EngineError::IdentityMismatch) => {
+                self.fail(&throttle, 10, self.now()).await?;
+                return Err(EngineError::IdentityMismatch);
+            }
+            other => other?,
+        };
+        let pid = session.participant.id;
+        let mut out = Vec::new();
+        for p in self.public_results(slug).await? {
+            let standing = self.store.standing_in(p.ranking_id, pid).await?;
+            out.push(OwnStanding {
+                title: p.view.title.clone(),
+                ranked: p.view.participants,
+                place: standing.as_ref().map(|s| s.place),
+                correct: standing.as_ref().map(|s| s.correct),
+                time_taken_ms: standing.as_ref().map(|s| s.time_taken_ms),
+                prize: standing.and_then(|s| s.prize),
+            });
         }
         Ok(out)
     }
@@ -81,14 +131,24 @@ impl Engine {
         if row == 0 || !self.signer.check_tag(&format!("certificate:{id}-{row}"), tag) || tag.len() != TAG_LEN {
             return Err(missing());
         }
+        // Only versions shown to the public have certificates anyone can verify.
+        let (version, _) = self.store.published_by_id(id).await?.ok_or_else(missing)?;
+        if version.public_at.is_none() {
+            return Err(missing());
+        }
+        let newest = self.store.published_ranking(version.contest_id, version.round_id).await?;
+        let superseded = newest.is_some_and(|n| n.id != id);
         let all = self.certificates_of(id).await?;
-        all.into_iter().nth(row - 1).ok_or_else(missing)
+        let mut one = all.into_iter().nth(row - 1).ok_or_else(missing)?;
+        one.superseded = superseded;
+        Ok(one)
     }
 
     /// Every certificate of a publication, in the order of its prize list.
     pub async fn certificates_of(&self, ranking_id: i64) -> Result<Vec<CertificateData>> {
-        let (contest_id, round_id, body) =
+        let (version, body) =
             self.store.published_by_id(ranking_id).await?.ok_or(EngineError::NotFound("kết quả đã công bố"))?;
+        let (contest_id, round_id) = (version.contest_id, version.round_id);
         let c = self.contest_by_id(contest_id).await?;
         let view: RankingView = serde_json::from_str(&body).map_err(|e| EngineError::Internal(e.to_string()))?;
         let text = c.spec.settings.certificate.clone().unwrap_or_else(|| CertificateText {
@@ -119,6 +179,7 @@ impl Engine {
                     signatory_name: text.signatory_name.clone(),
                     published_at,
                     contest_slug: c.spec.slug.clone(),
+                    superseded: false,
                 }
             })
             .collect())

@@ -11,12 +11,12 @@ use crate::console::{Action, Staff};
 use crate::participants::{locality_name, unit_name};
 use crate::{Engine, EngineError, Result};
 
-fn xlsx(e: XlsxError) -> EngineError {
+pub(crate) fn xlsx(e: XlsxError) -> EngineError {
     EngineError::Internal(e.to_string())
 }
 
 /// Writes a sheet: a bold, frozen heading row with the given widths, then the rows as text.
-fn sheet(
+pub(crate) fn sheet(
     book: &mut Workbook,
     name: &str,
     headings: &[(&str, f64)],

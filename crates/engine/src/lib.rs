@@ -6,6 +6,7 @@
 //! questions never change in place (an edit is a new version with a new id), so a question read
 //! once is valid for ever; contests are re-read after a short time to pick up edits.
 
+pub mod analysis;
 mod attempts;
 mod cache;
 pub mod certificates;
@@ -14,10 +15,16 @@ pub mod console;
 pub mod demo;
 mod error;
 mod exports;
+pub mod feedback;
 pub mod import;
 mod participants;
+mod report;
 mod results;
+pub mod review;
+mod seal;
+pub mod stats;
 pub mod token;
+pub mod units;
 pub mod verify;
 pub mod views;
 
@@ -43,6 +50,9 @@ pub struct Engine {
     pub(crate) catalog: Arc<Catalog>,
     /// Password hashes computed at once (each takes ~19 MiB and tens of ms).
     pub(crate) hashing: Arc<tokio::sync::Semaphore>,
+    /// Uploaded question files read at once (each keeps a processor busy for seconds when large);
+    /// the others wait their turn, and their progress says so.
+    pub(crate) reading: Arc<tokio::sync::Semaphore>,
     /// A hash checked when a sign-in names no account, so that case costs the same time.
     pub(crate) dummy_hash: Arc<std::sync::OnceLock<String>>,
 }
@@ -59,6 +69,7 @@ impl Engine {
             signer: Signer::new(secret.as_bytes()),
             catalog: Arc::new(Catalog::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+            reading: Arc::new(tokio::sync::Semaphore::new(2)),
             dummy_hash: Arc::new(std::sync::OnceLock::new()),
         })
     }

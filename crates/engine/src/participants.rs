@@ -73,7 +73,7 @@ impl Engine {
             let counts = match self.catalog.counts(r.id) {
                 Some(c) => c,
                 None => {
-                    let c = self.store.round_counts(r.id).await?;
+                    let c = self.round_live_counts(c.stored.contest.id, r.id).await?;
                     self.catalog.put_counts(r.id, c);
                     c
                 }

@@ -6,10 +6,11 @@ use cuocthi_domain::contest::Predicts;
 use cuocthi_domain::identity::normalise_key;
 use cuocthi_domain::prize::{self, Award, CollectivePrize, PrizeTier, UnitResult, UnitStanding};
 use cuocthi_domain::ranking::{self, Scored, Standing};
-use cuocthi_store::{ParticipantRow, RoundPhase, RoundRow};
+use cuocthi_store::{NewRankingVersion, ParticipantRow, RankingVersionRow, RoundPhase, RoundRow, StandingRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::cache::CachedContest;
+use crate::console::{Action, Staff};
 use crate::participants::{locality_name, unit_name};
 use crate::views::{RankingRow, RankingView};
 use crate::{Engine, EngineError, Result};
@@ -89,8 +90,16 @@ impl Engine {
     }
 
     async fn rank(&self, c: &CachedContest, round: &RoundRow) -> Result<RoundResults> {
-        let scored = self.store.scored_attempts(round.id).await?;
+        let scored = self.scored(c, round).await?;
         self.rank_scored(c, round, scored).await
+    }
+
+    /// The scores of a round, without disqualified attempts and people.
+    async fn scored(&self, c: &CachedContest, round: &RoundRow) -> Result<Vec<Scored>> {
+        let excluded = self.exclusions(c.stored.contest.id, None).await?;
+        let mut scored = self.store.scored_attempts(round.id).await?;
+        scored.retain(|s| excluded.keeps(s));
+        Ok(scored)
     }
 
     /// The ranking and prizes of a round from given scores (stored, or recomputed by a check).
@@ -112,7 +121,7 @@ impl Engine {
         let Some(overall) = &c.spec.settings.overall else { return Ok(None) };
         let mut rounds = Vec::new();
         for r in &c.stored.rounds {
-            let scored = self.store.scored_attempts(r.id).await?;
+            let scored = self.scored(&c, r).await?;
             let real = self.figure(r, &scored);
             rounds.push((scored, real));
         }
@@ -205,66 +214,170 @@ impl Engine {
             rows,
             audit_last_id: None,
             audit_digest: None,
+            version: None,
         }
     }
 
-    /// Publishes the prize list of round `number` (or the overall one with `None`) once the round
-    /// has closed. Each publication is kept; the newest is the one shown.
-    pub async fn publish(&self, slug: &str, number: Option<i64>) -> Result<RankingView> {
-        self.publish_by(None, slug, number).await
+    /// Approves and publishes at once the ranking of round `number` (or the overall one with
+    /// `None`), from the command line. A version after the first needs a reason.
+    pub async fn publish(&self, slug: &str, number: Option<i64>, reason: Option<&str>) -> Result<RankingView> {
+        self.approve_by(None, slug, number, reason, true).await.map(|(_, v)| v)
     }
 
-    /// [`Engine::publish`] from the console, by an organiser.
-    pub async fn publish_as(&self, by: &crate::console::Staff, slug: &str, number: Option<i64>) -> Result<RankingView> {
-        self.contest_for(by, slug, crate::console::Action::ManageResults).await?;
-        self.publish_by(Some(by), slug, number).await
+    /// The committee's approval (phê duyệt) of the draft ranking of a closed round, entered by an
+    /// organiser: a new locked version, not yet public. A version after the first needs a reason.
+    /// Returns the version's id.
+    pub async fn approve_as(&self, by: &Staff, slug: &str, number: Option<i64>, reason: &str) -> Result<i64> {
+        self.contest_for(by, slug, Action::ManageResults).await?;
+        self.approve_by(Some(by), slug, number, Some(reason), false).await.map(|(id, _)| id)
     }
 
-    async fn publish_by(
+    /// Shows an approved version on the public results page and its certificates as genuine.
+    pub async fn make_public_as(&self, by: &Staff, slug: &str, ranking_id: i64) -> Result<()> {
+        let c = self.contest_for(by, slug, Action::ManageResults).await?;
+        let (version, _) = self
+            .store
+            .published_by_id(ranking_id)
+            .await?
+            .filter(|(v, _)| v.contest_id == c.stored.contest.id)
+            .ok_or(EngineError::NotFound("phiên bản kết quả"))?;
+        if !self.store.make_ranking_public(ranking_id, self.now().timestamp_millis()).await? {
+            return Err(EngineError::BadRequest("Phiên bản này đã được công bố.".into()));
+        }
+        self.record(
+            Some(by),
+            "results.publish",
+            Some(c.stored.contest.id),
+            &format!("ranking:{ranking_id}"),
+            serde_json::json!({"round_id": version.round_id, "version": version.version}),
+        )
+        .await
+    }
+
+    /// Every approved version of a round's (or the overall) ranking, newest first.
+    pub async fn ranking_versions(
         &self,
-        by: Option<&crate::console::Staff>,
+        by: &Staff,
         slug: &str,
         number: Option<i64>,
-    ) -> Result<RankingView> {
-        let c = self.contest_by_slug(slug).await?;
+    ) -> Result<Vec<RankingVersionRow>> {
+        let c = self.contest_for(by, slug, Action::ViewResults).await?;
+        let round_id = Self::scope_id(&c, number)?;
+        Ok(self.store.ranking_versions(c.stored.contest.id, round_id).await?)
+    }
+
+    /// How the draft ranking now differs from the last approved version (after a
+    /// disqualification, say): each difference named; empty when they agree; `None` before any
+    /// approval or before the round closes.
+    pub async fn draft_changes(&self, by: &Staff, slug: &str, number: Option<i64>) -> Result<Option<Vec<String>>> {
+        let c = self.contest_for(by, slug, Action::ViewResults).await?;
+        let round_id = Self::scope_id(&c, number)?;
+        let Some(last) = self.store.ranking_versions(c.stored.contest.id, round_id).await?.into_iter().next() else {
+            return Ok(None);
+        };
+        let Some((_, body)) = self.store.published_by_id(last.id).await? else { return Ok(None) };
+        let approved: RankingView = serde_json::from_str(&body).map_err(|e| EngineError::Internal(e.to_string()))?;
+        let Ok((draft, _)) = self.draft(&c, number).await else { return Ok(None) };
+        let mut changes = Vec::new();
+        crate::verify::compare(&approved, &draft, &mut changes);
+        Ok(Some(changes))
+    }
+
+    fn scope_id(c: &CachedContest, number: Option<i64>) -> Result<Option<i64>> {
+        number.map(|n| Self::round_by_number(c, n).map(|r| r.id)).transpose()
+    }
+
+    /// The draft of a closed scope: its public view and the full results behind it.
+    async fn draft(&self, c: &CachedContest, number: Option<i64>) -> Result<(RankingView, RoundResults)> {
         let now = self.now();
         let (results, round_id) = match number {
             Some(n) => {
-                let round = Self::round_by_number(&c, n)?;
+                let round = Self::round_by_number(c, n)?;
                 if round.phase(now) != RoundPhase::Closed {
-                    return Err(EngineError::BadRequest("Chỉ công bố kết quả sau khi đợt thi kết thúc.".into()));
+                    return Err(EngineError::BadRequest("Chỉ phê duyệt kết quả sau khi đợt thi kết thúc.".into()));
                 }
-                (self.rank(&c, &round).await?, Some(round.id))
+                (self.rank(c, &round).await?, Some(round.id))
             }
             None => {
                 if c.stored.rounds.iter().any(|r| r.phase(now) != RoundPhase::Closed) {
                     return Err(EngineError::BadRequest(
-                        "Chỉ công bố kết quả chung cuộc sau khi mọi đợt thi kết thúc.".into(),
+                        "Chỉ phê duyệt kết quả chung cuộc sau khi mọi đợt thi kết thúc.".into(),
                     ));
                 }
-                (self.overall_results(slug).await?.ok_or(EngineError::NotFound("xếp hạng chung cuộc"))?, None)
+                (self.overall_results(&c.spec.slug).await?.ok_or(EngineError::NotFound("xếp hạng chung cuộc"))?, None)
             }
         };
         let winners: Vec<i64> = results.awards.iter().map(|a| a.participant_id).collect();
         let people = self.store.participants_by_id(&winners).await?.into_iter().map(|p| (p.id, p)).collect();
-        let mut view = self.public_view(&c, &results, round_id, &people);
+        Ok((self.public_view(c, &results, round_id, &people), results))
+    }
+
+    async fn approve_by(
+        &self,
+        by: Option<&Staff>,
+        slug: &str,
+        number: Option<i64>,
+        reason: Option<&str>,
+        public: bool,
+    ) -> Result<(i64, RankingView)> {
+        let c = self.contest_by_slug(slug).await?;
+        let round_id = Self::scope_id(&c, number)?;
+        let earlier = self.store.ranking_versions(c.stored.contest.id, round_id).await?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        let reason = match (earlier.is_empty(), reason) {
+            (_, Some(r)) => Some(crate::review::written_reason(r)?),
+            (true, None) => None,
+            (false, None) => {
+                return Err(EngineError::BadRequest(
+                    "Bảng xếp hạng đã được phê duyệt; phiên bản mới cần ghi lý do thay đổi.".into(),
+                ));
+            }
+        };
+        let (mut view, results) = self.draft(&c, number).await?;
+        let now = self.now();
         view.published_at = Some(now);
         // The audit log's digest as it stands: anything changed before this point afterwards
-        // breaks the chain up to the published entry.
+        // breaks the chain up to the approved entry.
         let last = self.store.audit_entries(&cuocthi_store::AuditFilter { limit: 1, ..Default::default() }).await?;
         view.audit_last_id = last.first().map(|e| e.id);
         view.audit_digest = last.first().map(|e| e.hash.clone());
         let body = serde_json::to_string(&view).map_err(|e| EngineError::Internal(e.to_string()))?;
-        let id = self.store.publish_ranking(c.stored.contest.id, round_id, &body, now).await?;
+        let prizes: HashMap<i64, &str> = results.awards.iter().map(|a| (a.participant_id, a.prize.as_str())).collect();
+        let standings: Vec<StandingRecord> = results
+            .standings
+            .iter()
+            .map(|s| StandingRecord {
+                participant_id: s.participant_id,
+                place: i64::from(s.rank),
+                correct: i64::from(s.correct),
+                time_taken_ms: s.time_taken_ms,
+                distance: s.distance.map(|d| d.min(i64::MAX as u64) as i64),
+                prize: prizes.get(&s.participant_id).map(|p| p.to_string()),
+            })
+            .collect();
+        let (id, version) = self
+            .store
+            .approve_ranking(&NewRankingVersion {
+                contest_id: c.stored.contest.id,
+                round_id,
+                body: &body,
+                approved_at: now.timestamp_millis(),
+                approved_by: by.map(|b| b.username.as_str()),
+                reason,
+                public,
+                standings: &standings,
+            })
+            .await?;
         self.record(
             by,
-            "results.publish",
+            if public { "results.approve_publish" } else { "results.approve" },
             Some(c.stored.contest.id),
             &format!("ranking:{id}"),
-            serde_json::json!({"round_id": round_id, "rows": view.rows.len(), "audit_last_id": view.audit_last_id, "audit_digest": view.audit_digest}),
+            serde_json::json!({"round_id": round_id, "version": version, "reason": reason, "rows": view.rows.len(), "audit_last_id": view.audit_last_id, "audit_digest": view.audit_digest}),
         )
         .await?;
-        Ok(view)
+        view.version = Some(version);
+        Ok((id, view))
     }
 
     /// The published results of a round, by its id.
@@ -282,6 +395,8 @@ impl Engine {
             .published_ranking(c.stored.contest.id, round_id)
             .await?
             .ok_or(EngineError::NotFound("kết quả đã công bố"))?;
-        serde_json::from_str(&p.body).map_err(|e| EngineError::Internal(e.to_string()))
+        let mut view: RankingView = serde_json::from_str(&p.body).map_err(|e| EngineError::Internal(e.to_string()))?;
+        view.version = Some(p.version);
+        Ok(view)
     }
 }

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use cuocthi_domain::attempt;
+use cuocthi_domain::attempt::{self, Key};
 use cuocthi_domain::ranking::{self, Scored};
-use cuocthi_store::RoundRow;
+use cuocthi_store::{AttemptRow, RoundRow};
 
 use crate::cache::CachedContest;
 use crate::results::RoundResults;
@@ -21,6 +21,8 @@ const PAGE: i64 = 5_000;
 pub struct Verification {
     pub attempts_checked: u64,
     pub audit_entries: u64,
+    /// Submitted attempts (of every contest) checked against their seals in the audit chain.
+    pub sealed_checked: u64,
     /// The audit chain's digest now.
     pub audit_digest: String,
     /// Every difference found, in Vietnamese, naming the row; empty when all holds.
@@ -39,6 +41,8 @@ impl Engine {
             }
             Err(e) => out.problems.push(e.to_string()),
         }
+        out.sealed_checked = self.verify_seals(&mut out.problems).await?;
+        self.verify_voids(c.stored.contest.id, &mut out.problems).await?;
         let rounds: Vec<RoundRow> = match number {
             Some(n) => {
                 vec![c.stored.rounds.iter().find(|r| r.number == n).cloned().ok_or(EngineError::NotFound("đợt thi"))?]
@@ -51,6 +55,7 @@ impl Engine {
             .published_ranking(c.stored.contest.id, round_id)
             .await?
             .ok_or(EngineError::NotFound("kết quả đã công bố"))?;
+        let published_at = published.published_at;
         let published: RankingView =
             serde_json::from_str(&published.body).map_err(|e| EngineError::Internal(e.to_string()))?;
         if let (Some(id), Some(digest)) = (published.audit_last_id, &published.audit_digest) {
@@ -61,9 +66,12 @@ impl Engine {
                 )),
             }
         }
+        // The disqualifications that stood when the committee approved this version.
+        let excluded = self.exclusions(c.stored.contest.id, Some(published_at.timestamp_millis())).await?;
         let mut rescored = Vec::new();
         for r in &rounds {
-            let scored = self.rescore(r, &mut out).await?;
+            let mut scored = self.rescore(r, &mut out).await?;
+            scored.retain(|s| excluded.keeps(s));
             rescored.push((r, scored));
         }
         let results = match number {
@@ -80,11 +88,13 @@ impl Engine {
         Ok(out)
     }
 
-    /// Every submitted attempt of a round scored again; differences with the stored score go in
-    /// `out.problems`. Returns the scores recomputed.
-    async fn rescore(&self, round: &RoundRow, out: &mut Verification) -> Result<Vec<Scored>> {
-        let (limit, closes) = (round.rules.time_limit_ms(), round.closes_at);
-        let mut scored = Vec::new();
+    /// Calls `each` with every submitted attempt of a round and the key of its questions
+    /// (the correct original option), a page of attempts at a time.
+    pub(crate) async fn each_submitted(
+        &self,
+        round: &RoundRow,
+        mut each: impl FnMut(&AttemptRow, &dyn Fn(i64) -> Option<u8>),
+    ) -> Result<()> {
         let mut after = 0;
         loop {
             let page = self.store.submitted_attempts(round.id, after, PAGE).await?;
@@ -95,37 +105,56 @@ impl Engine {
             ids.dedup();
             let keys: HashMap<i64, u8> =
                 self.questions(&ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
+            let key = |q: i64| keys.get(&q).copied();
             for a in &page {
-                out.attempts_checked += 1;
-                let correct = attempt::score(&a.draw, &a.answers, |q| keys.get(&q).copied());
-                let submitted_at = a.submitted_at.unwrap_or(a.deadline_at);
-                let taken = attempt::time_taken_ms(a.started_at, submitted_at, limit, closes);
-                if Some(correct) != a.correct {
-                    out.problems.push(format!(
-                        "Lượt thi #{} (người dự thi #{}): điểm lưu là {} câu đúng, chấm lại từ câu trả lời được {correct}.",
-                        a.id,
-                        a.participant_id,
-                        a.correct.map(|c| c.to_string()).unwrap_or_else(|| "trống".into())
-                    ));
-                }
-                if Some(taken) != a.time_taken_ms {
-                    out.problems.push(format!(
-                        "Lượt thi #{}: thời gian làm bài lưu là {} ms, tính lại từ giờ bắt đầu và giờ nộp được {taken} ms.",
-                        a.id,
-                        a.time_taken_ms.unwrap_or_default()
-                    ));
-                }
-                scored.push(Scored {
-                    attempt_id: a.id,
-                    participant_id: a.participant_id,
-                    correct,
-                    questions: a.draw.len() as u32,
-                    prediction: a.prediction,
-                    time_taken_ms: taken,
-                    submitted_at_ms: submitted_at.timestamp_millis(),
-                });
+                each(a, &key);
             }
         }
+        Ok(())
+    }
+
+    /// Every submitted attempt of a round scored again; differences with the stored score go in
+    /// `out.problems`. Returns the scores recomputed.
+    async fn rescore(&self, round: &RoundRow, out: &mut Verification) -> Result<Vec<Scored>> {
+        let (limit, closes) = (round.rules.time_limit_ms(), round.closes_at);
+        let mut scored = Vec::new();
+        let mut problems = Vec::new();
+        // The committee's voids, which every score is derived with (checked against the audit
+        // chain by `verify_voids`).
+        let voids = self.voids(round.contest_id).await?;
+        self.each_submitted(round, |a, key| {
+            out.attempts_checked += 1;
+            let tally = attempt::tally(&a.draw, &a.answers, |q| Key::of(key(q), voids.get(&q).copied()));
+            let correct = tally.correct;
+            let submitted_at = a.submitted_at.unwrap_or(a.deadline_at);
+            let taken = attempt::time_taken_ms(a.started_at, submitted_at, limit, closes);
+            if Some(correct) != a.correct {
+                problems.push(format!(
+                    "Lượt thi #{} (người dự thi #{}): điểm lưu là {} câu đúng, chấm lại từ câu trả lời được {correct}.",
+                    a.id,
+                    a.participant_id,
+                    a.correct.map(|c| c.to_string()).unwrap_or_else(|| "trống".into())
+                ));
+            }
+            if Some(taken) != a.time_taken_ms {
+                problems.push(format!(
+                    "Lượt thi #{}: thời gian làm bài lưu là {} ms, tính lại từ giờ bắt đầu và giờ nộp được {taken} ms.",
+                    a.id,
+                    a.time_taken_ms.unwrap_or_default()
+                ));
+            }
+            scored.push(Scored {
+                attempt_id: a.id,
+                participant_id: a.participant_id,
+                correct,
+                questions: tally.questions,
+                prediction: a.prediction,
+                time_taken_ms: taken,
+                submitted_at_ms: submitted_at.timestamp_millis(),
+            });
+        })
+        .await?;
+        out.problems.extend(problems);
         Ok(scored)
     }
 
@@ -145,7 +174,7 @@ impl Engine {
 }
 
 /// The published rows against the recomputed ones, row by row.
-fn compare(published: &RankingView, recomputed: &RankingView, problems: &mut Vec<String>) {
+pub(crate) fn compare(published: &RankingView, recomputed: &RankingView, problems: &mut Vec<String>) {
     if published.real_figure != recomputed.real_figure {
         problems.push(format!(
             "Con số thực tế của câu hỏi dự đoán: công bố {:?}, tính lại {:?}.",

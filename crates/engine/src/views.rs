@@ -234,6 +234,9 @@ pub struct RankingView {
     pub audit_last_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_digest: Option<String>,
+    /// The ranking's version (1, 2…): each approval after the first records why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
 }
 
 pub(crate) fn phase_name(p: RoundPhase) -> &'static str {

@@ -407,9 +407,19 @@ async fn a_faulty_word_file_leaves_the_bank_unchanged(db: TestDb) {
     assert_eq!(report.unit, RowUnit::Paragraph);
     assert_eq!((report.rows, report.problems.len(), report.imported), (8, 6, 0));
     let text = report.to_string();
+    // Each line names the paragraph and, when the question has a stem, quotes its start.
     for (pos, message) in LOI_PROBLEMS {
-        assert!(text.contains(&format!("Đoạn {pos}: {message}\n")), "Đoạn {pos}: {message} not in:\n{text}");
+        let problem = report.problems.iter().find(|p| p.row == pos).unwrap();
+        let line = match &problem.stem {
+            Some(stem) => {
+                assert!(stem.chars().count() <= 61 && !stem.contains('\n'), "{stem}");
+                format!("Đoạn {pos} (“{stem}”): {message}\n")
+            }
+            None => format!("Đoạn {pos}: {message}\n"),
+        };
+        assert!(text.contains(&line), "{line} not in:\n{text}");
     }
+    assert_eq!(report.problems.iter().filter(|p| p.stem.is_some()).count(), 4, "all but the two without a stem");
     assert!(text.contains("Đoạn 35: Thiếu nội dung câu hỏi.\n"), "{text}");
     assert!(!text.contains("Dòng "), "{text}");
     assert!(text.ends_with("Đã đọc 8 câu hỏi: 6 câu có lỗi, 0 câu trùng, 0 câu được nhập."), "{text}");
@@ -442,7 +452,12 @@ async fn word_questions_import_once(db: TestDb) {
     let again = e.import_questions(SLUG, "cau-dap-an.docx", &sample("cau-dap-an.docx"), false).await.unwrap();
     assert_eq!((again.imported, again.duplicates.len()), (0, 7));
     let text = again.to_string();
-    assert!(text.starts_with("Đoạn 4: đã có trong ngân hàng (câu hỏi số "), "{text}");
+    assert!(
+        text.starts_with(
+            "Đoạn 4 (“Theo Luật Trật tự, an toàn giao thông đường bộ năm 2024, khi…”): đã có trong ngân hàng (câu hỏi số "
+        ),
+        "{text}"
+    );
     assert_eq!(bank(&e, SLUG).await.len(), before + 7);
 }
 
@@ -529,4 +544,30 @@ async fn the_xlsx_export_reads_back_as_the_same_bank(db: TestDb) {
     let copy = contest_toml().replace(SLUG, "ban-sao");
     e.import_contest(&copy, Some(("ngan-hang.xlsx", &xlsx))).await.unwrap();
     assert_eq!(bank(&e, "ban-sao").await, stored);
+}
+
+/// LibreOffice's CSV export in UTF-8 (comma, double quotes, character set 76).
+const CSV_UTF8: &str = "csv:Text - txt - csv (StarCalc):44,34,76";
+
+/// The sample files open in LibreOffice (where it is installed: Debian's libreoffice-writer and
+/// libreoffice-calc), with the text of their first question intact; Word's own check is by hand.
+#[test]
+fn the_sample_files_open_in_libreoffice() {
+    for (name, format, want) in [
+        ("cau-dap-an.docx", "txt:Text", "Câu 1"),
+        ("in-dam.docx", "txt:Text", "Câu"),
+        ("danh-sach-so.docx", "txt:Text", "?"),
+        ("bang.docx", "txt:Text", "?"),
+        ("loi.docx", "txt:Text", "Câu"),
+        ("ngan-hang-mau.xlsx", CSV_UTF8, "Câu hỏi"),
+        ("ngan-hang-co-loi.xlsx", CSV_UTF8, "Câu hỏi"),
+    ] {
+        let Some(converted) = cuocthi_testkit::libreoffice_convert(name, &sample(name), format) else {
+            eprintln!("LibreOffice is not installed here; {name} was read by the importer only");
+            return;
+        };
+        let text = converted.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(text.contains(want), "{name} as {format}: {text}");
+        assert!(text.contains('ệ') || text.contains('ố') || text.contains('ư'), "{name}: Vietnamese intact: {text}");
+    }
 }

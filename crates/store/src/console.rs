@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::Result;
 use crate::model::{AttemptRow, ParticipantRow, StoredQuestion};
+use crate::review::*;
 
 /// A staff account (tài khoản quản trị). The password hash and TOTP secret never leave the
 /// engine.
@@ -207,8 +208,8 @@ pub trait ConsoleStore: Send + Sync {
     // Verification.
     /// Submitted attempts of a round with their answers, by id after `after_id`, for re-scoring.
     async fn submitted_attempts(&self, round_id: i64, after_id: i64, limit: i64) -> Result<Vec<AttemptRow>>;
-    /// A publication by its id: (contest, round or `None` for overall, body).
-    async fn published_by_id(&self, id: i64) -> Result<Option<(i64, Option<i64>, String)>>;
+    /// A ranking version by its id, with its body.
+    async fn published_by_id(&self, id: i64) -> Result<Option<(RankingVersionRow, String)>>;
     /// One audit entry.
     async fn audit_entry(&self, id: i64) -> Result<Option<AuditRow>>;
 
@@ -223,4 +224,87 @@ pub trait ConsoleStore: Send + Sync {
     /// Moves every attempt of `merged` to `kept` (renumbered after kept's own) and removes
     /// `merged`. Refused (false) when both hold an open attempt in the same round.
     async fn merge_participants(&self, kept: i64, merged: i64) -> Result<bool>;
+
+    // Review and approval of results.
+    /// Where each attempt of a round came from.
+    async fn attempt_origins(&self, round_id: i64) -> Result<Vec<AttemptOrigin>>;
+    async fn disqualify(&self, d: &NewDisqualification<'_>) -> Result<i64>;
+    /// Lifts a standing disqualification of the contest; false if there is none with that id.
+    async fn lift_disqualification(&self, contest_id: i64, id: i64, by: &str, reason: &str, at: i64) -> Result<bool>;
+    /// Every disqualification of a contest, lifted or not, oldest first.
+    async fn disqualifications(&self, contest_id: i64) -> Result<Vec<DisqualificationRow>>;
+    /// Stores an approved ranking version numbered after the scope's last; returns (id, version).
+    async fn approve_ranking(&self, v: &NewRankingVersion<'_>) -> Result<(i64, i64)>;
+    /// Shows an approved version to the public; false if it already was or does not exist.
+    async fn make_ranking_public(&self, id: i64, at: i64) -> Result<bool>;
+    /// The versions of a scope (a round, or `None` for overall), newest first.
+    async fn ranking_versions(&self, contest_id: i64, round_id: Option<i64>) -> Result<Vec<RankingVersionRow>>;
+    /// A person's row in a ranking version.
+    async fn standing_in(&self, ranking_id: i64, participant_id: i64) -> Result<Option<StandingRecord>>;
+    /// Seals up to `limit` submitted attempts not sealed yet: one audit entry, chained, holding
+    /// their digest; each attempt then names that entry. `None` when nothing waits.
+    async fn seal_submissions(&self, limit: i64, at: DateTime<Utc>, actor: &str) -> Result<Option<(AuditRow, u64)>>;
+    /// The attempts a seal entry covers, in the order they were sealed.
+    async fn sealed_submissions(&self, entry_id: i64) -> Result<Vec<SubmissionRecord>>;
+
+    // Live statistics.
+    /// Counts up to `limit` attempts whose start or submission is not counted yet; returns how
+    /// many were counted.
+    async fn count_attempts(&self, limit: i64) -> Result<usize>;
+    /// The counters of a contest (round 0) and of one of its rounds.
+    async fn counters(&self, contest_id: i64, round_id: Option<i64>) -> Result<Vec<crate::CounterRow>>;
+    /// Drops a contest's counters and marks its attempts uncounted, to count them again.
+    async fn reset_counters(&self, contest_id: i64) -> Result<()>;
+    /// The counters recomputed from every attempt of a contest, leaving the stored ones alone.
+    async fn recount(
+        &self,
+        contest_id: i64,
+    ) -> Result<std::collections::BTreeMap<cuocthi_domain::stats::CounterKey, cuocthi_domain::stats::Measures>>;
+    /// Replaces the staff list of one unit.
+    async fn replace_staff_list(
+        &self,
+        contest_id: i64,
+        unit: &str,
+        people: &[crate::StaffMember],
+        by: &str,
+        at: i64,
+    ) -> Result<()>;
+    /// The staff lists of the given units.
+    async fn staff_lists(&self, contest_id: i64, units: &[String]) -> Result<Vec<crate::StaffMember>>;
+    /// Which of `keys` belong to people of the contest who started at least one attempt.
+    async fn keys_that_took_part(&self, contest_id: i64, keys: &[String]) -> Result<Vec<String>>;
+
+    // Feedback on questions, and questions voided by the committee.
+    /// Records a participant's report; a second one on the same question of the same attempt is a
+    /// `Conflict`.
+    async fn insert_report(&self, r: &crate::NewReport<'_>) -> Result<i64>;
+    /// How many reports a person sent after `since` (ms), through any of their attempts.
+    async fn reports_since(&self, participant_id: i64, since: i64) -> Result<i64>;
+    /// A contest's reports, open ones first, newest first.
+    async fn reports(&self, contest_id: i64, filter: &crate::ReportFilter) -> Result<Vec<crate::ReportRow>>;
+    async fn report(&self, id: i64) -> Result<Option<crate::ReportRow>>;
+    /// Sets a report's reply, closing it with `close`; false if there is no such report.
+    async fn reply_report(&self, id: i64, reply: &str, by: &str, at: i64, close: bool) -> Result<bool>;
+    /// Closes a report (`Some((by, at))`) or opens it again (`None`).
+    async fn close_report(&self, id: i64, closed: Option<(&str, i64)>) -> Result<bool>;
+    /// Every void of a contest, oldest first.
+    async fn question_voids(&self, contest_id: i64) -> Result<Vec<crate::VoidRow>>;
+    /// Attempts of a contest (open or submitted) that drew a question, by id after `after_id`,
+    /// each with its stored count of scored questions.
+    async fn attempts_drawing(
+        &self,
+        contest_id: i64,
+        question_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(AttemptRow, i64)>>;
+    /// Records a void with its audit entry and the scores it changes, in one transaction.
+    async fn void_question(
+        &self,
+        v: &crate::NewVoid<'_>,
+        entry: &NewAudit,
+        rescores: &[crate::Rescore],
+    ) -> Result<(crate::VoidRow, AuditRow)>;
+    /// Stores scores derived again; returns how many attempts changed.
+    async fn rescore_attempts(&self, rescores: &[crate::Rescore]) -> Result<u64>;
 }

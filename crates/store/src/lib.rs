@@ -6,14 +6,20 @@
 
 mod console;
 mod error;
+mod feedback;
 mod model;
+mod review;
 mod sql;
 mod sql_console;
+mod stats;
 
 pub use console::*;
 pub use error::StoreError;
+pub use feedback::{NewReport, NewVoid, ReportFilter, ReportRow, Rescore, VoidRow};
 pub use model::*;
+pub use review::*;
 pub use sql::{Backend, SqlStore, redact};
+pub use stats::{CounterRow, StaffMember};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -112,12 +118,6 @@ pub trait Store: ConsoleStore + Send + Sync + 'static {
     async fn bulk_insert_submitted(&self, contest_id: i64, round_id: i64, rows: &[BulkAttempt]) -> Result<usize>;
 
     // Results.
-    async fn publish_ranking(
-        &self,
-        contest_id: i64,
-        round_id: Option<i64>,
-        body: &str,
-        now: DateTime<Utc>,
-    ) -> Result<i64>;
+    /// The newest ranking version of a scope shown to the public.
     async fn published_ranking(&self, contest_id: i64, round_id: Option<i64>) -> Result<Option<PublishedRanking>>;
 }

@@ -366,6 +366,9 @@ pub struct NewAttempt {
     pub draw: Vec<DrawnQuestion>,
     pub started_at: DateTime<Utc>,
     pub deadline_at: DateTime<Utc>,
+    /// Keyed tags of the client's address and device (see [`crate::AttemptOrigin`]).
+    pub client_tag: Option<String>,
+    pub device_tag: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -389,7 +392,9 @@ pub struct RoundCounts {
 #[derive(Clone, Debug, Serialize)]
 pub struct PublishedRanking {
     pub id: i64,
+    /// When the committee approved it.
     pub published_at: DateTime<Utc>,
+    pub version: i64,
     /// The published document (JSON), exactly as it was published.
     pub body: String,
 }

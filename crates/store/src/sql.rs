@@ -627,8 +627,8 @@ impl Store for SqlStore {
             "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE round_id = $1 AND participant_id = $2 AND status = 'open'"
         );
         let insert_sql = format!(
-            "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9) RETURNING {ATTEMPT_COLUMNS}"
+            "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at, client_tag, device_tag)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11) RETURNING {ATTEMPT_COLUMNS}"
         );
         // Two simultaneous starts (even on two app nodes) both see no open attempt; the unique
         // indexes let one insert win and the other retry, finding the winner's attempt.
@@ -676,6 +676,8 @@ impl Store for SqlStore {
                     .bind(&blank)
                     .bind(ms(new.started_at))
                     .bind(ms(new.deadline_at))
+                    .bind(&new.client_tag)
+                    .bind(&new.device_tag)
                     .fetch_one(&mut *tx)
                     .await?;
                 tx.commit().await?;
@@ -857,46 +859,25 @@ impl Store for SqlStore {
         Ok(rows.len())
     }
 
-    async fn publish_ranking(
-        &self,
-        contest_id: i64,
-        round_id: Option<i64>,
-        body: &str,
-        now: DateTime<Utc>,
-    ) -> Result<i64> {
-        let (id,): (i64,) = on!(self, write, |p| {
-            sqlx::query_as(
-            "INSERT INTO published_rankings (contest_id, round_id, published_at, body) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(contest_id)
-        .bind(round_id)
-        .bind(ms(now))
-        .bind(body)
-        .fetch_one(p)
-        .await
-        })?;
-        Ok(id)
-    }
-
     async fn published_ranking(&self, contest_id: i64, round_id: Option<i64>) -> Result<Option<PublishedRanking>> {
         // `IS NOT DISTINCT FROM` is PostgreSQL; SQLite spells it `IS`. Written twice for that.
-        let row: Option<(i64, i64, String)> = match &self.pools {
+        let row: Option<(i64, i64, String, i64)> = match &self.pools {
             Pools::Sqlite { read, .. } => sqlx::query_as(
-                "SELECT id, published_at, body FROM published_rankings WHERE contest_id = $1 AND round_id IS $2 ORDER BY id DESC LIMIT 1",
+                "SELECT id, published_at, body, version FROM published_rankings WHERE contest_id = $1 AND round_id IS $2 AND public_at IS NOT NULL ORDER BY id DESC LIMIT 1",
             )
             .bind(contest_id)
             .bind(round_id)
             .fetch_optional(read)
             .await?,
             Pools::Postgres(p) => sqlx::query_as(
-                "SELECT id, published_at, body FROM published_rankings WHERE contest_id = $1 AND round_id IS NOT DISTINCT FROM $2 ORDER BY id DESC LIMIT 1",
+                "SELECT id, published_at, body, version FROM published_rankings WHERE contest_id = $1 AND round_id IS NOT DISTINCT FROM $2 AND public_at IS NOT NULL ORDER BY id DESC LIMIT 1",
             )
             .bind(contest_id)
             .bind(round_id)
             .fetch_optional(p)
             .await?,
         };
-        Ok(row.map(|(id, at_ms, body)| PublishedRanking { id, published_at: at(at_ms), body }))
+        Ok(row.map(|(id, at_ms, body, version)| PublishedRanking { id, published_at: at(at_ms), version, body }))
     }
 }
 

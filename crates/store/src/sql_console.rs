@@ -7,11 +7,55 @@ use cuocthi_domain::contest::ContestSpec;
 
 use crate::console::*;
 use crate::model::*;
+use crate::review::*;
 use crate::sql::{Pools, flag, insert_lists, on};
 use crate::{Result, SqlStore, StoreError};
 
+/// Appends audit entry `$e` after the chain's last inside transaction `$tx` (holding the audit
+/// lock on PostgreSQL), for whichever backend's transaction it is; evaluates to the new row.
+macro_rules! append_in {
+    ($tx:ident, $e:expr) => {{
+        let e: &NewAudit = $e;
+        let last: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *$tx).await?;
+        let (last_id, prev_hash) = last.unwrap_or((0, audit::GENESIS.to_string()));
+        let id = last_id + 1;
+        let hash = audit::chain_hash(
+            &prev_hash,
+            &audit::Entry {
+                id,
+                at_ms: ms(e.at),
+                account_id: e.account_id,
+                actor: &e.actor,
+                action: &e.action,
+                contest_id: e.contest_id,
+                subject: &e.subject,
+                detail: &e.detail,
+            },
+        );
+        let row: AuditRow = sqlx::query_as(
+            "INSERT INTO audit_log (id, at, account_id, actor, action, contest_id, subject, detail, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+        )
+        .bind(id)
+        .bind(ms(e.at))
+        .bind(e.account_id)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(e.contest_id)
+        .bind(&e.subject)
+        .bind(&e.detail)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .fetch_one(&mut *$tx)
+        .await?;
+        row
+    }};
+}
+pub(crate) use append_in;
+
 /// The PostgreSQL advisory lock that serialises appends to the audit chain across app nodes.
-const AUDIT_LOCK: i64 = 0x0063_756f_6374_6869; // "cuocthi"
+pub(crate) const AUDIT_LOCK: i64 = 0x0063_756f_6374_6869; // "cuocthi"
 
 #[async_trait]
 impl ConsoleStore for SqlStore {
@@ -234,40 +278,7 @@ impl ConsoleStore for SqlStore {
             if postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
             }
-            let last: Option<(i64, String)> = sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                .fetch_optional(&mut *tx)
-                .await?;
-            let (last_id, prev_hash) = last.unwrap_or((0, audit::GENESIS.to_string()));
-            let id = last_id + 1;
-            let hash = audit::chain_hash(
-                &prev_hash,
-                &audit::Entry {
-                    id,
-                    at_ms: ms(e.at),
-                    account_id: e.account_id,
-                    actor: &e.actor,
-                    action: &e.action,
-                    contest_id: e.contest_id,
-                    subject: &e.subject,
-                    detail: &e.detail,
-                },
-            );
-            let row: AuditRow = sqlx::query_as(
-                "INSERT INTO audit_log (id, at, account_id, actor, action, contest_id, subject, detail, prev_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
-            )
-            .bind(id)
-            .bind(ms(e.at))
-            .bind(e.account_id)
-            .bind(&e.actor)
-            .bind(&e.action)
-            .bind(e.contest_id)
-            .bind(&e.subject)
-            .bind(&e.detail)
-            .bind(&prev_hash)
-            .bind(&hash)
-            .fetch_one(&mut *tx)
-            .await?;
+            let row = append_in!(tx, e);
             tx.commit().await?;
             Ok(row)
         })
@@ -514,13 +525,19 @@ impl ConsoleStore for SqlStore {
         raw.into_iter().map(AttemptRow::try_from).collect()
     }
 
-    async fn published_by_id(&self, id: i64) -> Result<Option<(i64, Option<i64>, String)>> {
-        Ok(on!(self, read, |p| sqlx::query_as(
-            "SELECT contest_id, round_id, body FROM published_rankings WHERE id = $1"
-        )
-        .bind(id)
-        .fetch_optional(p)
-        .await)?)
+    async fn published_by_id(&self, id: i64) -> Result<Option<(RankingVersionRow, String)>> {
+        let version: Option<RankingVersionRow> =
+            on!(self, read, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!("{VERSION_SELECT} WHERE id = $1")))
+                .bind(id)
+                .fetch_optional(p)
+                .await)?;
+        let Some(version) = version else { return Ok(None) };
+        let (body,): (String,) =
+            on!(self, read, |p| sqlx::query_as("SELECT body FROM published_rankings WHERE id = $1")
+                .bind(id)
+                .fetch_one(p)
+                .await)?;
+        Ok(Some((version, body)))
     }
 
     async fn audit_entry(&self, id: i64) -> Result<Option<AuditRow>> {
@@ -585,9 +602,302 @@ impl ConsoleStore for SqlStore {
                     .execute(&mut *tx)
                     .await?;
             }
+            // A disqualification of the merged person stays with the person kept.
+            sqlx::query("UPDATE disqualifications SET participant_id = $1 WHERE participant_id = $2")
+                .bind(kept)
+                .bind(merged)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM participants WHERE id = $1").bind(merged).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(true)
         })
     }
+
+    async fn attempt_origins(&self, round_id: i64) -> Result<Vec<AttemptOrigin>> {
+        Ok(on!(self, read, |p| sqlx::query_as(
+            "SELECT id AS attempt_id, client_tag, device_tag FROM attempts WHERE round_id = $1 ORDER BY id"
+        )
+        .bind(round_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    async fn disqualify(&self, d: &NewDisqualification<'_>) -> Result<i64> {
+        let (id,): (i64,) = on!(self, write, |p| sqlx::query_as(
+            "INSERT INTO disqualifications (contest_id, participant_id, attempt_id, reason, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
+        )
+        .bind(d.contest_id)
+        .bind(d.participant_id)
+        .bind(d.attempt_id)
+        .bind(d.reason)
+        .bind(d.created_by)
+        .bind(d.created_at)
+        .fetch_one(p)
+        .await)?;
+        Ok(id)
+    }
+
+    async fn lift_disqualification(&self, contest_id: i64, id: i64, by: &str, reason: &str, at: i64) -> Result<bool> {
+        let done = on!(self, write, |p| sqlx::query(
+            "UPDATE disqualifications SET lifted_at = $3, lifted_by = $4, lift_reason = $5
+             WHERE id = $1 AND contest_id = $2 AND lifted_at IS NULL"
+        )
+        .bind(id)
+        .bind(contest_id)
+        .bind(at)
+        .bind(by)
+        .bind(reason)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    async fn disqualifications(&self, contest_id: i64) -> Result<Vec<DisqualificationRow>> {
+        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM disqualifications WHERE contest_id = $1 ORDER BY id")
+            .bind(contest_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    async fn approve_ranking(&self, v: &NewRankingVersion<'_>) -> Result<(i64, i64)> {
+        on!(self, write, |p| {
+            async {
+            let mut tx = p.begin().await?;
+            // Two approvals of one scope at once would both read the same last version; the
+            // scope's rows are few, and on PostgreSQL the advisory lock orders them.
+            if matches!(self.pools, Pools::Postgres(_)) {
+                sqlx::query("SELECT pg_advisory_xact_lock(7420011, CAST($1 AS INTEGER))")
+                    .bind(v.contest_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let (last,): (Option<i64>,) = sqlx::query_as(
+                "SELECT MAX(version) FROM published_rankings
+                 WHERE contest_id = $1 AND (round_id = $2 OR (round_id IS NULL AND $2 IS NULL))",
+            )
+            .bind(v.contest_id)
+            .bind(v.round_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let version = last.unwrap_or(0) + 1;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO published_rankings (contest_id, round_id, published_at, body, version, reason, approved_by, public_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(v.contest_id)
+            .bind(v.round_id)
+            .bind(v.approved_at)
+            .bind(v.body)
+            .bind(version)
+            .bind(v.reason)
+            .bind(v.approved_by)
+            .bind(v.public.then_some(v.approved_at))
+            .fetch_one(&mut *tx)
+            .await?;
+            for chunk in v.standings.chunks(500) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO ranking_standings (ranking_id, participant_id, place, correct, time_taken_ms, distance, prize) ",
+                );
+                q.push_values(chunk, |mut b, s| {
+                    b.push_bind(id)
+                        .push_bind(s.participant_id)
+                        .push_bind(s.place)
+                        .push_bind(s.correct)
+                        .push_bind(s.time_taken_ms)
+                        .push_bind(s.distance)
+                        .push_bind(s.prize.clone());
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>((id, version))
+        }
+        .await
+        })
+    }
+
+    async fn make_ranking_public(&self, id: i64, at: i64) -> Result<bool> {
+        let done = on!(self, write, |p| sqlx::query(
+            "UPDATE published_rankings SET public_at = $2 WHERE id = $1 AND public_at IS NULL"
+        )
+        .bind(id)
+        .bind(at)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    async fn ranking_versions(&self, contest_id: i64, round_id: Option<i64>) -> Result<Vec<RankingVersionRow>> {
+        Ok(on!(self, read, |p| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{VERSION_SELECT} WHERE contest_id = $1 AND (round_id = $2 OR (round_id IS NULL AND $2 IS NULL)) ORDER BY id DESC"
+        )))
+        .bind(contest_id)
+        .bind(round_id)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    async fn standing_in(&self, ranking_id: i64, participant_id: i64) -> Result<Option<StandingRecord>> {
+        Ok(on!(self, read, |p| sqlx::query_as(
+            "SELECT participant_id, place, correct, time_taken_ms, distance, prize FROM ranking_standings
+             WHERE ranking_id = $1 AND participant_id = $2"
+        )
+        .bind(ranking_id)
+        .bind(participant_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    async fn seal_submissions(&self, limit: i64, at: DateTime<Utc>, actor: &str) -> Result<Option<(AuditRow, u64)>> {
+        let postgres = matches!(self.pools, Pools::Postgres(_));
+        on!(self, write, |p| {
+            let mut tx = p.begin().await?;
+            if postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
+            }
+            let rows: Vec<SubmissionRecord> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SUBMISSION_SELECT} WHERE sealed_in IS NULL AND status = 'submitted' ORDER BY id LIMIT $1"
+            )))
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+            let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+                tx.commit().await?;
+                return Ok(None);
+            };
+            let digest = audit::submissions_digest(rows.iter().map(SubmissionRecord::as_submission));
+            let entry = NewAudit {
+                at,
+                account_id: None,
+                actor: actor.to_string(),
+                action: "attempts.seal".into(),
+                contest_id: None,
+                subject: format!("attempts:{}-{}", first.id, last.id),
+                detail:
+                    serde_json::json!({"count": rows.len(), "first_id": first.id, "last_id": last.id, "digest": digest})
+                        .to_string(),
+            };
+            let row = append_in!(tx, &entry);
+            let mut q = sqlx::QueryBuilder::new("UPDATE attempts SET sealed_in = ");
+            q.push_bind(row.id).push(" WHERE id IN (");
+            let mut ids = q.separated(", ");
+            for r in &rows {
+                ids.push_bind(r.id);
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(Some((row, rows.len() as u64)))
+        })
+    }
+
+    async fn sealed_submissions(&self, entry_id: i64) -> Result<Vec<SubmissionRecord>> {
+        Ok(on!(self, read, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SUBMISSION_SELECT} WHERE sealed_in = $1 ORDER BY id"
+        )))
+        .bind(entry_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    async fn count_attempts(&self, limit: i64) -> Result<usize> {
+        self.count_pending(limit).await
+    }
+
+    async fn counters(&self, contest_id: i64, round_id: Option<i64>) -> Result<Vec<crate::CounterRow>> {
+        self.read_counters(contest_id, round_id).await
+    }
+
+    async fn reset_counters(&self, contest_id: i64) -> Result<()> {
+        self.reset_contest_counters(contest_id).await
+    }
+
+    async fn recount(
+        &self,
+        contest_id: i64,
+    ) -> Result<std::collections::BTreeMap<cuocthi_domain::stats::CounterKey, cuocthi_domain::stats::Measures>> {
+        self.recount_contest(contest_id).await
+    }
+
+    async fn replace_staff_list(
+        &self,
+        contest_id: i64,
+        unit: &str,
+        people: &[crate::StaffMember],
+        by: &str,
+        at: i64,
+    ) -> Result<()> {
+        SqlStore::replace_staff_list(self, contest_id, unit, people, by, at).await
+    }
+
+    async fn staff_lists(&self, contest_id: i64, units: &[String]) -> Result<Vec<crate::StaffMember>> {
+        self.read_staff_lists(contest_id, units).await
+    }
+
+    async fn keys_that_took_part(&self, contest_id: i64, keys: &[String]) -> Result<Vec<String>> {
+        SqlStore::keys_that_took_part(self, contest_id, keys).await
+    }
+
+    async fn insert_report(&self, r: &crate::NewReport<'_>) -> Result<i64> {
+        self.add_report(r).await
+    }
+
+    async fn reports_since(&self, participant_id: i64, since: i64) -> Result<i64> {
+        self.count_reports_since(participant_id, since).await
+    }
+
+    async fn reports(&self, contest_id: i64, filter: &crate::ReportFilter) -> Result<Vec<crate::ReportRow>> {
+        self.read_reports(contest_id, filter).await
+    }
+
+    async fn report(&self, id: i64) -> Result<Option<crate::ReportRow>> {
+        self.read_report(id).await
+    }
+
+    async fn reply_report(&self, id: i64, reply: &str, by: &str, at: i64, close: bool) -> Result<bool> {
+        self.write_reply(id, reply, by, at, close).await
+    }
+
+    async fn close_report(&self, id: i64, closed: Option<(&str, i64)>) -> Result<bool> {
+        self.write_report_closed(id, closed).await
+    }
+
+    async fn question_voids(&self, contest_id: i64) -> Result<Vec<crate::VoidRow>> {
+        self.read_voids(contest_id).await
+    }
+
+    async fn attempts_drawing(
+        &self,
+        contest_id: i64,
+        question_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(AttemptRow, i64)>> {
+        self.read_attempts_drawing(contest_id, question_id, after_id, limit).await
+    }
+
+    async fn void_question(
+        &self,
+        v: &crate::NewVoid<'_>,
+        entry: &NewAudit,
+        rescores: &[crate::Rescore],
+    ) -> Result<(crate::VoidRow, AuditRow)> {
+        self.write_void(v, entry, rescores).await
+    }
+
+    async fn rescore_attempts(&self, rescores: &[crate::Rescore]) -> Result<u64> {
+        self.write_rescores(rescores).await
+    }
 }
+
+/// The score is the one the seal covered: a void re-scores sealed attempts (`crate::feedback`).
+const SUBMISSION_SELECT: &str = "SELECT id, participant_id, answers, prediction, COALESCE(sealed_correct, correct) AS correct, time_taken_ms, submitted_at FROM attempts";
+
+const VERSION_SELECT: &str =
+    "SELECT id, contest_id, round_id, version, published_at, approved_by, reason, public_at FROM published_rankings";

@@ -98,3 +98,33 @@ macro_rules! on_both_backends {
         )*
     };
 }
+
+/// Converts an office document with LibreOffice headless (Debian's `soffice`), when it is
+/// installed, into `format` (`csv`, `txt:Text`…) and returns the converted text; `None` when
+/// LibreOffice is not on this machine. A file LibreOffice cannot open yields an error.
+pub fn libreoffice_convert(name: &str, body: &[u8], format: &str) -> Option<Result<String, String>> {
+    let soffice = ["/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    let run = || -> Result<String, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let input = dir.path().join(name);
+        std::fs::write(&input, body).map_err(|e| e.to_string())?;
+        // Its own profile, so parallel tests and a user's LibreOffice never share a lock.
+        let profile = format!("-env:UserInstallation=file://{}", dir.path().join("profile").display());
+        let out = std::process::Command::new(soffice)
+            .args([profile.as_str(), "--headless", "--convert-to", format, "--outdir"])
+            .arg(dir.path().join("out"))
+            .arg(&input)
+            .output()
+            .map_err(|e| e.to_string())?;
+        let produced = std::fs::read_dir(dir.path().join("out"))
+            .map_err(|_| format!("LibreOffice produced nothing: {}", String::from_utf8_lossy(&out.stderr)))?
+            .filter_map(|e| e.ok())
+            .next()
+            .ok_or_else(|| format!("LibreOffice could not open {name}: {}", String::from_utf8_lossy(&out.stderr)))?;
+        let bytes = std::fs::read(produced.path()).map_err(|e| e.to_string())?;
+        Ok(String::from_utf8_lossy(&bytes).to_string())
+    };
+    Some(run())
+}

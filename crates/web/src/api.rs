@@ -83,6 +83,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(health))
         .routes(routes!(list_contests))
         .routes(routes!(get_contest))
+        .routes(routes!(live_counts))
         .routes(routes!(register))
         .routes(routes!(identify))
         .routes(routes!(me))
@@ -125,6 +126,18 @@ async fn list_contests(State(s): State<AppState>) -> ApiResult<Json<Vec<ContestS
     responses((status = 200, body = ContestView), (status = 404, body = ErrorBody)))]
 async fn get_contest(State(s): State<AppState>, PathArgs(slug): PathArgs<String>) -> ApiResult<Json<ContestView>> {
     Ok(Json(s.engine.contest(&slug).await?))
+}
+
+/// The live counter of a contest (people who took part, attempts, submitted attempts), for
+/// portals that show it beside their link; counted as attempts happen, cached for 10 seconds.
+#[utoipa::path(get, path = "/api/v1/contests/{slug}/live", tag = "contests",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = cuocthi_engine::stats::LiveCounts), (status = 404, body = ErrorBody)))]
+async fn live_counts(
+    State(s): State<AppState>,
+    PathArgs(slug): PathArgs<String>,
+) -> ApiResult<([(header::HeaderName, &'static str); 1], Json<cuocthi_engine::stats::LiveCounts>)> {
+    Ok(([(header::CACHE_CONTROL, "public, max-age=10")], Json(s.engine.live_counts(&slug).await?)))
 }
 
 /// Registration: the identity fields the contest requires, and consent to personal data processing.
@@ -255,8 +268,16 @@ async fn start_attempt(
     State(s): State<AppState>,
     Participant(who): Participant,
     PathArgs(round_id): PathArgs<i64>,
+    crate::admin::Peer(peer): crate::admin::Peer,
+    headers: axum::http::HeaderMap,
 ) -> ApiResult<(StatusCode, Json<AttemptView>)> {
-    Ok((StatusCode::CREATED, Json(s.engine.start(who, round_id).await?)))
+    // The browser's device cookie when the attempt page's script calls; none for other clients.
+    let device = crate::session::device(&headers);
+    let origin = cuocthi_engine::review::Origin {
+        address: crate::admin::client_address(&headers, peer, &s.config.trusted_proxies).parse().ok(),
+        device: device.1.is_none().then_some(device.0),
+    };
+    Ok((StatusCode::CREATED, Json(s.engine.start_from(who, round_id, &origin).await?)))
 }
 
 /// An attempt: its questions with options in this attempt's order, saved answers, the server's deadline.

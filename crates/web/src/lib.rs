@@ -3,6 +3,8 @@
 
 mod admin;
 mod api;
+pub mod assets;
+mod charts;
 mod error;
 pub mod i18n;
 mod markdown;
@@ -33,6 +35,8 @@ pub use error::ApiError;
 pub struct AppState {
     pub engine: Engine,
     pub config: Arc<WebConfig>,
+    /// Question files being read for the console, in this process (see `admin::import_jobs`).
+    pub imports: Arc<admin::ImportJobs>,
 }
 
 /// No inline script or style, nothing from another origin; framing by the same site only.
@@ -129,7 +133,8 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
         tracing::warn!("the frame ancestors cannot go in a header: framing by the site only");
         HeaderValue::from_static(CSP)
     });
-    let state = AppState { engine, config: Arc::new(config) };
+    assets::init();
+    let state = AppState { engine, config: Arc::new(config), imports: Arc::default() };
     let (api, openapi) = api::routes().split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).unwrap_or_else(|_| "{}".into());
     Router::new()

@@ -4,8 +4,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
 use axum::routing::get;
 use cuocthi_engine::views::ContestSummary;
 
@@ -17,10 +15,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/livez", get(|| async { "ok" }))
-        .route("/static/app.css", get(css))
-        .route("/static/attempt.js", get(js))
-        .route("/static/contest.js", get(contest_js))
-        .route("/static/register.js", get(register_js))
+        .route("/static/{name}", get(crate::assets::serve))
 }
 
 #[derive(Template, WebTemplate)]
@@ -53,32 +48,4 @@ async fn home(State(s): State<AppState>) -> Result<Home, ApiError> {
             section(t.closed, t.closed_none, "closed"),
         ],
     })
-}
-
-async fn css() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
-        include_str!("../static/app.css"),
-    )
-}
-
-async fn contest_js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
-        include_str!("../static/contest.js"),
-    )
-}
-
-async fn register_js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
-        include_str!("../static/register.js"),
-    )
-}
-
-async fn js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
-        include_str!("../static/attempt.js"),
-    )
 }

@@ -17,6 +17,7 @@ use cuocthi_domain::locality::{self, Scheme};
 use cuocthi_domain::text;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::MaterialView;
+use cuocthi_engine::review::Origin;
 use cuocthi_engine::token::Claims;
 use cuocthi_engine::views::{AttemptSummary, AttemptView, ContestView, ResultView};
 
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
 // Errors and common response shapes
 
 /// A refusal shown as an HTML page (the API's errors are JSON; pages get a page).
+#[derive(Clone)]
 pub struct PageError {
     pub(crate) status: StatusCode,
     pub(crate) message: String,
@@ -449,7 +451,7 @@ struct RegisterPage {
     general_error: Option<String>,
 }
 
-fn field_of(name: &str) -> Option<Field> {
+pub(crate) fn field_of(name: &str) -> Option<Field> {
     serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
 }
 
@@ -727,13 +729,25 @@ async fn identify(
 async fn start(
     State(s): State<AppState>,
     Path((slug, round_id)): Path<(String, i64)>,
+    crate::admin::Peer(peer): crate::admin::Peer,
     headers: HeaderMap,
 ) -> PageResult {
     let Some(claims) = session::claims(&s.engine, &headers) else {
         return Ok(see_other(&format!("/cuoc-thi/{slug}/dang-nhap")));
     };
-    match s.engine.start(claims, round_id).await {
-        Ok(a) => Ok(see_other(&format!("/bai-thi/{}", a.id))),
+    let (device, new_device) = session::device(&headers);
+    let origin = Origin {
+        address: crate::admin::client_address(&headers, peer, &s.config.trusted_proxies).parse().ok(),
+        device: Some(device),
+    };
+    match s.engine.start_from(claims, round_id, &origin).await {
+        Ok(a) => {
+            let mut resp = see_other(&format!("/bai-thi/{}", a.id));
+            if let Some(c) = new_device {
+                resp.headers_mut().append(header::SET_COOKIE, c);
+            }
+            Ok(resp)
+        }
         Err(
             e @ (EngineError::AttemptLimit(_)
             | EngineError::RoundNotOpen(_)

@@ -12,14 +12,15 @@ use axum::routing::get;
 use cuocthi_domain::{text, vntime};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::certificates::CertificateData;
+use std::collections::HashMap;
 
 use crate::AppState;
 use crate::i18n::{self, Texts};
-use crate::participant::{PageResult, Path, public_base};
+use crate::participant::{Form, PageResult, Path, private, public_base};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/cuoc-thi/{slug}/ket-qua", get(results))
+        .route("/cuoc-thi/{slug}/ket-qua", get(results).post(lookup))
         .route("/chung-nhan/{serial}", get(certificate))
         .route("/chung-nhan/{serial}/giay-chung-nhan.pdf", get(certificate_pdf))
 }
@@ -37,10 +38,20 @@ struct Row {
 
 struct List {
     title: String,
+    version: i64,
     published: String,
     participants: String,
     figure: Option<String>,
     rows: Vec<Row>,
+}
+
+/// A person's own row in one published list.
+struct Mine {
+    title: String,
+    place: Option<String>,
+    correct: Option<i64>,
+    time: Option<String>,
+    prize: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -50,9 +61,62 @@ struct ResultsPage {
     slug: String,
     title: String,
     lists: Vec<List>,
+    key_label: &'static str,
+    dob_label: &'static str,
+    key: String,
+    date_of_birth: String,
+    mine: Option<Vec<Mine>>,
+    lookup_error: Option<String>,
 }
 
 async fn results(State(s): State<AppState>, Path(slug): Path<String>) -> PageResult {
+    Ok(results_page(&s, &slug).await?.into_response())
+}
+
+/// A participant looks up their own place (POST: the identity number never goes in an address).
+async fn lookup(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    crate::admin::Peer(peer): crate::admin::Peer,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let mut page = results_page(&s, &slug).await?;
+    page.key = form.get("key").map(|v| v.trim().to_string()).unwrap_or_default();
+    page.date_of_birth = form.get("date_of_birth").map(|v| v.trim().to_string()).unwrap_or_default();
+    let address = crate::admin::client_address(&headers, peer, &s.config.trusted_proxies);
+    let mut status = axum::http::StatusCode::OK;
+    if page.key.is_empty() || page.date_of_birth.is_empty() {
+        page.lookup_error =
+            Some((page.t.please_enter)(if page.key.is_empty() { page.key_label } else { page.dob_label }));
+        status = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    } else {
+        match s.engine.own_standings(&slug, &page.key, &page.date_of_birth, &address).await {
+            Ok(rows) => {
+                page.mine = Some(
+                    rows.into_iter()
+                        .map(|r| Mine {
+                            place: r.place.map(|p| (page.t.lookup_place)(&p, &r.ranked)),
+                            title: r.title,
+                            correct: r.correct,
+                            time: r.time_taken_ms.map(text::duration),
+                            prize: r.prize,
+                        })
+                        .collect(),
+                )
+            }
+            Err(e @ (EngineError::IdentityMismatch | EngineError::BadRequest(_) | EngineError::Throttled(_))) => {
+                status = crate::error::status_of(&e);
+                page.lookup_error = Some(e.to_string());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(private((status, page)))
+}
+
+async fn results_page(s: &AppState, slug: &str) -> Result<ResultsPage, crate::participant::PageError> {
+    let slug = slug.to_string();
     let c = s.engine.contest(&slug).await?;
     let lists = s
         .engine
@@ -61,6 +125,7 @@ async fn results(State(s): State<AppState>, Path(slug): Path<String>) -> PageRes
         .into_iter()
         .map(|p| List {
             title: p.view.title.clone(),
+            version: p.version,
             published: p.view.published_at.map(vntime::format).unwrap_or_default(),
             participants: text::thousands(p.view.participants as i64),
             figure: p.view.real_figure.map(text::thousands),
@@ -82,7 +147,20 @@ async fn results(State(s): State<AppState>, Path(slug): Path<String>) -> PageRes
                 .collect(),
         })
         .collect();
-    Ok(ResultsPage { t: i18n::t(), slug, title: c.title, lists }.into_response())
+    let t = i18n::t();
+    let key = crate::participant::field_of(&c.identity_key).unwrap_or(cuocthi_domain::identity::Field::Cccd);
+    Ok(ResultsPage {
+        t,
+        slug,
+        title: c.title,
+        lists,
+        key_label: (t.field)(key),
+        dob_label: (t.field)(cuocthi_domain::identity::Field::DateOfBirth),
+        key: String::new(),
+        date_of_birth: String::new(),
+        mine: None,
+        lookup_error: None,
+    })
 }
 
 #[derive(Template, WebTemplate)]

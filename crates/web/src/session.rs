@@ -9,17 +9,37 @@ use cuocthi_engine::token::Claims;
 
 pub const COOKIE: &str = "ct_phien";
 
-/// The raw token from the `Cookie` header, if any.
-pub fn token(headers: &HeaderMap) -> Option<&str> {
+/// The browser's own random id, for the judges' review of many identities from one device.
+pub const DEVICE_COOKIE: &str = "ct_thietbi";
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.trim())
         .filter(|v| !v.is_empty())
+}
+
+/// The raw token from the `Cookie` header, if any.
+pub fn token(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, COOKIE)
+}
+
+/// The browser's device id, and the `Set-Cookie` that gives it one when it has none yet. The id
+/// is random and says nothing of the person; the store keeps only a keyed tag of it.
+pub fn device(headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    if let Some(id) = cookie(headers, DEVICE_COOKIE)
+        .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    {
+        return (id.to_string(), None);
+    }
+    let id: String = cuocthi_engine::token::random_secret().chars().take(32).collect();
+    let value = format!("{DEVICE_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000");
+    (id, HeaderValue::from_str(&value).ok())
 }
 
 /// The participant a valid session cookie names.

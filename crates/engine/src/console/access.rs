@@ -80,6 +80,14 @@ pub enum Action {
     ManageResults,
     /// Read draft results, check publications, print certificates.
     ViewResults,
+    /// Review suspicious attempts and disqualify (or reinstate) with a written reason.
+    Review,
+    /// The live statistics of the whole contest.
+    ViewStatistics,
+    /// Read participants' feedback on questions (góp ý, báo lỗi câu hỏi) and the voids.
+    ViewFeedback,
+    /// Reply to feedback, close it, and void a question (hủy câu hỏi) with a written reason.
+    ManageFeedback,
 }
 
 impl Action {
@@ -96,7 +104,10 @@ impl Action {
             Action::ViewAudit => &[Organiser, Judge],
             Action::ManageUnitList => &[Organiser, UnitCoordinator],
             Action::ManageResults => &[Organiser],
-            Action::ViewResults => &[Organiser, Judge],
+            Action::ViewResults | Action::Review => &[Organiser, Judge],
+            Action::ViewStatistics => &[Organiser, Judge, Secretariat, Viewer],
+            Action::ViewFeedback => &[Organiser, Judge, Secretariat],
+            Action::ManageFeedback => &[Organiser, Secretariat],
         }
     }
 }

@@ -231,6 +231,33 @@ impl Engine {
         self.record(Some(by), "account.password", None, &format!("account:{account_id}"), json!({})).await
     }
 
+    /// Removes another account's second factor (a lost or replaced phone), from the console: the
+    /// account signs in with its password alone and, if it is a system administrator, must set
+    /// up an authenticator app again before anything else. Its sessions end at once. The CLI's
+    /// `admin reset-totp` does the same for whoever runs the server (see
+    /// [`Engine::reset_second_factor`]).
+    pub async fn reset_account_second_factor(&self, by: &Staff, account_id: i64) -> Result<String> {
+        by.require(Action::ManageAccounts, None)?;
+        if account_id == by.account_id {
+            return Err(EngineError::BadRequest(
+                "Không gỡ xác thực hai lớp của chính tài khoản đang dùng; hãy nhờ một quản trị hệ thống khác.".into(),
+            ));
+        }
+        let a = self.store.account(account_id).await?.ok_or(EngineError::NotFound("tài khoản"))?;
+        self.store.set_totp_pending(a.id, None).await?;
+        self.store.set_totp_secret(a.id, None).await?;
+        self.store.delete_staff_sessions_of(a.id).await?;
+        self.record(
+            Some(by),
+            "account.totp_reset",
+            None,
+            &format!("account:{}", a.id),
+            json!({"username": a.username}),
+        )
+        .await?;
+        Ok(a.username)
+    }
+
     /// Locks or unlocks an account; a locked account's sessions end at once.
     pub async fn set_disabled(&self, by: &Staff, account_id: i64, disabled: bool) -> Result<()> {
         by.require(Action::ManageAccounts, None)?;

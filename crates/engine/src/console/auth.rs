@@ -82,12 +82,7 @@ impl Engine {
         let pair_key = format!("u:{username}|a:{}", form.address);
         let address_key = format!("a:{}", form.address);
         for key in [&pair_key, &address_key] {
-            if let Some(t) = self.store.throttle(key).await?
-                && t.blocked_until > now.timestamp_millis()
-            {
-                let seconds = (t.blocked_until - now.timestamp_millis() + 999) / 1000;
-                return Err(EngineError::Throttled(seconds));
-            }
+            self.refuse_if_throttled(key).await?;
         }
         let account = self.store.account_by_username(&username).await?;
         // Unknown accounts cost the same hash as known ones: timing tells nothing.
@@ -149,7 +144,19 @@ impl Engine {
         Ok(self.dummy_hash.get_or_init(|| h).clone())
     }
 
-    async fn fail(&self, key: &str, free: i64, now: DateTime<Utc>) -> Result<()> {
+    /// Refuses with the time left while `key` waits after too many failures.
+    pub(crate) async fn refuse_if_throttled(&self, key: &str) -> Result<()> {
+        let now = self.now().timestamp_millis();
+        if let Some(t) = self.store.throttle(key).await?
+            && t.blocked_until > now
+        {
+            return Err(EngineError::Throttled((t.blocked_until - now + 999) / 1000));
+        }
+        Ok(())
+    }
+
+    /// Counts a failure for `key`: after `free` of them, each makes the next wait twice as long.
+    pub(crate) async fn fail(&self, key: &str, free: i64, now: DateTime<Utc>) -> Result<()> {
         let old = self.store.throttle(key).await?.unwrap_or_default();
         // Failures long ago are forgotten: a day without one starts the count again.
         let failures = if now.timestamp_millis() - old.updated_at > Duration::days(1).num_milliseconds() {

@@ -2,16 +2,17 @@
 //! (a new version; attempts keep the text they were asked), retire and restore, and imports that
 //! show their report before anything is written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use cuocthi_domain::question::{Question, QuestionDraft};
 use cuocthi_domain::text;
-use cuocthi_store::StoredQuestion;
+use cuocthi_store::{StagedFile, StoredQuestion};
 use serde::Serialize;
 use serde_json::json;
 
 use super::access::{Action, Staff};
-use crate::import::ImportReport;
+use crate::import::{ImportReport, Progress};
 use crate::{Engine, EngineError, Result};
 
 /// How long an uploaded file waits for its confirmation.
@@ -155,19 +156,50 @@ impl Engine {
         .await
     }
 
-    /// Keeps an uploaded question file and reports what importing it would do; nothing enters
-    /// the bank until [`Engine::confirm_import`].
-    pub async fn preview_import(&self, by: &Staff, slug: &str, file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
+    /// Keeps an uploaded question file (for two hours) until its report is read and confirmed;
+    /// returns its id, which [`Engine::preview_staged`] and [`Engine::confirm_import`] take. Kept
+    /// in the database rather than in memory, so that any node can read and import it.
+    pub async fn stage_questions(&self, by: &Staff, slug: &str, file_name: &str, bytes: &[u8]) -> Result<i64> {
         let c = self.contest_for(by, slug, Action::EditBank).await?;
-        let (report, valid) = self.check_questions(c.stored.contest.id, file_name, bytes).await?;
-        let staged_id = if report.file_errors.is_empty() {
-            let now = self.now();
-            self.store.drop_staged_file(0, now - STAGED_FOR).await?;
-            self.store.stage_file(by.account_id, c.stored.contest.id, "questions", file_name, bytes, now).await?
-        } else {
-            0
-        };
-        Ok(ImportPreview { staged_id, file_name: file_name.to_string(), would_import: valid, report })
+        let now = self.now();
+        self.store.drop_staged_file(0, now - STAGED_FOR).await?;
+        Ok(self.store.stage_file(by.account_id, c.stored.contest.id, "questions", file_name, bytes, now).await?)
+    }
+
+    /// Reads a staged question file and reports what importing it would do; nothing enters the
+    /// bank until [`Engine::confirm_import`]. The reading runs on a blocking thread, at most two
+    /// files at once, and tells `progress` how far it has got.
+    pub async fn preview_staged(
+        &self,
+        by: &Staff,
+        slug: &str,
+        staged_id: i64,
+        progress: Arc<Progress>,
+    ) -> Result<ImportPreview> {
+        let c = self.contest_for(by, slug, Action::EditBank).await?;
+        let contest_id = c.stored.contest.id;
+        let _turn = self.reading.acquire().await.map_err(|e| EngineError::Internal(e.to_string()))?;
+        let staged = self.staged_questions(by, contest_id, staged_id).await?;
+        let existing: HashMap<String, i64> =
+            self.store.bank(contest_id).await?.into_iter().map(|q| (q.question.fingerprint(), q.id)).collect();
+        let kind = crate::import::FileKind::detect(&staged.file_name, &staged.body);
+        let body = staged.body;
+        let (report, valid) = tokio::task::spawn_blocking(move || {
+            let (report, valid) = crate::import::check_file(&body, kind, &existing, &progress);
+            (report, valid.len())
+        })
+        .await
+        .map_err(|e| EngineError::Internal(format!("reading a question file: {e}")))?;
+        Ok(ImportPreview { staged_id, file_name: staged.file_name, would_import: valid, report })
+    }
+
+    /// A staged question file of this contest, uploaded by `by` (nobody else's).
+    async fn staged_questions(&self, by: &Staff, contest_id: i64, staged_id: i64) -> Result<StagedFile> {
+        self.store
+            .staged_file(staged_id)
+            .await?
+            .filter(|f| f.account_id == by.account_id && f.contest_id == contest_id && f.purpose == "questions")
+            .ok_or(EngineError::NotFound("tệp đang chờ nhập (có thể đã quá 2 giờ; hãy tải lên lại)"))
     }
 
     /// Imports a staged file after its report was read; rows with errors are left out only when
@@ -180,14 +212,7 @@ impl Engine {
         skip_invalid: bool,
     ) -> Result<ImportReport> {
         let c = self.contest_for(by, slug, Action::EditBank).await?;
-        let staged = self
-            .store
-            .staged_file(staged_id)
-            .await?
-            .filter(|f| {
-                f.account_id == by.account_id && f.contest_id == c.stored.contest.id && f.purpose == "questions"
-            })
-            .ok_or(EngineError::NotFound("tệp đang chờ nhập (có thể đã quá 2 giờ; hãy tải lên lại)"))?;
+        let staged = self.staged_questions(by, c.stored.contest.id, staged_id).await?;
         let report = self.import_questions(slug, &staged.file_name, &staged.body, skip_invalid).await?;
         self.store.drop_staged_file(staged_id, self.now() - STAGED_FOR).await?;
         self.record(
@@ -199,16 +224,5 @@ impl Engine {
         )
         .await?;
         Ok(report)
-    }
-}
-
-impl Engine {
-    /// The report of importing a file into a contest's bank, and how many questions it would add.
-    async fn check_questions(&self, contest_id: i64, file_name: &str, bytes: &[u8]) -> Result<(ImportReport, usize)> {
-        let existing =
-            self.store.bank(contest_id).await?.into_iter().map(|q| (q.question.fingerprint(), q.id)).collect();
-        let kind = crate::import::FileKind::detect(file_name, bytes);
-        let (report, valid) = crate::import::check_file(bytes, kind, &existing);
-        Ok((report, valid.len()))
     }
 }

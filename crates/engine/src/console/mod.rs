@@ -14,7 +14,7 @@ mod people;
 
 pub use access::{Action, Grant, Role, Staff};
 pub use accounts::{AccountView, MIN_PASSWORD_CHARS};
-pub use audit::{AUDIT_PAGE, ChainCheck};
+pub use audit::{ACTION_LABELS, AUDIT_PAGE, ChainCheck, NamedEntry, action_label};
 pub use auth::{ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, SignIn, StaffSession, TotpSetup};
 pub use bank::{BankQuery, BankView, ImportPreview};
 pub use contests::{ConsoleContest, ConsoleRound, NewContest};

@@ -174,6 +174,8 @@ impl Engine {
             &format!("participant:{kept}"),
             json!({"reason": reason.trim(), "kept": a.person_key, "merged": b.person_key, "merged_id": merged}),
         )
-        .await
+        .await?;
+        // Who was whose first attempt changed: the statistics are counted again.
+        self.recount_statistics(id).await.map(|_| ())
     }
 }

@@ -7,8 +7,9 @@ use cuocthi_domain::contest::ContestDef;
 use cuocthi_domain::question::{LETTERS, Question};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
-use super::questions::{FileKind, parse_questions};
-use super::{Duplicate, ImportReport, RowProblem};
+use super::progress::{Progress, Stage};
+use super::questions::{FileKind, parse_questions_with_progress};
+use super::{Duplicate, ImportReport, RowProblem, excerpt};
 use crate::{Engine, EngineError, Result};
 
 /// What `contest import` did.
@@ -19,10 +20,16 @@ pub struct ImportedContest {
     pub questions: Option<ImportReport>,
 }
 
-/// Validates every row and finds duplicates, without writing anything.
-pub(crate) fn check(bytes: &[u8], kind: FileKind, existing: &HashMap<String, i64>) -> (ImportReport, Vec<Question>) {
+/// Validates every row and finds duplicates, without writing anything; `progress` follows the
+/// reading and then the checking of the questions.
+pub(crate) fn check(
+    bytes: &[u8],
+    kind: FileKind,
+    existing: &HashMap<String, i64>,
+    progress: &Progress,
+) -> (ImportReport, Vec<Question>) {
     let mut report = ImportReport { unit: kind.unit(), ..ImportReport::default() };
-    let rows = match parse_questions(bytes, kind) {
+    let rows = match parse_questions_with_progress(bytes, kind, progress) {
         Ok(rows) => rows,
         Err(errors) => {
             report.file_errors = errors;
@@ -30,19 +37,24 @@ pub(crate) fn check(bytes: &[u8], kind: FileKind, existing: &HashMap<String, i64
         }
     };
     report.rows = rows.len();
+    progress.begin(Stage::Checking, rows.len() as u64);
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut valid = Vec::new();
-    for (row, draft) in rows {
+    for (done, (row, draft)) in rows.into_iter().enumerate() {
+        progress.set(done as u64);
+        let stem = excerpt(&draft.stem);
         match draft.validate() {
-            Err(errors) => {
-                report.problems.push(RowProblem { row, messages: errors.iter().map(ToString::to_string).collect() })
-            }
+            Err(errors) => report.problems.push(RowProblem {
+                row,
+                stem,
+                messages: errors.iter().map(ToString::to_string).collect(),
+            }),
             Ok(q) => {
                 let fp = q.fingerprint();
                 if let Some(first) = seen.get(&fp) {
-                    report.duplicates.push(Duplicate { row, same_as_row: Some(*first), same_as_question: None });
+                    report.duplicates.push(Duplicate { row, stem, same_as_row: Some(*first), same_as_question: None });
                 } else if let Some(id) = existing.get(&fp) {
-                    report.duplicates.push(Duplicate { row, same_as_row: None, same_as_question: Some(*id) });
+                    report.duplicates.push(Duplicate { row, stem, same_as_row: None, same_as_question: Some(*id) });
                 } else {
                     seen.insert(fp, row);
                     valid.push(q);
@@ -113,7 +125,7 @@ impl Engine {
         let contest_id = c.stored.contest.id;
         let existing: HashMap<String, i64> =
             self.store.bank(contest_id).await?.into_iter().map(|q| (q.question.fingerprint(), q.id)).collect();
-        let (mut report, valid) = check(bytes, FileKind::detect(file_name, bytes), &existing);
+        let (mut report, valid) = check(bytes, FileKind::detect(file_name, bytes), &existing, &Progress::default());
         if !report.file_errors.is_empty() || (report.has_errors() && !skip_invalid) {
             return Err(EngineError::Import(Box::new(report)));
         }
@@ -131,7 +143,8 @@ impl Engine {
         if self.store.contest_by_slug(&spec.slug).await?.is_some() {
             return Err(EngineError::Conflict(format!("Cuộc thi mã \"{}\" đã có trong hệ thống.", spec.slug)));
         }
-        let checked = bank.map(|(name, bytes)| check(bytes, FileKind::detect(name, bytes), &HashMap::new()));
+        let checked = bank
+            .map(|(name, bytes)| check(bytes, FileKind::detect(name, bytes), &HashMap::new(), &Progress::default()));
         if let Some((report, _)) = &checked
             && report.has_errors()
         {

@@ -26,6 +26,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use zip::ZipArchive;
 
+use super::progress::{Progress, Stage};
 use super::questions::{self, Column, Table};
 
 /// Largest unpacked `word/document.xml` read: a bank of thousands of questions is a few MB of XML.
@@ -87,7 +88,16 @@ fn no_questions() -> String {
 /// question takes the number of the paragraph or row where it starts: its "Câu N" line, its list
 /// item, its first option when it has no stem, or its table row.
 pub fn read_docx(bytes: &[u8]) -> Result<Vec<(usize, QuestionDraft)>, Vec<String>> {
-    let blocks = read_body(bytes)?;
+    read_docx_with_progress(bytes, &Progress::default())
+}
+
+/// [`read_docx`], telling `progress` how many bytes of `word/document.xml` it has read, out of the
+/// size the zip declares for it.
+pub(crate) fn read_docx_with_progress(
+    bytes: &[u8],
+    progress: &Progress,
+) -> Result<Vec<(usize, QuestionDraft)>, Vec<String>> {
+    let blocks = read_body(bytes, progress)?;
     let drafts = drafts_from_blocks(&blocks)?;
     if drafts.is_empty() {
         return refuse(no_questions());
@@ -195,7 +205,7 @@ fn other_package<R: Read + io::Seek>(archive: &ZipArchive<R>) -> String {
 }
 
 /// Opens the zip and streams `word/document.xml` into blocks, within the caps.
-fn read_body(bytes: &[u8]) -> Result<Vec<Block>, Errors> {
+fn read_body(bytes: &[u8], progress: &Progress) -> Result<Vec<Block>, Errors> {
     if bytes.len() > questions::MAX_FILE_BYTES {
         return refuse(format!("Tệp lớn hơn {} MB.", questions::MAX_FILE_BYTES / 1024 / 1024));
     }
@@ -223,32 +233,42 @@ fn read_body(bytes: &[u8]) -> Result<Vec<Block>, Errors> {
     if part.size() > MAX_DOCUMENT_XML_BYTES {
         return refuse(too_big());
     }
-    parse_body(Capped::new(part, MAX_DOCUMENT_XML_BYTES))
+    progress.begin(Stage::Reading, part.size());
+    parse_body(Capped::new(part, MAX_DOCUMENT_XML_BYTES).reporting(progress))
 }
 
 /// A reader that fails once more than `limit` bytes came through (`take` stops it one byte past),
 /// so an inflating bomb ends at the cap instead of filling memory; `exceeded` tells that failure
 /// from a broken file.
-struct Capped<R> {
+struct Capped<'p, R> {
     inner: io::Take<R>,
     limit: u64,
     seen: u64,
     exceeded: bool,
+    /// Told the bytes seen so far, for the console's progress bar.
+    progress: Option<&'p Progress>,
 }
 
-impl<R: Read> Capped<R> {
-    fn new(inner: R, limit: u64) -> Capped<R> {
-        Capped { inner: inner.take(limit.saturating_add(1)), limit, seen: 0, exceeded: false }
+impl<'p, R: Read> Capped<'p, R> {
+    fn new(inner: R, limit: u64) -> Capped<'p, R> {
+        Capped { inner: inner.take(limit.saturating_add(1)), limit, seen: 0, exceeded: false, progress: None }
+    }
+
+    fn reporting(self, progress: &'p Progress) -> Capped<'p, R> {
+        Capped { progress: Some(progress), ..self }
     }
 }
 
-impl<R: Read> Read for Capped<R> {
+impl<R: Read> Read for Capped<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.seen += n as u64;
         if self.seen > self.limit {
             self.exceeded = true;
             return Err(io::Error::other("word/document.xml is over the size cap"));
+        }
+        if let Some(p) = self.progress {
+            p.set(self.seen);
         }
         Ok(n)
     }
@@ -443,7 +463,7 @@ struct Body {
 }
 
 /// Reads the body's paragraphs and tables from the XML of `word/document.xml`.
-fn parse_body<R: Read>(source: Capped<R>) -> Result<Vec<Block>, Errors> {
+fn parse_body<R: Read>(source: Capped<'_, R>) -> Result<Vec<Block>, Errors> {
     let mut reader = NsReader::from_reader(BufReader::new(source));
     let mut body = Body::default();
     let mut buf = Vec::new();

@@ -11,6 +11,7 @@ use cuocthi_domain::text;
 
 use super::RowUnit;
 use super::docx;
+use super::progress::{Progress, Stage};
 
 /// Largest question file accepted (a bank of thousands of questions is a few MB).
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
@@ -113,13 +114,28 @@ pub(super) fn correct_marks(cell: &str) -> Vec<char> {
 /// The question rows of a file, with their row numbers (for a Word document, the paragraph
 /// numbers of [`docx::read_docx`]), or the reasons the file cannot be read.
 pub fn parse_questions(bytes: &[u8], kind: FileKind) -> Result<Vec<(usize, QuestionDraft)>, Vec<String>> {
+    parse_questions_with_progress(bytes, kind, &Progress::default())
+}
+
+/// [`parse_questions`], telling `progress` how much of the file it has read ([`Stage::Reading`]).
+pub fn parse_questions_with_progress(
+    bytes: &[u8],
+    kind: FileKind,
+    progress: &Progress,
+) -> Result<Vec<(usize, QuestionDraft)>, Vec<String>> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(vec![format!("Tệp lớn hơn {} MB.", MAX_FILE_BYTES / 1024 / 1024)]);
     }
     let table = match kind {
-        FileKind::Xlsx => read_xlsx(bytes)?,
-        FileKind::Csv => read_csv(bytes)?,
-        FileKind::Docx => return docx::read_docx(bytes),
+        FileKind::Xlsx => {
+            // calamine reads the sheet in one call: nothing to report in between.
+            progress.begin(Stage::Reading, bytes.len() as u64);
+            let table = read_xlsx(bytes)?;
+            progress.set(bytes.len() as u64);
+            table
+        }
+        FileKind::Csv => read_csv_with_progress(bytes, progress)?,
+        FileKind::Docx => return docx::read_docx_with_progress(bytes, progress),
     };
     drafts_from_rows(table, "Chung")
 }
@@ -192,6 +208,10 @@ pub(super) fn read_table(name: &str, bytes: &[u8]) -> Result<Table, Vec<String>>
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Table, Vec<String>> {
+    read_csv_with_progress(bytes, &Progress::default())
+}
+
+fn read_csv_with_progress(bytes: &[u8], progress: &Progress) -> Result<Table, Vec<String>> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(body).map_err(|_| {
         // Not text at all (an image, a PDF…) is a different mistake from a CSV saved in another encoding.
@@ -207,6 +227,8 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<String>> {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut out = Vec::new();
+    progress.begin(Stage::Reading, text.len() as u64);
+    let (mut counted, mut line) = (0usize, 1usize);
     for rec in reader.records() {
         let rec = rec.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -218,9 +240,16 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<String>> {
         while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
             byte += 1;
         }
-        let line = text.as_bytes()[..byte].iter().filter(|b| **b == b'\n').count() + 1;
+        // Lines are counted from where the previous record's count stopped: counting from the
+        // start each time took quadratic time on a file of many thousand rows.
+        if byte > counted {
+            line += text.as_bytes()[counted..byte].iter().filter(|b| **b == b'\n').count();
+            counted = byte;
+        }
         out.push((line, rec.iter().map(str::to_string).collect()));
+        progress.set(byte as u64);
     }
+    progress.set(text.len() as u64);
     Ok(out)
 }
 

@@ -1,7 +1,9 @@
 //! The engine on a real database, each test on SQLite and on PostgreSQL.
 
 mod common;
+mod review;
 mod seed_001;
+mod stats;
 mod verify;
 
 use std::collections::HashSet;
@@ -270,11 +272,11 @@ async fn question_imports_report_every_bad_row(db: TestDb) {
     assert_eq!(report.problems.iter().map(|p| p.row).collect::<Vec<_>>(), vec![3, 4, 5, 6]);
     let text = report.to_string();
     for needle in [
-        "Dòng 3: Câu hỏi phải có 3 hoặc 4 phương án",
-        "Dòng 4: Chỉ được có đúng một đáp án đúng",
+        "Dòng 3 (“Năm phương án?”): Câu hỏi phải có 3 hoặc 4 phương án",
+        "Dòng 4 (“Hai đáp án?”): Chỉ được có đúng một đáp án đúng",
         "Dòng 5: Thiếu nội dung câu hỏi",
-        "Dòng 6: Chưa chỉ ra đáp án đúng",
-        "Dòng 7: đã có trong ngân hàng",
+        "Dòng 6 (“Không đáp án?”): Chưa chỉ ra đáp án đúng",
+        "Dòng 7 (“Câu hỏi số 0 của chủ đề 1?”): đã có trong ngân hàng",
     ] {
         assert!(text.contains(needle), "{needle} not in:\n{text}");
     }

@@ -33,7 +33,7 @@ async fn verification_names_what_was_altered(db: TestDb) {
         e.submit(who, a.id, Some(i64::from(n) * 2)).await.unwrap();
     }
     f.clock.advance(Duration::hours(3));
-    e.publish("kiem-thu", Some(1)).await.unwrap();
+    e.publish("kiem-thu", Some(1), None).await.unwrap();
 
     let ok = e.verify_results("kiem-thu", Some(1)).await.unwrap();
     assert_eq!(ok.attempts_checked, 6);
@@ -52,4 +52,42 @@ async fn verification_names_what_was_altered(db: TestDb) {
     execute(&f.db, "UPDATE audit_log SET detail = '{}' WHERE id = 1").await;
     let bad = e.verify_results("kiem-thu", Some(1)).await.unwrap();
     assert!(bad.problems.iter().any(|p| p.contains("Mục nhật ký #1")), "{:?}", bad.problems);
+}
+
+on_both_backends!(sealed_submissions_show_answers_edited_after_submission);
+
+/// Submissions sealed into the audit chain: an answer edited afterwards in the database — even
+/// one that changes no score and so no ranking — is found by the seal it breaks.
+async fn sealed_submissions_show_answers_edited_after_submission(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let round = round_id(e, "kiem-thu", 1).await;
+    for n in 0..3u32 {
+        let who = register(e, "kiem-thu", &person(n, 1990)).await;
+        let a = e.start(who, round).await.unwrap();
+        e.save_answer(who, a.id, 0, Some(1)).await.unwrap();
+        e.submit(who, a.id, None).await.unwrap();
+    }
+    assert_eq!(e.seal_submissions().await.unwrap(), 3);
+    assert_eq!(e.seal_submissions().await.unwrap(), 0, "each submission is sealed once");
+    // A later submission goes into the next seal.
+    let who = register(e, "kiem-thu", &person(9, 1990)).await;
+    let a = e.start(who, round).await.unwrap();
+    e.submit(who, a.id, None).await.unwrap();
+    assert_eq!(e.seal_submissions().await.unwrap(), 1);
+    f.clock.advance(Duration::hours(3));
+    e.publish("kiem-thu", Some(1), None).await.unwrap();
+    let ok = e.verify_results("kiem-thu", Some(1)).await.unwrap();
+    assert!(ok.problems.is_empty(), "{:?}", ok.problems);
+    assert_eq!(ok.sealed_checked, 4);
+
+    // The stored answer of the first attempt is changed, its score left alone.
+    execute(&f.db, "UPDATE attempts SET answers = 'x' || substr(answers, 2) WHERE id = (SELECT MIN(id) FROM attempts)")
+        .await;
+    let bad = e.verify_results("kiem-thu", Some(1)).await.unwrap();
+    assert!(
+        bad.problems.iter().any(|p| p.contains("niêm phong ở mục nhật ký #") && p.contains("đã bị sửa sau khi nộp")),
+        "{:?}",
+        bad.problems
+    );
 }

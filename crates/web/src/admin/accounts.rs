@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cuocthi_domain::vntime;
 use cuocthi_engine::EngineError;
-use cuocthi_engine::console::{AUDIT_PAGE, MIN_PASSWORD_CHARS, Staff};
+use cuocthi_engine::console::{ACTION_LABELS, AUDIT_PAGE, MIN_PASSWORD_CHARS, Staff};
 use cuocthi_store::AuditFilter;
 use serde::Deserialize;
 
@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/tai-khoan", get(accounts).post(create))
         .route("/admin/tai-khoan/{id}/khoa", post(lock))
+        .route("/admin/tai-khoan/{id}/go-xac-thuc", post(reset_second_factor))
         .route("/admin/nhat-ky", get(audit_all))
         .route("/admin/nhat-ky.csv", get(audit_all_csv))
 }
@@ -89,8 +90,34 @@ async fn accounts_page(s: &AppState, staff: &Staff, error: Option<String>, notic
     )))
 }
 
-async fn accounts(State(s): State<AppState>, StaffUser(staff): StaffUser) -> PageResult {
-    accounts_page(&s, &staff, None, None).await
+#[derive(Deserialize, Default)]
+struct AccountsQuery {
+    /// Set by the redirect after a second factor was removed: the account's id.
+    #[serde(default, rename = "da-go")]
+    reset: Option<i64>,
+}
+
+async fn accounts(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Query(q): Query<AccountsQuery>,
+) -> PageResult {
+    let notice = match q.reset {
+        Some(id) => s.engine.accounts(&staff).await?.into_iter().find(|a| a.id == id).map(|a| {
+            format!(
+                "Đã gỡ xác thực hai lớp của tài khoản {}: các phiên đăng nhập của tài khoản đã kết thúc; \
+                 lần đăng nhập tới, {}",
+                a.username,
+                if a.system_admin {
+                    "tài khoản phải cài đặt lại ứng dụng xác thực trước khi làm việc khác."
+                } else {
+                    "người dùng nên cài đặt lại ứng dụng xác thực ở trang Bảo mật."
+                }
+            )
+        }),
+        None => None,
+    };
+    accounts_page(&s, &staff, None, notice).await
 }
 
 #[derive(Deserialize)]
@@ -131,6 +158,19 @@ async fn lock(
     Ok(see_other("/admin/tai-khoan"))
 }
 
+/// Removes another account's second factor (a lost phone); the account sets it up again.
+async fn reset_second_factor(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    match s.engine.reset_account_second_factor(&staff, id).await {
+        Ok(_) => Ok(see_other(&format!("/admin/tai-khoan?da-go={id}"))),
+        Err(EngineError::BadRequest(m)) => accounts_page(&s, &staff, Some(m), None).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The audit log
 
@@ -148,8 +188,13 @@ struct AuditLine {
     id: i64,
     at_vn: String,
     actor: String,
+    /// The code, kept visible (small, and in the title) and used by the filter.
     action: String,
+    label: String,
+    contest: String,
     subject: String,
+    /// The subject as stored (`account:5`), for the title attribute.
+    subject_code: String,
     detail: String,
     hash: String,
 }
@@ -165,6 +210,8 @@ struct AuditPage {
     actor: String,
     entries: Vec<AuditLine>,
     older: Option<i64>,
+    /// Every action code with its name, offered by the filter's box.
+    codes: &'static [(&'static str, &'static str)],
 }
 
 fn filter_of(q: &AuditQuery, contest_id: Option<i64>, limit: i64) -> AuditFilter {
@@ -185,24 +232,30 @@ pub(super) async fn audit_page(
     q: AuditQuery,
 ) -> PageResult {
     let contest_id = contest.as_ref().map(|c| c.0);
-    let rows = s.engine.audit_log(staff, filter_of(&q, contest_id, AUDIT_PAGE)).await?;
-    let older = (rows.len() as i64 == AUDIT_PAGE).then(|| rows.last().map(|r| r.id)).flatten();
+    let rows = s.engine.audit_log_named(staff, filter_of(&q, contest_id, AUDIT_PAGE)).await?;
+    let older = (rows.len() as i64 == AUDIT_PAGE).then(|| rows.last().map(|r| r.row.id)).flatten();
     let base = match &contest {
         Some((_, slug, _)) => format!("/admin/cuoc-thi/{slug}/nhat-ky"),
         None => "/admin/nhat-ky".into(),
     };
     let entries = rows
         .into_iter()
-        .map(|r| AuditLine {
-            id: r.id,
-            at_vn: vntime::format(cuocthi_engine::console::audit::entry_time(&r)),
-            detail: serde_json::from_str::<serde_json::Value>(&r.detail)
-                .and_then(|v| serde_json::to_string_pretty(&v))
-                .unwrap_or(r.detail),
-            actor: r.actor,
-            action: r.action,
-            subject: r.subject,
-            hash: r.hash,
+        .map(|named| {
+            let r = named.row;
+            AuditLine {
+                id: r.id,
+                at_vn: vntime::format(cuocthi_engine::console::audit::entry_time(&r)),
+                detail: serde_json::from_str::<serde_json::Value>(&r.detail)
+                    .and_then(|v| serde_json::to_string_pretty(&v))
+                    .unwrap_or(r.detail),
+                actor: r.actor,
+                action: r.action,
+                label: named.label,
+                contest: named.contest.unwrap_or_default(),
+                subject: named.subject,
+                subject_code: r.subject,
+                hash: r.hash,
+            }
         })
         .collect();
     Ok(private(AuditPage {
@@ -214,6 +267,7 @@ pub(super) async fn audit_page(
         actor: q.nguoi,
         entries,
         older,
+        codes: ACTION_LABELS,
     }))
 }
 
@@ -224,15 +278,19 @@ pub(super) async fn audit_csv(
     contest_id: Option<i64>,
     q: AuditQuery,
 ) -> Result<Response, EngineError> {
-    let rows = s.engine.audit_log(staff, filter_of(&q, contest_id, 100_000)).await?;
+    let rows = s.engine.audit_log_named(staff, filter_of(&q, contest_id, 100_000)).await?;
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    // The stored codes first (what the hash chain covers), then their names for people.
     let header = [
         "#",
         "Thời điểm (giờ VN)",
         "Người thực hiện",
         "Thao tác",
+        "Tên thao tác",
         "Cuộc thi",
+        "Tên cuộc thi",
         "Đối tượng",
+        "Mô tả đối tượng",
         "Chi tiết",
         "Mã băm trước",
         "Mã băm",
@@ -241,7 +299,8 @@ pub(super) async fn audit_csv(
         w.write_record(rec).map_err(|e| EngineError::Internal(e.to_string()))
     };
     write(&mut w, &header.map(String::from))?;
-    for r in &rows {
+    for named in &rows {
+        let r = &named.row;
         let at = vntime::format(cuocthi_engine::console::audit::entry_time(r));
         let contest = r.contest_id.map(|c| c.to_string()).unwrap_or_default();
         write(
@@ -251,8 +310,11 @@ pub(super) async fn audit_csv(
                 at,
                 r.actor.clone(),
                 r.action.clone(),
+                named.label.clone(),
                 contest,
+                named.contest.clone().unwrap_or_default(),
                 r.subject.clone(),
+                named.subject.clone(),
                 r.detail.clone(),
                 r.prev_hash.clone(),
                 r.hash.clone(),

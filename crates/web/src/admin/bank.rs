@@ -1,6 +1,8 @@
 //! The question bank pages: list and search, one question with its preview and versions, adding
 //! and editing, retiring, and importing a file with its report before confirmation.
 
+use std::time::Duration;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -13,6 +15,7 @@ use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, BankQuery, ImportPreview, Staff};
 use serde::Deserialize;
 
+use super::import_jobs::{Seen, progress_text};
 use super::{Frame, StaffUser};
 use crate::AppState;
 use crate::participant::{Form, PageError, PageResult, Path, private, see_other};
@@ -26,6 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/cuoc-thi/{slug}/cau-hoi/{id}", get(question).post(revise))
         .route("/admin/cuoc-thi/{slug}/cau-hoi/{id}/trang-thai", post(set_status))
         .route("/admin/cuoc-thi/{slug}/nhap-cau-hoi", get(import_page).post(upload))
+        .route("/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}", get(import_job))
+        .route("/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}/tien-do", get(import_progress))
         .route("/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}/xac-nhan", post(confirm))
 }
 
@@ -352,6 +357,13 @@ async fn export_xlsx(State(s): State<AppState>, StaffUser(staff): StaffUser, Pat
     }
 }
 
+/// A line of the report: where, the start of the question (empty without a stem), and what.
+struct ReportLine {
+    row: usize,
+    stem: String,
+    text: String,
+}
+
 struct PreviewView {
     staged_id: i64,
     file_name: String,
@@ -360,8 +372,8 @@ struct PreviewView {
     would_import: usize,
     /// "Dòng" for spreadsheets, "Đoạn" for Word documents.
     unit: &'static str,
-    problems: Vec<(usize, String)>,
-    duplicates: Vec<(usize, String)>,
+    problems: Vec<ReportLine>,
+    duplicates: Vec<ReportLine>,
 }
 
 impl PreviewView {
@@ -373,7 +385,16 @@ impl PreviewView {
             rows: p.report.rows,
             would_import: p.would_import,
             file_errors: p.report.file_errors.clone(),
-            problems: p.report.problems.iter().map(|pr| (pr.row, pr.messages.join(" "))).collect(),
+            problems: p
+                .report
+                .problems
+                .iter()
+                .map(|pr| ReportLine {
+                    row: pr.row,
+                    stem: pr.stem.clone().unwrap_or_default(),
+                    text: pr.messages.join(" "),
+                })
+                .collect(),
             duplicates: p
                 .report
                 .duplicates
@@ -384,7 +405,7 @@ impl PreviewView {
                         (None, Some(q)) => format!("câu #{q} đã có trong ngân hàng"),
                         _ => String::new(),
                     };
-                    (d.row, with)
+                    ReportLine { row: d.row, stem: d.stem.clone().unwrap_or_default(), text: with }
                 })
                 .collect(),
             file_name: p.file_name,
@@ -436,19 +457,97 @@ async fn import_page(State(s): State<AppState>, StaffUser(staff): StaffUser, Pat
     import_view(&s, &staff, &slug, None, None, None).await
 }
 
+/// Stages the uploaded file and sends the browser to the page of its reading, which runs in the
+/// background (see `import_jobs`): a bank of thousands of questions takes seconds to read.
 async fn upload(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
     multipart: Multipart,
 ) -> PageResult {
+    // The role first: a refusal must not depend on the file.
+    s.engine.contest_for(&staff, &slug, Action::EditBank).await?;
     match super::the_file(multipart).await {
         Ok((name, bytes)) => {
-            let preview = s.engine.preview_import(&staff, &slug, &name, &bytes).await?;
-            import_view(&s, &staff, &slug, Some(PreviewView::of(preview)), None, None).await
+            let staged = s.engine.stage_questions(&staff, &slug, &name, &bytes).await?;
+            s.imports.start(&s.engine, &staff, &slug, staged);
+            Ok(see_other(&format!("/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}")))
         }
         Err(message) => import_view(&s, &staff, &slug, None, Some(message), None).await,
     }
+}
+
+/// How long the page of a reading waits for it before showing the progress instead: a small
+/// file's report then comes at once.
+const REPORT_WAIT: Duration = Duration::from_millis(400);
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/import_progress.html")]
+struct ProgressPage {
+    frame: Option<Frame>,
+    notice: Option<String>,
+    slug: String,
+    title: String,
+    staged: i64,
+    text: String,
+    done: u64,
+    total: u64,
+}
+
+/// The page of a reading: its report when done, else its progress (refreshed by the page itself
+/// without JavaScript, by `import.js` with it).
+async fn import_job(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path((slug, staged)): Path<(String, i64)>,
+) -> PageResult {
+    let c = s.engine.contest_for(&staff, &slug, Action::EditBank).await?;
+    let mut seen = s.imports.look(&s.engine, &staff, &slug, staged);
+    if matches!(seen, Seen::Running(_)) {
+        s.imports.wait(&staff, staged, REPORT_WAIT).await;
+        seen = s.imports.look(&s.engine, &staff, &slug, staged);
+    }
+    match seen {
+        Seen::Done(Ok(preview)) => import_view(&s, &staff, &slug, Some(PreviewView::of(preview)), None, None).await,
+        // Gone (imported, too old, or never this account's): the upload form, and why.
+        Seen::Done(Err(e)) if e.status == StatusCode::NOT_FOUND => {
+            let page = import_view(&s, &staff, &slug, None, Some(e.message), None).await?;
+            Ok((StatusCode::NOT_FOUND, page).into_response())
+        }
+        Seen::Done(Err(e)) => Err(e),
+        Seen::Running(p) => Ok(private(ProgressPage {
+            frame: Some(Frame::of(&staff)),
+            notice: None,
+            title: c.stored.contest.title.clone(),
+            slug,
+            staged,
+            text: progress_text(&p),
+            done: p.done,
+            total: p.total,
+        })),
+    }
+}
+
+/// `import.js`'s question: how far the reading has got, as JSON.
+async fn import_progress(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path((slug, staged)): Path<(String, i64)>,
+) -> Response {
+    if let Err(e) = s.engine.contest_for(&staff, &slug, Action::EditBank).await {
+        return PageError::from(e).into_response();
+    }
+    let body = match s.imports.look(&s.engine, &staff, &slug, staged) {
+        Seen::Done(_) => serde_json::json!({"finished": true}),
+        Seen::Running(p) => serde_json::json!({
+            "finished": false,
+            "stage": p.stage,
+            "done": p.done,
+            "total": p.total,
+            "text": progress_text(&p),
+        }),
+    };
+    private(axum::Json(body))
 }
 
 #[derive(Deserialize)]
@@ -464,12 +563,44 @@ async fn confirm(
     Form(f): Form<ConfirmForm>,
 ) -> PageResult {
     match s.engine.confirm_import(&staff, &slug, staged, f.skip_invalid.is_some()).await {
-        Ok(report) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}/cau-hoi?da-nhap={}", report.imported))),
+        Ok(report) => {
+            s.imports.forget(&staff, staged);
+            Ok(see_other(&format!("/admin/cuoc-thi/{slug}/cau-hoi?da-nhap={}", report.imported)))
+        }
         Err(EngineError::Import(report)) => {
             let message =
                 format!("Tệp có {} câu lỗi; hãy đánh dấu bỏ qua các câu lỗi hoặc sửa tệp.", report.problems.len());
             import_view(&s, &staff, &slug, None, Some(message), None).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page a reading shows until its report: refreshed by itself without JavaScript, by
+    /// `import.js` (a file, no inline script) with it.
+    #[test]
+    fn the_progress_page_refreshes_itself_without_javascript() {
+        let page = ProgressPage {
+            frame: None,
+            notice: None,
+            slug: "thi-thu".into(),
+            title: "Thi thử".into(),
+            staged: 12,
+            text: "Đang đọc tệp… 1.234/5.678 KB".into(),
+            done: 1_263_616,
+            total: 5_814_272,
+        }
+        .render()
+        .unwrap_or_default();
+        assert!(page.contains(r#"<noscript><meta http-equiv="refresh" content="1"></noscript>"#), "{page}");
+        assert!(page.contains(r#"data-progress-url="/admin/cuoc-thi/thi-thu/nhap-cau-hoi/12/tien-do""#));
+        assert!(page.contains(r#"<progress aria-labelledby="dang-doc" value="1263616" max="5814272"></progress>"#));
+        assert!(page.contains("Đang đọc tệp… 1.234/5.678 KB"));
+        assert!(page.contains(&format!(r#"<script src="{}" defer></script>"#, crate::assets::IMPORT_JS.url())));
+        assert!(!page.contains("<script>"));
     }
 }

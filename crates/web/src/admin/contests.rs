@@ -203,6 +203,7 @@ struct Overview {
     can_edit: bool,
     can_bank: bool,
     can_audit: bool,
+    can_stats: bool,
     bank_size: usize,
 }
 
@@ -224,6 +225,7 @@ async fn overview_page(s: &AppState, staff: &Staff, slug: &str, error: Option<St
             can_edit: staff.can(Action::EditContest, Some(id)),
             can_bank,
             can_audit: staff.can(Action::ViewAudit, Some(id)),
+            can_stats: staff.can(Action::ViewStatistics, Some(id)),
             bank_size,
         },
     )))

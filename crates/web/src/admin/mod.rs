@@ -6,10 +6,14 @@ mod accounts;
 mod auth;
 mod bank;
 mod contests;
+mod import_jobs;
 mod lists;
 mod materials;
 mod people;
 mod results;
+mod review;
+mod statistics;
+mod units;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -23,6 +27,8 @@ use cuocthi_engine::console::Staff;
 
 use crate::AppState;
 use crate::participant::{PageError, see_other};
+
+pub use import_jobs::ImportJobs;
 
 /// The staff session cookie: only ever sent to `/admin`.
 pub const COOKIE: &str = "ct_quantri";
@@ -40,6 +46,9 @@ pub fn routes() -> Router<AppState> {
         .merge(lists::routes())
         .merge(materials::routes())
         .merge(results::routes())
+        .merge(review::routes())
+        .merge(statistics::routes())
+        .merge(units::routes())
 }
 
 /// The signed-in staff member of a console request. Without a live session the request is sent

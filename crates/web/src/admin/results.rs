@@ -1,5 +1,6 @@
-//! Results in the console: publish a closed round's prize list, check a publication against the
-//! raw answers and the audit chain, and print every certificate of a publication.
+//! Results in the console: the committee's approval of a closed round's ranking as a locked
+//! version (each later one with its reason), its publication, the check of a publication against
+//! the raw answers and the audit chain, and every certificate of a version.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -20,10 +21,19 @@ use crate::participant::{Form, PageError, PageResult, Path, private, public_base
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/cuoc-thi/{slug}/ket-qua", get(results))
-        .route("/admin/cuoc-thi/{slug}/ket-qua/cong-bo", post(publish))
+        .route("/admin/cuoc-thi/{slug}/ket-qua/phe-duyet", post(approve))
+        .route("/admin/cuoc-thi/{slug}/ket-qua/{ranking}/cong-bo", post(publish))
         .route("/admin/cuoc-thi/{slug}/ket-qua/kiem-tra", post(verify))
         .route("/admin/cuoc-thi/{slug}/ket-qua/{ranking}/chung-nhan.pdf", get(certificates))
         .route("/admin/cuoc-thi/{slug}/ket-qua.xlsx", get(workbook))
+}
+
+struct VersionView {
+    id: i64,
+    version: i64,
+    approved: String,
+    reason: String,
+    public: Option<String>,
 }
 
 struct Scope {
@@ -31,16 +41,19 @@ struct Scope {
     key: String,
     name: String,
     phase: &'static str,
-    published: Option<String>,
-    winners: usize,
-    ranking_id: Option<i64>,
-    can_publish: bool,
+    closed: bool,
+    versions: Vec<VersionView>,
+    /// How the draft differs from the last approved version (`None` before any approval).
+    changes: Option<Vec<String>>,
+    can_approve: bool,
+    published: bool,
 }
 
 struct VerificationView {
     scope: String,
     ok: bool,
     attempts: u64,
+    sealed: u64,
     entries: u64,
     digest: String,
     problems: Vec<String>,
@@ -67,44 +80,49 @@ async fn page(
 ) -> PageResult {
     let c = s.engine.contest_for(staff, slug, Action::ViewResults).await?;
     let id = c.stored.contest.id;
-    let published = s.engine.public_results(slug).await?;
     let now = s.engine.now();
-    let may_publish = staff.can(Action::ManageResults, Some(id));
-    let mut scopes: Vec<Scope> = c
+    let may_approve = staff.can(Action::ManageResults, Some(id));
+    let mut wanted: Vec<(Option<i64>, String, bool)> = c
         .stored
         .rounds
         .iter()
-        .map(|r| {
-            let p = published.iter().find(|p| p.view.round_id == Some(r.id));
-            let closed = now >= r.closes_at;
-            Scope {
-                key: r.number.to_string(),
-                name: format!("Đợt {}: {}", r.number, r.name),
-                phase: if now < r.opens_at {
-                    "Chưa mở"
-                } else if closed {
-                    "Đã kết thúc"
-                } else {
-                    "Đang mở"
-                },
-                published: p.and_then(|p| p.view.published_at).map(vntime::format),
-                winners: p.map(|p| p.view.rows.len()).unwrap_or(0),
-                ranking_id: p.map(|p| p.ranking_id),
-                can_publish: may_publish && closed,
-            }
-        })
+        .map(|r| (Some(r.number), format!("Đợt {}: {}", r.number, r.name), now >= r.closes_at))
         .collect();
     if c.spec.settings.overall.is_some() {
-        let p = published.iter().find(|p| p.view.round_id.is_none());
-        let all_closed = c.stored.rounds.iter().all(|r| now >= r.closes_at);
+        wanted.push((None, "Chung cuộc".into(), c.stored.rounds.iter().all(|r| now >= r.closes_at)));
+    }
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(vntime::format).unwrap_or_default();
+    let mut scopes = Vec::new();
+    for (number, name, closed) in wanted {
+        let versions: Vec<VersionView> = s
+            .engine
+            .ranking_versions(staff, slug, number)
+            .await?
+            .into_iter()
+            .map(|v| VersionView {
+                id: v.id,
+                version: v.version,
+                approved: format!("{} · {}", at(v.approved_at), v.approved_by.unwrap_or_else(|| "dòng lệnh".into())),
+                reason: v.reason.unwrap_or_default(),
+                public: v.public_at.map(at),
+            })
+            .collect();
+        let changes = if closed { s.engine.draft_changes(staff, slug, number).await? } else { None };
+        let phase = match (number, closed) {
+            (_, true) => "Đã kết thúc",
+            (None, false) => "Chưa kết thúc",
+            (Some(n), false) if c.stored.rounds.iter().any(|r| r.number == n && now < r.opens_at) => "Chưa mở",
+            _ => "Đang mở",
+        };
         scopes.push(Scope {
-            key: String::new(),
-            name: "Chung cuộc".into(),
-            phase: if all_closed { "Đã kết thúc" } else { "Chưa kết thúc" },
-            published: p.and_then(|p| p.view.published_at).map(vntime::format),
-            winners: p.map(|p| p.view.rows.len()).unwrap_or(0),
-            ranking_id: p.map(|p| p.ranking_id),
-            can_publish: may_publish && all_closed,
+            key: number.map(|n| n.to_string()).unwrap_or_default(),
+            name,
+            phase,
+            closed,
+            published: versions.iter().any(|v| v.public.is_some()),
+            versions,
+            changes,
+            can_approve: may_approve && closed,
         });
     }
     let status = if error.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
@@ -136,16 +154,38 @@ fn number(dot: &str) -> Option<i64> {
     dot.trim().parse().ok()
 }
 
-async fn publish(
+#[derive(Deserialize)]
+struct ApproveForm {
+    #[serde(default)]
+    dot: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn approve(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
-    Form(f): Form<ScopeForm>,
+    Form(f): Form<ApproveForm>,
 ) -> PageResult {
-    match s.engine.publish_as(&staff, &slug, number(&f.dot)).await {
-        Ok(_) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}/ket-qua"))),
+    let done = s.engine.approve_as(&staff, &slug, number(&f.dot), &f.reason).await.map(|_| ());
+    back(&s, &staff, &slug, done).await
+}
+
+async fn publish(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path((slug, ranking)): Path<(String, i64)>,
+) -> PageResult {
+    let done = s.engine.make_public_as(&staff, &slug, ranking).await;
+    back(&s, &staff, &slug, done).await
+}
+
+async fn back(s: &AppState, staff: &Staff, slug: &str, done: Result<(), EngineError>) -> PageResult {
+    match done {
+        Ok(()) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}/ket-qua"))),
         Err(e @ (EngineError::BadRequest(_) | EngineError::NotFound(_))) => {
-            page(&s, &staff, &slug, Some(e.to_string()), None).await
+            page(s, staff, slug, Some(e.to_string()), None).await
         }
         Err(e) => Err(e.into()),
     }
@@ -164,6 +204,7 @@ async fn verify(
         scope: n.map(|n| format!("đợt {n}")).unwrap_or_else(|| "chung cuộc".into()),
         ok: v.problems.is_empty(),
         attempts: v.attempts_checked,
+        sealed: v.sealed_checked,
         entries: v.audit_entries,
         digest: v.audit_digest,
         problems: v.problems,

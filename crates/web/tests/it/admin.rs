@@ -24,11 +24,16 @@ on_both_backends!(
     sessions_are_new_at_sign_in_and_end_on_time,
     system_administrators_need_a_second_factor,
     a_question_file_is_imported_only_after_its_report,
+    a_large_question_file_is_read_in_the_background,
+    an_administrator_resets_another_accounts_second_factor,
+    the_audit_log_names_actions_accounts_and_contests,
     a_contest_that_has_begun_keeps_what_decides_scores,
     units_and_registered_lists_come_from_spreadsheets,
     study_materials_logo_colour_and_portals,
     published_results_certificates_and_their_check,
     a_contest_is_created_from_the_short_form,
+    live_statistics_come_from_the_counters,
+    a_unit_coordinator_sees_who_has_not_taken_part,
 );
 
 const PASSWORD: &str = "mat-khau-du-dai-2025";
@@ -54,6 +59,15 @@ impl Reply {
             .and_then(|v| v.split(';').next())
             .map(str::to_string)
     }
+}
+
+/// A request through `router` (a node), read whole.
+async fn send_to(router: &axum::Router, req: Request<Body>) -> Reply {
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
 }
 
 fn encode(pairs: &[(&str, &str)]) -> String {
@@ -100,11 +114,7 @@ impl App {
     }
 
     async fn send(&self, req: Request<Body>) -> Reply {
-        let resp = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
+        send_to(&self.router, req).await
     }
 
     pub async fn upload(&self, uri: &str, cookie: &str, file_name: &str, bytes: &[u8]) -> Reply {
@@ -121,6 +131,30 @@ impl App {
             .body(Body::from(body))
             .unwrap();
         self.send(req).await
+    }
+
+    /// Uploads a question file to `slug`'s import page and follows the redirect to its reading
+    /// (a background task) until the report shows; returns the reading's address and the report.
+    pub async fn import_file(&self, slug: &str, cookie: &str, file_name: &str, bytes: &[u8]) -> (String, Reply) {
+        let r = self.upload(&format!("/admin/cuoc-thi/{slug}/nhap-cau-hoi"), cookie, file_name, bytes).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = r.location().to_string();
+        assert!(page.starts_with(&format!("/admin/cuoc-thi/{slug}/nhap-cau-hoi/")), "{page}");
+        let report = self.follow_reading(&page, cookie).await;
+        (page, report)
+    }
+
+    /// Reloads the page of a reading (as its meta refresh does) until it is not the progress page.
+    async fn follow_reading(&self, page: &str, cookie: &str) -> Reply {
+        for _ in 0..600 {
+            let r = self.admin(Method::GET, page, Some(cookie), None, "10.0.0.1").await;
+            if !r.body.contains("data-progress-url") {
+                return r;
+            }
+            assert!(r.body.contains(r#"<noscript><meta http-equiv="refresh" content="1"></noscript>"#));
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{page}: still reading after 30 s");
     }
 
     /// Creates an account (a system administrator gets a second factor) and signs it in;
@@ -154,16 +188,14 @@ impl App {
 
 /// Every route the console's source declares, so the table below cannot miss a new one.
 fn declared_routes() -> BTreeSet<String> {
-    let sources = [
-        include_str!("../../src/admin/auth.rs"),
-        include_str!("../../src/admin/accounts.rs"),
-        include_str!("../../src/admin/contests.rs"),
-        include_str!("../../src/admin/bank.rs"),
-        include_str!("../../src/admin/people.rs"),
-        include_str!("../../src/admin/lists.rs"),
-        include_str!("../../src/admin/materials.rs"),
-        include_str!("../../src/admin/results.rs"),
-    ];
+    // Every file of the console's folder, so that a new file's routes cannot escape the table.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/admin");
+    let sources: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
     sources
         .iter()
         .flat_map(|s| s.split(".route(\"").skip(1))
@@ -214,6 +246,7 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
         (Method::GET, "/admin/tai-khoan", "/admin/tai-khoan".into(), May::Admin),
         (Method::POST, "/admin/tai-khoan", "/admin/tai-khoan".into(), May::Admin),
         (Method::POST, "/admin/tai-khoan/{id}/khoa", "/admin/tai-khoan/999/khoa".into(), May::Admin),
+        (Method::POST, "/admin/tai-khoan/{id}/go-xac-thuc", "/admin/tai-khoan/999/go-xac-thuc".into(), May::Admin),
         (Method::GET, "/admin/nhat-ky", "/admin/nhat-ky".into(), May::Admin),
         (Method::GET, "/admin/nhat-ky.csv", "/admin/nhat-ky.csv".into(), May::Admin),
         (Method::GET, "/admin/cuoc-thi/moi", "/admin/cuoc-thi/moi".into(), May::Admin),
@@ -323,6 +356,18 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
             May::Roles(bank_editors),
         ),
         (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}",
+            "/admin/cuoc-thi/thi-thu/nhap-cau-hoi/999".into(),
+            May::Roles(bank_editors),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}/tien-do",
+            "/admin/cuoc-thi/thi-thu/nhap-cau-hoi/999/tien-do".into(),
+            May::Roles(bank_editors),
+        ),
+        (
             Method::POST,
             "/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}/xac-nhan",
             "/admin/cuoc-thi/thi-thu/nhap-cau-hoi/999/xac-nhan".into(),
@@ -397,9 +442,70 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
         (Method::GET, "/admin/cuoc-thi/{slug}/ket-qua", "/admin/cuoc-thi/thi-thu/ket-qua".into(), May::Roles(auditors)),
         (
             Method::POST,
-            "/admin/cuoc-thi/{slug}/ket-qua/cong-bo",
-            "/admin/cuoc-thi/thi-thu/ket-qua/cong-bo".into(),
+            "/admin/cuoc-thi/{slug}/ket-qua/phe-duyet",
+            "/admin/cuoc-thi/thi-thu/ket-qua/phe-duyet".into(),
             May::Roles(organisers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/ket-qua/{ranking}/cong-bo",
+            "/admin/cuoc-thi/thi-thu/ket-qua/999/cong-bo".into(),
+            May::Roles(organisers),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/thong-ke",
+            "/admin/cuoc-thi/thi-thu/thong-ke".into(),
+            May::Roles(&[Organiser, Judge, Secretariat, Viewer]),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/thong-ke.xlsx",
+            "/admin/cuoc-thi/thi-thu/thong-ke.xlsx?dot=1".into(),
+            May::Roles(&[Organiser, Judge, Secretariat, Viewer]),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/bao-cao.docx",
+            "/admin/cuoc-thi/thi-thu/bao-cao.docx".into(),
+            May::Roles(&[Organiser, Judge, Secretariat, Viewer]),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/tham-gia",
+            "/admin/cuoc-thi/thi-thu/tham-gia".into(),
+            May::Roles(everyone_on_contest),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/tham-gia/{unit}/danh-sach-can-bo",
+            "/admin/cuoc-thi/thi-thu/tham-gia/X/danh-sach-can-bo".into(),
+            May::Roles(&[Organiser, UnitCoordinator]),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/tham-gia/{unit}/chua-tham-gia.xlsx",
+            "/admin/cuoc-thi/thi-thu/tham-gia/X/chua-tham-gia.xlsx".into(),
+            May::Roles(everyone_on_contest),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/phan-tich",
+            "/admin/cuoc-thi/thi-thu/phan-tich?dot=1".into(),
+            May::Roles(&[Organiser, Judge, Secretariat]),
+        ),
+        (Method::GET, "/admin/cuoc-thi/{slug}/ra-soat", "/admin/cuoc-thi/thi-thu/ra-soat".into(), May::Roles(auditors)),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/ra-soat/loai",
+            "/admin/cuoc-thi/thi-thu/ra-soat/loai".into(),
+            May::Roles(auditors),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/ra-soat/{id}/huy-loai",
+            "/admin/cuoc-thi/thi-thu/ra-soat/999/huy-loai".into(),
+            May::Roles(auditors),
         ),
         (
             Method::POST,
@@ -421,7 +527,8 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
         ),
         (Method::POST, "/admin/dang-xuat", "/admin/dang-xuat".into(), May::Signed),
     ];
-    let uploads = ["/nhap-cau-hoi", "/don-vi", "/loai-tru", "/danh-sach", "/tai-lieu", "/bieu-trung"];
+    let uploads =
+        ["/nhap-cau-hoi", "/don-vi", "/loai-tru", "/danh-sach", "/tai-lieu", "/bieu-trung", "/danh-sach-can-bo"];
     let listed: BTreeSet<String> = table.iter().map(|(_, pattern, _, _)| pattern.to_string()).collect();
     assert_eq!(listed, declared_routes(), "the table must name every console route");
 
@@ -641,14 +748,19 @@ async fn a_question_file_is_imported_only_after_its_report(db: TestDb) {
         An toàn,Mật khẩu nào mạnh nhất?,123456,Abc@2024!xY,qwerty,,B\n\
         An toàn,Câu thiếu đáp án,Một,Hai,Ba,,\n\
         Pháp luật,Luật An ninh mạng được thông qua năm nào?,2016,2017,2018,2019,C\n";
-    let r = app.upload("/admin/cuoc-thi/thi-thu/nhap-cau-hoi", &cookie, "ngan-hang.csv", csv.as_bytes()).await;
+    let (reading, r) = app.import_file("thi-thu", &cookie, "ngan-hang.csv", csv.as_bytes()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
         r.body.contains("Đã đọc 3 câu hỏi: <strong>2</strong> câu hợp lệ sẽ được nhập, 1 câu có lỗi"),
         "{}",
         r.body
     );
-    assert!(r.body.contains("Dòng 3") && r.body.contains("Chưa chỉ ra đáp án đúng."), "the bad row and why");
+    // The bad row, the start of its question (no need to open the file to find it), and why.
+    assert!(
+        r.body.contains("<tr><td>Dòng 3</td><td>Câu thiếu đáp án</td><td>Chưa chỉ ra đáp án đúng.</td></tr>"),
+        "{}",
+        r.body
+    );
     assert_eq!(app.store.bank(contest).await.unwrap().len(), before, "nothing imported before confirmation");
     let staged = r.body.split("/nhap-cau-hoi/").nth(1).and_then(|s| s.split('/').next()).unwrap().to_string();
     let confirm = format!("/admin/cuoc-thi/thi-thu/nhap-cau-hoi/{staged}/xac-nhan");
@@ -661,6 +773,10 @@ async fn a_question_file_is_imported_only_after_its_report(db: TestDb) {
     assert_eq!(r.location(), "/admin/cuoc-thi/thi-thu/cau-hoi?da-nhap=2");
     let r = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/cau-hoi?da-nhap=2", Some(&cookie), None, "10.0.0.1").await;
     assert!(r.body.contains("Đã nhập 2 câu hỏi vào ngân hàng."), "{}", r.body);
+    // The reading of an imported file is over: its page asks for the file again.
+    let r = app.admin(Method::GET, &reading, Some(&cookie), None, "10.0.0.1").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("hãy tải lên lại") && r.body.contains("Tải lên và kiểm tra"), "{}", r.body);
     // Typing the same question by hand is refused, naming its twin.
     let twin = [
         ("topic", "Pháp luật"),
@@ -675,19 +791,28 @@ async fn a_question_file_is_imported_only_after_its_report(db: TestDb) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Câu hỏi này đã có trong ngân hàng (câu #"), "{}", r.body);
     // An image is not taken for a CSV saved in the wrong encoding.
-    let r = app
-        .upload("/admin/cuoc-thi/thi-thu/nhap-cau-hoi", &cookie, "anh.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0")
-        .await;
+    let (_, r) = app.import_file("thi-thu", &cookie, "anh.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Không nhận ra định dạng tệp"), "{}", r.body);
     assert!(!r.body.contains("Đã đọc"), "no counts for a file that could not be read");
     assert_eq!(app.store.bank(contest).await.unwrap().len(), before + 2);
     // The same file again: both questions are duplicates of the bank now.
-    let r = app.upload("/admin/cuoc-thi/thi-thu/nhap-cau-hoi", &cookie, "ngan-hang.csv", csv.as_bytes()).await;
+    let (reading, r) = app.import_file("thi-thu", &cookie, "ngan-hang.csv", csv.as_bytes()).await;
     assert!(r.body.contains("<strong>0</strong> câu hợp lệ sẽ được nhập, 1 câu có lỗi, 2 câu trùng"), "{}", r.body);
-    // A staged file is the uploader's own.
+    assert!(
+        r.body.contains("<tr><td>Dòng 2</td><td>Mật khẩu nào mạnh nhất?</td><td>câu #"),
+        "a duplicate names its question too: {}",
+        r.body
+    );
+    // A staged file and its reading are the uploader's own.
     let other = app.staff("thuky2", Role::Viewer, &[("thi-thu", Role::Secretariat, "")]).await;
     let r = app.admin(Method::POST, &confirm, Some(&other), Some(&[("skip_invalid", "1")]), "10.0.0.1").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app.admin(Method::GET, &reading, Some(&other), None, "10.0.0.1").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("Đã đọc") && !r.body.contains("Mật khẩu nào mạnh nhất?"), "{}", r.body);
+    let r = app.admin(Method::GET, &format!("{reading}/tien-do"), Some(&other), None, "10.0.0.1").await;
+    assert!(!r.body.contains("Mật khẩu"), "{}", r.body);
     // Searching without marks finds the new question; the import is in the audit log.
     let r = app
         .admin(Method::GET, "/admin/cuoc-thi/thi-thu/cau-hoi?q=luat+an+ninh+mang", Some(&cookie), None, "10.0.0.1")
@@ -703,6 +828,177 @@ async fn a_question_file_is_imported_only_after_its_report(db: TestDb) {
     );
     let check = app.engine.verify_audit_chain().await.unwrap().unwrap();
     assert!(check.entries >= 3);
+}
+
+async fn a_large_question_file_is_read_in_the_background(db: TestDb) {
+    let app = app(db).await;
+    let cookie = app.staff("thuky", Role::Viewer, &[("thi-thu", Role::Secretariat, "")]).await;
+    // 30,000 questions (about 2 MB): long enough to read that the upload returns before it is read.
+    let mut csv = String::from("Chủ đề,Câu hỏi,A,B,C,D,Đáp án\n");
+    for i in 0..30_000 {
+        csv.push_str(&format!(
+            "Phép cộng,Câu số {i}: {i} cộng 1 bằng bao nhiêu?,{},{},{},{},A\n",
+            i + 1,
+            i + 2,
+            i + 3,
+            i
+        ));
+    }
+    let r = app.upload("/admin/cuoc-thi/thi-thu/nhap-cau-hoi", &cookie, "lon.csv", csv.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let reading = r.location().to_string();
+    // The script's question, asked at once: still reading, how far, in words.
+    let r = app.admin(Method::GET, &format!("{reading}/tien-do"), Some(&cookie), None, "10.0.0.1").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let p: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(p["finished"], false, "{p}");
+    assert!(["waiting", "reading", "checking"].contains(&p["stage"].as_str().unwrap()), "{p}");
+    assert!(p["text"].as_str().unwrap().starts_with("Đang "), "{p}");
+    // The page the browser polls: the progress (refreshed without JavaScript, by import.js with
+    // it), then the report.
+    let started = std::time::Instant::now();
+    let mut progress_pages = 0;
+    let report = loop {
+        let r = app.admin(Method::GET, &reading, Some(&cookie), None, "10.0.0.1").await;
+        if !r.body.contains("data-progress-url") {
+            break r;
+        }
+        progress_pages += 1;
+        assert!(r.body.contains(r#"<noscript><meta http-equiv="refresh" content="1"></noscript>"#));
+        assert!(r.body.contains("<progress") && r.body.contains("Đang "), "{}", r.body);
+        assert!(r.body.contains(cuocthi_web::assets::IMPORT_JS.url()), "{}", r.body);
+        assert!(!r.body.contains("<script>"), "no inline script");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    println!("{progress_pages} progress pages before the report, {:?}", started.elapsed());
+    // Another node (its own memory, the same database) reads the staged file itself.
+    let other_node = cuocthi_web::router(app.engine.clone());
+    let seen_elsewhere = loop {
+        let req = Request::get(&reading).header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
+        let r = send_to(&other_node, req).await;
+        if !r.body.contains("data-progress-url") {
+            break r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    for page in [&report, &seen_elsewhere] {
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body.contains("Đã đọc 30000 câu hỏi: <strong>30000</strong> câu hợp lệ sẽ được nhập, 0 câu có lỗi"),
+            "{}",
+            page.body
+        );
+    }
+    let r = app.admin(Method::GET, &format!("{reading}/tien-do"), Some(&cookie), None, "10.0.0.1").await;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["finished"], true);
+}
+
+async fn an_administrator_resets_another_accounts_second_factor(db: TestDb) {
+    let app = app(db).await;
+    let admin = app.staff("quantri", Role::SystemAdmin, &[]).await;
+    let lost_phone = app.staff("quantri2", Role::SystemAdmin, &[]).await;
+    let organiser = app.staff("btc", Role::Viewer, &[("thi-thu", Role::Organiser, "")]).await;
+    let id = app.store.account_by_username("quantri2").await.unwrap().unwrap().id;
+    let reset = format!("/admin/tai-khoan/{id}/go-xac-thuc");
+    let accounts = app.admin(Method::GET, "/admin/tai-khoan", Some(&admin), None, "10.0.0.1").await.body;
+    assert!(accounts.contains(&format!("action=\"{reset}\"")), "a button for the other administrator");
+    assert!(
+        !accounts.contains(&format!(
+            "action=\"/admin/tai-khoan/{}/go-xac-thuc\"",
+            app.store.account_by_username("quantri").await.unwrap().unwrap().id
+        )),
+        "none for oneself"
+    );
+
+    // Only a system administrator may.
+    let r = app.admin(Method::POST, &reset, Some(&organiser), Some(&[]), "10.0.0.1").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(app.store.account(id).await.unwrap().unwrap().totp_secret.is_some());
+    // Not one's own (that would lock the only administrator out of the console's pages).
+    let me = app.store.account_by_username("quantri").await.unwrap().unwrap().id;
+    let r = app
+        .admin(Method::POST, &format!("/admin/tai-khoan/{me}/go-xac-thuc"), Some(&admin), Some(&[]), "10.0.0.1")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Không gỡ xác thực hai lớp của chính tài khoản đang dùng"), "{}", r.body);
+
+    let r = app.admin(Method::POST, &reset, Some(&admin), Some(&[]), "10.0.0.1").await;
+    assert_eq!(r.location(), format!("/admin/tai-khoan?da-go={id}"), "{}", r.body);
+    let page = app.admin(Method::GET, r.location(), Some(&admin), None, "10.0.0.1").await.body;
+    assert!(page.contains("Đã gỡ xác thực hai lớp của tài khoản quantri2"), "{page}");
+    let account = app.store.account(id).await.unwrap().unwrap();
+    assert!(account.totp_secret.is_none() && account.totp_pending.is_none());
+    // Its sessions ended; the password alone signs in, and the second factor must be set up again.
+    assert_eq!(
+        app.admin(Method::GET, "/admin", Some(&lost_phone), None, "10.0.0.1").await.location(),
+        "/admin/dang-nhap"
+    );
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/dang-nhap",
+            None,
+            Some(&[("username", "quantri2"), ("password", PASSWORD)]),
+            "10.0.0.1",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let cookie = r.session().unwrap();
+    assert_eq!(app.admin(Method::GET, "/admin", Some(&cookie), None, "10.0.0.1").await.location(), "/admin/bao-mat");
+    // Recorded, by whom and for whom.
+    let log = app.store.audit_entries(&cuocthi_store::AuditFilter { limit: 50, ..Default::default() }).await.unwrap();
+    let entry = log.iter().find(|e| e.action == "account.totp_reset").unwrap();
+    assert_eq!((entry.actor.as_str(), entry.subject.clone()), ("quantri", format!("account:{id}")));
+}
+
+async fn the_audit_log_names_actions_accounts_and_contests(db: TestDb) {
+    let app = app(db).await;
+    let admin = app.staff("quantri", Role::SystemAdmin, &[]).await;
+    app.engine.create_account("nguyen.thu.ha", PASSWORD.into(), Role::Viewer).await.unwrap();
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi/thi-thu/nhan-su",
+            Some(&admin),
+            Some(&[("username", "nguyen.thu.ha"), ("role", "judge"), ("unit", "")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let title = app.engine.contest("thi-thu").await.unwrap().title;
+    let id = app.store.account_by_username("nguyen.thu.ha").await.unwrap().unwrap().id;
+
+    let page = app.admin(Method::GET, "/admin/nhat-ky", Some(&admin), None, "10.0.0.1").await.body;
+    let row = page.split("<tr><td>").skip(1).find(|r| r.contains("grant.add")).unwrap_or_else(|| panic!("{page}"));
+    // The name in words, the code kept beside it; the contest's title and the account's name, not ids.
+    assert!(
+        row.contains(r#"<td class="wrap" title="grant.add">Giao vai trò<span class="code">grant.add</span></td>"#),
+        "{row}"
+    );
+    assert!(row.contains(&format!("<td class=\"wrap\">{}</td>", title.replace('"', "&#34;"))), "{row}");
+    assert!(row.contains(&format!(r#"title="account:{id}">tài khoản nguyen.thu.ha</td>"#)), "{row}");
+    assert!(page.contains(r#"<option value="account.totp_reset">"#), "the filter offers every code");
+    let sign_in = page.split("<tr><td>").skip(1).find(|r| r.contains("session.sign_in")).unwrap();
+    assert!(sign_in.contains("Đăng nhập") && sign_in.contains("phiên đăng nhập"), "{sign_in}");
+
+    // The filter still takes codes (or their start).
+    let page = app.admin(Method::GET, "/admin/nhat-ky?loai=grant.", Some(&admin), None, "10.0.0.1").await.body;
+    assert!(page.contains("Giao vai trò") && !page.contains("session.sign_in</span>"), "{page}");
+    // On the contest's own page the contest goes without saying.
+    let page = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/nhat-ky", Some(&admin), None, "10.0.0.1").await.body;
+    assert!(page.contains("Giao vai trò") && !page.contains(r#"<th scope="col">Cuộc thi</th>"#), "{page}");
+
+    // The CSV keeps the codes and adds the names.
+    let csv = app.admin(Method::GET, "/admin/nhat-ky.csv?loai=grant.", Some(&admin), None, "10.0.0.1").await.body;
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    assert!(lines.next().unwrap().starts_with(
+        "#,Thời điểm (giờ VN),Người thực hiện,Thao tác,Tên thao tác,Cuộc thi,Tên cuộc thi,Đối tượng,Mô tả đối tượng,"
+    ));
+    let line = lines.next().unwrap();
+    assert!(line.contains(",quantri,grant.add,Giao vai trò,"), "{line}");
+    assert!(line.contains(&format!("account:{id},tài khoản nguyen.thu.ha,")), "{line}");
+    assert!(line.contains(&title) || line.contains(&format!("\"{}\"", title.replace('"', "\"\""))), "{line}");
 }
 
 async fn a_contest_that_has_begun_keeps_what_decides_scores(db: TestDb) {
@@ -949,6 +1245,15 @@ fn pdf_text(pdf: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The address of the first "publish this version" form on the console's results page.
+fn publish_address(page: &str) -> String {
+    page.split("action=\"")
+        .map(|a| a.split('"').next().unwrap_or_default())
+        .find(|a| a.ends_with("/cong-bo"))
+        .unwrap_or_else(|| panic!("no publish form in {page}"))
+        .to_string()
+}
+
 async fn published_results_certificates_and_their_check(db: TestDb) {
     use cuocthi_domain::vntime;
     let app = app(db).await;
@@ -964,6 +1269,9 @@ heading = "UBND TỈNH TUYÊN QUANG\nBAN TỔ CHỨC CUỘC THI"
 place = "Tuyên Quang"
 signatory_title = "TM. BAN TỔ CHỨC\nTRƯỞNG BAN"
 signatory_name = "Hoàng Văn Thái"
+
+[review]
+min_seconds = 60
 
 [[rounds]]
 name = "Tuần 1"
@@ -1004,13 +1312,13 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
     let r = app
         .admin(
             Method::POST,
-            "/admin/cuoc-thi/ket-qua-thu/ket-qua/cong-bo",
+            "/admin/cuoc-thi/ket-qua-thu/ket-qua/phe-duyet",
             Some(&organiser),
             Some(&[("dot", "1")]),
             "10.0.0.1",
         )
         .await;
-    assert!(r.body.contains("Chỉ công bố kết quả sau khi đợt thi kết thúc."), "{}", r.body);
+    assert!(r.body.contains("Chỉ phê duyệt kết quả sau khi đợt thi kết thúc."), "{}", r.body);
     app.clock.advance(Duration::hours(2));
     // Two hours idle ended the session: sign in again.
     let organiser = app
@@ -1019,25 +1327,29 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
         .session()
         .unwrap();
     let judge = app.staff("giamkhao", Role::Viewer, &[("ket-qua-thu", Role::Judge, "")]).await;
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/cuoc-thi/ket-qua-thu/ket-qua/cong-bo",
-            Some(&judge),
-            Some(&[("dot", "1")]),
-            "10.0.0.1",
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "judges check, organisers publish");
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/cuoc-thi/ket-qua-thu/ket-qua/cong-bo",
-            Some(&organiser),
-            Some(&[("dot", "1")]),
-            "10.0.0.1",
-        )
-        .await;
+    let approve = |cookie: String, reason: &'static str| {
+        let app = &app;
+        async move {
+            app.admin(
+                Method::POST,
+                "/admin/cuoc-thi/ket-qua-thu/ket-qua/phe-duyet",
+                Some(&cookie),
+                Some(&[("dot", "1"), ("reason", reason)]),
+                "10.0.0.1",
+            )
+            .await
+        }
+    };
+    assert_eq!(approve(judge.clone(), "").await.status, StatusCode::FORBIDDEN, "judges check, organisers approve");
+    let r = approve(organiser.clone(), "").await;
+    assert_eq!(r.location(), "/admin/cuoc-thi/ket-qua-thu/ket-qua", "{}", r.body);
+    // Approved is locked but not yet public; the organiser publishes that version.
+    let page = app.admin(Method::GET, "/cuoc-thi/ket-qua-thu/ket-qua", None, None, "10.0.0.9").await.body;
+    assert!(!page.contains("Giải Nhất"), "approved, not yet published");
+    let console =
+        app.admin(Method::GET, "/admin/cuoc-thi/ket-qua-thu/ket-qua", Some(&organiser), None, "10.0.0.1").await;
+    let publish_v1 = publish_address(&console.body);
+    let r = app.admin(Method::POST, &publish_v1, Some(&organiser), Some(&[]), "10.0.0.1").await;
     assert_eq!(r.location(), "/admin/cuoc-thi/ket-qua-thu/ket-qua", "{}", r.body);
 
     // The public page: winners with unit, locality and prize, never CCCD or phone.
@@ -1106,6 +1418,18 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
         prizes[0].contains(&"Số CCCD".to_string()) && prizes[1].iter().any(|c| c.starts_with("03619500012")),
         "{prizes:?}"
     );
+    // LibreOffice (where installed) opens the workbook too; its first sheet is the ranking.
+    let req = Request::get("/admin/cuoc-thi/ket-qua-thu/ket-qua.xlsx?dot=1")
+        .header(header::COOKIE, &judge)
+        .body(Body::empty())
+        .unwrap();
+    let bytes = app.router.clone().oneshot(req).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+    if let Some(csv) =
+        cuocthi_testkit::libreoffice_convert("ket-qua.xlsx", &bytes, "csv:Text - txt - csv (StarCalc):44,34,76")
+    {
+        let csv = csv.unwrap();
+        assert!(csv.starts_with("Hạng,Họ và tên") && names.iter().all(|n| csv.contains(n)), "{csv}");
+    }
 
     // The judges' check: the publication follows from the raw answers.
     let r = app
@@ -1122,6 +1446,81 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
         "{}",
         r.body
     );
+
+    // The judge's review: every attempt took 20 s, under the contest's minimum of 60 s; the
+    // judge disqualifies the winner's attempt with a reason.
+    let review = app.admin(Method::GET, "/admin/cuoc-thi/ket-qua-thu/ra-soat", Some(&judge), None, "10.0.0.1").await;
+    assert!(review.body.contains("Làm bài quá nhanh"), "{}", review.body);
+    let winner_attempt = review
+        .body
+        .split("<tr>")
+        .find(|row| row.contains(winner))
+        .and_then(|row| row.split("name=\"attempt\"><option value=\"").nth(1))
+        .and_then(|x| x.split('"').next())
+        .unwrap()
+        .to_string();
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi/ket-qua-thu/ra-soat/loai",
+            Some(&judge),
+            Some(&[("dot", "1"), ("attempt", &winner_attempt), ("reason", "x")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert!(r.body.contains("Hãy ghi rõ lý do"), "a reason is required: {}", r.body);
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/cuoc-thi/ket-qua-thu/ra-soat/loai",
+            Some(&judge),
+            Some(&[("dot", "1"), ("attempt", &winner_attempt), ("reason", "Nộp bài sau 20 giây, biên bản số 3")]),
+            "10.0.0.1",
+        )
+        .await;
+    assert_eq!(r.location(), "/admin/cuoc-thi/ket-qua-thu/ra-soat?dot=1", "{}", r.body);
+    let review = app.admin(Method::GET, "/admin/cuoc-thi/ket-qua-thu/ra-soat", Some(&judge), None, "10.0.0.1").await;
+    assert!(review.body.contains("Nộp bài sau 20 giây, biên bản số 3") && review.body.contains("Đã loại"));
+    // The console shows the draft differs; a new version needs a reason.
+    let console =
+        app.admin(Method::GET, "/admin/cuoc-thi/ket-qua-thu/ket-qua", Some(&organiser), None, "10.0.0.1").await;
+    assert!(console.body.contains("Bảng xếp hạng nháp đã khác phiên bản đã phê duyệt gần nhất"), "{}", console.body);
+    let r = approve(organiser.clone(), "").await;
+    assert!(r.body.contains("phiên bản mới cần ghi lý do"), "{}", r.body);
+    let r = approve(organiser.clone(), "Loại lượt thi theo biên bản số 3").await;
+    assert_eq!(r.location(), "/admin/cuoc-thi/ket-qua-thu/ket-qua");
+    let console =
+        app.admin(Method::GET, "/admin/cuoc-thi/ket-qua-thu/ket-qua", Some(&organiser), None, "10.0.0.1").await;
+    assert!(console.body.contains("Loại lượt thi theo biên bản số 3") && console.body.contains("Công bố phiên bản 2"));
+    let publish_v2 = publish_address(&console.body);
+    let r = app.admin(Method::POST, &publish_v2, Some(&organiser), Some(&[]), "10.0.0.1").await;
+    assert_eq!(r.location(), "/admin/cuoc-thi/ket-qua-thu/ket-qua", "{}", r.body);
+    let page = app.admin(Method::GET, "/cuoc-thi/ket-qua-thu/ket-qua", None, None, "10.0.0.9").await.body;
+    assert!(page.contains("phiên bản 2") && !page.contains(winner), "{page}");
+    // The winner's old certificate still verifies, and says a newer version exists.
+    let check = app.admin(Method::GET, &format!("/chung-nhan/{serial}"), None, None, "10.0.0.9").await;
+    assert!(check.body.contains("đã công bố một phiên bản kết quả mới"), "{}", check.body);
+
+    // A participant looks up their own place by CCCD and date of birth, never in the address.
+    let lookup = |cccd: &'static str, dob: &'static str| {
+        let app = &app;
+        async move {
+            app.admin(
+                Method::POST,
+                "/cuoc-thi/ket-qua-thu/ket-qua",
+                None,
+                Some(&[("key", cccd), ("date_of_birth", dob)]),
+                "10.0.0.9",
+            )
+            .await
+        }
+    };
+    let mine = lookup("036195000122", "02/09/1995").await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    assert!(mine.body.contains("Hạng 2 trên 2 người"), "{}", mine.body);
+    let wrong = lookup("036195000122", "03/09/1995").await;
+    assert!(!wrong.body.contains("Hạng "), "{}", wrong.body);
+    assert_ne!(wrong.status, StatusCode::OK);
 }
 
 async fn a_contest_is_created_from_the_short_form(db: TestDb) {
@@ -1159,4 +1558,149 @@ async fn a_contest_is_created_from_the_short_form(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("value=\"sai-ngay\"") && r.body.contains("Chưa tạo được cuộc thi"), "{}", r.body);
+}
+
+/// The statistics page reads the counters: after three people start and two submit, it shows
+/// them, in figures and in charts; the tiebreak figure so far is for organisers only.
+async fn live_statistics_come_from_the_counters(db: TestDb) {
+    let app = app(db).await;
+    let round = app.engine.contest("thi-thu").await.unwrap().rounds[0].id;
+    for i in 0..3 {
+        let who = cuocthi_domain::identity::IdentityInput {
+            full_name: Some(format!("Người thống kê {i}")),
+            date_of_birth: Some("02/09/1995".into()),
+            cccd: Some(format!("03619500013{i}")),
+            phone: Some(format!("091200013{i}")),
+            ..Default::default()
+        };
+        let s = app.engine.register("thi-thu", &who, true).await.unwrap();
+        let claims = app.engine.authenticate(&s.token).unwrap();
+        let a = app.engine.start(claims, round).await.unwrap();
+        if i < 2 {
+            app.engine.submit(claims, a.id, Some(3)).await.unwrap();
+        }
+    }
+    assert_eq!(app.engine.count_attempts().await.unwrap(), 3);
+    let organiser = app.staff("btc", Role::Viewer, &[("thi-thu", Role::Organiser, "")]).await;
+    let viewer = app.staff("xem", Role::Viewer, &[("thi-thu", Role::Viewer, "")]).await;
+    let page = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/thong-ke", Some(&organiser), None, "10.0.0.1").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let figure = |body: &str, label: &str| -> String {
+        body.split(&format!("<dt>{label}</dt><dd>"))
+            .nth(1)
+            .and_then(|x| x.split('<').next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(figure(&page.body, "Người tham gia"), "3");
+    assert_eq!(figure(&page.body, "Lượt thi"), "3");
+    assert_eq!(figure(&page.body, "Lượt đã nộp bài"), "2");
+    assert!(page.body.contains("<svg class=\"chart\"") && page.body.contains("Phân bố số câu trả lời đúng"));
+    assert!(page.body.contains("chỉ Ban Tổ chức xem"), "the tiebreak figure so far, for organisers");
+    assert!(page.body.contains(cuocthi_web::assets::LIVE_JS.url()), "refreshed live");
+    let seen = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/thong-ke", Some(&viewer), None, "10.0.0.1").await;
+    assert_eq!(figure(&seen.body, "Lượt đã nộp bài"), "2");
+    assert!(!seen.body.contains("chỉ Ban Tổ chức xem"), "not for viewers");
+    // The workbook and the summary report, read back by real readers.
+    let get = |uri: &'static str| {
+        let app = &app;
+        let cookie = organiser.clone();
+        async move {
+            let req = Request::get(uri).header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+            app.router.clone().oneshot(req).await.unwrap().into_body().collect().await.unwrap().to_bytes().to_vec()
+        }
+    };
+    let book = get("/admin/cuoc-thi/thi-thu/thong-ke.xlsx?dot=1").await;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(book.clone())).unwrap();
+    {
+        use calamine::Reader;
+        assert_eq!(
+            wb.sheet_names(),
+            vec!["Theo đơn vị", "Theo địa phương", "Theo đối tượng", "Theo ngày", "Phân tích câu hỏi"]
+        );
+        let days = wb.worksheet_range("Theo ngày").unwrap();
+        let row: Vec<String> = days.rows().nth(1).unwrap().iter().map(|c| c.to_string()).collect();
+        assert_eq!(row[1..4], ["3".to_string(), "3".into(), "2".into()], "{row:?}");
+        let items = wb.worksheet_range("Phân tích câu hỏi").unwrap();
+        assert!(items.rows().count() > 1, "questions asked are analysed");
+    }
+    let docx = get("/admin/cuoc-thi/thi-thu/bao-cao.docx").await;
+    assert!(docx.starts_with(b"PK"), "a Word document");
+    if let Some(text) = cuocthi_testkit::libreoffice_convert("bao-cao.docx", &docx, "txt:Text") {
+        let text = text.unwrap();
+        assert!(
+            text.contains("BÁO CÁO KẾT QUẢ CUỘC THI") && text.contains("3 người tham gia với 3 lượt thi"),
+            "{text}"
+        );
+    }
+    let analysis =
+        app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/phan-tich?dot=1", Some(&organiser), None, "10.0.0.1").await;
+    assert!(analysis.body.contains("Độ phân biệt"), "{}", analysis.body);
+    // The public counter says the same.
+    let live = app.admin(Method::GET, "/api/v1/contests/thi-thu/live", None, None, "10.0.0.9").await;
+    let live: serde_json::Value = serde_json::from_str(&live.body).unwrap();
+    assert_eq!((live["people"].as_i64(), live["attempts"].as_i64()), (Some(3), Some(3)));
+}
+
+/// A school's coordinator sees the school and its department's figures, uploads the staff list,
+/// and downloads who has not taken part; other units stay closed to them.
+async fn a_unit_coordinator_sees_who_has_not_taken_part(db: TestDb) {
+    let app = app(db).await;
+    let organiser = app.staff("btc", Role::Viewer, &[("thi-thu", Role::Organiser, "")]).await;
+    let units = "Mã đơn vị,Tên đơn vị,Mã đơn vị cấp trên,Số cán bộ\nSGD,Sở Giáo dục và Đào tạo,,40\nTHPT1,Trường THPT Chuyên,SGD,4\nCA,Công an tỉnh,,900\n";
+    let r = app.upload("/admin/cuoc-thi/thi-thu/don-vi", &organiser, "don-vi.csv", units.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let round = app.engine.contest("thi-thu").await.unwrap().rounds[0].id;
+    for (i, name) in ["Phạm Thị Lan", "Đỗ Văn Hùng"].iter().enumerate() {
+        let who = cuocthi_domain::identity::IdentityInput {
+            full_name: Some(name.to_string()),
+            date_of_birth: Some("02/09/1995".into()),
+            cccd: Some(format!("03619500014{i}")),
+            phone: Some(format!("091200014{i}")),
+            unit: Some("THPT1".into()),
+            ..Default::default()
+        };
+        let s = app.engine.register("thi-thu", &who, true).await.unwrap();
+        let claims = app.engine.authenticate(&s.token).unwrap();
+        app.engine.start(claims, round).await.unwrap();
+    }
+    let coordinator = app.staff("daumoi", Role::Viewer, &[("thi-thu", Role::UnitCoordinator, "SGD")]).await;
+    let page = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/tham-gia", Some(&coordinator), None, "10.0.0.1").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Sở Giáo dục và Đào tạo") && page.body.contains("Trường THPT Chuyên"));
+    assert!(page.body.contains("<dt>Người đã tham gia</dt><dd>2</dd>"), "{}", page.body);
+    assert!(page.body.contains("chưa tải lên danh sách cán bộ"));
+    let closed = app
+        .admin(Method::GET, "/admin/cuoc-thi/thi-thu/tham-gia?don_vi=CA", Some(&coordinator), None, "10.0.0.1")
+        .await;
+    assert_eq!(closed.status, StatusCode::FORBIDDEN);
+
+    let staff = "Họ và tên,Số CCCD\nPhạm Thị Lan,036195000140\nĐỗ Văn Hùng,036195000141\nVũ Thị Mai,036195000149\n";
+    let r = app
+        .upload("/admin/cuoc-thi/thi-thu/tham-gia/THPT1/danh-sach-can-bo", &coordinator, "can-bo.csv", staff.as_bytes())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Đã nhận danh sách 3 cán bộ"), "{}", r.body);
+    assert!(r.body.contains("1 người chưa tham gia") && r.body.contains("Vũ Thị Mai"), "{}", r.body);
+    assert!(r.body.contains("0361******49") && !r.body.contains("036195000149"), "masked for coordinators");
+    let r = app
+        .upload("/admin/cuoc-thi/thi-thu/tham-gia/CA/danh-sach-can-bo", &coordinator, "can-bo.csv", staff.as_bytes())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let req = Request::get("/admin/cuoc-thi/thi-thu/tham-gia/SGD/chua-tham-gia.xlsx")
+        .header(header::COOKIE, &coordinator)
+        .body(Body::empty())
+        .unwrap();
+    let bytes = app.router.clone().oneshot(req).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    use calamine::Reader;
+    let rows: Vec<Vec<String>> = wb
+        .worksheet_range("Chưa tham gia")
+        .unwrap()
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][1..], ["Vũ Thị Mai".to_string(), "0361******49".into(), "Trường THPT Chuyên".into()]);
 }

@@ -182,7 +182,7 @@ async fn the_whole_participant_path_through_the_api(db: TestDb) {
     let (s, body, _) = app.call(Method::POST, &format!("/api/v1/rounds/{round}/attempts"), Some(&token), None).await;
     assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("round_closed")));
     app.engine.sweep().await.unwrap();
-    app.engine.publish("thi-thu", Some(1)).await.unwrap();
+    app.engine.publish("thi-thu", Some(1), None).await.unwrap();
     let (s, ranking, raw) = app.call(Method::GET, &format!("/api/v1/rounds/{round}/ranking"), None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(ranking["participants"], 1);

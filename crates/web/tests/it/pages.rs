@@ -21,6 +21,52 @@ on_both_backends!(
     sharing_and_embedding
 );
 
+/// Every page links the style sheet and scripts with their content's version; the versioned
+/// address is cached for a year, anything else (the bare name, an old version) briefly.
+#[tokio::test]
+async fn static_files_are_versioned_and_cached_for_a_year() {
+    use cuocthi_web::assets::{APP_CSS, CONTEST_JS, IMMUTABLE, SHORT};
+    let app = app(TestDb::sqlite().await).await;
+    let css = APP_CSS.url();
+    assert!(css.starts_with("/static/app.css?v=") && css.len() == "/static/app.css?v=".len() + 10, "{css}");
+    let home = app.page(Method::GET, "/", None, None, &[]).await;
+    assert!(home.body.contains(&format!("<link rel=\"stylesheet\" href=\"{css}\">")), "{}", home.body);
+    assert!(!home.body.contains("href=\"/static/app.css\""));
+    let contest = app.page(Method::GET, "/cuoc-thi/thi-thu", None, None, &[]).await;
+    assert!(contest.body.contains(&format!("<script src=\"{}\" defer></script>", CONTEST_JS.url())));
+    let signin = app.page(Method::GET, "/admin/dang-nhap", None, None, &[]).await;
+    assert!(signin.body.contains(css), "the console links the same file");
+
+    // The current version: a year, immutable, with the content and an ETag.
+    let r = app.page(Method::GET, css, None, None, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::CACHE_CONTROL), IMMUTABLE);
+    assert_eq!(r.header(header::CACHE_CONTROL), "public, max-age=31536000, immutable");
+    assert_eq!(r.header(header::CONTENT_TYPE), "text/css; charset=utf-8");
+    assert_eq!(r.header(header::ETAG), format!("\"{}\"", APP_CSS.version()));
+    assert!(r.body.contains("--accent"), "the style sheet itself");
+    let current = r.body;
+    // The bare address and an old or wrong version still answer, but are not kept for long.
+    for uri in ["/static/app.css", "/static/app.css?v=0123456789", "/static/app.css?v=", "/static/app.css?v=%ZZ&x"] {
+        let r = app.page(Method::GET, uri, None, None, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        assert_eq!(r.header(header::CACHE_CONTROL), SHORT, "{uri}");
+        assert!(!r.header(header::CACHE_CONTROL).contains("immutable"), "{uri}");
+        assert_eq!(r.body, current, "{uri}");
+    }
+    // A revalidation with the current ETag is answered without the body.
+    let etag = format!("\"{}\"", APP_CSS.version());
+    let r = app.page(Method::GET, "/static/app.css", None, None, &[("if-none-match", etag.as_str())]).await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+    assert!(r.body.is_empty());
+    // Every script is served the same way; an unknown file is not found.
+    for a in cuocthi_web::assets::ALL {
+        let r = app.page(Method::GET, a.url(), None, None, &[]).await;
+        assert_eq!((r.status, r.header(header::CACHE_CONTROL)), (StatusCode::OK, IMMUTABLE), "{}", a.name);
+    }
+    assert_eq!(app.page(Method::GET, "/static/nothing.js", None, None, &[]).await.status, StatusCode::NOT_FOUND);
+}
+
 struct Page {
     status: StatusCode,
     headers: HeaderMap,

@@ -1,0 +1,161 @@
+//! Live statistics: the counters kept as attempts happen equal a full recount from the attempts,
+//! after a random mix of starts, submissions, timeouts, disqualifications and merges.
+
+use chrono::Duration;
+use cuocthi_domain::draw::SplitMix64;
+use cuocthi_domain::stats::CONTEST;
+use cuocthi_engine::console::Staff;
+use cuocthi_engine::review::Target;
+use cuocthi_testkit::{TestDb, on_both_backends};
+
+use crate::common::*;
+
+on_both_backends!(counters_equal_a_recount_after_a_random_mix, a_question_the_strongest_get_wrong_is_flagged);
+
+fn organiser() -> Staff {
+    Staff {
+        account_id: 0,
+        username: "bantochuc".into(),
+        full_name: "Ban tổ chức".into(),
+        system_admin: true,
+        has_totp: true,
+        grants: vec![],
+        session: String::new(),
+    }
+}
+
+async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let by = organiser();
+    let round = round_id(e, "kiem-thu", 1).await;
+    let contest =
+        e.contest_for(&by, "kiem-thu", cuocthi_engine::console::Action::ViewContest).await.unwrap().stored.contest.id;
+    let store = f.db.dyn_store().await;
+    let mut rng = SplitMix64::new(7);
+    let mut people = Vec::new();
+    for step in 0..120u32 {
+        match rng.below(6) {
+            // A new person starts.
+            0 | 1 => {
+                let who = register(e, "kiem-thu", &person(step, 1980 + (step % 30) as i32)).await;
+                let a = e.start(who, round).await.unwrap();
+                people.push((who, a.id));
+            }
+            // Someone answers and submits, and may start again (two attempts each).
+            2 | 3 if !people.is_empty() => {
+                let (who, id) = people[rng.below(people.len() as u64) as usize];
+                let a = e.attempt(who, id).await.unwrap();
+                for pos in 0..a.questions.len() {
+                    let _ = e.save_answer(who, id, pos, Some(rng.below(3) as u8)).await;
+                }
+                let _ = e.submit(who, id, Some(rng.below(50) as i64)).await;
+                if let Ok(next) = e.start(who, round).await {
+                    let i = people.iter().position(|(w, _)| w.participant_id == who.participant_id).unwrap();
+                    people[i].1 = next.id;
+                }
+            }
+            // A judge disqualifies someone.
+            4 if !people.is_empty() => {
+                let (who, _) = people[rng.below(people.len() as u64) as usize];
+                let _ = e.disqualify(&by, "kiem-thu", Target::Person(who.participant_id), "Kiểm tra thống kê").await;
+            }
+            // Time passes: open attempts past their deadline are submitted by the server.
+            _ => {
+                f.clock.advance(Duration::minutes(4));
+                e.sweep().await.unwrap();
+            }
+        }
+        // Counting runs now and then, as the server's background task does.
+        if rng.below(3) == 0 {
+            e.count_attempts().await.unwrap();
+        }
+    }
+    e.count_attempts().await.unwrap();
+    let kept = stored(&store, contest, round).await;
+    assert_eq!(kept, recounted(&store, contest).await, "counters = recount");
+    let all = kept.get(&(round, "all".into(), String::new())).copied().unwrap_or_default();
+    assert!(all.attempts > 20 && all.completed > 5, "{all:?}");
+    let c = kept.get(&(CONTEST, "all".into(), String::new())).copied().unwrap_or_default();
+    assert_eq!(c.people, all.people, "one round: the contest's people are the round's");
+    let live = e.live_counts("kiem-thu").await.unwrap();
+    assert_eq!((live.people, live.attempts, live.completed), (c.people, c.attempts, c.completed));
+
+    // Merging two people counts again: the merged person is no longer a person of their own.
+    let (a, b) = (people[0].0.participant_id, people[1].0.participant_id);
+    f.clock.advance(Duration::minutes(30));
+    e.sweep().await.unwrap();
+    e.merge_people(&by, "kiem-thu", a, b, "Cùng một người đăng ký hai lần").await.unwrap();
+    let kept = stored(&store, contest, round).await;
+    assert_eq!(kept, recounted(&store, contest).await, "after a merge");
+    let after = kept.get(&(round, "all".into(), String::new())).copied().unwrap_or_default();
+    assert_eq!(after.people, all.people - 1);
+}
+
+type Counters = std::collections::BTreeMap<(i64, String, String), cuocthi_domain::stats::Measures>;
+
+async fn stored(store: &std::sync::Arc<dyn cuocthi_engine::Store>, contest: i64, round: i64) -> Counters {
+    store
+        .counters(contest, Some(round))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| ((r.round_id, r.dim.clone(), r.bucket.clone()), r.measures()))
+        .filter(|(_, m)| *m != Default::default())
+        .collect()
+}
+
+async fn recounted(store: &std::sync::Arc<dyn cuocthi_engine::Store>, contest: i64) -> Counters {
+    store
+        .recount(contest)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(k, m)| ((k.round_id, k.dim.to_string(), k.key), m))
+        .filter(|(_, m)| *m != Default::default())
+        .collect()
+}
+
+/// The option a person picks on a question of the fixture bank: the stem names the question
+/// ("Câu hỏi số {i} của chủ đề {t}?"), whose key is i % 4 (i % 3 with three options), and each
+/// option's text names its original letter ("Phương án B 2-7").
+fn pick(stem: &str, options: &[String], right: bool) -> Option<u8> {
+    let i: usize = stem.split("số ").nth(1)?.split(' ').next()?.parse().ok()?;
+    let n = options.len();
+    let key = if !i.is_multiple_of(5) { i % 4 } else { i % 3 };
+    let want = if right { key } else { (key + 1) % n };
+    let letter = ["A", "B", "C", "D"][want];
+    options.iter().position(|o| o.starts_with(&format!("Phương án {letter} "))).map(|p| p as u8)
+}
+
+/// 150 people: the strongest 41 (the top 27%) answer everything right except "Câu hỏi số 1 của
+/// chủ đề 1", where they choose another option; the rest answer everything wrong except that one.
+/// The item analysis flags that question, and only that one.
+async fn a_question_the_strongest_get_wrong_is_flagged(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let round = round_id(e, "kiem-thu", 1).await;
+    let odd = "Câu hỏi số 1 của chủ đề 1?";
+    for n in 0..150u32 {
+        let strong = n < 41;
+        let who = register(e, "kiem-thu", &person(n, 1990)).await;
+        let a = e.start(who, round).await.unwrap();
+        for (pos, q) in a.questions.iter().enumerate() {
+            let options = q.options.clone();
+            let right = if q.stem == odd { !strong } else { strong };
+            let choice = pick(&q.stem, &options, right);
+            e.save_answer(who, a.id, pos, choice).await.unwrap();
+        }
+        e.submit(who, a.id, None).await.unwrap();
+    }
+    let stats = e.item_analysis(&organiser(), "kiem-thu", 1).await.unwrap();
+    let flagged: Vec<&str> = stats.iter().filter(|s| s.flag.is_some()).map(|s| s.stem.as_str()).collect();
+    assert_eq!(flagged, vec![odd], "{stats:#?}");
+    let item = &stats[0];
+    assert!(item.flag.as_deref().unwrap().starts_with("Nhóm làm bài tốt nhất chọn C nhiều hơn đáp án B"), "{item:?}");
+    let fine = stats.iter().find(|s| s.flag.is_none()).unwrap();
+    assert!(fine.discrimination.unwrap() > 0.5, "{fine:?}");
+    let total: u64 = stats.iter().map(|s| s.asked).sum();
+    assert_eq!(total, 150 * 6);
+    assert!(fine.options.iter().any(|o| o.is_key && o.share_percent > 0.0));
+}
