@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 
+import { unitSteps } from "./units.steps.mjs";
 import { ADMIN, BASE, adminSignIn, clickAndLoad, launch, newContext, totp, uploadQuestions, vnTime, watch, withPages } from "./lib.mjs";
 
 const QUESTIONS = join(dirname(fileURLToPath(import.meta.url)), "../../examples/questions");
@@ -387,4 +388,7 @@ describe("the organisers' console in Chromium", () => {
     }
     assert.deepEqual(seen.problems, []);
   });
+
+  // The school's coordinator and the staff who have not taken part (units.steps.mjs).
+  unitSteps({ step, page: () => page, browser: () => browser, slug: SLUG });
 });

@@ -27,6 +27,8 @@ import {
 const QUESTIONS = join(dirname(fileURLToPath(import.meta.url)), "../../examples/questions");
 
 const out = process.argv[2] || "docs/screenshots";
+// A closed contest with published results, prepared by scripts/screenshots (none: skipped).
+const RESULTS = process.env.CUOCTHI_RESULTS_SLUG || "";
 const WIDTHS = [360, 1280];
 mkdirSync(out, { recursive: true });
 
@@ -148,8 +150,35 @@ async function consolePages(browser) {
   await shot(page, "console-audit");
   await page.goto(`${BASE}/admin/cuoc-thi/${PRACTICE}/thi-sinh`);
   await shot(page, "console-participants");
+  // A past contest filled with synthetic attempts and its round published (scripts/screenshots):
+  // its statistics, a unit's page, the review list, the question statistics and the results.
+  if (RESULTS) {
+    await page.goto(`${BASE}/admin/cuoc-thi/${RESULTS}/thong-ke`);
+    await shot(page, "console-statistics");
+    await page.goto(`${BASE}/admin/cuoc-thi/${RESULTS}/tham-gia`);
+    await shot(page, "console-unit");
+    await page.goto(`${BASE}/admin/cuoc-thi/${RESULTS}/ra-soat`);
+    await shot(page, "console-review");
+    await page.goto(`${BASE}/admin/cuoc-thi/${RESULTS}/phan-tich`);
+    await shot(page, "console-analysis");
+    await page.goto(`${BASE}/admin/cuoc-thi/${RESULTS}/ket-qua`);
+    await shot(page, "console-results");
+  }
   assert.deepEqual(seen.problems, []);
   await ctx.close();
+}
+
+/** The public results page of RESULTS and a certificate's verification page, at both widths. */
+async function resultsPages(browser) {
+  for (const width of WIDTHS) {
+    const { ctx, page, seen } = await open(browser, width);
+    await page.goto(`${BASE}/cuoc-thi/${RESULTS}/ket-qua`);
+    await shot(page, "results");
+    await clickAndLoad(page, page.locator("main table a[href^='/chung-nhan/']").first());
+    await shot(page, "certificate");
+    assert.deepEqual(seen.problems, []);
+    await ctx.close();
+  }
 }
 
 const browser = await launch();
@@ -187,6 +216,7 @@ try {
     assert.deepEqual(seen.problems, []);
     await ctx.close();
   }
+  if (RESULTS) await resultsPages(browser);
   await consolePages(browser);
 } finally {
   await browser.close();

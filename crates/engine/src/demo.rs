@@ -83,6 +83,7 @@ pub async fn synthetic(engine: &Engine, slug: &str, number: i64, n: u64, seed: u
     let all_ids: Vec<i64> = bank.entries.iter().map(|e| e.question_id).collect();
     let keys: std::collections::HashMap<i64, u8> =
         engine.questions(&all_ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
+    let units: Vec<String> = c.spec.units.iter().map(|u| u.code.clone()).collect();
     let rules = &round.rules;
     let window_ms = (round.closes_at - round.opens_at).num_milliseconds().max(1) as u64;
     let mut rng = SplitMix64::new(seed);
@@ -122,7 +123,9 @@ pub async fn synthetic(engine: &Engine, slug: &str, number: i64, n: u64, seed: u
                     cccd: Some(cccd),
                     phone: Some(phone),
                     email: None,
-                    unit: None,
+                    // Spread over the contest's units, when it has any, so unit figures and
+                    // collective prizes have something to show.
+                    unit: (!units.is_empty()).then(|| units[(i % units.len() as u64) as usize].clone()),
                     locality: None,
                     group: None,
                 },

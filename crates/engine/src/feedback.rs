@@ -235,12 +235,8 @@ impl Engine {
             })
             .collect();
         let voids = self.voids(who.contest_id).await?;
-        let voids = row
-            .draw
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| voids.get(&d.question_id).map(|v| (i, *v)))
-            .collect();
+        let voids =
+            row.draw.iter().enumerate().filter_map(|(i, d)| voids.get(&d.question_id).map(|v| (i, *v))).collect();
         Ok(AttemptFeedback { reports, voids })
     }
 
@@ -254,8 +250,10 @@ impl Engine {
     pub async fn feedback_queue(&self, by: &Staff, slug: &str, open_only: bool) -> Result<FeedbackQueue> {
         let c = self.contest_for(by, slug, Action::ViewFeedback).await?;
         let contest_id = c.stored.contest.id;
-        let reports =
-            self.store.reports(contest_id, &ReportFilter { open_only, limit: QUEUE_LIMIT, ..Default::default() }).await?;
+        let reports = self
+            .store
+            .reports(contest_id, &ReportFilter { open_only, limit: QUEUE_LIMIT, ..Default::default() })
+            .await?;
         let open = if open_only && (reports.len() as i64) < QUEUE_LIMIT {
             reports.len()
         } else {
@@ -263,7 +261,8 @@ impl Engine {
             self.store.reports(contest_id, &all_open).await?.len()
         };
         let voids = self.store.question_voids(contest_id).await?;
-        let mut ids: Vec<i64> = reports.iter().map(|r| r.question_id).chain(voids.iter().map(|v| v.question_id)).collect();
+        let mut ids: Vec<i64> =
+            reports.iter().map(|r| r.question_id).chain(voids.iter().map(|v| v.question_id)).collect();
         ids.sort_unstable();
         ids.dedup();
         let questions = self.questions(&ids).await?;
@@ -335,8 +334,14 @@ impl Engine {
         }
         // The reply is the committee's word to a participant: it goes in the log.
         let detail = json!({"report_id": r.id, "attempt_id": r.attempt_id, "reply": reply, "close": close});
-        self.record(Some(by), "question.feedback_reply", Some(r.contest_id), &format!("question:{}", r.question_id), detail)
-            .await
+        self.record(
+            Some(by),
+            "question.feedback_reply",
+            Some(r.contest_id),
+            &format!("question:{}", r.question_id),
+            detail,
+        )
+        .await
     }
 
     /// Closes a report (or opens it again with `close = false`).
@@ -497,7 +502,9 @@ impl Engine {
                 e.action == "question.void"
                     && e.contest_id == Some(contest_id)
                     && e.subject == format!("question:{}", v.question_id)
-            }) && detail.as_ref().is_some_and(|d| d["mode"] == v.mode.as_str() && d["question_id"] == v.question_id);
+            }) && detail
+                .as_ref()
+                .is_some_and(|d| d["mode"] == v.mode.as_str() && d["question_id"] == v.question_id);
             if !matches {
                 problems.push(format!(
                     "Quyết định hủy câu hỏi #{} (lưu là \"{}\") không khớp với mục nhật ký #{}: quyết định đã bị sửa hoặc thêm ngoài hệ thống.",

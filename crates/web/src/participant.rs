@@ -12,11 +12,13 @@ use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use cuocthi_domain::attempt::Void;
 use cuocthi_domain::identity::{Field, IdentityInput};
 use cuocthi_domain::locality::{self, Scheme};
 use cuocthi_domain::text;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::MaterialView;
+use cuocthi_engine::feedback::OwnReport;
 use cuocthi_engine::review::Origin;
 use cuocthi_engine::token::Claims;
 use cuocthi_engine::views::{AttemptSummary, AttemptView, ContestView, ResultView};
@@ -37,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/bai-thi/{id}/luu", post(save))
         .route("/bai-thi/{id}/nop", get(confirm_submit).post(submit))
         .route("/bai-thi/{id}/ket-qua", get(result_page))
+        .route("/bai-thi/{id}/gop-y", post(report_from_result))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -774,6 +777,10 @@ struct QuestionRow {
     stem: String,
     options: Vec<OptionRow>,
     answered: bool,
+    /// The person has reported a problem with this question already.
+    reported: bool,
+    /// Why a report on this question was just refused.
+    feedback_error: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -796,6 +803,9 @@ struct AttemptPage {
     error: Option<String>,
     /// One question per screen (with JavaScript) rather than all of them on one page.
     one_per_screen: bool,
+    f: &'static FeedbackTexts,
+    /// "Your report was sent", after one.
+    notice: Option<String>,
 }
 
 /// The attempt page's layout, remembered in a cookie: `tung-cau` (one question per screen, the
@@ -846,6 +856,8 @@ fn attempt_page_of(
                 number: q.position + 1,
                 stem: q.stem,
                 answered: q.answer.is_some(),
+                reported: false,
+                feedback_error: None,
                 options: q
                     .options
                     .into_iter()
@@ -863,6 +875,8 @@ fn attempt_page_of(
         prediction: a.prediction.map(text::thousands).unwrap_or_default(),
         error,
         one_per_screen,
+        f: FeedbackTexts::of(i18n::t()),
+        notice: None,
     }
 }
 
@@ -884,14 +898,51 @@ async fn attempt_page(
         return Ok(resp);
     }
     let claims = who(&s, &headers)?;
+    let error = (q.as_deref() == Some("loi=du-doan")).then(|| i18n::t().bad_prediction.to_string());
+    let sent = q.as_deref().and_then(sent_number);
+    attempt_with_feedback(&s, claims, id, &headers, error, sent, None).await
+}
+
+/// The attempt page with the person's reports on its questions: a question already reported
+/// says so instead of offering the form again; `sent` is the number of the question just
+/// reported, `refused` a report just refused (position, why).
+async fn attempt_with_feedback(
+    s: &AppState,
+    claims: Claims,
+    id: i64,
+    headers: &HeaderMap,
+    error: Option<String>,
+    sent: Option<usize>,
+    refused: Option<(usize, String, StatusCode)>,
+) -> PageResult {
     let a = s.engine.attempt(claims, id).await?;
     if a.status != "open" {
         return Ok(see_other(&format!("/bai-thi/{id}/ket-qua")));
     }
     let me = s.engine.me(claims).await?;
     let c = s.engine.contest(&me.contest_slug).await?;
-    let error = (q.as_deref() == Some("loi=du-doan")).then(|| i18n::t().bad_prediction.to_string());
-    Ok(private(attempt_page_of(a, c.slug, c.title, error, one_per_screen(&headers))))
+    let fb = s.engine.attempt_feedback(claims, id).await?;
+    let mut page = attempt_page_of(a, c.slug, c.title, error, one_per_screen(headers));
+    for q in &mut page.questions {
+        q.reported = fb.report_at(q.position).is_some();
+    }
+    page.notice = sent.map(|n| (page.f.sent_notice)(&n));
+    let status = match refused {
+        Some((position, why, status)) => {
+            match page.questions.iter_mut().find(|q| q.position == position) {
+                Some(q) => q.feedback_error = Some(why),
+                None => page.error = Some(why),
+            }
+            status
+        }
+        None => StatusCode::OK,
+    };
+    Ok(private((status, page)))
+}
+
+/// `gop-y=3` in a page's query: question 3 was just reported.
+fn sent_number(query: &str) -> Option<usize> {
+    query.split('&').find_map(|kv| kv.strip_prefix("gop-y=")).and_then(|n| n.parse().ok()).filter(|n| *n > 0)
 }
 
 /// Reads a prediction as people type it: `12.500`, `12 500` or `12500`.
@@ -945,6 +996,22 @@ async fn save(
     }
     if bad_prediction {
         return Ok(see_other(&format!("/bai-thi/{id}?loi=du-doan#du-doan")));
+    }
+    // "Gửi góp ý" under a question: the answers above are saved first, so a page without
+    // JavaScript loses nothing by sending a report.
+    if let Some(position) =
+        form.get("action").and_then(|a| a.strip_prefix("gop-y-")).and_then(|p| p.parse::<usize>().ok())
+    {
+        let message = form.get(&format!("gop_y_{position}")).map(String::as_str).unwrap_or_default();
+        return match s.engine.report_question(claims, id, position, message).await {
+            Ok(()) => Ok(see_other(&format!("/bai-thi/{id}?gop-y={n}#cau-{n}", n = position + 1))),
+            Err(e) if refusable(&e) => {
+                let status = crate::error::status_of(&e);
+                attempt_with_feedback(&s, claims, id, &headers, None, None, Some((position, e.to_string(), status)))
+                    .await
+            }
+            Err(e) => Err(e.into()),
+        };
     }
     if form.get("action").map(String::as_str) == Some("nop") {
         if form.get("xac_nhan").map(String::as_str) == Some("1") {
@@ -1003,8 +1070,24 @@ struct KeyRow {
     number: usize,
     stem: String,
     right: bool,
+    /// Dropped from scoring by the committee: neither right nor wrong.
+    dropped: bool,
     options: Vec<KeyOption>,
     explanation: Option<String>,
+    fb: FeedbackRow,
+}
+
+/// What the result page shows about one question beside its key (or, before the key is shown,
+/// in the list of questions to report on): the committee's void, the person's report and its
+/// reply, or the form to send one.
+struct FeedbackRow {
+    position: usize,
+    number: usize,
+    stem: String,
+    void: Option<&'static str>,
+    report: Option<OwnReport>,
+    /// Why a report on this question was just refused.
+    error: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -1018,10 +1101,33 @@ struct ResultPage {
     time_taken: String,
     prediction: Option<String>,
     key: Option<Vec<KeyRow>>,
+    f: &'static FeedbackTexts,
+    /// Every question, to report on, while the key is not shown yet.
+    feedback: Vec<FeedbackRow>,
+    /// The list above starts open: the person has reported, or just tried to.
+    feedback_open: bool,
+    notice: Option<String>,
+    error: Option<String>,
 }
 
-async fn result_page(State(s): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> PageResult {
+async fn result_page(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> PageResult {
     let claims = who(&s, &headers)?;
+    render_result(&s, claims, id, q.as_deref().and_then(sent_number), None).await
+}
+
+/// The result page; `sent` and `refused` as for [`attempt_with_feedback`].
+async fn render_result(
+    s: &AppState,
+    claims: Claims,
+    id: i64,
+    sent: Option<usize>,
+    refused: Option<(usize, String, StatusCode)>,
+) -> PageResult {
     let r = match s.engine.result(claims, id).await {
         Ok(r) => r,
         Err(EngineError::NotSubmitted) => return Ok(see_other(&format!("/bai-thi/{id}"))),
@@ -1029,12 +1135,28 @@ async fn result_page(State(s): State<AppState>, Path(id): Path<i64>, headers: He
     };
     let me = s.engine.me(claims).await?;
     let c = s.engine.contest(&me.contest_slug).await?;
+    let fb = s.engine.attempt_feedback(claims, id).await?;
+    let f = FeedbackTexts::of(i18n::t());
+    let (refused_at, mut error, status) = match refused {
+        Some((position, why, status)) => (Some(position), Some(why), status),
+        None => (None, None, StatusCode::OK),
+    };
+    let mut feedback_row = |position: usize, stem: &str| FeedbackRow {
+        position,
+        number: position + 1,
+        stem: stem.to_string(),
+        void: fb.void_at(position).map(|v| f.void(v)),
+        report: fb.report_at(position).cloned(),
+        error: if refused_at == Some(position) { error.take() } else { None },
+    };
     let key = r.key.as_ref().map(|k| {
         k.iter()
             .map(|q| KeyRow {
                 number: q.position + 1,
                 stem: q.stem.clone(),
-                right: q.answer == Some(q.correct),
+                right: q.answer == Some(q.correct) || fb.void_at(q.position) == Some(Void::Award),
+                dropped: fb.void_at(q.position) == Some(Void::Drop),
+                fb: feedback_row(q.position, &q.stem),
                 options: q
                     .options
                     .iter()
@@ -1050,18 +1172,131 @@ async fn result_page(State(s): State<AppState>, Path(id): Path<i64>, headers: He
             })
             .collect()
     });
+    // Before the key is shown, the questions as the attempt showed them, to report on.
+    let feedback = match &key {
+        Some(_) => Vec::new(),
+        None => {
+            s.engine.attempt(claims, id).await?.questions.iter().map(|q| feedback_row(q.position, &q.stem)).collect()
+        }
+    };
     let t = i18n::t();
-    Ok(private(ResultPage {
-        t,
-        submitted_at: (t.at_seconds)(r.submitted_at),
-        time_taken: (t.duration)(r.time_taken_ms),
-        prediction: r.prediction.map(text::thousands),
-        slug: c.slug,
-        contest_title: c.title,
-        key,
-        r,
-    }))
+    let notice = sent.map(|n| (f.sent_notice)(&n));
+    Ok(private((
+        status,
+        ResultPage {
+            t,
+            submitted_at: (t.at_seconds)(r.submitted_at),
+            time_taken: (t.duration)(r.time_taken_ms),
+            prediction: r.prediction.map(text::thousands),
+            slug: c.slug,
+            contest_title: c.title,
+            feedback_open: !fb.reports.is_empty() || refused_at.is_some() || notice.is_some(),
+            key,
+            feedback,
+            f,
+            notice,
+            // A refusal about no question shown (a tampered form) is said at the top.
+            error,
+            r,
+        },
+    )))
 }
+
+/// A report sent from the result page (a plain form: the question's position and the text).
+async fn report_from_result(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let claims = who(&s, &headers)?;
+    let Some(position) = form.get("vi_tri").and_then(|p| p.trim().parse::<usize>().ok()) else {
+        return Err(
+            EngineError::BadRequest("Biểu mẫu góp ý không chỉ rõ câu hỏi; vui lòng tải lại trang.".into()).into()
+        );
+    };
+    let message = form.get("noi_dung").map(String::as_str).unwrap_or_default();
+    match s.engine.report_question(claims, id, position, message).await {
+        Ok(()) => Ok(see_other(&format!("/bai-thi/{id}/ket-qua?gop-y={n}#cau-{n}", n = position + 1))),
+        Err(e) if refusable(&e) => {
+            let status = crate::error::status_of(&e);
+            render_result(&s, claims, id, None, Some((position, e.to_string(), status))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A refused report is shown on the page it was sent from, next to its question; anything else
+/// (someone else's attempt, the database down) is an error page.
+fn refusable(e: &EngineError) -> bool {
+    matches!(e, EngineError::BadRequest(_) | EngineError::Conflict(_))
+}
+
+/// The texts of the feedback forms and notes, in the page's language. (Refusals are the
+/// engine's Vietnamese messages, as everywhere.)
+pub struct FeedbackTexts {
+    pub summary: &'static str,
+    pub label: &'static str,
+    pub send: &'static str,
+    pub sent: &'static str,
+    pub sent_notice: fn(&usize) -> String,
+    pub heading: &'static str,
+    pub intro: &'static str,
+    pub your_report: &'static str,
+    pub reply: &'static str,
+    pub waiting: &'static str,
+    pub award: &'static str,
+    pub drop: &'static str,
+    pub not_scored: &'static str,
+}
+
+impl FeedbackTexts {
+    /// The texts in the language of `t` (the request's).
+    pub fn of(t: &Texts) -> &'static FeedbackTexts {
+        if t.lang == "en" { &FEEDBACK_EN } else { &FEEDBACK_VI }
+    }
+
+    fn void(&self, v: Void) -> &'static str {
+        match v {
+            Void::Award => self.award,
+            Void::Drop => self.drop,
+        }
+    }
+}
+
+pub static FEEDBACK_VI: FeedbackTexts = FeedbackTexts {
+    summary: "Góp ý / báo lỗi câu hỏi",
+    label: "Nội dung góp ý (tối đa 1.000 ký tự)",
+    send: "Gửi góp ý",
+    sent: "Đã gửi góp ý",
+    sent_notice: |n| {
+        format!("Đã gửi góp ý về câu {n}. Ban Tổ chức sẽ xem xét và trả lời tại trang kết quả bài thi của bạn.")
+    },
+    heading: "Góp ý về câu hỏi",
+    intro: "Nếu thấy câu hỏi có sai sót, bạn có thể góp ý để Ban Tổ chức xem xét (mỗi câu hỏi một lần).",
+    your_report: "Góp ý của bạn:",
+    reply: "Trả lời của Ban Tổ chức:",
+    waiting: "Ban Tổ chức chưa trả lời góp ý này.",
+    award: "Câu hỏi đã bị hủy: mọi người được hỏi câu này đều được tính đúng.",
+    drop: "Câu hỏi đã bị hủy: câu này không được tính điểm.",
+    not_scored: "Không tính điểm",
+};
+
+pub static FEEDBACK_EN: FeedbackTexts = FeedbackTexts {
+    summary: "Report a problem with this question",
+    label: "Your remark (at most 1,000 characters)",
+    send: "Send",
+    sent: "Report sent",
+    sent_notice: |n| format!("Your report on question {n} was sent. The organisers will reply on your result page."),
+    heading: "Remarks on the questions",
+    intro: "If a question looks wrong, you may tell the organisers (once per question).",
+    your_report: "Your report:",
+    reply: "The organisers' reply:",
+    waiting: "The organisers have not replied yet.",
+    award: "This question was voided: everyone asked it is counted as right.",
+    drop: "This question was voided: it is not scored.",
+    not_scored: "Not scored",
+};
 
 #[cfg(test)]
 mod unit_tree_tests {

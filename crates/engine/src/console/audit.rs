@@ -34,6 +34,7 @@ pub const ACTION_LABELS: &[(&str, &str)] = &[
     ("contest.units", "Cập nhật danh sách đơn vị"),
     ("contest.exclusions", "Cập nhật danh sách loại trừ"),
     ("unit.registered", "Cập nhật danh sách đăng ký của đơn vị"),
+    ("unit.staff_list", "Tải lên danh sách cán bộ của đơn vị"),
     ("round.open", "Mở đợt thi ngay"),
     ("question.add", "Thêm câu hỏi"),
     ("question.revise", "Sửa câu hỏi"),

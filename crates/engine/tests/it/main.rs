@@ -1,6 +1,7 @@
 //! The engine on a real database, each test on SQLite and on PostgreSQL.
 
 mod common;
+mod feedback;
 mod review;
 mod seed_001;
 mod stats;

@@ -6,6 +6,7 @@ mod accounts;
 mod auth;
 mod bank;
 mod contests;
+mod feedback;
 mod import_jobs;
 mod lists;
 mod materials;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(auth::routes())
         .merge(accounts::routes())
         .merge(contests::routes())
+        .merge(feedback::routes())
         .merge(bank::routes())
         .merge(people::routes())
         .merge(lists::routes())

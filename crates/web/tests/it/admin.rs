@@ -525,6 +525,31 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
             "/admin/cuoc-thi/thi-thu/ket-qua.xlsx?dot=1".into(),
             May::Roles(auditors),
         ),
+        (Method::GET, "/admin/cuoc-thi/{slug}/gop-y", "/admin/cuoc-thi/thi-thu/gop-y".into(), May::Roles(bank_readers)),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/gop-y/{id}/tra-loi",
+            "/admin/cuoc-thi/thi-thu/gop-y/999/tra-loi".into(),
+            May::Roles(bank_editors),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/gop-y/{id}/dong",
+            "/admin/cuoc-thi/thi-thu/gop-y/999/dong".into(),
+            May::Roles(bank_editors),
+        ),
+        (
+            Method::GET,
+            "/admin/cuoc-thi/{slug}/gop-y/cau-hoi/{id}",
+            format!("/admin/cuoc-thi/thi-thu/gop-y/cau-hoi/{q}"),
+            May::Roles(bank_readers),
+        ),
+        (
+            Method::POST,
+            "/admin/cuoc-thi/{slug}/gop-y/cau-hoi/{id}/huy",
+            format!("/admin/cuoc-thi/thi-thu/gop-y/cau-hoi/{q}/huy"),
+            May::Roles(bank_editors),
+        ),
         (Method::POST, "/admin/dang-xuat", "/admin/dang-xuat".into(), May::Signed),
     ];
     let uploads =

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 mod admin;
+mod feedback;
 mod pages;
 
 struct App {
