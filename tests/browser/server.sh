@@ -76,6 +76,10 @@ browser_server_start() {
     export CUOCTHI_PRACTICE_SLUG=thi-thu
     import_contest "$CUOCTHI_FLOW_SLUG" "Kiểm thử trình duyệt: 30 câu hỏi" 15
     import_contest "$CUOCTHI_TIMED_SLUG" "Kiểm thử trình duyệt: hết giờ làm bài" 1
+    # A caller's own preparation of the database, before the server starts (scripts/screenshots).
+    if [[ -n "${BROWSER_PREPARE:-}" ]]; then
+        eval "$BROWSER_PREPARE"
+    fi
     export CUOCTHI_ADMIN_USER=quantri
     export CUOCTHI_ADMIN_PASS="kiem-thu-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
     CUOCTHI_ADMIN_PASSWORD="$CUOCTHI_ADMIN_PASS" "$BIN" admin create --username "$CUOCTHI_ADMIN_USER" \

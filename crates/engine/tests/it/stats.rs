@@ -1,7 +1,9 @@
 //! Live statistics: the counters kept as attempts happen equal a full recount from the attempts,
-//! after a random mix of starts, submissions, timeouts, disqualifications and merges.
+//! after a random mix of starts, submissions, timeouts, disqualifications, voided questions and
+//! merges.
 
 use chrono::Duration;
+use cuocthi_domain::attempt::Void;
 use cuocthi_domain::draw::SplitMix64;
 use cuocthi_domain::stats::CONTEST;
 use cuocthi_engine::console::Staff;
@@ -34,6 +36,7 @@ async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
     let store = f.db.dyn_store().await;
     let mut rng = SplitMix64::new(7);
     let mut people = Vec::new();
+    let mut voids = 0;
     for step in 0..120u32 {
         match rng.below(6) {
             // A new person starts.
@@ -55,10 +58,26 @@ async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
                     people[i].1 = next.id;
                 }
             }
-            // A judge disqualifies someone.
+            // A judge disqualifies someone; now and then the committee voids a question asked.
             4 if !people.is_empty() => {
-                let (who, _) = people[rng.below(people.len() as u64) as usize];
+                let (who, id) = people[rng.below(people.len() as u64) as usize];
                 let _ = e.disqualify(&by, "kiem-thu", Target::Person(who.participant_id), "Kiểm tra thống kê").await;
+                if rng.below(4) == 0
+                    && let Ok(a) = e.attempt(who, id).await
+                    && let Some(q) = a.questions.first()
+                {
+                    let bank = e.bank_view(&by, "kiem-thu", &Default::default()).await.unwrap();
+                    let question = bank.questions.iter().find(|b| b.question.stem == q.stem).map(|b| b.id).unwrap();
+                    let mode = if rng.below(2) == 0 { Void::Award } else { Void::Drop };
+                    match e
+                        .void_question(&by, "kiem-thu", question, Some(mode), "Câu hỏi có hai đáp án đúng", None)
+                        .await
+                    {
+                        Ok(_) => voids += 1,
+                        // Voided already by an earlier step.
+                        Err(err) => assert!(matches!(err, cuocthi_engine::EngineError::Conflict(_)), "{err:?}"),
+                    }
+                }
             }
             // Time passes: open attempts past their deadline are submitted by the server.
             _ => {
@@ -76,6 +95,7 @@ async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
     assert_eq!(kept, recounted(&store, contest).await, "counters = recount");
     let all = kept.get(&(round, "all".into(), String::new())).copied().unwrap_or_default();
     assert!(all.attempts > 20 && all.completed > 5, "{all:?}");
+    assert!(voids > 0, "the mix voided at least one question");
     let c = kept.get(&(CONTEST, "all".into(), String::new())).copied().unwrap_or_default();
     assert_eq!(c.people, all.people, "one round: the contest's people are the round's");
     let live = e.live_counts("kiem-thu").await.unwrap();
