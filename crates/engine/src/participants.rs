@@ -207,6 +207,7 @@ impl Engine {
         let c = self.contest_by_id(who.contest_id).await?;
         let p = self.store.participant(who.participant_id).await?.ok_or(EngineError::Unauthenticated)?;
         let attempts = self.store.attempts_of(p.id).await?;
+        let voids = self.voids(c.stored.contest.id).await?;
         Ok(MeView {
             participant: participant_view(&p, &c),
             contest_slug: c.spec.slug.clone(),
@@ -220,7 +221,12 @@ impl Engine {
                     started_at: a.started_at,
                     deadline_at: a.deadline_at,
                     correct: a.correct,
-                    questions: a.draw.len() as u32,
+                    // A question dropped by the committee is no longer counted as asked.
+                    questions: a
+                        .draw
+                        .iter()
+                        .filter(|d| voids.get(&d.question_id) != Some(&cuocthi_domain::attempt::Void::Drop))
+                        .count() as u32,
                     time_taken_ms: a.time_taken_ms,
                     submitted_at: a.submitted_at,
                 })

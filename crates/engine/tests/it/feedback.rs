@@ -303,6 +303,10 @@ async fn a_dropped_question_counts_neither_as_asked_nor_as_right(db: TestDb) {
     assert_eq!((r.correct, r.questions), (5, 5));
     let seen = e.attempt_feedback(late.who, late.attempt_id).await.unwrap();
     assert_eq!(seen.void_at(late.target_at.unwrap()), Some(Void::Drop));
+    // The person's list of attempts counts the questions asked the same way as the result.
+    let me = e.me(late.who).await.unwrap();
+    let listed = me.attempts.iter().find(|a| a.id == late.attempt_id).unwrap();
+    assert_eq!((listed.correct, listed.questions), (Some(5), 5));
 
     e.count_attempts().await.unwrap();
     let (kept, recounted) = counters_and_recount(&store, contest, round).await;
