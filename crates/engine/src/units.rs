@@ -61,6 +61,18 @@ impl Engine {
         }
     }
 
+    /// Refuses a unit the contest does not have (not found) or that is outside a coordinator's
+    /// own units (forbidden).
+    pub(crate) fn require_unit(&self, by: &Staff, c: &crate::cache::CachedContest, unit: &str) -> Result<()> {
+        if !c.spec.units.iter().any(|u| u.code == unit) {
+            return Err(EngineError::NotFound("đơn vị"));
+        }
+        if !self.visible_units(by, c).iter().any(|u| u == unit) {
+            return Err(EngineError::Forbidden);
+        }
+        Ok(())
+    }
+
     /// The view of `unit` (the staff member's first unit without one).
     pub async fn unit_view(&self, by: &Staff, slug: &str, unit: Option<&str>) -> Result<UnitView> {
         let c = self.contest_for(by, slug, Action::ViewParticipants).await?;
@@ -79,13 +91,7 @@ impl Engine {
                     .ok_or(EngineError::NotFound("đơn vị"))?,
             },
         };
-        if !visible.contains(&code) {
-            return Err(if c.spec.units.iter().any(|u| u.code == code) {
-                EngineError::Forbidden
-            } else {
-                EngineError::NotFound("đơn vị")
-            });
-        }
+        self.require_unit(by, &c, &code)?;
         self.count_attempts().await?;
         let rows = self.store.counters(id, None).await?;
         let by_unit: HashMap<&str, Measures> = rows
@@ -202,12 +208,7 @@ impl Engine {
     ) -> Result<usize> {
         let c = self.contest_for(by, slug, Action::ManageUnitList).await?;
         let id = c.stored.contest.id;
-        if !c.spec.units.iter().any(|u| u.code == unit) {
-            return Err(EngineError::NotFound("đơn vị"));
-        }
-        if !self.visible_units(by, &c).iter().any(|u| u == unit) {
-            return Err(EngineError::Forbidden);
-        }
+        self.require_unit(by, &c, unit)?;
         let people = parse_registered(file_name, bytes, unit).map_err(|e| EngineError::BadRequest(e.0.join(" ")))?;
         let members: Vec<StaffMember> = people
             .into_iter()

@@ -131,15 +131,7 @@ impl Engine {
         bytes: &[u8],
     ) -> Result<usize> {
         let c = self.contest_for(by, slug, Action::ManageUnitList).await?;
-        let id = c.stored.contest.id;
-        if !c.spec.units.iter().any(|u| u.code == unit) {
-            return Err(EngineError::NotFound("đơn vị"));
-        }
-        if let Some(units) = by.unit_scope(id)
-            && !self.units_within(&c.spec.units, &units).iter().any(|u| u == unit)
-        {
-            return Err(EngineError::Forbidden);
-        }
+        self.require_unit(by, &c, unit)?;
         let people = parse_registered(file_name, bytes, unit).map_err(list_error)?;
         if let Some(p) = people.iter().find(|p| c.spec.registered.iter().any(|r| r.key == p.key && r.unit != unit)) {
             let other = c.spec.registered.iter().find(|r| r.key == p.key).map(|r| r.unit.clone()).unwrap_or_default();

@@ -5,7 +5,6 @@
 
 use chrono::Duration;
 use cuocthi_engine::EngineError;
-use cuocthi_engine::console::Staff;
 use cuocthi_engine::review::{Origin, Target};
 use cuocthi_testkit::{TestDb, on_both_backends};
 
@@ -13,22 +12,10 @@ use crate::common::*;
 
 on_both_backends!(a_disqualification_after_approval_makes_a_new_version);
 
-fn committee() -> Staff {
-    Staff {
-        account_id: 0,
-        username: "bantochuc".into(),
-        full_name: "Ban tổ chức".into(),
-        system_admin: true,
-        has_totp: true,
-        grants: vec![],
-        session: String::new(),
-    }
-}
-
 async fn a_disqualification_after_approval_makes_a_new_version(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
-    let by = committee();
+    let by = system_admin();
     let round = round_id(e, "kiem-thu", 1).await;
     let mut attempts = Vec::new();
     // Person n answers n questions right; people 0–2 share one browser; person 4 rushes.
@@ -144,7 +131,7 @@ async fn sqlite_and_postgresql_rank_the_same_inputs_the_same_way() {
         e.sweep().await.unwrap();
         let before = e.round_results("kiem-thu", 1).await.unwrap();
         let third = before.standings[2].participant_id;
-        e.disqualify(&committee(), "kiem-thu", Target::Person(third), "Kiểm tra tính nhất quán").await.unwrap();
+        e.disqualify(&system_admin(), "kiem-thu", Target::Person(third), "Kiểm tra tính nhất quán").await.unwrap();
         let after = e.round_results("kiem-thu", 1).await.unwrap();
         let mut published = e.publish("kiem-thu", Some(1), None).await.unwrap();
         published.published_at = None;

@@ -6,7 +6,6 @@ use chrono::Duration;
 use cuocthi_domain::attempt::Void;
 use cuocthi_domain::draw::SplitMix64;
 use cuocthi_domain::stats::CONTEST;
-use cuocthi_engine::console::Staff;
 use cuocthi_engine::review::Target;
 use cuocthi_testkit::{TestDb, on_both_backends};
 
@@ -14,22 +13,10 @@ use crate::common::*;
 
 on_both_backends!(counters_equal_a_recount_after_a_random_mix, a_question_the_strongest_get_wrong_is_flagged);
 
-fn organiser() -> Staff {
-    Staff {
-        account_id: 0,
-        username: "bantochuc".into(),
-        full_name: "Ban tổ chức".into(),
-        system_admin: true,
-        has_totp: true,
-        grants: vec![],
-        session: String::new(),
-    }
-}
-
 async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
-    let by = organiser();
+    let by = system_admin();
     let round = round_id(e, "kiem-thu", 1).await;
     let contest =
         e.contest_for(&by, "kiem-thu", cuocthi_engine::console::Action::ViewContest).await.unwrap().stored.contest.id;
@@ -168,7 +155,7 @@ async fn a_question_the_strongest_get_wrong_is_flagged(db: TestDb) {
         }
         e.submit(who, a.id, None).await.unwrap();
     }
-    let stats = e.item_analysis(&organiser(), "kiem-thu", 1).await.unwrap();
+    let stats = e.item_analysis(&system_admin(), "kiem-thu", 1).await.unwrap();
     let flagged: Vec<&str> = stats.iter().filter(|s| s.flag.is_some()).map(|s| s.stem.as_str()).collect();
     assert_eq!(flagged, vec![odd], "{stats:#?}");
     let item = &stats[0];
