@@ -289,11 +289,11 @@ impl Engine {
         let submitted_at =
             if auto { now.min(row.deadline_at - Duration::seconds(i64::from(round.rules.grace_seconds))) } else { now };
         let (limit, closes) = (round.rules.time_limit_ms(), round.closes_at);
-        let scorer = move |r: &AttemptRow| {
+        let scorer: cuocthi_store::Scorer = Arc::new(move |r: &AttemptRow| {
             let correct = attempt::tally(&r.draw, &r.answers, |q| keys.get(&q).copied().unwrap_or(Key::Drop)).correct;
             (correct, attempt::time_taken_ms(r.started_at, submitted_at, limit, closes))
-        };
-        let closed = self.store.submit_attempt(attempt_id, submitted_at, auto, &scorer).await?;
+        });
+        let closed = self.store.submit_attempt(attempt_id, submitted_at, auto, scorer).await?;
         // A dropped question is not counted as asked either: the stored count of questions (what a
         // full score is measured against) leaves it out.
         if let Some(r) = &closed

@@ -89,10 +89,12 @@ impl Engine {
         self.count_attempts().await
     }
 
-    /// A round's live figures from its counters, counting what is pending first (so a page never
-    /// lags the attempts by more than its cache).
+    /// A round's live figures from its counters, counting one batch of what is pending first (so
+    /// a page does not lag the attempts by more than its cache, nor wait for a backlog: after a
+    /// bulk import of a million attempts, counting them all took the first page view 12 s; the
+    /// background task counts the rest).
     pub(crate) async fn round_live_counts(&self, contest_id: i64, round_id: i64) -> Result<RoundCounts> {
-        self.count_attempts().await?;
+        self.store.count_attempts(BATCH).await?;
         let rows = self.store.counters(contest_id, Some(round_id)).await?;
         let m = pick(&rows, round_id, "all", "");
         Ok(RoundCounts { people: m.people, attempts: m.attempts, submitted: m.completed })

@@ -10,9 +10,11 @@ use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// Holds the HMAC keyed once (the key's inner and outer blocks hashed), shared by every clone:
+/// every participant request checks a token, and the engine is cloned into every request.
 #[derive(Clone)]
 pub struct Signer {
-    key: Vec<u8>,
+    keyed: std::sync::Arc<HmacSha256>,
 }
 
 /// What a valid token says.
@@ -30,11 +32,11 @@ pub fn random_secret() -> String {
 
 impl Signer {
     pub fn new(key: &[u8]) -> Signer {
-        Signer { key: key.to_vec() }
+        Signer { keyed: std::sync::Arc::new(HmacSha256::new_from_slice(key).expect("HMAC takes any key length")) }
     }
 
     fn mac(&self, payload: &str) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        let mut mac = (*self.keyed).clone();
         mac.update(payload.as_bytes());
         mac
     }

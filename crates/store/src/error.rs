@@ -16,6 +16,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error(transparent)]
     Sql(sqlx::Error),
+    /// An error of the direct SQLite path (`sqlite_direct`), as text.
+    #[error("sqlite: {0}")]
+    Sqlite(String),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::console::{AuditRow, NewAudit};
 use crate::model::*;
+use crate::sql::WritePool;
 use crate::sql::{Pools, on};
 use crate::sql_console::{AUDIT_LOCK, append_in};
 use crate::{Result, SqlStore};
@@ -49,6 +50,11 @@ pub struct ReportFilter {
     pub open_only: bool,
     pub limit: i64,
 }
+
+/// A contest's voids, oldest first, with [`VoidRow`]'s columns in order (read by both drivers).
+pub(crate) const VOIDS_OF_CONTEST: &str =
+    "SELECT id, contest_id, question_id, mode, reason, report_id, created_by, created_at, audit_id
+     FROM question_voids WHERE contest_id = $1 ORDER BY id";
 
 /// A question version voided by the committee.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -220,10 +226,10 @@ impl SqlStore {
     }
 
     pub(crate) async fn read_voids(&self, contest_id: i64) -> Result<Vec<VoidRow>> {
-        Ok(on!(self, read, |p| sqlx::query_as("SELECT * FROM question_voids WHERE contest_id = $1 ORDER BY id")
-            .bind(contest_id)
-            .fetch_all(p)
-            .await)?)
+        if let Some(d) = &self.direct {
+            return d.read(|c| crate::sqlite_direct::voids(c, contest_id));
+        }
+        Ok(on!(self, read, |p| sqlx::query_as(VOIDS_OF_CONTEST).bind(contest_id).fetch_all(p).await)?)
     }
 
     /// Attempts of a contest (open or submitted) whose draw holds `question_id`, by id after
@@ -262,7 +268,7 @@ impl SqlStore {
     ) -> Result<(VoidRow, AuditRow)> {
         let postgres = matches!(self.pools, Pools::Postgres(_));
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             if postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
             }
@@ -294,7 +300,7 @@ impl SqlStore {
         let mut total = 0;
         for chunk in rescores.chunks(500) {
             total += on!(self, write, |p| {
-                let mut tx = p.begin().await?;
+                let mut tx = p.begin_write().await?;
                 if postgres {
                     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
                 }

@@ -11,6 +11,7 @@ mod model;
 mod review;
 mod sql;
 mod sql_console;
+mod sqlite_direct;
 mod stats;
 
 pub use console::*;
@@ -30,9 +31,9 @@ use cuocthi_domain::ranking::Scored;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// Scores an attempt that is being closed: given the row with its final answers and the
-/// submission instant, returns (correct answers, time taken in ms).
-pub type Scorer<'a> = &'a (dyn Fn(&AttemptRow) -> (u32, i64) + Send + Sync);
+/// Scores an attempt that is being closed: given the row with its final answers, returns (correct
+/// answers, time taken in ms). Owned, so that it can run on the SQLite writer's thread.
+pub type Scorer = std::sync::Arc<dyn Fn(&AttemptRow) -> (u32, i64) + Send + Sync>;
 
 #[async_trait]
 pub trait Store: ConsoleStore + Send + Sync + 'static {
@@ -106,7 +107,7 @@ pub trait Store: ConsoleStore + Send + Sync + 'static {
         attempt_id: i64,
         submitted_at: DateTime<Utc>,
         auto: bool,
-        scorer: Scorer<'_>,
+        scorer: Scorer,
     ) -> Result<Option<AttemptRow>>;
     /// Open attempts whose deadline has passed, oldest first.
     async fn due_attempts(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<i64>>;

@@ -6,6 +6,7 @@
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,12 +16,13 @@ use cuocthi_domain::contest::{ContestSpec, RegisteredPerson};
 use cuocthi_domain::identity::Identity;
 use cuocthi_domain::question::Question;
 use cuocthi_domain::ranking::Scored;
+use rusqlite::{OptionalExtension, named_params};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use tokio::sync::{mpsc, oneshot};
 use tracing::instrument;
 
 use crate::model::*;
+use crate::sqlite_direct::{self, Direct};
 use crate::{Result, Scorer, Store, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +40,30 @@ pub(crate) enum Pools {
         write: SqlitePool,
     },
     Postgres(PgPool),
+}
+
+/// Begins write transactions.
+pub(crate) trait WritePool {
+    type Db: sqlx::Database;
+    /// On SQLite `BEGIN IMMEDIATE`: the transaction takes the write lock at once, waiting
+    /// (busy_timeout) while the participant path's writer ([`crate::sqlite_direct`]) commits. A
+    /// deferred transaction that read first would instead fail with SQLITE_BUSY when that writer
+    /// committed between its read and its first write.
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, Self::Db>>> + Send;
+}
+
+impl WritePool for SqlitePool {
+    type Db = sqlx::Sqlite;
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, Self::Db>>> + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl WritePool for PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, Self::Db>>> + Send {
+        self.begin()
+    }
 }
 
 /// Runs `$body` with `$p` bound to the pool for reads or writes of the backend in use.
@@ -89,13 +115,19 @@ pub(crate) use insert_lists;
 pub struct SqlStore {
     pub(crate) pools: Pools,
     url: String,
-    /// SQLite only: the group-commit queue for answer and prediction saves.
-    saves: Option<mpsc::Sender<PendingWrite>>,
+    /// SQLite only: the participant's path without sqlx (see [`crate::sqlite_direct`]).
+    pub(crate) direct: Option<Arc<Direct>>,
 }
 
 const SAVE_ANSWER: &str = "UPDATE attempts SET answers = substr(answers, 1, CAST($3 AS INTEGER)) || $4 || substr(answers, CAST($3 AS INTEGER) + 2)
      WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $5 AND length(answers) > $3";
 const SAVE_PREDICTION: &str = "UPDATE attempts SET prediction = $3 WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $4";
+
+// Statements run by both drivers (sqlx, and rusqlite on SQLite's participant path): one text each.
+const IS_REGISTERED: &str = "SELECT EXISTS (SELECT 1 FROM registered WHERE contest_id = $1 AND person_key = $2)";
+const PARTICIPANT_BY_KEY: &str = "SELECT * FROM participants WHERE contest_id = $1 AND person_key = $2";
+const PARTICIPANT_BY_ID: &str = "SELECT * FROM participants WHERE id = $1";
+const ATTEMPTS_USED: &str = "SELECT COUNT(*) FROM attempts WHERE round_id = $1 AND participant_id = $2";
 
 const INSERT_PARTICIPANT: &str = "INSERT INTO participants (contest_id, person_key, full_name, date_of_birth, cccd, phone, email, unit_code, locality_code, group_code, complete, consent_version, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *";
@@ -129,6 +161,23 @@ enum SmallWrite {
     Prediction { attempt_id: i64, participant_id: i64, prediction: i64, now: i64 },
 }
 
+impl SmallWrite {
+    /// Runs the write on the direct SQLite path; returns the rows changed.
+    fn run(&self, c: &rusqlite::Connection) -> Result<u64> {
+        let changed = match self {
+            SmallWrite::Answer { attempt_id, participant_id, position, slot, now } => {
+                c.prepare_cached(SAVE_ANSWER)?.execute(named_params! {
+                    "$1": attempt_id, "$2": participant_id, "$3": position, "$4": slot, "$5": now,
+                })?
+            }
+            SmallWrite::Prediction { attempt_id, participant_id, prediction, now } => c
+                .prepare_cached(SAVE_PREDICTION)?
+                .execute(named_params! {"$1": attempt_id, "$2": participant_id, "$3": prediction, "$4": now})?,
+        };
+        Ok(changed as u64)
+    }
+}
+
 /// The statement of a [`SmallWrite`], for whichever backend's executor it is run on.
 macro_rules! small_write_query {
     ($w:expr) => {
@@ -144,55 +193,6 @@ macro_rules! small_write_query {
             }
         }
     };
-}
-
-struct PendingWrite {
-    write: SmallWrite,
-    done: oneshot::Sender<Result<u64>>,
-}
-
-/// Most saves committed together in one transaction.
-const GROUP_COMMIT_MAX: usize = 256;
-
-/// Group commit on SQLite: every save waiting when the writer is free goes into one transaction,
-/// so one fsync (`synchronous=FULL`) covers them all, and each is acknowledged only after that
-/// commit. A lone save waits for nothing: it is a batch of one.
-async fn group_commit(pool: SqlitePool, mut queue: mpsc::Receiver<PendingWrite>) {
-    while let Some(first) = queue.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < GROUP_COMMIT_MAX {
-            match queue.try_recv() {
-                Ok(w) => batch.push(w),
-                Err(_) => break,
-            }
-        }
-        match flush(&pool, &batch).await {
-            Ok(results) => {
-                for (w, r) in batch.into_iter().zip(results) {
-                    let _ = w.done.send(r);
-                }
-            }
-            Err(e) => {
-                let msg = e.to_string();
-                for w in batch {
-                    let _ = w.done.send(Err(StoreError::Unavailable(msg.clone())));
-                }
-            }
-        }
-    }
-}
-
-/// One transaction for a batch; a statement that fails fails alone (SQLite keeps the transaction).
-async fn flush(pool: &SqlitePool, batch: &[PendingWrite]) -> Result<Vec<Result<u64>>> {
-    let mut tx = pool.begin().await?;
-    let mut out = Vec::with_capacity(batch.len());
-    for w in batch {
-        out.push(
-            small_write_query!(&w.write).execute(&mut *tx).await.map(|r| r.rows_affected()).map_err(StoreError::from),
-        );
-    }
-    tx.commit().await?;
-    Ok(out)
 }
 
 impl fmt::Debug for SqlStore {
@@ -218,6 +218,7 @@ pub fn redact(url: &str) -> String {
 impl SqlStore {
     /// Connects to `sqlite://path` (created if missing) or `postgres://…`; any other scheme is refused.
     pub async fn connect(url: &str) -> Result<SqlStore> {
+        let mut sqlite_path = std::path::PathBuf::new();
         let pools = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -229,6 +230,7 @@ impl SqlStore {
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
                 .pragma("cache_size", "-32000");
+            sqlite_path = opts.get_filename().to_path_buf();
             if let Some(dir) = Path::new(opts.get_filename()).parent()
                 && !dir.as_os_str().is_empty()
             {
@@ -255,15 +257,15 @@ impl SqlStore {
                 redact(url)
             )));
         };
-        let saves = match &pools {
-            Pools::Sqlite { write, .. } => {
-                let (tx, rx) = mpsc::channel(8192);
-                tokio::spawn(group_commit(write.clone(), rx));
-                Some(tx)
+        let direct = match &pools {
+            // An in-memory database is private to its connection: it can only use sqlx's pools.
+            Pools::Sqlite { .. } if sqlite_path.as_os_str() != ":memory:" => {
+                Some(Arc::new(Direct::open(&sqlite_path)?))
             }
+            Pools::Sqlite { .. } => None,
             Pools::Postgres(_) => None,
         };
-        Ok(SqlStore { pools, url: url.to_string(), saves })
+        Ok(SqlStore { pools, url: url.to_string(), direct })
     }
 
     /// Applies the migrations of the backend in use.
@@ -346,21 +348,13 @@ impl SqlStore {
         Ok(out)
     }
 
-    /// Runs a small write: through the group commit on SQLite, directly on PostgreSQL (whose
-    /// concurrent commits already share WAL flushes). Returns the rows changed.
+    /// Runs a small write: in the SQLite writer's next batch (group commit), directly on PostgreSQL
+    /// (whose concurrent commits already share WAL flushes). Returns the rows changed.
     async fn small_write(&self, write: SmallWrite) -> Result<u64> {
-        match (&self.pools, &self.saves) {
-            (Pools::Sqlite { .. }, Some(queue)) => {
-                let (done, reply) = oneshot::channel();
-                queue
-                    .send(PendingWrite { write, done })
-                    .await
-                    .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
-                reply.await.map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
-            }
-            (Pools::Sqlite { write: p, .. }, None) => Ok(small_write_query!(&write).execute(p).await?.rows_affected()),
-            (Pools::Postgres(p), _) => Ok(small_write_query!(&write).execute(p).await?.rows_affected()),
+        if let Some(d) = &self.direct {
+            return d.write(move |c| write.run(c)).await;
         }
+        Ok(on!(self, write, |p| small_write_query!(&write).execute(p).await.map(|r| r.rows_affected()))?)
     }
 }
 
@@ -404,7 +398,7 @@ impl Store for SqlStore {
             .map(|r| Ok((r.name.clone(), serde_json::to_string(&r.rules)?)))
             .collect::<Result<_>>()?;
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO contests (slug, title, organiser, summary, audience, rules, settings, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -480,15 +474,21 @@ impl Store for SqlStore {
     }
 
     async fn is_registered(&self, contest_id: i64, keys: &[String]) -> Result<bool> {
+        if let Some(d) = &self.direct {
+            return d.read(|c| {
+                let mut stmt = c.prepare_cached(IS_REGISTERED)?;
+                for k in keys {
+                    if stmt.query_row(named_params! {"$1": contest_id, "$2": k}, |r| r.get::<_, bool>(0))? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            });
+        }
         for k in keys {
-            let (n,): (i64,) = on!(self, read, |p| sqlx::query_as(
-                "SELECT COUNT(*) FROM registered WHERE contest_id = $1 AND person_key = $2"
-            )
-            .bind(contest_id)
-            .bind(k)
-            .fetch_one(p)
-            .await)?;
-            if n > 0 {
+            let (found,): (bool,) =
+                on!(self, read, |p| sqlx::query_as(IS_REGISTERED).bind(contest_id).bind(k).fetch_one(p).await)?;
+            if found {
                 return Ok(true);
             }
         }
@@ -498,7 +498,7 @@ impl Store for SqlStore {
     #[instrument(skip_all, fields(contest_id, n = questions.len()))]
     async fn insert_questions(&self, contest_id: i64, questions: &[Question], now: DateTime<Utc>) -> Result<Vec<i64>> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let mut ids = Vec::with_capacity(questions.len());
             for q in questions {
                 let (id,): (i64,) = sqlx::query_as(
@@ -539,7 +539,7 @@ impl Store for SqlStore {
 
     async fn revise_question(&self, id: i64, q: &Question, now: DateTime<Utc>) -> Result<i64> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let old: Option<(i64, Option<i64>, i64)> = sqlx::query_as(
                 "SELECT contest_id, lineage, version FROM questions WHERE id = $1 AND status = 'active'",
             )
@@ -578,6 +578,32 @@ impl Store for SqlStore {
         consent: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<ParticipantRow> {
+        if let Some(d) = &self.direct {
+            let (key, who, consent) = (key.to_string(), who.clone(), consent.map(str::to_string));
+            let raw = d
+                .write(move |c| {
+                    Ok(c.prepare_cached(INSERT_PARTICIPANT)?.query_row(
+                        named_params! {
+                            "$1": contest_id,
+                            "$2": key,
+                            "$3": who.full_name,
+                            "$4": who.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()),
+                            "$5": who.cccd.as_ref().map(|c| c.as_str()),
+                            "$6": who.phone.as_ref().map(|c| c.as_str()),
+                            "$7": who.email,
+                            "$8": who.unit,
+                            "$9": who.locality,
+                            "$10": who.group,
+                            "$11": flag(complete),
+                            "$12": consent,
+                            "$13": ms(now),
+                        },
+                        sqlite_direct::participant_from,
+                    )?)
+                })
+                .await?;
+            return Ok(raw.into());
+        }
         let raw: RawParticipant =
             on!(self, write, |p| participant_insert!(contest_id, key, who, complete, consent, ms(now))
                 .fetch_one(p)
@@ -586,22 +612,32 @@ impl Store for SqlStore {
     }
 
     async fn participant_by_key(&self, contest_id: i64, key: &str) -> Result<Option<ParticipantRow>> {
-        let raw: Option<RawParticipant> = on!(self, read, |p| sqlx::query_as(
-            "SELECT * FROM participants WHERE contest_id = $1 AND person_key = $2"
-        )
-        .bind(contest_id)
-        .bind(key)
-        .fetch_optional(p)
-        .await)?;
+        if let Some(d) = &self.direct {
+            let raw = d.read(|c| {
+                let row = c
+                    .prepare_cached(PARTICIPANT_BY_KEY)?
+                    .query_row(named_params! {"$1": contest_id, "$2": key}, sqlite_direct::participant_from);
+                Ok(row.optional()?)
+            })?;
+            return Ok(raw.map(Into::into));
+        }
+        let raw: Option<RawParticipant> =
+            on!(self, read, |p| sqlx::query_as(PARTICIPANT_BY_KEY).bind(contest_id).bind(key).fetch_optional(p).await)?;
         Ok(raw.map(Into::into))
     }
 
     async fn participant(&self, id: i64) -> Result<Option<ParticipantRow>> {
+        if let Some(d) = &self.direct {
+            let raw = d.read(|c| {
+                let row = c
+                    .prepare_cached(PARTICIPANT_BY_ID)?
+                    .query_row(named_params! {"$1": id}, sqlite_direct::participant_from);
+                Ok(row.optional()?)
+            })?;
+            return Ok(raw.map(Into::into));
+        }
         let raw: Option<RawParticipant> =
-            on!(self, read, |p| sqlx::query_as("SELECT * FROM participants WHERE id = $1")
-                .bind(id)
-                .fetch_optional(p)
-                .await)?;
+            on!(self, read, |p| sqlx::query_as(PARTICIPANT_BY_ID).bind(id).fetch_optional(p).await)?;
         Ok(raw.map(Into::into))
     }
 
@@ -630,12 +666,49 @@ impl Store for SqlStore {
             "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at, client_tag, device_tag)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11) RETURNING {ATTEMPT_COLUMNS}"
         );
+        if let Some(d) = &self.direct {
+            // One writer: nothing can slip between the look-up, the count and the insert.
+            let new = new.clone();
+            return d
+                .write(move |c| {
+                    sqlite_direct::all_or_nothing(c, |c| {
+                        let key = named_params! {"$1": new.round_id, "$2": new.participant_id};
+                        let open =
+                            c.prepare_cached(&open_sql)?.query_row(key, sqlite_direct::attempt_from).optional()?;
+                        if let Some(open) = open {
+                            return Ok(StartOutcome::Resumed(open.try_into()?));
+                        }
+                        let used: i64 = c.prepare_cached(ATTEMPTS_USED)?.query_row(key, |r| r.get(0))?;
+                        if used >= i64::from(new.allowed) {
+                            return Ok(StartOutcome::LimitReached { used: used as u32 });
+                        }
+                        let row = c.prepare_cached(&insert_sql)?.query_row(
+                            named_params! {
+                                "$1": new.round_id,
+                                "$2": new.participant_id,
+                                "$3": used + 1,
+                                "$4": new.seed as i64,
+                                "$5": draw,
+                                "$6": new.draw.len() as i64,
+                                "$7": blank,
+                                "$8": ms(new.started_at),
+                                "$9": ms(new.deadline_at),
+                                "$10": new.client_tag,
+                                "$11": new.device_tag,
+                            },
+                            sqlite_direct::attempt_from,
+                        )?;
+                        Ok(StartOutcome::Started(row.try_into()?))
+                    })
+                })
+                .await;
+        }
         // Two simultaneous starts (even on two app nodes) both see no open attempt; the unique
         // indexes let one insert win and the other retry, finding the winner's attempt.
         for _ in 0..5 {
             // The body is an async block so that `?` and `return` end this try, not the retry loop.
             let outcome: Result<StartOutcome> = on!(self, write, |p| async {
-                let mut tx = p.begin().await?;
+                let mut tx = p.begin_write().await?;
                 let open: Option<RawAttempt> = sqlx::query_as(sqlx::AssertSqlSafe(open_sql.clone()))
                     .bind(new.round_id)
                     .bind(new.participant_id)
@@ -645,12 +718,11 @@ impl Store for SqlStore {
                     tx.commit().await?;
                     return Ok(StartOutcome::Resumed(open.try_into()?));
                 }
-                let (used,): (i64,) =
-                    sqlx::query_as("SELECT COUNT(*) FROM attempts WHERE round_id = $1 AND participant_id = $2")
-                        .bind(new.round_id)
-                        .bind(new.participant_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let (used,): (i64,) = sqlx::query_as(ATTEMPTS_USED)
+                    .bind(new.round_id)
+                    .bind(new.participant_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 if used >= i64::from(new.allowed) {
                     // Under READ COMMITTED a start racing the person's last allowed start may miss
                     // the winner's open attempt above yet count it here: look once more, and
@@ -693,15 +765,31 @@ impl Store for SqlStore {
     }
 
     async fn attempt(&self, id: i64) -> Result<Option<AttemptRow>> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1"));
+        let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1");
+        if let Some(d) = &self.direct {
+            let raw = d.read(|c| {
+                Ok(c.prepare_cached(&sql)?
+                    .query_row(named_params! {"$1": id}, sqlite_direct::attempt_from)
+                    .optional()?)
+            })?;
+            return raw.map(AttemptRow::try_from).transpose();
+        }
+        let sql = sqlx::AssertSqlSafe(sql);
         let raw: Option<RawAttempt> = on!(self, read, |p| sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
         raw.map(AttemptRow::try_from).transpose()
     }
 
     async fn attempts_of(&self, participant_id: i64) -> Result<Vec<AttemptRow>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE participant_id = $1 ORDER BY id"
-        ));
+        let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE participant_id = $1 ORDER BY id");
+        if let Some(d) = &self.direct {
+            let raw = d.read(|c| {
+                let mut stmt = c.prepare_cached(&sql)?;
+                let rows = stmt.query_map(named_params! {"$1": participant_id}, sqlite_direct::attempt_from)?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })?;
+            return raw.into_iter().map(AttemptRow::try_from).collect();
+        }
+        let sql = sqlx::AssertSqlSafe(sql);
         let raw: Vec<RawAttempt> = on!(self, read, |p| sqlx::query_as(sql).bind(participant_id).fetch_all(p).await)?;
         raw.into_iter().map(AttemptRow::try_from).collect()
     }
@@ -745,13 +833,38 @@ impl Store for SqlStore {
         attempt_id: i64,
         submitted_at: DateTime<Utc>,
         auto: bool,
-        scorer: Scorer<'_>,
+        scorer: Scorer,
     ) -> Result<Option<AttemptRow>> {
-        let close_sql = sqlx::AssertSqlSafe(format!(
+        let close_sql = format!(
             "UPDATE attempts SET status = 'submitted', submitted_at = $2, auto_submitted = $3 WHERE id = $1 AND status = 'open' RETURNING {ATTEMPT_COLUMNS}"
-        ));
+        );
+        const SCORE_SQL: &str = "UPDATE attempts SET correct = $2, time_taken_ms = $3 WHERE id = $1";
+        if let Some(d) = &self.direct {
+            return d
+                .write(move |c| {
+                    sqlite_direct::all_or_nothing(c, |c| {
+                        let closed = c
+                            .prepare_cached(&close_sql)?
+                            .query_row(
+                                named_params! {"$1": attempt_id, "$2": ms(submitted_at), "$3": flag(auto)},
+                                sqlite_direct::attempt_from,
+                            )
+                            .optional()?;
+                        let Some(closed) = closed else { return Ok(None) };
+                        let mut row = AttemptRow::try_from(closed)?;
+                        let (correct, taken) = scorer(&row);
+                        c.prepare_cached(SCORE_SQL)?
+                            .execute(named_params! {"$1": attempt_id, "$2": i64::from(correct), "$3": taken})?;
+                        row.correct = Some(correct);
+                        row.time_taken_ms = Some(taken);
+                        Ok(Some(row))
+                    })
+                })
+                .await;
+        }
+        let close_sql = sqlx::AssertSqlSafe(close_sql);
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let closed: Option<RawAttempt> = sqlx::query_as(close_sql)
                 .bind(attempt_id)
                 .bind(ms(submitted_at))
@@ -764,12 +877,7 @@ impl Store for SqlStore {
             };
             let mut row = AttemptRow::try_from(closed)?;
             let (correct, taken) = scorer(&row);
-            sqlx::query("UPDATE attempts SET correct = $2, time_taken_ms = $3 WHERE id = $1")
-                .bind(attempt_id)
-                .bind(i64::from(correct))
-                .bind(taken)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(SCORE_SQL).bind(attempt_id).bind(i64::from(correct)).bind(taken).execute(&mut *tx).await?;
             tx.commit().await?;
             row.correct = Some(correct);
             row.time_taken_ms = Some(taken);
@@ -789,14 +897,23 @@ impl Store for SqlStore {
     }
 
     async fn scored_attempts(&self, round_id: i64) -> Result<Vec<Scored>> {
-        let rows: Vec<(i64, i64, Option<i64>, i64, Option<i64>, Option<i64>, Option<i64>)> =
-            on!(self, read, |p| sqlx::query_as(
-                "SELECT id, participant_id, correct, questions, prediction, time_taken_ms, submitted_at
-             FROM attempts WHERE round_id = $1 AND status = 'submitted' ORDER BY id",
-            )
-            .bind(round_id)
-            .fetch_all(p)
-            .await)?;
+        const SQL: &str = "SELECT id, participant_id, correct, questions, prediction, time_taken_ms, submitted_at
+             FROM attempts WHERE round_id = $1 AND status = 'submitted' ORDER BY id";
+        type Raw = (i64, i64, Option<i64>, i64, Option<i64>, Option<i64>, Option<i64>);
+        let rows: Vec<Raw> = match &self.direct {
+            // A million rows: read in place, not one channel message per row as through sqlx.
+            Some(d) => {
+                d.read_long(move |c| {
+                    let mut stmt = c.prepare_cached(SQL)?;
+                    let rows = stmt.query_map(named_params! {"$1": round_id}, |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                    })?;
+                    Ok(rows.collect::<rusqlite::Result<Vec<Raw>>>()?)
+                })
+                .await?
+            }
+            None => on!(self, read, |p| sqlx::query_as(SQL).bind(round_id).fetch_all(p).await)?,
+        };
         Ok(rows
             .into_iter()
             .map(|(attempt_id, participant_id, correct, questions, prediction, taken, at)| Scored {
@@ -827,7 +944,7 @@ impl Store for SqlStore {
     async fn bulk_insert_submitted(&self, contest_id: i64, round_id: i64, rows: &[BulkAttempt]) -> Result<usize> {
         for chunk in rows.chunks(5000) {
             on!(self, write, |p| {
-                let mut tx = p.begin().await?;
+                let mut tx = p.begin_write().await?;
                 for r in chunk {
                     let who = &r.identity;
                     let person: RawParticipant =

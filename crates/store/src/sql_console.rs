@@ -8,6 +8,7 @@ use cuocthi_domain::contest::ContestSpec;
 use crate::console::*;
 use crate::model::*;
 use crate::review::*;
+use crate::sql::WritePool;
 use crate::sql::{Pools, flag, insert_lists, on};
 use crate::{Result, SqlStore, StoreError};
 
@@ -274,7 +275,7 @@ impl ConsoleStore for SqlStore {
     async fn append_audit(&self, e: &NewAudit) -> Result<AuditRow> {
         let postgres = matches!(self.pools, Pools::Postgres(_));
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             if postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
             }
@@ -312,7 +313,7 @@ impl ConsoleStore for SqlStore {
         let rounds: Vec<String> =
             spec.rounds.iter().map(|r| serde_json::to_string(&r.rules)).collect::<Result<_, _>>()?;
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let n = sqlx::query(
                 "UPDATE contests SET slug = $2, title = $3, organiser = $4, summary = $5, audience = $6, rules = $7, settings = $8, updated_at = $9 WHERE id = $1",
             )
@@ -446,7 +447,7 @@ impl ConsoleStore for SqlStore {
 
     async fn insert_material(&self, m: &MaterialRow, body: &[u8]) -> Result<i64> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             if m.kind == "logo" {
                 sqlx::query("DELETE FROM materials WHERE contest_id = $1 AND kind = 'logo'")
                     .bind(m.contest_id)
@@ -570,7 +571,7 @@ impl ConsoleStore for SqlStore {
 
     async fn merge_participants(&self, kept: i64, merged: i64) -> Result<bool> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let (clash,): (i64,) = sqlx::query_as(
                 "SELECT COUNT(*) FROM attempts a JOIN attempts b ON a.round_id = b.round_id
                  WHERE a.participant_id = $1 AND b.participant_id = $2 AND a.status = 'open' AND b.status = 'open'",
@@ -665,7 +666,7 @@ impl ConsoleStore for SqlStore {
     async fn approve_ranking(&self, v: &NewRankingVersion<'_>) -> Result<(i64, i64)> {
         on!(self, write, |p| {
             async {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             // Two approvals of one scope at once would both read the same last version; the
             // scope's rows are few, and on PostgreSQL the advisory lock orders them.
             if matches!(self.pools, Pools::Postgres(_)) {
@@ -757,7 +758,7 @@ impl ConsoleStore for SqlStore {
     async fn seal_submissions(&self, limit: i64, at: DateTime<Utc>, actor: &str) -> Result<Option<(AuditRow, u64)>> {
         let postgres = matches!(self.pools, Pools::Postgres(_));
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             if postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
             }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use cuocthi_domain::stats::{self, CountRow, CounterKey, Measures};
 
 use crate::model::at;
+use crate::sql::WritePool;
 use crate::sql::{Pools, on};
 use crate::{Result, SqlStore, StoreError};
 
@@ -119,7 +120,7 @@ impl SqlStore {
     pub(crate) async fn count_pending(&self, limit: i64) -> Result<usize> {
         let postgres = matches!(self.pools, Pools::Postgres(_));
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             if postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(COUNT_LOCK).execute(&mut *tx).await?;
             }
@@ -188,7 +189,7 @@ impl SqlStore {
     /// again from the attempts (after a voided question or a merge changed what they say).
     pub(crate) async fn reset_contest_counters(&self, contest_id: i64) -> Result<()> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM stat_counters WHERE contest_id = $1").bind(contest_id).execute(&mut *tx).await?;
             sqlx::query(
                 "UPDATE attempts SET counted = 0 WHERE counted <> 0 AND round_id IN (SELECT id FROM rounds WHERE contest_id = $1)",
@@ -235,7 +236,7 @@ impl SqlStore {
         at: i64,
     ) -> Result<()> {
         on!(self, write, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM unit_staff WHERE contest_id = $1 AND unit_code = $2")
                 .bind(contest_id)
                 .bind(unit)

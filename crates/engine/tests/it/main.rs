@@ -41,6 +41,7 @@ on_both_backends!(
     every_example_contest_imports_and_exports,
     collective_prizes_rank_units,
     racing_starts_on_the_last_attempt_resume_it,
+    console_writes_go_on_beside_the_participants_writes,
 );
 
 async fn the_participant_path(db: TestDb) {
@@ -422,4 +423,47 @@ async fn racing_starts_on_the_last_attempt_resume_it(db: TestDb) {
         }
         assert_eq!(ids.len(), 1);
     }
+}
+
+/// On SQLite the participant's writes have a writer of their own beside the console's pool: a
+/// console transaction that reads before it writes (an audit append reads the chain's last hash)
+/// must wait for that writer, never fail with "database is locked", while saves keep coming.
+async fn console_writes_go_on_beside_the_participants_writes(db: TestDb) {
+    let f = fixture(db, "").await;
+    let round = round_id(&f.engine, "kiem-thu", 1).await;
+    let mut savers = Vec::new();
+    for n in 0..16 {
+        let who = register(&f.engine, "kiem-thu", &person(100 + n, 1990)).await;
+        let a = f.engine.start(who, round).await.expect("start");
+        let e = f.engine.clone();
+        savers.push(tokio::spawn(async move {
+            for i in 0..60 {
+                e.save_answer(who, a.id, i % 6, Some((i % 3) as u8)).await.expect("save");
+            }
+            a.id
+        }));
+    }
+    let store = f.engine.store().clone();
+    let audits = tokio::spawn(async move {
+        for i in 0..40 {
+            let entry = cuocthi_store::NewAudit {
+                at: t0(),
+                account_id: None,
+                actor: "kiểm thử".into(),
+                action: "test.append".into(),
+                contest_id: None,
+                subject: format!("lần {i}"),
+                detail: "{}".into(),
+            };
+            store.append_audit(&entry).await.expect("an audit append beside the saves");
+        }
+    });
+    audits.await.expect("audits");
+    for s in savers {
+        let id = s.await.expect("saver");
+        let row = f.engine.store().attempt(id).await.expect("read").expect("attempt");
+        assert_eq!(row.answers.answered(), 6, "every acknowledged save is stored");
+    }
+    let chain = f.engine.store().audit_chain(0, 1000).await.expect("chain");
+    assert_eq!(chain.iter().filter(|a| a.action == "test.append").count(), 40);
 }
