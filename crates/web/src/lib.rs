@@ -30,13 +30,25 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 
-/// What every handler shares.
+/// What every handler shares. Behind one `Arc`: axum clones the state for every request, and
+/// cloning the engine's handles one by one showed in the profile of the participant's path.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The contents of [`AppState`].
+pub struct Shared {
     pub engine: Engine,
-    pub config: Arc<WebConfig>,
+    pub config: WebConfig,
     /// Question files being read for the console, in this process (see `admin::import_jobs`).
     pub imports: Arc<admin::ImportJobs>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// No inline script or style, nothing from another origin; framing by the same site only.
@@ -134,7 +146,7 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
         HeaderValue::from_static(CSP)
     });
     assets::init();
-    let state = AppState { engine, config: Arc::new(config), imports: Arc::default() };
+    let state = AppState(Arc::new(Shared { engine, config, imports: Arc::default() }));
     let (api, openapi) = api::routes().split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).unwrap_or_else(|_| "{}".into());
     Router::new()

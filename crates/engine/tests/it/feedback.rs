@@ -60,7 +60,7 @@ async fn everyone_answers(f: &Fixture, want: usize) -> (i64, Vec<Taken>, Taken) 
     let mut taken = Vec::new();
     let mut target = None;
     let mut asked = 0;
-    for n in 0..60u32 {
+    for n in 0..200u32 {
         let who = register(e, "kiem-thu", &person(n, 1985)).await;
         let a = e.start(who, round).await.unwrap();
         let row = e.store().attempt(a.id).await.unwrap().unwrap();
