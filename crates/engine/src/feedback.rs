@@ -194,14 +194,11 @@ impl Engine {
             return Err(already());
         }
         let now = self.now();
-        let since = (now - Duration::hours(1)).timestamp_millis();
-        if self.store.reports_since(who.participant_id, since).await? >= REPORTS_PER_HOUR {
-            return Err(EngineError::Conflict(format!(
-                "Bạn đã gửi {REPORTS_PER_HOUR} góp ý trong một giờ qua. Vui lòng gửi tiếp sau ít phút."
-            )));
-        }
         let new = NewReport {
             contest_id: who.contest_id,
+            participant_id: who.participant_id,
+            window_start: (now - Duration::hours(1)).timestamp_millis(),
+            per_window: REPORTS_PER_HOUR,
             attempt_id,
             question_id: drawn.question_id,
             position: position as i64,
@@ -209,7 +206,10 @@ impl Engine {
             created_at: now.timestamp_millis(),
         };
         match self.store.insert_report(&new).await {
-            Ok(_) => Ok(()),
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(EngineError::Conflict(format!(
+                "Bạn đã gửi {REPORTS_PER_HOUR} góp ý trong một giờ qua. Vui lòng gửi tiếp sau ít phút."
+            ))),
             // The same report sent twice at once (a double click): the first one stands.
             Err(StoreError::Conflict(_)) => Err(already()),
             Err(e) => Err(e.into()),

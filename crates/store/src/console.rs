@@ -275,11 +275,9 @@ pub trait ConsoleStore: Send + Sync {
     async fn keys_that_took_part(&self, contest_id: i64, keys: &[String]) -> Result<Vec<String>>;
 
     // Feedback on questions, and questions voided by the committee.
-    /// Records a participant's report; a second one on the same question of the same attempt is a
-    /// `Conflict`.
-    async fn insert_report(&self, r: &crate::NewReport<'_>) -> Result<i64>;
-    /// How many reports a person sent after `since` (ms), through any of their attempts.
-    async fn reports_since(&self, participant_id: i64, since: i64) -> Result<i64>;
+    /// Records a participant's report, or `None` if they already sent `per_window` reports after
+    /// `window_start`; a second one on the same question of the same attempt is a `Conflict`.
+    async fn insert_report(&self, r: &crate::NewReport<'_>) -> Result<Option<i64>>;
     /// A contest's reports, open ones first, newest first.
     async fn reports(&self, contest_id: i64, filter: &crate::ReportFilter) -> Result<Vec<crate::ReportRow>>;
     async fn report(&self, id: i64) -> Result<Option<crate::ReportRow>>;

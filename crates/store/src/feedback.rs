@@ -35,6 +35,11 @@ pub struct ReportRow {
 #[derive(Clone, Debug)]
 pub struct NewReport<'a> {
     pub contest_id: i64,
+    /// The person whose attempt it is: at most `per_window` of their reports may be newer than
+    /// `window_start` (ms), counted in the same transaction as the insert.
+    pub participant_id: i64,
+    pub window_start: i64,
+    pub per_window: i64,
     pub attempt_id: i64,
     pub question_id: i64,
     pub position: i64,
@@ -140,33 +145,46 @@ macro_rules! apply_rescores {
 }
 
 impl SqlStore {
-    pub(crate) async fn add_report(&self, r: &NewReport<'_>) -> Result<i64> {
-        let (id,): (i64,) = on!(self, write, |p| sqlx::query_as(
-            "INSERT INTO question_reports (contest_id, attempt_id, question_id, position, message, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
-        )
-        .bind(r.contest_id)
-        .bind(r.attempt_id)
-        .bind(r.question_id)
-        .bind(r.position)
-        .bind(r.message)
-        .bind(r.created_at)
-        .fetch_one(p)
-        .await)?;
-        Ok(id)
-    }
-
-    /// Reports sent by a person (through any of their attempts) after `since` (ms).
-    pub(crate) async fn count_reports_since(&self, participant_id: i64, since: i64) -> Result<i64> {
-        let (n,): (i64,) = on!(self, read, |p| sqlx::query_as(
-            "SELECT COUNT(*) FROM question_reports r JOIN attempts a ON a.id = r.attempt_id
-             WHERE a.participant_id = $1 AND r.created_at > $2"
-        )
-        .bind(participant_id)
-        .bind(since)
-        .fetch_one(p)
-        .await)?;
-        Ok(n)
+    /// Records a report unless the person already sent their quota in the window (`None`). The
+    /// count and the insert are one transaction, and concurrent reports of one person wait for
+    /// each other (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: the person's row locked), so two sent at
+    /// once cannot both pass a count of four.
+    pub(crate) async fn add_report(&self, r: &NewReport<'_>) -> Result<Option<i64>> {
+        let postgres = matches!(self.pools, Pools::Postgres(_));
+        on!(self, write, |p| {
+            let mut tx = p.begin_write().await?;
+            if postgres {
+                sqlx::query("SELECT id FROM participants WHERE id = $1 FOR NO KEY UPDATE")
+                    .bind(r.participant_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let (sent,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM question_reports q JOIN attempts a ON a.id = q.attempt_id
+                 WHERE a.participant_id = $1 AND q.created_at > $2",
+            )
+            .bind(r.participant_id)
+            .bind(r.window_start)
+            .fetch_one(&mut *tx)
+            .await?;
+            if sent >= r.per_window {
+                return Ok(None);
+            }
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO question_reports (contest_id, attempt_id, question_id, position, message, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(r.contest_id)
+            .bind(r.attempt_id)
+            .bind(r.question_id)
+            .bind(r.position)
+            .bind(r.message)
+            .bind(r.created_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(id))
+        })
     }
 
     pub(crate) async fn read_reports(&self, contest_id: i64, f: &ReportFilter) -> Result<Vec<ReportRow>> {

@@ -845,12 +845,8 @@ impl ConsoleStore for SqlStore {
         SqlStore::keys_that_took_part(self, contest_id, keys).await
     }
 
-    async fn insert_report(&self, r: &crate::NewReport<'_>) -> Result<i64> {
+    async fn insert_report(&self, r: &crate::NewReport<'_>) -> Result<Option<i64>> {
         self.add_report(r).await
-    }
-
-    async fn reports_since(&self, participant_id: i64, since: i64) -> Result<i64> {
-        self.count_reports_since(participant_id, since).await
     }
 
     async fn reports(&self, contest_id: i64, filter: &crate::ReportFilter) -> Result<Vec<crate::ReportRow>> {

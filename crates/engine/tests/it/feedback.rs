@@ -18,7 +18,8 @@ use crate::common::*;
 
 on_both_backends!(
     reports_replies_and_an_award_rescore_every_attempt,
-    a_dropped_question_counts_neither_as_asked_nor_as_right
+    a_dropped_question_counts_neither_as_asked_nor_as_right,
+    reports_sent_at_once_keep_the_hourly_limit
 );
 
 fn staff(id: i64, username: &str, contest_id: i64, role: Option<Role>) -> Staff {
@@ -338,4 +339,35 @@ async fn execute(db: &TestDb, sql: &'static str) {
         let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
         sqlx::query(sql).execute(&mut c).await.unwrap();
     }
+}
+
+/// Six reports of one person sent at the same moment (six questions of one attempt): five are
+/// stored and one is refused with the limit's message. Before the count and the insert were one
+/// transaction, all six counted four or fewer before any was stored, and all six were kept.
+async fn reports_sent_at_once_keep_the_hourly_limit(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let round = round_id(e, "kiem-thu", 1).await;
+    let who = register(e, "kiem-thu", &person(7, 1990)).await;
+    let a = e.start(who, round).await.unwrap();
+    assert_eq!(a.questions.len(), 6);
+    let sends: Vec<_> = (0..6)
+        .map(|pos| {
+            let e = e.clone();
+            tokio::spawn(async move { e.report_question(who, a.id, pos, &format!("Câu {} có lỗi.", pos + 1)).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for send in sends {
+        outcomes.push(send.await.unwrap());
+    }
+    let refused: Vec<String> = outcomes.iter().filter_map(|r| r.as_ref().err().map(|e| e.to_string())).collect();
+    assert_eq!(
+        refused,
+        vec!["Bạn đã gửi 5 góp ý trong một giờ qua. Vui lòng gửi tiếp sau ít phút.".to_string()],
+        "{outcomes:?}"
+    );
+    let filter = cuocthi_store::ReportFilter { attempt_id: Some(a.id), limit: 100, ..Default::default() };
+    let stored = f.db.dyn_store().await.reports(who.contest_id, &filter).await.unwrap();
+    assert_eq!(stored.len(), 5);
 }
