@@ -613,13 +613,8 @@ impl Store for SqlStore {
 
     async fn participant_by_key(&self, contest_id: i64, key: &str) -> Result<Option<ParticipantRow>> {
         if let Some(d) = &self.direct {
-            let raw = d.read(|c| {
-                let row = c
-                    .prepare_cached(PARTICIPANT_BY_KEY)?
-                    .query_row(named_params! {"$1": contest_id, "$2": key}, sqlite_direct::participant_from);
-                Ok(row.optional()?)
-            })?;
-            return Ok(raw.map(Into::into));
+            let params = named_params! {"$1": contest_id, "$2": key};
+            return Ok(d.read_row(PARTICIPANT_BY_KEY, params, sqlite_direct::participant_from)?.map(Into::into));
         }
         let raw: Option<RawParticipant> =
             on!(self, read, |p| sqlx::query_as(PARTICIPANT_BY_KEY).bind(contest_id).bind(key).fetch_optional(p).await)?;
@@ -628,13 +623,8 @@ impl Store for SqlStore {
 
     async fn participant(&self, id: i64) -> Result<Option<ParticipantRow>> {
         if let Some(d) = &self.direct {
-            let raw = d.read(|c| {
-                let row = c
-                    .prepare_cached(PARTICIPANT_BY_ID)?
-                    .query_row(named_params! {"$1": id}, sqlite_direct::participant_from);
-                Ok(row.optional()?)
-            })?;
-            return Ok(raw.map(Into::into));
+            let params = named_params! {"$1": id};
+            return Ok(d.read_row(PARTICIPANT_BY_ID, params, sqlite_direct::participant_from)?.map(Into::into));
         }
         let raw: Option<RawParticipant> =
             on!(self, read, |p| sqlx::query_as(PARTICIPANT_BY_ID).bind(id).fetch_optional(p).await)?;
@@ -767,11 +757,7 @@ impl Store for SqlStore {
     async fn attempt(&self, id: i64) -> Result<Option<AttemptRow>> {
         let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1");
         if let Some(d) = &self.direct {
-            let raw = d.read(|c| {
-                Ok(c.prepare_cached(&sql)?
-                    .query_row(named_params! {"$1": id}, sqlite_direct::attempt_from)
-                    .optional()?)
-            })?;
+            let raw = d.read_row(&sql, named_params! {"$1": id}, sqlite_direct::attempt_from)?;
             return raw.map(AttemptRow::try_from).transpose();
         }
         let sql = sqlx::AssertSqlSafe(sql);

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Row, named_params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, ToSql, named_params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::feedback::VoidRow;
@@ -99,6 +99,16 @@ impl Direct {
             idle.push(conn);
         }
         out
+    }
+
+    /// Reads at most one row with a cached statement, as [`Direct::read`] does.
+    pub(crate) fn read_row<T>(
+        &self,
+        sql: &str,
+        params: &[(&str, &dyn ToSql)],
+        row: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        self.read(|c| Ok(c.prepare_cached(sql)?.query_row(params, row).optional()?))
     }
 
     /// Runs a long read on tokio's blocking pool.
