@@ -6,8 +6,8 @@
 //!
 //! Arguments: the path of the sample PDF to write (default `certificate-sample.pdf`) and how many
 //! certificates to render for the measurement (default 100). Prints the first render (which builds
-//! the renderer and warms typst's caches) apart from the steady state a web server sees, then the
-//! cost per certificate of a bulk `render_many`.
+//! the renderer and touches the code and fonts for the first time) apart from the steady state a
+//! web server sees, then the cost per certificate of a bulk `render_many`.
 
 use std::time::Instant;
 

@@ -1,51 +1,36 @@
 //! Certificates (giấy chứng nhận) as PDF.
 //!
-//! Plain data in, PDF bytes out: no HTTP, no SQL. A [`Certificate`] is laid out by a typst template
-//! (`certificate.typ`, compiled into the crate) on one A4 landscape page, in fonts embedded in the
-//! crate (Noto Serif and Be Vietnam Pro, both OFL, both covering every Vietnamese letter), with a QR
-//! code that encodes the public verification address.
+//! Plain data in, PDF bytes out: no HTTP, no SQL. A [`Certificate`] is laid out on one A4
+//! landscape page (`layout.rs`) in fonts embedded in the crate (Noto Serif and Be Vietnam Pro,
+//! both OFL, both covering every Vietnamese letter), shaped with rustybuzz (`text.rs`) and written
+//! by krilla (`pdf.rs`), which subsets the fonts and maps every glyph back to its text, so that
+//! copying, searching and screen readers get the Vietnamese text exactly. A QR code, drawn as
+//! vector squares, encodes the public verification address.
 //!
-//! User text (names, units, contest titles) reaches typst as *string values* in `sys.inputs`, never
-//! spliced into typst source, so a name such as `#panic("x")` or `*bold* $x$ ]` prints literally.
+//! User text (names, units, contest titles) is only ever shaped and drawn as text: nothing in it
+//! is interpreted, so a name such as `#panic("x")` or `*bold* $x$ ]` prints literally.
 //!
-//! Typical use in the web server: build one [`Renderer`] at start-up (it parses the fonts and the
-//! template once), share it (`Arc<Renderer>` or a `static`), and call [`Renderer::render`] inside
-//! `tokio::task::spawn_blocking`, because a render is a few milliseconds of CPU work that must not
-//! stall the async executor. The free functions [`render`] and [`render_many`] use a process-wide
-//! renderer created on first use.
+//! Typical use in the web server: build one [`Renderer`] at start-up (it parses the fonts once),
+//! share it (`Arc<Renderer>` or a `static`), and call [`Renderer::render`] inside
+//! `tokio::task::spawn_blocking`, because a render is a fraction of a millisecond to a few
+//! milliseconds of CPU work that must not stall the async executor. The free functions
+//! [`render`] and [`render_many`] use a process-wide renderer created on first use.
+
+mod layout;
+mod pdf;
+mod text;
 
 use std::sync::LazyLock;
 
 use qrcode::{EcLevel, QrCode};
-use typst::diag::SourceDiagnostic;
-use typst::ecow::EcoVec;
-use typst::foundations::{Array, Bytes, Dict, IntoValue, Smart, Value};
-use typst_as_lib::{TypstAsLibError, TypstEngine, TypstTemplateMainFile};
-use typst_layout::PagedDocument;
 
-/// The typst template; it reads everything it prints from `sys.inputs` (see [`Renderer`]).
-const TEMPLATE: &str = include_str!("certificate.typ");
-
-/// Embedded fonts (OFL 1.1, see `fonts/README.md`). Static slices, so typst borrows them without a
-/// copy. Noto Serif sets the certificate; Be Vietnam Pro sets the small print.
-const FONTS: [&[u8]; 4] = [
-    include_bytes!("../fonts/NotoSerif-Regular.ttf"),
-    include_bytes!("../fonts/NotoSerif-Bold.ttf"),
-    include_bytes!("../fonts/NotoSerif-Italic.ttf"),
-    include_bytes!("../fonts/BeVietnamPro-Regular.ttf"),
-];
-
-/// How many compilations a memoised typst result may go unused before comemo drops it. Typst's
-/// memoisation cache is global to the process and would otherwise grow with every certificate
-/// rendered. Keeping results longer does not pay here: nearly every result depends on the inputs,
-/// which differ per certificate (measured over 100 renders: ages 4 and 30 were no faster than 0 per
-/// certificate, while peak memory rose from 137 to 160 and 212 MB). So evict after each render.
-const CACHE_MAX_AGE: usize = 0;
+use crate::layout::{PageText, Placed, QrModules};
+use crate::text::Fonts;
 
 /// Longest accepted values, in characters (and lines). They keep every field in its place on the
 /// page at a readable size (a test renders every field at its limit and still gets one page) and
 /// reject garbage early with a message the organiser can act on. Should a page overflow all the
-/// same, the template scales its content down rather than cut text or start a second page.
+/// same, its content is scaled down rather than cut or continued on a second page.
 /// Public so that the forms that collect these texts (prize names, headings) can check them as
 /// they are typed rather than when the first certificate is printed.
 pub mod limits {
@@ -132,9 +117,9 @@ pub enum CertificateError {
         /// The QR encoder's reason.
         reason: String,
     },
-    /// The content did not fit one page per certificate. Not expected: the length limits and the
-    /// template's scale-to-fit prevent it; checked so that a template bug cannot misalign a bulk
-    /// PDF (page N no longer being certificate N).
+    /// The content did not fit one page per certificate. Not returned any more: every certificate
+    /// is drawn on a page of its own and scaled to fit it (see [`CertificateError::Template`] for
+    /// the check that remains). Kept so that callers matching on it still compile.
     #[error("Nội dung giấy chứng nhận không vừa một trang: {certificates} giấy chứng nhận thành {pages} trang.")]
     Overflow {
         /// Certificates asked for.
@@ -142,22 +127,23 @@ pub enum CertificateError {
         /// Pages produced.
         pages: usize,
     },
-    /// The template failed to compile or lay out (a bug in this crate).
+    /// The layout put something outside the page's frame (a bug in this crate; checked on every
+    /// page so that a layout bug shows as an error rather than as a cut-off certificate).
     #[error("Lỗi khi dàn trang giấy chứng nhận: {0}")]
     Template(String),
-    /// The PDF export failed (a bug in this crate or typst).
+    /// Writing the PDF failed (a bug in this crate or in krilla).
     #[error("Lỗi khi xuất tệp PDF giấy chứng nhận: {0}")]
     Pdf(String),
 }
 
 /// Renders certificates; build once, reuse for every request.
 ///
-/// Holds the typst engine with the parsed template, the fonts and the standard library. It is
-/// `Send + Sync` (checked at compile time below): share it by reference or `Arc` between threads;
-/// renders on several threads at once are safe. Each render is CPU-bound (milliseconds), so from
-/// async code call it inside `tokio::task::spawn_blocking`.
+/// Holds the parsed fonts and their shaping plans. It is `Send + Sync` (checked at compile time
+/// below): share it by reference or `Arc` between threads; renders on several threads at once are
+/// safe. Each render is CPU-bound, so from async code call it inside
+/// `tokio::task::spawn_blocking`.
 pub struct Renderer {
-    engine: TypstEngine<TypstTemplateMainFile>,
+    fonts: Fonts,
 }
 
 const _: () = {
@@ -178,14 +164,13 @@ impl Default for Renderer {
 }
 
 impl Renderer {
-    /// Parses the embedded fonts and sets up the typst engine. Costs a few milliseconds; do it once.
+    /// Parses the embedded fonts. Costs well under a millisecond; do it once.
+    ///
+    /// # Panics
+    /// Only if the fonts compiled into the crate cannot be read, which the tests rule out.
     pub fn new() -> Self {
-        let engine = TypstEngine::builder()
-            .main_file(("certificate.typ", TEMPLATE))
-            .fonts(FONTS.map(Bytes::new))
-            .comemo_evict_max_age(Some(CACHE_MAX_AGE))
-            .build();
-        Self { engine }
+        let fonts = Fonts::new().unwrap_or_else(|e| panic!("the embedded fonts cannot be read: {}", e.0));
+        Self { fonts }
     }
 
     /// One certificate as a one-page PDF (A4 landscape).
@@ -195,32 +180,35 @@ impl Renderer {
 
     /// Several certificates in one PDF, one page each, in order (a round's bulk download).
     pub fn render_many(&self, certs: &[Certificate]) -> Result<Vec<u8>, CertificateError> {
-        let inputs = document_inputs(certs)?;
-        let doc = self.layout(inputs, certs.len())?;
+        if certs.is_empty() {
+            return Err(CertificateError::Empty);
+        }
+        let pages = certs.iter().enumerate().map(|(i, cert)| page_text(i, cert)).collect::<Result<Vec<_>, _>>()?;
+        let title = match certs {
+            [one] => format!("Giấy chứng nhận – {}", single_line(&one.recipient)),
+            many => format!("{} giấy chứng nhận", many.len()),
+        };
         // A stable identifier from the serials: rendering the same certificates again gives the
         // same document ID, and no creation date is written, so the bytes are reproducible.
-        let ident = certs.iter().map(|c| c.serial.as_str()).collect::<Vec<_>>().join(",");
-        let options = typst_pdf::PdfOptions { ident: Smart::Custom(ident), ..Default::default() };
-        typst_pdf::pdf(&doc, &options).map_err(|diags| CertificateError::Pdf(messages(&diags)))
+        let id = certs.iter().map(|c| c.serial.as_str()).collect::<Vec<_>>().join(",");
+        self.pdf(&pages, &title, &id)
     }
 
-    /// Lays out `count` certificates, one page each. First at natural size; only if a certificate
-    /// ran over its page, again with every page scaled to fit (`one-page` in the template, which
-    /// costs a second layout of each page, hence not the default).
-    fn layout(&self, inputs: Dict, count: usize) -> Result<PagedDocument, CertificateError> {
-        let mut doc = self.compile(inputs.clone(), false)?;
-        if doc.pages().len() != count {
-            doc = self.compile(inputs, true)?;
-        }
-        if doc.pages().len() != count {
-            return Err(CertificateError::Overflow { certificates: count, pages: doc.pages().len() });
-        }
-        Ok(doc)
+    fn pdf(&self, pages: &[PageText], title: &str, id: &str) -> Result<Vec<u8>, CertificateError> {
+        let placed = pages.iter().map(|page| self.place(page)).collect::<Result<Vec<_>, _>>()?;
+        pdf::document(&self.fonts, &placed, title, id).map_err(|e| CertificateError::Pdf(e.0))
     }
 
-    fn compile(&self, mut inputs: Dict, shrink: bool) -> Result<PagedDocument, CertificateError> {
-        inputs.insert("shrink".into(), shrink.into_value());
-        self.engine.compile_with_input(inputs).output.map_err(template_error)
+    /// Lays out one page and checks that everything landed inside the frame.
+    fn place(&self, page: &PageText) -> Result<Placed, CertificateError> {
+        let placed = layout::place(&self.fonts, page);
+        if !placed.fits_inside_the_frame() {
+            return Err(CertificateError::Template(format!(
+                "nội dung giấy chứng nhận số {} vượt ra ngoài khung",
+                page.serial
+            )));
+        }
+        Ok(placed)
     }
 }
 
@@ -237,25 +225,8 @@ pub fn render_many(certs: &[Certificate]) -> Result<Vec<u8>, CertificateError> {
     SHARED.render_many(certs)
 }
 
-/// Validates the certificates and turns them into the template's `sys.inputs`.
-fn document_inputs(certs: &[Certificate]) -> Result<Dict, CertificateError> {
-    if certs.is_empty() {
-        return Err(CertificateError::Empty);
-    }
-    let pages: Array =
-        certs.iter().enumerate().map(|(i, cert)| page_inputs(i, cert).map(Value::Dict)).collect::<Result<_, _>>()?;
-    let title = match certs {
-        [one] => format!("Giấy chứng nhận – {}", single_line(&one.recipient)),
-        many => format!("{} giấy chứng nhận", many.len()),
-    };
-    let mut inputs = Dict::new();
-    inputs.insert("title".into(), title.into_value());
-    inputs.insert("certificates".into(), Value::Array(pages));
-    Ok(inputs)
-}
-
-/// Validates one certificate and turns it into the dictionary the template reads.
-fn page_inputs(index: usize, cert: &Certificate) -> Result<Dict, CertificateError> {
+/// Validates one certificate and cleans its text for the page.
+fn page_text(index: usize, cert: &Certificate) -> Result<PageText, CertificateError> {
     // Name the certificate by its serial, or by its position when the serial is unusable.
     let serial_text = single_line(&cert.serial);
     let which = if serial_text.is_empty() || serial_text.chars().count() > limits::SERIAL {
@@ -287,25 +258,22 @@ fn page_inputs(index: usize, cert: &Certificate) -> Result<Dict, CertificateErro
     )?;
 
     let qr =
-        qr_svg(&verify_url).map_err(|e| CertificateError::QrCode { which: which.clone(), reason: qr_reason(e) })?;
+        qr_modules(&verify_url).map_err(|e| CertificateError::QrCode { which: which.clone(), reason: qr_reason(e) })?;
 
-    let mut dict = Dict::new();
-    let mut put = |key: &str, value: Value| {
-        dict.insert(key.into(), value);
-    };
-    put("serial", serial.into_value());
-    put("heading", heading);
-    put("contest_title", contest_title.into_value());
-    put("recipient", recipient.into_value());
-    put("details", details);
-    put("award", award.into_value());
-    put("round", round.into_value());
-    put("place_and_date", place_and_date.into_value());
-    put("signatory_title", signatory_title);
-    put("signatory_name", signatory_name.into_value());
-    put("verify_url", verify_url.into_value());
-    put("qr", Bytes::new(qr.into_bytes()).into_value());
-    Ok(dict)
+    Ok(PageText {
+        serial,
+        heading,
+        contest_title,
+        recipient,
+        details,
+        award,
+        round,
+        place_and_date,
+        signatory_title,
+        signatory_name,
+        verify_url,
+        qr,
+    })
 }
 
 /// Field checks that name the certificate in their errors.
@@ -330,15 +298,15 @@ impl Check<'_> {
         Ok(value)
     }
 
-    /// Non-blank lines, each cleaned and at most `max_chars` long, as a typst array.
+    /// Non-blank lines, each cleaned and at most `max_chars` long.
     fn lines<'s>(
         &self,
         lines: impl Iterator<Item = &'s str>,
         field: &'static str,
         max_chars: usize,
         max_lines: usize,
-    ) -> Result<Value, CertificateError> {
-        let mut out = Array::new();
+    ) -> Result<Vec<String>, CertificateError> {
+        let mut out = Vec::new();
         for line in lines {
             let line = self.optional(line, field, max_chars)?;
             if line.is_empty() {
@@ -347,9 +315,9 @@ impl Check<'_> {
             if out.len() == max_lines {
                 return Err(self.too_long(field, max_lines, "dòng"));
             }
-            out.push(line.into_value());
+            out.push(line);
         }
-        Ok(Value::Array(out))
+        Ok(out)
     }
 
     fn too_long(&self, field: &'static str, max: usize, unit: &'static str) -> CertificateError {
@@ -370,11 +338,12 @@ fn single_line(s: &str) -> String {
     out
 }
 
-/// The verification address as an SVG QR code, one unit per module with the standard 4-module
-/// quiet zone; the template scales it. Level M survives a little wear or a stamp's edge.
-fn qr_svg(url: &str) -> Result<String, qrcode::types::QrError> {
+/// The verification address as QR code modules; drawn with the standard 4-module quiet zone.
+/// Level M survives a little wear or a stamp's edge.
+fn qr_modules(url: &str) -> Result<QrModules, qrcode::types::QrError> {
     let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)?;
-    Ok(code.render::<qrcode::render::svg::Color<'_>>().module_dimensions(1, 1).quiet_zone(true).build())
+    let dark = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+    Ok(QrModules { width: code.width(), dark })
 }
 
 /// The QR encoder's error in Vietnamese. With the URL length limit none is expected.
@@ -385,17 +354,6 @@ fn qr_reason(err: qrcode::types::QrError) -> String {
         QrError::UnsupportedCharacterSet | QrError::InvalidCharacter => "địa chỉ có ký tự không mã hóa được".into(),
         other => format!("lỗi của bộ mã hóa QR ({other})"),
     }
-}
-
-fn template_error(err: TypstAsLibError) -> CertificateError {
-    match err {
-        TypstAsLibError::TypstSource(diags) => CertificateError::Template(messages(&diags)),
-        other => CertificateError::Template(other.to_string()),
-    }
-}
-
-fn messages(diags: &EcoVec<SourceDiagnostic>) -> String {
-    diags.iter().map(|d| d.message.as_str()).collect::<Vec<_>>().join("; ")
 }
 
 #[cfg(test)]
@@ -418,18 +376,60 @@ mod tests {
     #[test]
     fn an_overfull_page_is_scaled_onto_one_page() {
         let renderer = Renderer::new();
-        let mut inputs = document_inputs(&[cert(), cert()]).expect("valid inputs");
-        let line = "Trường Trung học phổ thông Chuyên Hà Giang, tỉnh Tuyên Quang".into_value();
-        let mut overfull = page_inputs(0, &cert()).expect("valid inputs");
-        overfull.insert("details".into(), Value::Array((0..15).map(|_| line.clone()).collect()));
-        let pages: Array =
-            [Value::Dict(overfull), Value::Dict(page_inputs(1, &cert()).expect("valid"))].into_iter().collect();
-        inputs.insert("certificates".into(), Value::Array(pages));
+        let mut overfull = page_text(0, &cert()).expect("valid inputs");
+        overfull.details = vec!["Trường Trung học phổ thông Chuyên Hà Giang, tỉnh Tuyên Quang".into(); 15];
+        let normal = page_text(1, &cert()).expect("valid inputs");
 
-        let natural = renderer.compile(inputs.clone(), false).expect("compiles");
-        assert_eq!(natural.pages().len(), 3, "the first certificate should run over its page");
-        let doc = renderer.layout(inputs, 2).expect("scaled to fit");
-        assert_eq!(doc.pages().len(), 2);
+        // At natural size the first certificate is taller than its page…
+        let (_, natural) = layout::compose(&renderer.fonts, &overfull, layout::CONTENT_WIDTH, layout::CONTENT_HEIGHT);
+        assert!(natural > layout::CONTENT_HEIGHT, "{natural} should overflow {}", layout::CONTENT_HEIGHT);
+        // …so it is scaled onto it, and everything stays inside the frame; the normal one is not.
+        let placed = renderer.place(&overfull).expect("scaled to fit");
+        assert!(placed.scale < 0.9, "scale {}", placed.scale);
+        assert!(placed.fits_inside_the_frame());
+        assert_eq!(renderer.place(&normal).expect("fits").scale, 1.0);
+
+        let pdf = renderer.pdf(&[overfull, normal], "t", "id").expect("renders");
+        assert_eq!(count_pages(&pdf), 2);
+    }
+
+    /// The page count of a PDF as krilla writes it (`/Type/Pages/Count N`, uncompressed).
+    fn count_pages(pdf: &[u8]) -> usize {
+        let needle = b"/Type/Pages/Count ";
+        let at = pdf.windows(needle.len()).position(|w| w == needle).expect("a page tree") + needle.len();
+        let digits: String = pdf[at..].iter().take_while(|b| b.is_ascii_digit()).map(|&b| char::from(b)).collect();
+        digits.parse().expect("a page count")
+    }
+
+    #[test]
+    fn the_middle_band_is_centred_and_nothing_overlaps() {
+        let renderer = Renderer::new();
+        let page = page_text(
+            0,
+            &Certificate {
+                heading: "UBND TỈNH HÀ GIANG\nBAN TỔ CHỨC CUỘC THI".into(),
+                recipient_detail: vec!["Trường THPT Chuyên Hà Giang".into()],
+                place_and_date: "Hà Giang, ngày 20 tháng 11 năm 2025".into(),
+                signatory_title: "TM. BAN TỔ CHỨC\nTRƯỞNG BAN".into(),
+                signatory_name: "Trần Văn Bình".into(),
+                ..cert()
+            },
+        )
+        .expect("valid");
+        let placed = renderer.place(&page).expect("fits");
+        assert_eq!(placed.scale, 1.0);
+        assert!(placed.fits_inside_the_frame());
+        let boxes: Vec<_> = placed.items.iter().map(|item| placed.page_bounds(item)).collect();
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                // Ink boxes: each line's from its highest accent to its deepest descender. Lines
+                // set close, as official documents are, may have a `g` above an `Ổ` with their
+                // boxes meeting by a hair without the glyphs touching; more than 1 pt is a clash.
+                let overlap_x = a.right.min(b.right) - a.left.max(b.left);
+                let overlap_y = a.bottom.min(b.bottom) - a.top.max(b.top);
+                assert!(overlap_x <= 0.0 || overlap_y <= 1.0, "{a:?} overlaps {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -95,6 +95,10 @@ fn text_round_trips_exactly() {
     let pdf = write_pdf(dir.path(), "one.pdf", &render(&cert).expect("render"));
 
     assert_eq!(pages(&pdf), 1);
+    // The document title names the recipient; no creation date (the bytes are reproducible).
+    let info = run("pdfinfo", &[path_str(&pdf)]);
+    assert!(info.lines().any(|l| l == "Title:           Giấy chứng nhận – Nguyễn Thị Thu Hằng"), "{info}");
+    assert!(!info.contains("CreationDate:"), "{info}");
     let text = text(&pdf, None);
     for expected in [
         &cert.recipient,
@@ -217,13 +221,15 @@ fn longest_accepted_fields_still_fit_one_page() {
         place_and_date: text(limits::PLACE_AND_DATE, false),
         signatory_title: block,
         signatory_name: text(limits::SIGNATORY_NAME, true),
-        // Mixed letters and digits, as real tokens are: typst breaks a URL between character
-        // classes, not inside a long run of one class.
+        // Mixed letters and digits, as real tokens are; the layout breaks an address after `/`,
+        // `-`, `?`…, or anywhere in a run longer than its room.
         verify_url: format!("https://cuocthi.example.gov.vn/xac-minh/{}", "a1b2c3".repeat(100))
             .chars()
             .take(limits::VERIFY_URL)
             .collect(),
     };
+    // The renderer refuses a page with anything outside the inner frame, so rendering at all
+    // means everything fits.
     let bytes = render(&cert).expect("the longest accepted fields must still render on one page");
     keep("longest.pdf", &bytes);
     let pdf = write_pdf(dir.path(), "long.pdf", &bytes);

@@ -44,14 +44,15 @@ enum Command {
         /// (`https://congthongtin.example.vn https://*.tinh.gov.vn`); none by default.
         #[arg(long, env = "CUOCTHI_FRAME_ANCESTORS", default_value = "")]
         frame_ancestors: String,
-        /// The site's public address, for share links and embedding snippets (default: the
-        /// request's host).
+        /// The site's public address (`https://thi.example.vn`), for share links, embedding
+        /// snippets and what is printed, such as certificates' QR codes (default: the request's
+        /// host; set it whenever certificates are printed).
         #[arg(long, env = "CUOCTHI_PUBLIC_URL")]
         public_url: Option<String>,
-        /// Reverse proxies whose X-Forwarded-For is believed, comma-separated IP addresses
-        /// (`127.0.0.1`); none by default.
-        #[arg(long, env = "CUOCTHI_TRUSTED_PROXIES", value_delimiter = ',')]
-        trusted_proxies: Vec<std::net::IpAddr>,
+        /// Reverse proxies whose X-Forwarded-For, -Proto and -Host are believed, comma-separated
+        /// addresses or CIDR ranges (`127.0.0.1,10.0.0.0/8`); none by default.
+        #[arg(long, env = "CUOCTHI_TRUSTED_PROXIES", value_delimiter = ',', value_parser = cuocthi_web::WebConfig::parse_proxy)]
+        trusted_proxies: Vec<cuocthi_web::TrustedProxy>,
     },
     /// Apply the database migrations.
     Migrate,

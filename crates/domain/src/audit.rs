@@ -160,6 +160,56 @@ mod tests {
         assert_eq!(got, Err(ChainError::BrokenLink { id: 3 }));
     }
 
+    /// The hashes of a small fixed chain and of a seal, as this code made them when they were
+    /// pinned (issue 18). Published rankings and `results verify` rest on these bytes: if this
+    /// test fails, every stored chain stops verifying. Never update the expected values.
+    #[test]
+    fn the_hashes_of_a_fixed_chain_are_pinned() {
+        let rows = chain(&["{}", "{\"a\":1}", "{\"b\":2}"]);
+        let hashes: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+        assert_eq!(
+            hashes,
+            [
+                "e9831077bbba5479aaa7d734b85c2d491b92c45e3bd1b9e6b78f04a2e2474e9d",
+                "8c6e4568a38e9c7c963d5fa38b7090f8dc856684cd4ef1c1ca2e34b70f146f38",
+                "23141f8babf4936e802817aa8b699f122660e7bba892e9bcfb2f32ae4f799a6c",
+            ]
+        );
+        // Empty optional fields and Vietnamese text (UTF-8) in every text field.
+        let seal = Entry {
+            id: 4,
+            at_ms: 1_700_000_000_004,
+            account_id: None,
+            actor: "Nguyễn Văn Ân",
+            action: "attempts.seal",
+            contest_id: None,
+            subject: "attempts:1-2",
+            detail: "{\"lý do\":\"hủy câu hỏi\"}",
+        };
+        assert_eq!(chain_hash(hashes[2], &seal), "6eb8c6e737ae5b6f2058e76659bfb6989514bf7859edb8dac53fd72ffe978c06");
+        let batch = [
+            Submission {
+                attempt_id: 1,
+                participant_id: 10,
+                answers: "0123-",
+                prediction: Some(1500),
+                correct: Some(4),
+                time_taken_ms: Some(93_000),
+                submitted_at_ms: Some(1_700_000_100_000),
+            },
+            Submission {
+                attempt_id: 2,
+                participant_id: 11,
+                answers: "-----",
+                prediction: None,
+                correct: None,
+                time_taken_ms: None,
+                submitted_at_ms: None,
+            },
+        ];
+        assert_eq!(submissions_digest(batch), "58f13ea0444644af81fa93d3b6ad8423166da1a9dd93ee8c05311014c9c07b1b");
+    }
+
     #[test]
     fn fields_cannot_be_shifted_into_each_other() {
         let mut a = entry(1, "x");

@@ -6,38 +6,24 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::identity::{Field, IdentityKey};
+use crate::identity::{FieldError, Identity, IdentityInput};
 use crate::locality::Scheme;
 use crate::prize::{CollectivePrize, PrizeTier};
 use crate::ranking::{Criterion, OverallMode};
+use crate::review::ReviewRules;
 use crate::{text, vntime};
 
-/// What the tiebreak question (câu hỏi dự đoán) asks participants to predict; the real figure is
-/// counted when the round closes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Predicts {
-    /// Distinct people who submitted an attempt (số người tham gia).
-    People,
-    /// Submitted attempts (số lượt tham gia).
-    Attempts,
-    /// Distinct people with at least one attempt answering every question correctly.
-    FullScorePeople,
-}
+// Defined beside the rules that use them, and named here too: a contest's definition is read
+// through this module.
+pub use crate::draw::TopicQuota;
+pub use crate::identity::{Eligibility, Group};
+pub use crate::ranking::Predicts;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tiebreak {
     pub prompt: String,
     pub predicts: Predicts,
-}
-
-/// Exactly `count` questions of `topic` in every attempt (cơ cấu đề theo chủ đề).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TopicQuota {
-    pub topic: String,
-    pub count: u32,
 }
 
 /// How a round runs: stored as one JSON value beside the round, written in TOML by organisers.
@@ -89,49 +75,14 @@ pub struct RoundSpec {
     pub rules: RoundRules,
 }
 
-/// A participant group (đối tượng dự thi).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Group {
-    pub code: String,
-    pub name: String,
-}
-
-/// Who may take part.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Eligibility {
-    #[serde(default = "Field::default_required")]
-    pub required_fields: Vec<Field>,
-    /// What identifies a person, so attempts are limited per person and not per browser.
-    #[serde(default)]
-    pub identity_key: IdentityKey,
-    /// Minimum age in full years on the round's opening day (Vietnam date).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_age: Option<u32>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub groups: Vec<Group>,
-    /// CCCD numbers or phone numbers of people who may not take part (organisers, judges, helpers).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exclusions: Vec<String>,
-    /// Only people on a unit's registered list may take part (seed 002).
-    #[serde(default)]
-    pub registered_only: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_registered_per_unit: Option<u32>,
-}
-
-impl Default for Eligibility {
-    fn default() -> Self {
-        Eligibility {
-            required_fields: Field::default_required(),
-            identity_key: IdentityKey::default(),
-            min_age: None,
-            groups: Vec::new(),
-            exclusions: Vec::new(),
-            registered_only: false,
-            min_registered_per_unit: None,
-        }
+impl IdentityInput {
+    /// Checks the fields against a contest: formats, required fields, CCCD against the date of birth,
+    /// known unit, locality and group. Returns every problem at once.
+    pub fn validate(&self, contest: &ContestSpec) -> Result<Identity, Vec<FieldError>> {
+        let units = &contest.units;
+        self.check(&contest.settings.eligibility, contest.settings.locality_scheme, |u| {
+            units.iter().any(|x| x.code == u)
+        })
     }
 }
 
@@ -202,11 +153,11 @@ pub struct ContestSettings {
     pub certificate: Option<CertificateText>,
     /// How the judges' review list recognises suspicious attempts.
     #[serde(default, skip_serializing_if = "is_default_review")]
-    pub review: crate::review::ReviewRules,
+    pub review: ReviewRules,
 }
 
-fn is_default_review(r: &crate::review::ReviewRules) -> bool {
-    *r == crate::review::ReviewRules::default()
+fn is_default_review(r: &ReviewRules) -> bool {
+    *r == ReviewRules::default()
 }
 
 /// The issuing body and the signature block of a contest's certificates, as organisers choose.

@@ -6,7 +6,6 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::contest::{ContestSpec, Eligibility};
 use crate::locality;
 use crate::text;
 
@@ -221,10 +220,15 @@ fn present(v: &Option<String>) -> Option<String> {
 }
 
 impl IdentityInput {
-    /// Checks the fields against a contest: formats, required fields, CCCD against the date of birth,
-    /// known unit, locality and group. Returns every problem at once.
-    pub fn validate(&self, contest: &ContestSpec) -> Result<Identity, Vec<FieldError>> {
-        let rules = &contest.settings.eligibility;
+    /// Checks the fields against a contest's rules: formats, required fields, CCCD against the
+    /// date of birth, known unit (`known_unit`), locality (of `scheme`) and group. Returns every
+    /// problem at once. [`IdentityInput::validate`] (in `contest`) calls it with a contest's own.
+    pub(crate) fn check(
+        &self,
+        rules: &Eligibility,
+        scheme: locality::Scheme,
+        known_unit: impl Fn(&str) -> bool,
+    ) -> Result<Identity, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut fail = |f: Field, m: String| errors.push(FieldError { field: f.name().into(), message: m });
 
@@ -258,13 +262,13 @@ impl IdentityInput {
         }
         let unit = present(&self.unit);
         if let Some(u) = &unit
-            && !contest.units.iter().any(|x| &x.code == u)
+            && !known_unit(u)
         {
             fail(Field::Unit, "Hãy chọn đơn vị trong danh sách.".into());
         }
         let locality = present(&self.locality);
         if let Some(l) = &locality
-            && locality::find(contest.settings.locality_scheme, l).is_none()
+            && locality::find(scheme, l).is_none()
         {
             fail(Field::Locality, "Hãy chọn địa bàn trong danh sách.".into());
         }
@@ -356,6 +360,52 @@ impl Identity {
             years -= 1;
         }
         u32::try_from(years).ok()
+    }
+}
+
+/// A participant group (đối tượng dự thi).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub code: String,
+    pub name: String,
+}
+
+/// Who may take part.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eligibility {
+    #[serde(default = "Field::default_required")]
+    pub required_fields: Vec<Field>,
+    /// What identifies a person, so attempts are limited per person and not per browser.
+    #[serde(default)]
+    pub identity_key: IdentityKey,
+    /// Minimum age in full years on the round's opening day (Vietnam date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_age: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
+    /// CCCD numbers or phone numbers of people who may not take part (organisers, judges, helpers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<String>,
+    /// Only people on a unit's registered list may take part (seed 002).
+    #[serde(default)]
+    pub registered_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_registered_per_unit: Option<u32>,
+}
+
+impl Default for Eligibility {
+    fn default() -> Self {
+        Eligibility {
+            required_fields: Field::default_required(),
+            identity_key: IdentityKey::default(),
+            min_age: None,
+            groups: Vec::new(),
+            exclusions: Vec::new(),
+            registered_only: false,
+            min_registered_per_unit: None,
+        }
     }
 }
 

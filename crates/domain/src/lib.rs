@@ -5,6 +5,13 @@
 //! [`contest::RoundSpec`]s (đợt thi); a participant (người dự thi) takes attempts (lượt thi) whose
 //! questions come from a [`draw`]; attempts are [`attempt`]-scored, [`ranking`]-ordered and
 //! awarded [`prize`]s.
+//!
+//! [`contest`] composes the rest and nothing imports it back: the rules it holds are defined in
+//! the module that uses them ([`draw::TopicQuota`], [`ranking::Predicts`],
+//! [`identity::Eligibility`]…) and re-exported from `contest`. `text`, `vntime`, `audit`, `draw`
+//! and `ranking` use nothing of the crate; `locality` and `question` use `text`; `stats` uses
+//! `vntime`; `attempt` uses `draw`; `identity` uses `locality`, `text`, `vntime`; `prize` uses
+//! `ranking`; `review` uses `identity`, `text`.
 
 pub mod attempt;
 pub mod audit;

@@ -6,7 +6,18 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::contest::Predicts;
+/// What the tiebreak question (câu hỏi dự đoán) asks participants to predict; the real figure is
+/// counted when the round closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Predicts {
+    /// Distinct people who submitted an attempt (số người tham gia).
+    People,
+    /// Submitted attempts (số lượt tham gia).
+    Attempts,
+    /// Distinct people with at least one attempt answering every question correctly.
+    FullScorePeople,
+}
 
 /// One ranking criterion, in the order a contest's rules list them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -7,7 +7,17 @@ use cuocthi_domain::identity::{FieldError, Ineligible};
 use cuocthi_domain::{text, vntime};
 use cuocthi_store::StoreError;
 
-use crate::import::ImportReport;
+use crate::import::report::ImportReport;
+
+/// The cause of an [`EngineError::Internal`] or [`EngineError::Unavailable`], kept as a value so
+/// that whoever logs the error logs its whole chain (`std::error::Error::source`). A string
+/// works too: `EngineError::Internal("what happened".into())`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What people are told when the database refuses a write as a duplicate and no use case chose
+/// a more precise message: the driver's own words name tables and constraints, and are logged
+/// instead.
+pub const DUPLICATE_MESSAGE: &str = "Dữ liệu này đã có (có thể vừa được lưu cùng lúc); hãy tải lại trang và kiểm tra.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -52,9 +62,9 @@ pub enum EngineError {
     #[error("Đăng nhập sai nhiều lần; hãy thử lại sau {0} giây.")]
     Throttled(i64),
     #[error("Hệ thống đang bận; vui lòng thử lại sau ít giây.")]
-    Unavailable(String),
+    Unavailable(#[source] BoxError),
     #[error("Đã có lỗi ở máy chủ; vui lòng thử lại.")]
-    Internal(String),
+    Internal(#[source] BoxError),
 }
 
 impl EngineError {
@@ -91,9 +101,13 @@ impl From<StoreError> for EngineError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => EngineError::NotFound("dữ liệu"),
-            StoreError::Conflict(m) => EngineError::Conflict(format!("Dữ liệu đã tồn tại ({m}).")),
-            StoreError::Unavailable(m) => EngineError::Unavailable(m),
-            other => EngineError::Internal(other.to_string()),
+            StoreError::Conflict(_) => {
+                // `Conflict(String)` has no room for a cause: the driver's words are logged here.
+                tracing::info!(cause = %e, "a write refused as a duplicate");
+                EngineError::Conflict(DUPLICATE_MESSAGE.into())
+            }
+            e @ StoreError::Unavailable(_) => EngineError::Unavailable(Box::new(e)),
+            other => EngineError::Internal(Box::new(other)),
         }
     }
 }

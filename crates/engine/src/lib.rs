@@ -5,42 +5,58 @@
 //! The engine keeps what every request reads (contests, rules, the question bank) in memory:
 //! questions never change in place (an edit is a new version with a new id), so a question read
 //! once is valid for ever; contests are re-read after a short time to pick up edits.
+//!
+//! The rooms, by who acts (each module's head says what it may use; no two import each other):
+//! - [`participant`]: participants' and the public's use cases;
+//! - [`console`]: the staff's use cases (the organisers' console, judges, secretariat, reports);
+//! - [`shared`]: what both use (catalog, views, naming, rankings, certificates' data, counters,
+//!   clock, tokens);
+//! - [`import`]: reading uploaded files (.docx, .xlsx, .csv, contest TOML) into drafts and reports;
+//! - [`demo`]: the demo contests and synthetic load.
 
-pub mod analysis;
-mod attempts;
-mod cache;
-pub mod certificates;
-pub mod clock;
 pub mod console;
 pub mod demo;
 mod error;
-mod exports;
-pub mod feedback;
 pub mod import;
-mod participants;
-mod report;
-mod results;
-pub mod review;
-mod seal;
-pub mod stats;
-pub mod token;
-pub mod units;
-pub mod verify;
-pub mod views;
+pub mod participant;
+pub mod shared;
 
 use std::sync::Arc;
 
-pub use attempts::AnswerSaved;
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use console::{MIN_PASSWORD_CHARS, Role};
 pub use cuocthi_store::{Store, StoreError};
-pub use error::EngineError;
+pub use error::{BoxError, EngineError};
+pub use participant::attempts::AnswerSaved;
+pub use shared::clock::{Clock, ManualClock, SystemClock};
 
-use cache::Catalog;
-use token::Signer;
+// The paths the web and cli crates used before the rooms above; each names where it now lives.
+pub use console::{analysis, units, verify};
+pub use shared::{certificates, clock, token, views};
+
+/// Old path of feedback's types: `participant::feedback` (reports) and `console::feedback`
+/// (the secretariat's queue and voids); `void_label` is in `shared::naming`.
+pub mod feedback {
+    pub use crate::console::feedback::*;
+    pub use crate::participant::feedback::*;
+    pub use crate::shared::naming::void_label;
+}
+
+/// Old path of the review's types: `console::review`; `Origin` is in `participant::attempts`.
+pub mod review {
+    pub use crate::console::review::*;
+    pub use crate::participant::attempts::Origin;
+}
+
+/// Old path of statistics: `console::stats`; `LiveCounts` is in `shared::counters`.
+pub mod stats {
+    pub use crate::console::stats::*;
+    pub use crate::shared::counters::LiveCounts;
+}
+
+use shared::catalog::Catalog;
+use shared::token::Signer;
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
-
 /// The application: a store, a clock, the token signer and the in-memory catalog.
 #[derive(Clone)]
 pub struct Engine {
@@ -61,7 +77,7 @@ impl Engine {
     /// Builds an engine; the signing secret is shared through the store so that every app node
     /// accepts the tokens of every other.
     pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<Engine> {
-        let candidate = token::random_secret();
+        let candidate = shared::token::random_secret();
         let secret = store.secret("participant-token", &candidate).await?;
         Ok(Engine {
             store,

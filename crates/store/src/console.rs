@@ -48,6 +48,16 @@ pub struct StaffSessionRow {
     pub expires_at: i64,
 }
 
+/// How a throttle counts: `free` tries within a quiet period pass at once; the try that reaches
+/// `free`, and every one after it, makes the next wait 1 s, 2 s, 4 s… up to `max_wait_ms`. A key
+/// without a try for `forget_after_ms` starts again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThrottleRule {
+    pub free: i64,
+    pub max_wait_ms: i64,
+    pub forget_after_ms: i64,
+}
+
 #[derive(Clone, Debug, Default, sqlx::FromRow)]
 pub struct ThrottleRow {
     pub key: String,
@@ -160,9 +170,13 @@ pub trait ConsoleStore: Send + Sync {
     async fn delete_staff_session(&self, token_hash: &str) -> Result<()>;
     async fn delete_staff_sessions_of(&self, account_id: i64) -> Result<()>;
 
-    // Sign-in throttling.
+    // Throttling of guesses (staff sign-in, participants' identification, the results look-up).
     async fn throttle(&self, key: &str) -> Result<Option<ThrottleRow>>;
-    async fn put_throttle(&self, row: &ThrottleRow) -> Result<()>;
+    /// Counts one try for `key` and checks it in one atomic statement: `Some(row after counting)`
+    /// when the try may go ahead, `None` while the key must wait (nothing counted).
+    async fn take_try(&self, key: &str, now: DateTime<Utc>, rule: &ThrottleRule) -> Result<Option<ThrottleRow>>;
+    /// Uncounts one try (never below zero); the wait already set stays.
+    async fn give_back_try(&self, key: &str) -> Result<()>;
     async fn clear_throttle(&self, key: &str) -> Result<()>;
 
     // The audit log.

@@ -3,23 +3,32 @@
 //!
 //! The SQL text is shared between the backends (sqlx's SQLite driver binds `$1` placeholders);
 //! instants are `BIGINT` milliseconds and flags `0/1` integers so one set of Rust types reads both.
+//!
+//! Rooms, each using only those listed before it:
+//! - `error`: [`StoreError`], every driver error mapped with its cause kept (a leaf);
+//! - `pool`: the pools of either backend and the `on!` macro (a leaf);
+//! - `model`, `review`, `feedback`, `stats`, `console`: what the traits take and hand back, and
+//!   [`ConsoleStore`] (types only, no SQL);
+//! - `sqlite_direct`: rusqlite on SQLite's participant path (the writer thread, point reads);
+//! - `sql`: [`SqlStore`], the SQL of both traits, one module per table family.
 
 mod console;
 mod error;
 mod feedback;
 mod model;
+mod pool;
 mod review;
 mod sql;
-mod sql_console;
 mod sqlite_direct;
 mod stats;
 
 pub use console::*;
-pub use error::StoreError;
+pub use error::{BoxError, StoreError};
 pub use feedback::{NewReport, NewVoid, ReportFilter, ReportRow, Rescore, VoidRow};
 pub use model::*;
+pub use pool::Backend;
 pub use review::*;
-pub use sql::{Backend, SqlStore, redact};
+pub use sql::{SqlStore, redact};
 pub use stats::{CounterRow, StaffMember};
 
 use async_trait::async_trait;

@@ -15,6 +15,11 @@ pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+/// A flag as stored: 0 or 1.
+pub(crate) fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
 pub(crate) fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
@@ -220,7 +225,7 @@ impl TryFrom<RawQuestion> for StoredQuestion {
                 topic: r.topic,
                 stem: r.stem,
                 options: serde_json::from_str(&r.options)?,
-                correct: u8::try_from(r.correct).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                correct: u8::try_from(r.correct).map_err(|e| StoreError::Corrupt(Box::new(e)))?,
                 explanation: r.explanation,
             },
         })

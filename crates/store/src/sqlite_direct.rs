@@ -14,17 +14,16 @@
 //!   scores for a ranking) go to tokio's blocking pool.
 //!
 //! The rest of the store (console, imports, statistics) keeps sqlx; its write transactions begin
-//! `IMMEDIATE` ([`crate::sql::WritePool`]) so that they wait for this writer instead of failing.
+//! `IMMEDIATE` ([`crate::pool::WritePool`]) so that they wait for this writer instead of failing.
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, ToSql, named_params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, ToSql};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::feedback::VoidRow;
 use crate::model::{RawAttempt, RawParticipant};
 use crate::{Result, StoreError};
 
@@ -37,9 +36,41 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs on the writer thread inside the batch's transaction (`Err` if the transaction could not
 /// begin) and returns what to send once the batch is committed.
-type Job = Box<dyn FnOnce(std::result::Result<&Connection, &str>) -> Deliver + Send>;
-/// Sends a job's answer; given the commit's error, if the commit failed.
-type Deliver = Box<dyn FnOnce(Option<&str>) + Send>;
+type Job = Box<dyn FnOnce(std::result::Result<&Connection, &BatchFailed>) -> Deliver + Send>;
+/// Sends a job's answer; given why the batch failed, if it did.
+type Deliver = Box<dyn FnOnce(Option<&BatchFailed>) + Send>;
+
+/// Why a whole batch failed: its transaction could not begin or commit, or SQLite rolled it back
+/// under the job. Each job of the batch is answered `Unavailable` with a copy of it as the cause.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+pub(crate) struct BatchFailed {
+    what: &'static str,
+    #[source]
+    cause: Option<rusqlite::Error>,
+}
+
+impl BatchFailed {
+    fn new(what: &'static str, cause: Option<&rusqlite::Error>) -> BatchFailed {
+        BatchFailed { what, cause: cause.map(copy_error) }
+    }
+
+    /// The error a job of the failed batch is answered with.
+    fn for_job(&self) -> StoreError {
+        StoreError::Unavailable(Box::new(BatchFailed::new(self.what, self.cause.as_ref())))
+    }
+}
+
+/// A copy of a rusqlite error (which is not `Clone`), to hand one to each job of a batch.
+fn copy_error(e: &rusqlite::Error) -> rusqlite::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(code, message) => rusqlite::Error::SqliteFailure(*code, message.clone()),
+        other => rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(other.to_string()),
+        ),
+    }
+}
 
 /// The writer thread's queue and a pool of read connections on one SQLite file.
 pub(crate) struct Direct {
@@ -57,7 +88,7 @@ impl Direct {
         std::thread::Builder::new()
             .name("cuocthi-sqlite-writer".into())
             .spawn(move || run_writer(writer, queue))
-            .map_err(|e| StoreError::Unavailable(format!("cannot start the SQLite writer: {e}")))?;
+            .map_err(|e| StoreError::Unavailable(Box::new(io_context("cannot start the SQLite writer", e))))?;
         let first = open_reader(path)?;
         Ok(Direct { path: path.to_path_buf(), jobs, idle: Mutex::new(vec![first]) })
     }
@@ -71,17 +102,17 @@ impl Direct {
         let job: Job = Box::new(move |conn| {
             let outcome = match conn {
                 Ok(c) => f(c),
-                Err(e) => Err(StoreError::Unavailable(e.to_string())),
+                Err(failed) => Err(failed.for_job()),
             };
-            Box::new(move |commit_error: Option<&str>| {
-                let answer = match commit_error {
-                    Some(e) if outcome.is_ok() => Err(StoreError::Unavailable(format!("commit failed: {e}"))),
+            Box::new(move |failed: Option<&BatchFailed>| {
+                let answer = match failed {
+                    Some(failed) if outcome.is_ok() => Err(failed.for_job()),
                     _ => outcome,
                 };
                 let _ = done.send(answer);
             })
         });
-        let stopped = || StoreError::Unavailable("the SQLite writer did not answer".into());
+        let stopped = || StoreError::unavailable("the SQLite writer did not answer");
         self.jobs.send(job).await.map_err(|_| stopped())?;
         reply.await.map_err(|_| stopped())?
     }
@@ -117,9 +148,7 @@ impl Direct {
         f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let me = Arc::clone(self);
-        tokio::task::spawn_blocking(move || me.read(f))
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("a read was cancelled: {e}")))?
+        tokio::task::spawn_blocking(move || me.read(f)).await.map_err(|e| StoreError::Unavailable(Box::new(e)))?
     }
 
     fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
@@ -187,29 +216,35 @@ fn run_writer(conn: Connection, mut queue: mpsc::Receiver<Job>) {
                 Err(e) => delivers.push(job(Err(e))),
             }
         }
-        let commit_error = match began {
+        let commit_failed = match began {
             Ok(()) => conn.execute_batch("COMMIT").err().map(|e| {
                 let _ = conn.execute_batch("ROLLBACK");
                 tracing::error!(error = %e, "the SQLite writer could not commit a batch");
-                e.to_string()
+                BatchFailed::new("the SQLite writer could not commit a batch", Some(&e))
             }),
             Err(_) => None,
         };
+        let rolled_back = BatchFailed::new("the SQLite writer's transaction was rolled back", None);
         for (i, deliver) in delivers.into_iter().enumerate() {
             if i < lost {
-                deliver(Some("the transaction was rolled back"));
+                deliver(Some(&rolled_back));
             } else {
-                deliver(commit_error.as_deref());
+                deliver(commit_failed.as_ref());
             }
         }
     }
 }
 
-fn begin(conn: &Connection) -> std::result::Result<(), String> {
+fn begin(conn: &Connection) -> std::result::Result<(), BatchFailed> {
     conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| {
         tracing::error!(error = %e, "the SQLite writer could not begin a batch");
-        e.to_string()
+        BatchFailed::new("the SQLite writer could not begin a batch", Some(&e))
     })
+}
+
+/// An I/O error with what was being done.
+fn io_context(what: &str, e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{what}: {e}"))
 }
 
 /// Runs a job of several statements so that, if it fails, none of its writes stays in the batch.
@@ -219,26 +254,6 @@ pub(crate) fn all_or_nothing<T>(conn: &Connection, f: impl FnOnce(&Connection) -
     let end = if out.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
     conn.execute_batch(end)?;
     out
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        use rusqlite::ffi::{ErrorCode, SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE};
-        match &e {
-            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
-            rusqlite::Error::SqliteFailure(f, msg)
-                if f.extended_code == SQLITE_CONSTRAINT_UNIQUE || f.extended_code == SQLITE_CONSTRAINT_PRIMARYKEY =>
-            {
-                StoreError::Conflict(msg.clone().unwrap_or_else(|| e.to_string()))
-            }
-            rusqlite::Error::SqliteFailure(f, _)
-                if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen) =>
-            {
-                StoreError::Unavailable(e.to_string())
-            }
-            _ => StoreError::Sqlite(e.to_string()),
-        }
-    }
 }
 
 /// An attempt row selected with [`crate::model::ATTEMPT_COLUMNS`].
@@ -282,25 +297,6 @@ pub(crate) fn participant_from(r: &Row<'_>) -> rusqlite::Result<RawParticipant> 
     })
 }
 
-/// The voids of a contest, in the order they were made.
-pub(crate) fn voids(conn: &Connection, contest_id: i64) -> Result<Vec<VoidRow>> {
-    let mut stmt = conn.prepare_cached(crate::feedback::VOIDS_OF_CONTEST)?;
-    let rows = stmt.query_map(named_params! {"$1": contest_id}, |r| {
-        Ok(VoidRow {
-            id: r.get(0)?,
-            contest_id: r.get(1)?,
-            question_id: r.get(2)?,
-            mode: r.get(3)?,
-            reason: r.get(4)?,
-            report_id: r.get(5)?,
-            created_by: r.get(6)?,
-            created_at: r.get(7)?,
-            audit_id: r.get(8)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,8 +319,12 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failing_job_undoes_only_itself() {
         let (_dir, d) = store_with_table().await;
+        // The row the failing jobs collide with is written before any job is spawned: were it
+        // written by one of them, a failing job could reach the writer first, pass, and make
+        // that one fail instead (issue 18).
+        d.write(|c| Ok(c.execute("INSERT INTO t (x) VALUES (0)", []).map(|_| ())?)).await.expect("row 0");
         let mut tasks = Vec::new();
-        for i in 0..300_i64 {
+        for i in 1..300_i64 {
             let d = Arc::clone(&d);
             tasks.push(tokio::spawn(async move {
                 if i % 50 == 7 {
@@ -343,7 +343,7 @@ mod tests {
             }));
         }
         let mut refused = 0;
-        for (i, t) in tasks.into_iter().enumerate() {
+        for (i, t) in (1..).zip(tasks) {
             match t.await.expect("task") {
                 Ok(()) => assert!(i % 50 != 7, "job {i} should have failed"),
                 Err(StoreError::Conflict(_)) if i % 50 == 7 => refused += 1,

@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::error::{ApiError, ErrorBody};
+use crate::http::{ApiError, ErrorBody, Peer, client_address};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -52,6 +52,7 @@ impl FromRequestParts<AppState> for Participant {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string)
             .or_else(|| crate::session::token(&parts.headers))
             .ok_or(ApiError(EngineError::Unauthenticated))?;
         Ok(Participant(state.engine.authenticate(token.trim())?))
@@ -268,13 +269,13 @@ async fn start_attempt(
     State(s): State<AppState>,
     Participant(who): Participant,
     PathArgs(round_id): PathArgs<i64>,
-    crate::admin::Peer(peer): crate::admin::Peer,
+    Peer(peer): Peer,
     headers: axum::http::HeaderMap,
 ) -> ApiResult<(StatusCode, Json<AttemptView>)> {
     // The browser's device cookie when the attempt page's script calls; none for other clients.
     let device = crate::session::device(&headers);
     let origin = cuocthi_engine::review::Origin {
-        address: crate::admin::client_address(&headers, peer, &s.config.trusted_proxies).parse().ok(),
+        address: client_address(&headers, peer, &s.config.trusted_proxies).parse().ok(),
         device: device.1.is_none().then_some(device.0),
     };
     Ok((StatusCode::CREATED, Json(s.engine.start_from(who, round_id, &origin).await?)))

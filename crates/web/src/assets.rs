@@ -90,7 +90,7 @@ pub(crate) async fn serve(
     headers: HeaderMap,
 ) -> Response {
     let Some(asset) = ALL.iter().find(|a| a.name == name) else {
-        return crate::error::not_found().await.into_response();
+        return crate::http::not_found().await.into_response();
     };
     // Read by hand: a malformed query is just not the current version, never a 400.
     let asked = query.as_deref().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("v=")));

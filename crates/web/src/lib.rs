@@ -4,8 +4,10 @@
 mod admin;
 mod api;
 pub mod assets;
+mod certificates;
 mod charts;
-mod error;
+mod cookies;
+mod http;
 pub mod i18n;
 mod markdown;
 mod pages;
@@ -24,11 +26,12 @@ use tower::{BoxError, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
-pub use error::ApiError;
+pub use http::{ApiError, TrustedProxy};
 
 /// What every handler shares. Behind one `Arc`: axum clones the state for every request, and
 /// cloning the engine's handles one by one showed in the profile of the participant's path.
@@ -51,6 +54,13 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// The path of every console route, from the one table the console's router is built from (for
+/// the tests that try each against every role).
+#[doc(hidden)]
+pub fn console_route_paths() -> Vec<&'static str> {
+    admin::paths()
+}
+
 /// No inline script or style, nothing from another origin; framing by the same site only.
 pub const CSP: &str =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'self'";
@@ -71,15 +81,23 @@ pub struct WebConfig {
     /// Origins allowed to show the pages in a frame (`https://congthongtin.example.vn`), besides
     /// the site itself. None by default.
     pub frame_ancestors: Vec<String>,
-    /// The site's public address (`https://thi.example.vn`), for share links and embedding
-    /// snippets; without it they are built from the request's `Host`.
+    /// The site's public address (`https://thi.example.vn`), for share links, embedding snippets
+    /// and what is printed (a certificate's QR code). Without it, links are built from the
+    /// request's `Host` (or a trusted proxy's `X-Forwarded-Host` and `-Proto`), and printing does
+    /// the same with a warning in the log.
     pub public_url: Option<String>,
-    /// Reverse proxies whose `X-Forwarded-For` is believed (the client address used to slow down
-    /// password guessing). None by default: the connection's peer is the client.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For`, `-Proto` and `-Host`
+    /// are believed: the client's address (throttling, the judges' review) and the public
+    /// address. None by default: the connection's peer is the client.
+    pub trusted_proxies: Vec<TrustedProxy>,
 }
 
 impl WebConfig {
+    /// Reads one trusted proxy: an address (`127.0.0.1`) or a CIDR range (`10.0.0.0/8`).
+    pub fn parse_proxy(s: &str) -> Result<TrustedProxy, String> {
+        s.parse()
+    }
+
     /// Reads a space-separated list of origins (`https://a.vn https://*.b.gov.vn`), refusing
     /// anything that is not a plain http(s) origin, so nothing can be slipped into the CSP.
     pub fn parse_origins(list: &str) -> Result<Vec<String>, String> {
@@ -161,11 +179,11 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
         .merge(participant::routes())
         .merge(results::routes())
         .merge(admin::routes().layer(axum::extract::DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
-        .fallback(error::not_found)
+        .fallback(http::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(i18n::middleware))
         // Cross-site form posts and API writes are refused (Sec-Fetch-Site / Origin checks).
-        .layer(CsrfLayer::new().with_rejection_response(error::cross_site))
+        .layer(CsrfLayer::new().with_rejection_response(http::cross_site))
         .layer(axum::middleware::from_fn(body_limit))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
@@ -181,10 +199,22 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
         .layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT))
         .layer(
             ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(|_: BoxError| async { error::overloaded() }))
+                .layer(HandleErrorLayer::new(|_: BoxError| async { http::overloaded() }))
                 .load_shed()
                 .concurrency_limit(limits.max_in_flight),
         )
-        .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(http::panic_response))
+        // The cause of an error response, logged once with its route, inside the request's span.
+        .layer(axum::middleware::from_fn(http::log_causes))
+        // One span per request, by route (never the query string); the request id set before it
+        // and returned with the response.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(http::trace::span::<axum::body::Body>)
+                .on_request(())
+                .on_response(http::trace::on_response::<axum::body::Body>)
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

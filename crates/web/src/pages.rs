@@ -8,7 +8,7 @@ use axum::routing::get;
 use cuocthi_engine::views::ContestSummary;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::http::ApiError;
 use crate::i18n::{self, Texts};
 
 pub fn routes() -> Router<AppState> {

@@ -1,13 +1,13 @@
 //! Published results for everyone: the prize lists of each round and overall (names, unit,
 //! locality, prize; never CCCD, phone or date of birth), and certificates with their public
-//! verification page, the address their QR code holds.
+//! verification page, the address their QR code holds. Uses `http`, `i18n` and `certificates`.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use cuocthi_domain::{text, vntime};
 use cuocthi_engine::EngineError;
@@ -15,8 +15,9 @@ use cuocthi_engine::certificates::CertificateData;
 use std::collections::HashMap;
 
 use crate::AppState;
+use crate::certificates;
+use crate::http::{Form, PageError, PageResult, Path, Peer, client_address, field_of, printed_base, private};
 use crate::i18n::{self, Texts};
-use crate::participant::{Form, PageResult, Path, private, public_base};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -77,14 +78,14 @@ async fn results(State(s): State<AppState>, Path(slug): Path<String>) -> PageRes
 async fn lookup(
     State(s): State<AppState>,
     Path(slug): Path<String>,
-    crate::admin::Peer(peer): crate::admin::Peer,
+    Peer(peer): Peer,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let mut page = results_page(&s, &slug).await?;
     page.key = form.get("key").map(|v| v.trim().to_string()).unwrap_or_default();
     page.date_of_birth = form.get("date_of_birth").map(|v| v.trim().to_string()).unwrap_or_default();
-    let address = crate::admin::client_address(&headers, peer, &s.config.trusted_proxies);
+    let address = client_address(&headers, peer, &s.config.trusted_proxies);
     let mut status = axum::http::StatusCode::OK;
     if page.key.is_empty() || page.date_of_birth.is_empty() {
         page.lookup_error =
@@ -106,7 +107,7 @@ async fn lookup(
                 )
             }
             Err(e @ (EngineError::IdentityMismatch | EngineError::BadRequest(_) | EngineError::Throttled(_))) => {
-                status = crate::error::status_of(&e);
+                status = crate::http::status_of(&e);
                 page.lookup_error = Some(e.to_string());
             }
             Err(e) => return Err(e.into()),
@@ -115,7 +116,7 @@ async fn lookup(
     Ok(private((status, page)))
 }
 
-async fn results_page(s: &AppState, slug: &str) -> Result<ResultsPage, crate::participant::PageError> {
+async fn results_page(s: &AppState, slug: &str) -> Result<ResultsPage, PageError> {
     let slug = slug.to_string();
     let c = s.engine.contest(&slug).await?;
     let lists = s
@@ -148,7 +149,7 @@ async fn results_page(s: &AppState, slug: &str) -> Result<ResultsPage, crate::pa
         })
         .collect();
     let t = i18n::t();
-    let key = crate::participant::field_of(&c.identity_key).unwrap_or(cuocthi_domain::identity::Field::Cccd);
+    let key = field_of(&c.identity_key).unwrap_or(cuocthi_domain::identity::Field::Cccd);
     Ok(ResultsPage {
         t,
         slug,
@@ -176,44 +177,13 @@ async fn certificate(State(s): State<AppState>, Path(serial): Path<String>) -> P
     Ok(CertificatePage { t: i18n::t(), published: vntime::format(c.published_at), c }.into_response())
 }
 
-/// The certificate for the renderer, with the verification address in full.
-pub(crate) fn for_print(base: &str, c: &CertificateData) -> cuocthi_certificate::Certificate {
-    cuocthi_certificate::Certificate {
-        serial: c.serial.clone(),
-        heading: c.heading.clone(),
-        contest_title: c.contest_title.clone(),
-        recipient: c.recipient.clone(),
-        recipient_detail: c.recipient_detail.clone(),
-        award: c.award.clone(),
-        round: c.round.clone(),
-        place_and_date: c.place_and_date.clone(),
-        signatory_title: c.signatory_title.clone(),
-        signatory_name: c.signatory_name.clone(),
-        verify_url: format!("{base}{}", c.verify_path),
-    }
-}
-
-/// Renders certificates off the async threads (a few ms of CPU each) into one PDF.
-pub(crate) async fn render(certs: Vec<cuocthi_certificate::Certificate>) -> Result<Vec<u8>, EngineError> {
-    tokio::task::spawn_blocking(move || cuocthi_certificate::render_many(&certs))
-        .await
-        .map_err(|e| EngineError::Internal(e.to_string()))?
-        .map_err(|e| EngineError::BadRequest(format!("Không tạo được giấy chứng nhận: {e}")))
-}
-
-pub(crate) fn pdf_response(name: &str, body: Vec<u8>, cache: &'static str) -> Response {
-    let mut resp = body.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    resp
-}
-
-async fn certificate_pdf(State(s): State<AppState>, Path(serial): Path<String>, headers: HeaderMap) -> PageResult {
+async fn certificate_pdf(
+    State(s): State<AppState>,
+    Path(serial): Path<String>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+) -> PageResult {
     let c = s.engine.certificate(&serial).await?;
-    let pdf = render(vec![for_print(&public_base(&s, &headers), &c)]).await?;
-    Ok(pdf_response(&format!("giay-chung-nhan-{serial}.pdf"), pdf, "public, max-age=3600"))
+    let pdf = certificates::render(vec![certificates::for_print(&printed_base(&s.config, &headers, peer), &c)]).await?;
+    Ok(certificates::pdf_response(&format!("giay-chung-nhan-{serial}.pdf"), pdf, "public, max-age=3600"))
 }

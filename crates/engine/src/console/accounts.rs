@@ -57,21 +57,21 @@ impl Engine {
     /// Hashes a password with Argon2id off the async threads, a few at a time (each takes
     /// ~19 MiB and tens of ms): a burst of sign-ins queues instead of exhausting memory.
     pub(crate) async fn hash_password(&self, password: String) -> Result<String> {
-        let _permit = self.hashing.acquire().await.map_err(|e| EngineError::Internal(e.to_string()))?;
+        let _permit = self.hashing.acquire().await.map_err(|e| EngineError::Internal(e.into()))?;
         tokio::task::spawn_blocking(move || Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()))
             .await
-            .map_err(|e| EngineError::Internal(e.to_string()))?
-            .map_err(|e| EngineError::Internal(e.to_string()))
+            .map_err(|e| EngineError::Internal(e.into()))?
+            .map_err(|e| EngineError::Internal(e.into()))
     }
 
     /// Whether `password` matches `hash`, under the same bound as [`Engine::hash_password`].
     pub(crate) async fn verify_password(&self, password: String, hash: String) -> Result<bool> {
-        let _permit = self.hashing.acquire().await.map_err(|e| EngineError::Internal(e.to_string()))?;
+        let _permit = self.hashing.acquire().await.map_err(|e| EngineError::Internal(e.into()))?;
         tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
         })
         .await
-        .map_err(|e| EngineError::Internal(e.to_string()))
+        .map_err(|e| EngineError::Internal(e.into()))
     }
 
     /// Creates a staff account: a system administrator, or an account whose rights come from the

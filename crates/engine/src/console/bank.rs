@@ -178,7 +178,7 @@ impl Engine {
     ) -> Result<ImportPreview> {
         let c = self.contest_for(by, slug, Action::EditBank).await?;
         let contest_id = c.stored.contest.id;
-        let _turn = self.reading.acquire().await.map_err(|e| EngineError::Internal(e.to_string()))?;
+        let _turn = self.reading.acquire().await.map_err(|e| EngineError::Internal(e.into()))?;
         let staged = self.staged_questions(by, contest_id, staged_id).await?;
         let existing: HashMap<String, i64> =
             self.store.bank(contest_id).await?.into_iter().map(|q| (q.question.fingerprint(), q.id)).collect();
@@ -189,7 +189,7 @@ impl Engine {
             (report, valid.len())
         })
         .await
-        .map_err(|e| EngineError::Internal(format!("reading a question file: {e}")))?;
+        .map_err(|e| EngineError::Internal(e.into()))?;
         Ok(ImportPreview { staged_id, file_name: staged.file_name, would_import: valid, report })
     }
 

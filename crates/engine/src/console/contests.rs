@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::access::{Action, Staff};
-use crate::cache::CachedContest;
+use crate::shared::catalog::CachedContest;
 use crate::{Engine, EngineError, Result};
 
 /// The short form for a new contest.

@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::access::{Action, Staff};
-use crate::cache::CachedContest;
 use crate::import::{ListError, parse_keys, parse_registered, parse_units};
+use crate::shared::catalog::CachedContest;
 use crate::{Engine, EngineError, Result};
 
 /// A unit as the lists page shows it.

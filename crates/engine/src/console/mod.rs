@@ -1,16 +1,31 @@
-//! The organisers' console (trang quản trị): staff accounts and roles, sign-in with a second
-//! factor, contest set-up, the question bank, participants and the audit log. Every use case
-//! takes the signed-in [`Staff`] and checks its role itself.
+//! The staff's use cases, the organisers' console (trang quản trị): staff accounts and roles,
+//! sign-in with a second factor, the audit log, contest set-up, lists, materials, the question
+//! bank, participants; the judges' review, results (approval in versions, publication),
+//! verification, the seal of submissions, the secretariat's side of feedback and voids,
+//! statistics, units' participation, item analysis, the report and the workbooks. Every use case
+//! takes the signed-in [`Staff`] and checks its role itself (`access` is the one role table).
+//!
+//! May use: `shared`, `import`, `crate::error` and the crate root; never `participant`.
 
 pub mod access;
 mod accounts;
+pub mod analysis;
 pub mod audit;
 mod auth;
 mod bank;
 mod contests;
+pub mod exports;
+pub mod feedback;
 mod lists;
 mod materials;
 mod people;
+mod report;
+pub mod results;
+pub mod review;
+mod seal;
+pub mod stats;
+pub mod units;
+pub mod verify;
 
 pub use access::{Action, Grant, Role, Staff};
 pub use accounts::{AccountView, MIN_PASSWORD_CHARS};

@@ -103,9 +103,9 @@ impl Engine {
             .iter()
             .filter(|p| scope.as_ref().is_none_or(|s| p.identity.unit.as_ref().is_some_and(|u| s.contains(u))))
             .map(|p| {
-                let unit = crate::participants::unit_name(&c, p.identity.unit.as_deref()).unwrap_or_default();
+                let unit = crate::shared::naming::unit_name(&c, p.identity.unit.as_deref()).unwrap_or_default();
                 let locality =
-                    crate::participants::locality_name(&c, p.identity.locality.as_deref()).unwrap_or_default();
+                    crate::shared::naming::locality_name(&c, p.identity.locality.as_deref()).unwrap_or_default();
                 self.person_view(by, id, p, unit, locality)
             })
             .collect())
@@ -143,8 +143,8 @@ impl Engine {
             }
         }
         let attempts = self.store.attempts_of(id).await?;
-        let unit = crate::participants::unit_name(&c, p.identity.unit.as_deref()).unwrap_or_default();
-        let locality = crate::participants::locality_name(&c, p.identity.locality.as_deref()).unwrap_or_default();
+        let unit = crate::shared::naming::unit_name(&c, p.identity.unit.as_deref()).unwrap_or_default();
+        let locality = crate::shared::naming::locality_name(&c, p.identity.locality.as_deref()).unwrap_or_default();
         Ok((self.person_view(by, c.stored.contest.id, &p, unit, locality), attempts))
     }
 

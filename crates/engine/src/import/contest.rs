@@ -7,9 +7,10 @@ use cuocthi_domain::contest::ContestDef;
 use cuocthi_domain::question::{LETTERS, Question};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
+use super::FileKind;
 use super::progress::{Progress, Stage};
-use super::questions::{FileKind, parse_questions_with_progress};
-use super::{Duplicate, ImportReport, RowProblem, excerpt};
+use super::questions::parse_questions_with_progress;
+use super::report::{Duplicate, ImportReport, RowProblem, excerpt};
 use crate::{Engine, EngineError, Result};
 
 /// What `contest import` did.
@@ -172,13 +173,13 @@ impl Engine {
     pub async fn export_questions_csv(&self, slug: &str) -> Result<String> {
         let c = self.contest_by_slug(slug).await?;
         let mut w = csv::Writer::from_writer(Vec::new());
-        let internal = |e: csv::Error| EngineError::Internal(e.to_string());
+        let internal = |e: csv::Error| EngineError::Internal(e.into());
         w.write_record(EXPORT_HEADER).map_err(internal)?;
         for q in self.store.bank(c.stored.contest.id).await? {
             w.write_record(export_row(&q.question)).map_err(internal)?;
         }
-        let bytes = w.into_inner().map_err(|e| EngineError::Internal(e.to_string()))?;
-        String::from_utf8(bytes).map_err(|e| EngineError::Internal(e.to_string()))
+        let bytes = w.into_inner().map_err(|e| EngineError::Internal(e.into()))?;
+        String::from_utf8(bytes).map_err(|e| EngineError::Internal(e.into()))
     }
 
     /// The active question bank of a contest as an Excel workbook (.xlsx) with the columns of
@@ -188,6 +189,6 @@ impl Engine {
         let c = self.contest_by_slug(slug).await?;
         let rows: Vec<[String; 8]> =
             self.store.bank(c.stored.contest.id).await?.iter().map(|q| export_row(&q.question)).collect();
-        bank_workbook(&rows).map_err(|e| EngineError::Internal(e.to_string()))
+        bank_workbook(&rows).map_err(|e| EngineError::Internal(e.into()))
     }
 }

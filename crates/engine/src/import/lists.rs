@@ -6,7 +6,7 @@ use cuocthi_domain::contest::{RegisteredPerson, UnitSpec};
 use cuocthi_domain::identity::normalise_key;
 use cuocthi_domain::text;
 
-use super::questions::{Table, read_table};
+use super::table::{Table, read_table};
 
 /// A list that cannot be used, with every reason (file-level, or `Dòng N: …`).
 #[derive(Clone, Debug, PartialEq, Eq)]

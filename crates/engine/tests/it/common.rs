@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cuocthi_domain::identity::IdentityInput;
 use cuocthi_domain::vntime;
-use cuocthi_engine::token::Claims;
+use cuocthi_engine::shared::token::Claims;
 use cuocthi_engine::{Engine, ManualClock};
 use cuocthi_testkit::TestDb;
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use cuocthi_domain::attempt::Void;
 use cuocthi_engine::console::{Action, Grant, Role, Staff};
-use cuocthi_engine::token::Claims;
+use cuocthi_engine::shared::token::Claims;
 use cuocthi_engine::{Engine, EngineError, Store};
 use cuocthi_store::AuditFilter;
 use cuocthi_testkit::{TestDb, on_both_backends};

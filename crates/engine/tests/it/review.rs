@@ -5,7 +5,8 @@
 
 use chrono::Duration;
 use cuocthi_engine::EngineError;
-use cuocthi_engine::review::{Origin, Target};
+use cuocthi_engine::console::review::Target;
+use cuocthi_engine::participant::attempts::Origin;
 use cuocthi_testkit::{TestDb, on_both_backends};
 
 use crate::common::*;

@@ -6,7 +6,8 @@ use chrono::Duration;
 use cuocthi_domain::attempt::Void;
 use cuocthi_domain::draw::SplitMix64;
 use cuocthi_domain::stats::CONTEST;
-use cuocthi_engine::review::Target;
+use cuocthi_engine::EngineError;
+use cuocthi_engine::console::review::Target;
 use cuocthi_testkit::{TestDb, on_both_backends};
 
 use crate::common::*;
@@ -15,7 +16,26 @@ on_both_backends!(
     counters_equal_a_recount_after_a_random_mix,
     a_question_the_strongest_get_wrong_is_flagged,
     the_contest_page_counts_one_batch_of_a_backlog,
+    the_summary_report_is_a_word_document,
 );
+
+/// The summary report (.docx, built with `docx-rs` without its image support) is a Word package
+/// whose body names the contest.
+async fn the_summary_report_is_a_word_document(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let who = register(e, "kiem-thu", &person(1, 1990)).await;
+    let a = e.start(who, round_id(e, "kiem-thu", 1).await).await.expect("start");
+    e.submit(who, a.id, None).await.expect("submit");
+    e.count_attempts().await.expect("counted");
+    let report = e.summary_report(&system_admin(), "kiem-thu").await.expect("the report");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(report)).expect("a zip package");
+    let mut body = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").expect("a Word body"), &mut body)
+        .expect("UTF-8 XML");
+    assert!(body.contains("<w:p"), "paragraphs");
+    assert!(body.contains("1. Số liệu chung"), "{body}");
+}
 
 /// A backlog of uncounted attempts (a bulk import) is the background task's to count: the contest
 /// page counts one batch of it and answers (counting a million first took its first view 12 s).
@@ -52,18 +72,32 @@ async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
                 let (who, id) = people[rng.below(people.len() as u64) as usize];
                 let a = e.attempt(who, id).await.unwrap();
                 for pos in 0..a.questions.len() {
-                    let _ = e.save_answer(who, id, pos, Some(rng.below(3) as u8)).await;
+                    // Refused only once the attempt is closed (submitted, or past its time).
+                    match e.save_answer(who, id, pos, Some(rng.below(3) as u8)).await {
+                        Ok(_) | Err(EngineError::AttemptSubmitted | EngineError::PastDeadline) => {}
+                        Err(other) => panic!("save: {other:?}"),
+                    }
                 }
-                let _ = e.submit(who, id, Some(rng.below(50) as i64)).await;
-                if let Ok(next) = e.start(who, round).await {
-                    let i = people.iter().position(|(w, _)| w.participant_id == who.participant_id).unwrap();
-                    people[i].1 = next.id;
+                match e.submit(who, id, Some(rng.below(50) as i64)).await {
+                    Ok(_) | Err(EngineError::AttemptSubmitted) => {}
+                    Err(other) => panic!("submit: {other:?}"),
+                }
+                match e.start(who, round).await {
+                    Ok(next) => {
+                        let i = people.iter().position(|(w, _)| w.participant_id == who.participant_id).unwrap();
+                        people[i].1 = next.id;
+                    }
+                    // Both attempts used.
+                    Err(EngineError::AttemptLimit(_)) => {}
+                    Err(other) => panic!("start again: {other:?}"),
                 }
             }
             // A judge disqualifies someone; now and then the committee voids a question asked.
             4 if !people.is_empty() => {
                 let (who, id) = people[rng.below(people.len() as u64) as usize];
-                let _ = e.disqualify(&by, "kiem-thu", Target::Person(who.participant_id), "Kiểm tra thống kê").await;
+                e.disqualify(&by, "kiem-thu", Target::Person(who.participant_id), "Kiểm tra thống kê")
+                    .await
+                    .expect("a person may be disqualified again");
                 if rng.below(4) == 0
                     && let Ok(a) = e.attempt(who, id).await
                     && let Some(q) = a.questions.first()
@@ -77,7 +111,7 @@ async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
                     {
                         Ok(_) => voids += 1,
                         // Voided already by an earlier step.
-                        Err(err) => assert!(matches!(err, cuocthi_engine::EngineError::Conflict(_)), "{err:?}"),
+                        Err(err) => assert!(matches!(err, EngineError::Conflict(_)), "{err:?}"),
                     }
                 }
             }
@@ -171,7 +205,7 @@ async fn a_question_the_strongest_get_wrong_is_flagged(db: TestDb) {
         started.push((who, e.start(who, round).await.unwrap()));
     }
     // Those asked the odd question first (12 of them), then the others: the first 41 are the strongest.
-    let asked_odd = |a: &cuocthi_engine::views::AttemptView| a.questions.iter().any(|q| q.stem == odd);
+    let asked_odd = |a: &cuocthi_engine::shared::views::AttemptView| a.questions.iter().any(|q| q.stem == odd);
     let (mut with, without): (Vec<_>, Vec<_>) = started.into_iter().partition(|(_, a)| asked_odd(a));
     assert!(with.len() >= 12, "the odd question was drawn for {} people of 150", with.len());
     let rest = with.split_off(12);

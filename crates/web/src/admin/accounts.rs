@@ -4,11 +4,9 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use cuocthi_domain::vntime;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{ACTION_LABELS, AUDIT_PAGE, MIN_PASSWORD_CHARS, Staff};
@@ -17,16 +15,7 @@ use serde::Deserialize;
 
 use super::{Frame, StaffUser};
 use crate::AppState;
-use crate::participant::{Form, PageResult, Path, private, see_other};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/tai-khoan", get(accounts).post(create))
-        .route("/admin/tai-khoan/{id}/khoa", post(lock))
-        .route("/admin/tai-khoan/{id}/go-xac-thuc", post(reset_second_factor))
-        .route("/admin/nhat-ky", get(audit_all))
-        .route("/admin/nhat-ky.csv", get(audit_all_csv))
-}
+use crate::http::{Form, PageResult, Path, private, see_other};
 
 struct AccountLine {
     id: i64,
@@ -91,13 +80,13 @@ async fn accounts_page(s: &AppState, staff: &Staff, error: Option<String>, notic
 }
 
 #[derive(Deserialize, Default)]
-struct AccountsQuery {
+pub(super) struct AccountsQuery {
     /// Set by the redirect after a second factor was removed: the account's id.
     #[serde(default, rename = "da-go")]
     reset: Option<i64>,
 }
 
-async fn accounts(
+pub(super) async fn accounts(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Query(q): Query<AccountsQuery>,
@@ -121,7 +110,7 @@ async fn accounts(
 }
 
 #[derive(Deserialize)]
-struct NewAccount {
+pub(super) struct NewAccount {
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -132,7 +121,11 @@ struct NewAccount {
     admin: Option<String>,
 }
 
-async fn create(State(s): State<AppState>, StaffUser(staff): StaffUser, Form(f): Form<NewAccount>) -> PageResult {
+pub(super) async fn create(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Form(f): Form<NewAccount>,
+) -> PageResult {
     match s.engine.add_account(&staff, &f.username, &f.full_name, f.password, f.admin.is_some()).await {
         Ok(_) => accounts_page(&s, &staff, None, Some(format!("Đã tạo tài khoản {}.", f.username.trim()))).await,
         Err(e @ (EngineError::BadRequest(_) | EngineError::Conflict(_))) => {
@@ -143,12 +136,12 @@ async fn create(State(s): State<AppState>, StaffUser(staff): StaffUser, Form(f):
 }
 
 #[derive(Deserialize)]
-struct LockForm {
+pub(super) struct LockForm {
     #[serde(default)]
     disabled: String,
 }
 
-async fn lock(
+pub(super) async fn lock(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(id): Path<i64>,
@@ -159,7 +152,7 @@ async fn lock(
 }
 
 /// Removes another account's second factor (a lost phone); the account sets it up again.
-async fn reset_second_factor(
+pub(super) async fn reset_second_factor(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(id): Path<i64>,
@@ -296,7 +289,7 @@ pub(super) async fn audit_csv(
         "Mã băm",
     ];
     let write = |w: &mut csv::Writer<Vec<u8>>, rec: &[String]| {
-        w.write_record(rec).map_err(|e| EngineError::Internal(e.to_string()))
+        w.write_record(rec).map_err(|e| EngineError::Internal(Box::new(e)))
     };
     write(&mut w, &header.map(String::from))?;
     for named in &rows {
@@ -321,7 +314,7 @@ pub(super) async fn audit_csv(
             ],
         )?;
     }
-    let body = w.into_inner().map_err(|e| EngineError::Internal(e.to_string()))?;
+    let body = w.into_inner().map_err(|e| EngineError::Internal(Box::new(e.into_error())))?;
     Ok(private((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -331,14 +324,18 @@ pub(super) async fn audit_csv(
     )))
 }
 
-async fn audit_all(State(s): State<AppState>, StaffUser(staff): StaffUser, Query(q): Query<AuditQuery>) -> PageResult {
+pub(super) async fn audit_all(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     audit_page(&s, &staff, None, q).await
 }
 
-async fn audit_all_csv(
+pub(super) async fn audit_all_csv(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Query(q): Query<AuditQuery>,
 ) -> Response {
-    audit_csv(&s, &staff, None, q).await.map_err(crate::participant::PageError::from).into_response()
+    audit_csv(&s, &staff, None, q).await.map_err(crate::http::PageError::from).into_response()
 }

@@ -2,29 +2,18 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use base64::Engine as _;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{ABSOLUTE_TIMEOUT, MIN_PASSWORD_CHARS, SignIn};
 use serde::Deserialize;
 
-use super::{Frame, Peer, StaffUser, clear_cookie, client_address, set_cookie};
+use super::{Frame, StaffUser};
 use crate::AppState;
-use crate::participant::{Form, PageResult, private, see_other};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/dang-nhap", get(sign_in_page).post(sign_in))
-        .route("/admin/dang-xuat", post(sign_out))
-        .route("/admin/bao-mat", get(security))
-        .route("/admin/bao-mat/bat-dau", post(begin_totp))
-        .route("/admin/bao-mat/xac-nhan", post(confirm_totp))
-        .route("/admin/bao-mat/mat-khau", post(change_password))
-}
+use crate::cookies::{self, STAFF};
+use crate::http::{Form, PageResult, Peer, client_address, private, see_other};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/signin.html")]
@@ -35,9 +24,9 @@ struct SignInPage {
     username: String,
 }
 
-async fn sign_in_page(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = super::cookie(&headers)
-        && s.engine.staff(token).await.is_ok()
+pub(super) async fn sign_in_page(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = STAFF.read(&headers)
+        && s.engine.staff(&token).await.is_ok()
     {
         return see_other("/admin");
     }
@@ -45,7 +34,7 @@ async fn sign_in_page(State(s): State<AppState>, headers: HeaderMap) -> Response
 }
 
 #[derive(Deserialize)]
-struct SignInForm {
+pub(super) struct SignInForm {
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -55,7 +44,7 @@ struct SignInForm {
 }
 
 /// A successful sign-in always gets a new session id, whatever cookie came with the request.
-async fn sign_in(
+pub(super) async fn sign_in(
     State(s): State<AppState>,
     Peer(peer): Peer,
     headers: HeaderMap,
@@ -65,13 +54,11 @@ async fn sign_in(
     let form = SignIn { username: &f.username, password: &f.password, code: Some(f.code.as_str()), address: &address };
     match s.engine.sign_in(form).await {
         Ok(session) => {
-            let mut resp = see_other("/admin");
-            resp.headers_mut()
-                .insert(header::SET_COOKIE, set_cookie(&session.token, ABSOLUTE_TIMEOUT.num_seconds(), &headers));
-            resp
+            let cookie = STAFF.set_for(session.token, ABSOLUTE_TIMEOUT.num_seconds(), &headers);
+            cookies::with(cookie, see_other("/admin"))
         }
         Err(e @ (EngineError::SignInFailed(_) | EngineError::Throttled(_))) => {
-            let status = crate::error::status_of(&e);
+            let status = crate::http::status_of(&e);
             let page = SignInPage {
                 frame: None,
                 notice: None,
@@ -86,15 +73,13 @@ async fn sign_in(
             }
             resp
         }
-        Err(e) => crate::participant::PageError::from(e).into_response(),
+        Err(e) => crate::http::PageError::from(e).into_response(),
     }
 }
 
-async fn sign_out(State(s): State<AppState>, StaffUser(staff): StaffUser) -> PageResult {
+pub(super) async fn sign_out(State(s): State<AppState>, StaffUser(staff): StaffUser) -> PageResult {
     s.engine.sign_out(&staff).await?;
-    let mut resp = see_other("/admin/dang-nhap");
-    resp.headers_mut().insert(header::SET_COOKIE, clear_cookie());
-    Ok(resp)
+    Ok(cookies::with(STAFF.clear(), see_other("/admin/dang-nhap")))
 }
 
 struct Setup {
@@ -146,11 +131,11 @@ async fn security_page(
     )))
 }
 
-async fn security(State(s): State<AppState>, StaffUser(staff): StaffUser) -> PageResult {
+pub(super) async fn security(State(s): State<AppState>, StaffUser(staff): StaffUser) -> PageResult {
     security_page(&s, &staff, None, None).await
 }
 
-async fn begin_totp(State(s): State<AppState>, StaffUser(staff): StaffUser) -> PageResult {
+pub(super) async fn begin_totp(State(s): State<AppState>, StaffUser(staff): StaffUser) -> PageResult {
     if staff.has_totp {
         return Err(EngineError::Conflict("Tài khoản đã bật xác thực hai lớp.".into()).into());
     }
@@ -159,12 +144,16 @@ async fn begin_totp(State(s): State<AppState>, StaffUser(staff): StaffUser) -> P
 }
 
 #[derive(Deserialize)]
-struct CodeForm {
+pub(super) struct CodeForm {
     #[serde(default)]
     code: String,
 }
 
-async fn confirm_totp(State(s): State<AppState>, StaffUser(staff): StaffUser, Form(f): Form<CodeForm>) -> PageResult {
+pub(super) async fn confirm_totp(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Form(f): Form<CodeForm>,
+) -> PageResult {
     match s.engine.confirm_totp(&staff, &f.code).await {
         Ok(()) => Ok(see_other("/admin")),
         Err(EngineError::BadRequest(m)) => security_page(&s, &staff, Some(m), None).await,
@@ -173,22 +162,18 @@ async fn confirm_totp(State(s): State<AppState>, StaffUser(staff): StaffUser, Fo
 }
 
 #[derive(Deserialize)]
-struct PasswordForm {
+pub(super) struct PasswordForm {
     #[serde(default)]
     password: String,
 }
 
-async fn change_password(
+pub(super) async fn change_password(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Form(f): Form<PasswordForm>,
 ) -> PageResult {
     match s.engine.set_password(&staff, staff.account_id, f.password).await {
-        Ok(()) => {
-            let mut resp = see_other("/admin/dang-nhap");
-            resp.headers_mut().insert(header::SET_COOKIE, clear_cookie());
-            Ok(resp)
-        }
+        Ok(()) => Ok(cookies::with(STAFF.clear(), see_other("/admin/dang-nhap"))),
         Err(EngineError::BadRequest(m)) => security_page(&s, &staff, Some(m), None).await,
         Err(e) => Err(e.into()),
     }

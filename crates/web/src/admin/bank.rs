@@ -5,11 +5,9 @@ use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use cuocthi_domain::question::{LETTERS, QuestionDraft};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, BankQuery, ImportPreview, Staff};
@@ -18,21 +16,7 @@ use serde::Deserialize;
 use super::import_jobs::{Seen, progress_text};
 use super::{Frame, StaffUser};
 use crate::AppState;
-use crate::participant::{Form, PageError, PageResult, Path, private, see_other};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/cuoc-thi/{slug}/cau-hoi", get(bank).post(add))
-        .route("/admin/cuoc-thi/{slug}/cau-hoi.csv", get(export_csv))
-        .route("/admin/cuoc-thi/{slug}/cau-hoi.xlsx", get(export_xlsx))
-        .route("/admin/cuoc-thi/{slug}/cau-hoi/moi", get(new_question))
-        .route("/admin/cuoc-thi/{slug}/cau-hoi/{id}", get(question).post(revise))
-        .route("/admin/cuoc-thi/{slug}/cau-hoi/{id}/trang-thai", post(set_status))
-        .route("/admin/cuoc-thi/{slug}/nhap-cau-hoi", get(import_page).post(upload))
-        .route("/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}", get(import_job))
-        .route("/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}/tien-do", get(import_progress))
-        .route("/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}/xac-nhan", post(confirm))
-}
+use crate::http::{Form, PageError, PageResult, Path, private, see_other};
 
 /// Most rows the list shows at once.
 const LIST_LIMIT: usize = 500;
@@ -66,7 +50,7 @@ struct BankPage {
 }
 
 #[derive(Deserialize, Default)]
-struct ListQuery {
+pub(super) struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default, rename = "chu-de")]
@@ -78,7 +62,7 @@ struct ListQuery {
     imported: Option<usize>,
 }
 
-async fn bank(
+pub(super) async fn bank(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -177,12 +161,16 @@ fn page_for(staff: &Staff, slug: &str, id: i64, draft: QuestionDraft, error: Opt
     }
 }
 
-async fn new_question(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> PageResult {
+pub(super) async fn new_question(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+) -> PageResult {
     s.engine.contest_for(&staff, &slug, Action::EditBank).await?;
     Ok(private(page_for(&staff, &slug, 0, QuestionDraft::default(), None)))
 }
 
-async fn question(
+pub(super) async fn question(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, id)): Path<(String, i64)>,
@@ -234,7 +222,7 @@ async fn question_page(
 }
 
 #[derive(Deserialize)]
-struct QuestionForm {
+pub(super) struct QuestionForm {
     #[serde(default)]
     topic: String,
     #[serde(default)]
@@ -270,7 +258,7 @@ impl QuestionForm {
     }
 }
 
-async fn add(
+pub(super) async fn add(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -286,7 +274,7 @@ async fn add(
     }
 }
 
-async fn revise(
+pub(super) async fn revise(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, id)): Path<(String, i64)>,
@@ -306,12 +294,12 @@ async fn revise(
 }
 
 #[derive(Deserialize)]
-struct StatusForm {
+pub(super) struct StatusForm {
     #[serde(default)]
     active: String,
 }
 
-async fn set_status(
+pub(super) async fn set_status(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, id)): Path<(String, i64)>,
@@ -321,7 +309,11 @@ async fn set_status(
     Ok(see_other(&format!("/admin/cuoc-thi/{slug}/cau-hoi/{id}")))
 }
 
-async fn export_csv(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> Response {
+pub(super) async fn export_csv(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+) -> Response {
     let result = async {
         s.engine.contest_for(&staff, &slug, Action::ViewBank).await?;
         s.engine.export_questions_csv(&slug).await
@@ -339,7 +331,11 @@ async fn export_csv(State(s): State<AppState>, StaffUser(staff): StaffUser, Path
     }
 }
 
-async fn export_xlsx(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> Response {
+pub(super) async fn export_xlsx(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+) -> Response {
     let result = async {
         s.engine.contest_for(&staff, &slug, Action::ViewBank).await?;
         s.engine.export_questions_xlsx(&slug).await
@@ -453,13 +449,17 @@ async fn import_view(
     )))
 }
 
-async fn import_page(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> PageResult {
+pub(super) async fn import_page(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+) -> PageResult {
     import_view(&s, &staff, &slug, None, None, None).await
 }
 
 /// Stages the uploaded file and sends the browser to the page of its reading, which runs in the
 /// background (see `import_jobs`): a bank of thousands of questions takes seconds to read.
-async fn upload(
+pub(super) async fn upload(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -496,7 +496,7 @@ struct ProgressPage {
 
 /// The page of a reading: its report when done, else its progress (refreshed by the page itself
 /// without JavaScript, by `import.js` with it).
-async fn import_job(
+pub(super) async fn import_job(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, staged)): Path<(String, i64)>,
@@ -529,7 +529,7 @@ async fn import_job(
 }
 
 /// `import.js`'s question: how far the reading has got, as JSON.
-async fn import_progress(
+pub(super) async fn import_progress(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, staged)): Path<(String, i64)>,
@@ -551,12 +551,12 @@ async fn import_progress(
 }
 
 #[derive(Deserialize)]
-struct ConfirmForm {
+pub(super) struct ConfirmForm {
     #[serde(default)]
     skip_invalid: Option<String>,
 }
 
-async fn confirm(
+pub(super) async fn confirm(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, staged)): Path<(String, i64)>,

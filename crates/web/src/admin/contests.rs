@@ -3,11 +3,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use cuocthi_domain::text;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, ConsoleRound, NewContest, Role, Staff};
@@ -16,21 +14,7 @@ use serde::Deserialize;
 use super::accounts::{AuditQuery, audit_csv, audit_page};
 use super::{Frame, StaffUser};
 use crate::AppState;
-use crate::participant::{Form, PageError, PageResult, Path, private, see_other};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(dashboard))
-        .route("/admin/cuoc-thi/moi", get(new_page))
-        .route("/admin/cuoc-thi", post(create))
-        .route("/admin/cuoc-thi/{slug}", get(overview))
-        .route("/admin/cuoc-thi/{slug}/dinh-nghia", get(definition).post(save_definition))
-        .route("/admin/cuoc-thi/{slug}/dot/{number}/mo", post(open_round))
-        .route("/admin/cuoc-thi/{slug}/nhan-su", get(team).post(add_member))
-        .route("/admin/cuoc-thi/{slug}/nhan-su/{id}/xoa", post(remove_member))
-        .route("/admin/cuoc-thi/{slug}/nhat-ky", get(contest_audit))
-        .route("/admin/cuoc-thi/{slug}/nhat-ky.csv", get(contest_audit_csv))
-}
+use crate::http::{Form, PageError, PageResult, Path, private, see_other};
 
 struct RoundLine {
     number: i64,
@@ -78,7 +62,7 @@ struct Dashboard {
     contests: Vec<ContestLine>,
 }
 
-async fn dashboard(State(s): State<AppState>, StaffUser(staff): StaffUser) -> PageResult {
+pub(super) async fn dashboard(State(s): State<AppState>, StaffUser(staff): StaffUser) -> PageResult {
     let contests = s
         .engine
         .console_contests(&staff)
@@ -100,7 +84,7 @@ async fn dashboard(State(s): State<AppState>, StaffUser(staff): StaffUser) -> Pa
 }
 
 #[derive(Deserialize, Default)]
-struct NewForm {
+pub(super) struct NewForm {
     #[serde(default)]
     slug: String,
     #[serde(default)]
@@ -138,7 +122,7 @@ struct NewPage {
     f: NewForm,
 }
 
-async fn new_page(StaffUser(staff): StaffUser) -> PageResult {
+pub(super) async fn new_page(StaffUser(staff): StaffUser) -> PageResult {
     staff.require(Action::CreateContest, None)?;
     let f = NewForm {
         round_name: "Đợt 1".into(),
@@ -155,7 +139,11 @@ fn number(s: &str) -> u32 {
     s.trim().parse().unwrap_or(0)
 }
 
-async fn create(State(s): State<AppState>, StaffUser(staff): StaffUser, Form(f): Form<NewForm>) -> PageResult {
+pub(super) async fn create(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Form(f): Form<NewForm>,
+) -> PageResult {
     let form = NewContest {
         slug: f.slug.clone(),
         title: f.title.clone(),
@@ -231,11 +219,15 @@ async fn overview_page(s: &AppState, staff: &Staff, slug: &str, error: Option<St
     )))
 }
 
-async fn overview(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> PageResult {
+pub(super) async fn overview(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+) -> PageResult {
     overview_page(&s, &staff, &slug, None).await
 }
 
-async fn open_round(
+pub(super) async fn open_round(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, number)): Path<(String, i64)>,
@@ -259,7 +251,11 @@ struct DefinitionPage {
     errors: Vec<String>,
 }
 
-async fn definition(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> PageResult {
+pub(super) async fn definition(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+) -> PageResult {
     let source = s.engine.definition(&staff, &slug).await?;
     let c = s.engine.contest_for(&staff, &slug, Action::EditContest).await?;
     Ok(private(DefinitionPage {
@@ -274,14 +270,14 @@ async fn definition(State(s): State<AppState>, StaffUser(staff): StaffUser, Path
 }
 
 #[derive(Deserialize)]
-struct DefinitionForm {
+pub(super) struct DefinitionForm {
     #[serde(default)]
     source: String,
     #[serde(default)]
     reason: String,
 }
 
-async fn save_definition(
+pub(super) async fn save_definition(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -365,12 +361,16 @@ async fn team_page(s: &AppState, staff: &Staff, slug: &str, error: Option<String
     )))
 }
 
-async fn team(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> PageResult {
+pub(super) async fn team(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+) -> PageResult {
     team_page(&s, &staff, &slug, None).await
 }
 
 #[derive(Deserialize)]
-struct MemberForm {
+pub(super) struct MemberForm {
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -379,7 +379,7 @@ struct MemberForm {
     unit: String,
 }
 
-async fn add_member(
+pub(super) async fn add_member(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -396,7 +396,7 @@ async fn add_member(
     }
 }
 
-async fn remove_member(
+pub(super) async fn remove_member(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, id)): Path<(String, i64)>,
@@ -406,7 +406,7 @@ async fn remove_member(
     Ok(see_other(&format!("/admin/cuoc-thi/{slug}/nhan-su")))
 }
 
-async fn contest_audit(
+pub(super) async fn contest_audit(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -416,7 +416,7 @@ async fn contest_audit(
     audit_page(&s, &staff, Some((c.stored.contest.id, slug, c.stored.contest.title.clone())), q).await
 }
 
-async fn contest_audit_csv(
+pub(super) async fn contest_audit_csv(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,

@@ -5,10 +5,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use cuocthi_domain::attempt::Void;
 use cuocthi_domain::vntime;
 use cuocthi_engine::EngineError;
@@ -19,16 +17,7 @@ use serde::Deserialize;
 
 use super::{Frame, StaffUser};
 use crate::AppState;
-use crate::participant::{Form, PageResult, Path, private, see_other};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/cuoc-thi/{slug}/gop-y", get(queue))
-        .route("/admin/cuoc-thi/{slug}/gop-y/{id}/tra-loi", post(reply))
-        .route("/admin/cuoc-thi/{slug}/gop-y/{id}/dong", post(close))
-        .route("/admin/cuoc-thi/{slug}/gop-y/cau-hoi/{id}", get(question))
-        .route("/admin/cuoc-thi/{slug}/gop-y/cau-hoi/{id}/huy", post(void))
-}
+use crate::http::{Form, PageResult, Path, private, see_other};
 
 /// A question as the queue shows it: the key marked, and its void if it has one.
 struct QuestionBox {
@@ -122,7 +111,7 @@ struct FeedbackPage {
 }
 
 #[derive(Deserialize, Default)]
-struct QueueQuery {
+pub(super) struct QueueQuery {
     /// `chi-mo=1`: open reports only.
     #[serde(default, rename = "chi-mo")]
     open_only: Option<String>,
@@ -160,7 +149,7 @@ async fn queue_page(
     )))
 }
 
-async fn queue(
+pub(super) async fn queue(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -174,7 +163,7 @@ fn shown(e: EngineError) -> Result<(String, StatusCode), EngineError> {
     match e {
         EngineError::BadRequest(m) => Ok((m, StatusCode::UNPROCESSABLE_ENTITY)),
         e @ (EngineError::Conflict(_) | EngineError::NotFound(_)) => {
-            let status = crate::error::status_of(&e);
+            let status = crate::http::status_of(&e);
             Ok((e.to_string(), status))
         }
         e => Err(e),
@@ -182,7 +171,7 @@ fn shown(e: EngineError) -> Result<(String, StatusCode), EngineError> {
 }
 
 #[derive(Deserialize)]
-struct ReplyForm {
+pub(super) struct ReplyForm {
     #[serde(default)]
     reply: String,
     /// `1`: close the report with the reply.
@@ -190,7 +179,7 @@ struct ReplyForm {
     close: String,
 }
 
-async fn reply(
+pub(super) async fn reply(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, id)): Path<(String, i64)>,
@@ -203,13 +192,13 @@ async fn reply(
 }
 
 #[derive(Deserialize)]
-struct CloseForm {
+pub(super) struct CloseForm {
     /// `1`: open the report again.
     #[serde(default)]
     reopen: String,
 }
 
-async fn close(
+pub(super) async fn close(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, id)): Path<(String, i64)>,
@@ -222,7 +211,7 @@ async fn close(
 }
 
 #[derive(Deserialize, Default)]
-struct QuestionQuery {
+pub(super) struct QuestionQuery {
     /// The report the void is about (the queue's link).
     #[serde(default, rename = "gop-y")]
     report: Option<i64>,
@@ -233,7 +222,7 @@ struct QuestionQuery {
 
 /// What the void form held, kept when it is refused.
 #[derive(Deserialize, Default)]
-struct VoidForm {
+pub(super) struct VoidForm {
     /// `award` or `drop`.
     #[serde(default)]
     mode: String,
@@ -286,7 +275,7 @@ async fn question_page(
     )))
 }
 
-async fn question(
+pub(super) async fn question(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, id)): Path<(String, i64)>,
@@ -298,7 +287,7 @@ async fn question(
     question_page(&s, &staff, &slug, id, notice, None, typed).await
 }
 
-async fn void(
+pub(super) async fn void(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, id)): Path<(String, i64)>,

@@ -18,7 +18,7 @@ use cuocthi_engine::import::{Progress, Snapshot, Stage};
 use cuocthi_engine::{Engine, EngineError};
 use tokio::sync::Notify;
 
-use crate::participant::PageError;
+use crate::http::PageError;
 
 /// How long a finished job's report is kept: as long as its staged file.
 const KEEP: Duration = Duration::from_secs(2 * 60 * 60);

@@ -3,23 +3,14 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, Staff};
 
 use super::{Frame, StaffUser, the_file};
 use crate::AppState;
-use crate::participant::{PageResult, Path, private};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/cuoc-thi/{slug}/don-vi", get(units).post(upload_units))
-        .route("/admin/cuoc-thi/{slug}/loai-tru", post(upload_exclusions))
-        .route("/admin/cuoc-thi/{slug}/don-vi/{code}/danh-sach", post(upload_registered))
-}
+use crate::http::{PageResult, Path, private};
 
 struct Line {
     code: String,
@@ -82,7 +73,11 @@ async fn page(s: &AppState, staff: &Staff, slug: &str, error: Option<String>, no
     )))
 }
 
-async fn units(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> PageResult {
+pub(super) async fn units(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+) -> PageResult {
     page(&s, &staff, &slug, None, None).await
 }
 
@@ -92,7 +87,7 @@ async fn outcome(s: &AppState, staff: &Staff, slug: &str, done: Result<String, E
     page(s, staff, slug, error, notice).await
 }
 
-async fn upload_units(
+pub(super) async fn upload_units(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -108,7 +103,7 @@ async fn upload_units(
     outcome(&s, &staff, &slug, done).await
 }
 
-async fn upload_exclusions(
+pub(super) async fn upload_exclusions(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -126,7 +121,7 @@ async fn upload_exclusions(
     outcome(&s, &staff, &slug, done).await
 }
 
-async fn upload_registered(
+pub(super) async fn upload_registered(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, code)): Path<(String, String)>,

@@ -2,23 +2,14 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, MAX_LOGO_BYTES, MAX_MATERIAL_BYTES, MaterialView, Staff};
 
 use super::{Frame, StaffUser, upload_form};
 use crate::AppState;
-use crate::participant::{PageResult, Path, private, see_other};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/cuoc-thi/{slug}/tai-lieu", get(materials).post(add))
-        .route("/admin/cuoc-thi/{slug}/tai-lieu/{id}/xoa", post(remove))
-        .route("/admin/cuoc-thi/{slug}/bieu-trung", post(logo))
-}
+use crate::http::{PageResult, Path, private, see_other};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/materials.html")]
@@ -58,7 +49,11 @@ async fn page(s: &AppState, staff: &Staff, slug: &str, error: Option<String>, no
     )))
 }
 
-async fn materials(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> PageResult {
+pub(super) async fn materials(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+) -> PageResult {
     page(&s, &staff, &slug, None, None).await
 }
 
@@ -67,7 +62,7 @@ async fn outcome(s: &AppState, staff: &Staff, slug: &str, done: Result<String, E
     page(s, staff, slug, error, notice).await
 }
 
-async fn add(
+pub(super) async fn add(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -90,7 +85,7 @@ async fn add(
     outcome(&s, &staff, &slug, done).await
 }
 
-async fn logo(
+pub(super) async fn logo(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -104,7 +99,7 @@ async fn logo(
     outcome(&s, &staff, &slug, done).await
 }
 
-async fn remove(
+pub(super) async fn remove(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, id)): Path<(String, i64)>,

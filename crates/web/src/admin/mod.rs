@@ -16,41 +16,113 @@ mod review;
 mod statistics;
 mod units;
 
-use std::net::{IpAddr, SocketAddr};
-
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, Multipart};
+use axum::extract::{FromRequestParts, Multipart};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::Staff;
 
 use crate::AppState;
-use crate::participant::{PageError, see_other};
+use crate::cookies::{self, STAFF};
+use crate::http::{PageError, see_other};
 
 pub use import_jobs::ImportJobs;
-
-/// The staff session cookie: only ever sent to `/admin`.
-pub const COOKIE: &str = "ct_quantri";
 
 /// The largest file an organiser may upload (question banks, unit lists).
 pub const UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 
+/// One row of the console's route table: a path and the handlers that answer it.
+type Route = (&'static str, MethodRouter<AppState>);
+
+/// Every page and form of the console, in one table: the console's router is built from it, and
+/// the tests check every row against the roles that may use it.
+fn table() -> Vec<Route> {
+    vec![
+        // Signing in and out, the second factor (auth.rs)
+        ("/admin/dang-nhap", get(auth::sign_in_page).post(auth::sign_in)),
+        ("/admin/dang-xuat", post(auth::sign_out)),
+        ("/admin/bao-mat", get(auth::security)),
+        ("/admin/bao-mat/bat-dau", post(auth::begin_totp)),
+        ("/admin/bao-mat/xac-nhan", post(auth::confirm_totp)),
+        ("/admin/bao-mat/mat-khau", post(auth::change_password)),
+        // Staff accounts and the whole audit log (system administrators) (accounts.rs)
+        ("/admin/tai-khoan", get(accounts::accounts).post(accounts::create)),
+        ("/admin/tai-khoan/{id}/khoa", post(accounts::lock)),
+        ("/admin/tai-khoan/{id}/go-xac-thuc", post(accounts::reset_second_factor)),
+        ("/admin/nhat-ky", get(accounts::audit_all)),
+        ("/admin/nhat-ky.csv", get(accounts::audit_all_csv)),
+        // Contests, their rounds, team and audit log (contests.rs)
+        ("/admin", get(contests::dashboard)),
+        ("/admin/cuoc-thi/moi", get(contests::new_page)),
+        ("/admin/cuoc-thi", post(contests::create)),
+        ("/admin/cuoc-thi/{slug}", get(contests::overview)),
+        ("/admin/cuoc-thi/{slug}/dinh-nghia", get(contests::definition).post(contests::save_definition)),
+        ("/admin/cuoc-thi/{slug}/dot/{number}/mo", post(contests::open_round)),
+        ("/admin/cuoc-thi/{slug}/nhan-su", get(contests::team).post(contests::add_member)),
+        ("/admin/cuoc-thi/{slug}/nhan-su/{id}/xoa", post(contests::remove_member)),
+        ("/admin/cuoc-thi/{slug}/nhat-ky", get(contests::contest_audit)),
+        ("/admin/cuoc-thi/{slug}/nhat-ky.csv", get(contests::contest_audit_csv)),
+        // Participants' feedback on questions (feedback.rs)
+        ("/admin/cuoc-thi/{slug}/gop-y", get(feedback::queue)),
+        ("/admin/cuoc-thi/{slug}/gop-y/{id}/tra-loi", post(feedback::reply)),
+        ("/admin/cuoc-thi/{slug}/gop-y/{id}/dong", post(feedback::close)),
+        ("/admin/cuoc-thi/{slug}/gop-y/cau-hoi/{id}", get(feedback::question)),
+        ("/admin/cuoc-thi/{slug}/gop-y/cau-hoi/{id}/huy", post(feedback::void)),
+        // The question bank and its imports (bank.rs)
+        ("/admin/cuoc-thi/{slug}/cau-hoi", get(bank::bank).post(bank::add)),
+        ("/admin/cuoc-thi/{slug}/cau-hoi.csv", get(bank::export_csv)),
+        ("/admin/cuoc-thi/{slug}/cau-hoi.xlsx", get(bank::export_xlsx)),
+        ("/admin/cuoc-thi/{slug}/cau-hoi/moi", get(bank::new_question)),
+        ("/admin/cuoc-thi/{slug}/cau-hoi/{id}", get(bank::question).post(bank::revise)),
+        ("/admin/cuoc-thi/{slug}/cau-hoi/{id}/trang-thai", post(bank::set_status)),
+        ("/admin/cuoc-thi/{slug}/nhap-cau-hoi", get(bank::import_page).post(bank::upload)),
+        ("/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}", get(bank::import_job)),
+        ("/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}/tien-do", get(bank::import_progress)),
+        ("/admin/cuoc-thi/{slug}/nhap-cau-hoi/{staged}/xac-nhan", post(bank::confirm)),
+        // Participants (people.rs)
+        ("/admin/cuoc-thi/{slug}/thi-sinh", get(people::people)),
+        ("/admin/cuoc-thi/{slug}/thi-sinh/gop", post(people::merge)),
+        ("/admin/cuoc-thi/{slug}/thi-sinh/{id}", get(people::person)),
+        // Unit lists and exclusions (lists.rs)
+        ("/admin/cuoc-thi/{slug}/don-vi", get(lists::units).post(lists::upload_units)),
+        ("/admin/cuoc-thi/{slug}/loai-tru", post(lists::upload_exclusions)),
+        ("/admin/cuoc-thi/{slug}/don-vi/{code}/danh-sach", post(lists::upload_registered)),
+        // Study materials and the logo (materials.rs)
+        ("/admin/cuoc-thi/{slug}/tai-lieu", get(materials::materials).post(materials::add)),
+        ("/admin/cuoc-thi/{slug}/tai-lieu/{id}/xoa", post(materials::remove)),
+        ("/admin/cuoc-thi/{slug}/bieu-trung", post(materials::logo)),
+        // Results, approval, publication, certificates (results.rs)
+        ("/admin/cuoc-thi/{slug}/ket-qua", get(results::results)),
+        ("/admin/cuoc-thi/{slug}/ket-qua/phe-duyet", post(results::approve)),
+        ("/admin/cuoc-thi/{slug}/ket-qua/{ranking}/cong-bo", post(results::publish)),
+        ("/admin/cuoc-thi/{slug}/ket-qua/kiem-tra", post(results::verify)),
+        ("/admin/cuoc-thi/{slug}/ket-qua/{ranking}/chung-nhan.pdf", get(results::certificates)),
+        ("/admin/cuoc-thi/{slug}/ket-qua.xlsx", get(results::workbook)),
+        // The judges' review (review.rs)
+        ("/admin/cuoc-thi/{slug}/ra-soat", get(review::review)),
+        ("/admin/cuoc-thi/{slug}/ra-soat/loai", post(review::disqualify)),
+        ("/admin/cuoc-thi/{slug}/ra-soat/{id}/huy-loai", post(review::lift)),
+        // Statistics and reports (statistics.rs)
+        ("/admin/cuoc-thi/{slug}/thong-ke", get(statistics::statistics)),
+        ("/admin/cuoc-thi/{slug}/thong-ke.xlsx", get(statistics::workbook)),
+        ("/admin/cuoc-thi/{slug}/bao-cao.docx", get(statistics::report)),
+        ("/admin/cuoc-thi/{slug}/phan-tich", get(statistics::analysis)),
+        // Each unit's participation (units.rs)
+        ("/admin/cuoc-thi/{slug}/tham-gia", get(units::unit_page)),
+        ("/admin/cuoc-thi/{slug}/tham-gia/{unit}/danh-sach-can-bo", post(units::upload_staff)),
+        ("/admin/cuoc-thi/{slug}/tham-gia/{unit}/chua-tham-gia.xlsx", get(units::absentees)),
+    ]
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(auth::routes())
-        .merge(accounts::routes())
-        .merge(contests::routes())
-        .merge(feedback::routes())
-        .merge(bank::routes())
-        .merge(people::routes())
-        .merge(lists::routes())
-        .merge(materials::routes())
-        .merge(results::routes())
-        .merge(review::routes())
-        .merge(statistics::routes())
-        .merge(units::routes())
+    table().into_iter().fold(Router::new(), |router, (path, handlers)| router.route(path, handlers))
+}
+
+/// The paths of [`table`], in its order.
+pub fn paths() -> Vec<&'static str> {
+    table().into_iter().map(|(path, _)| path).collect()
 }
 
 /// The signed-in staff member of a console request. Without a live session the request is sent
@@ -61,15 +133,13 @@ impl FromRequestParts<AppState> for StaffUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookie(&parts.headers) else {
+        let Some(token) = STAFF.read(&parts.headers) else {
             return Err(see_other("/admin/dang-nhap"));
         };
-        let staff = match s.engine.staff(token).await {
+        let staff = match s.engine.staff(&token).await {
             Ok(staff) => staff,
             Err(EngineError::Unauthenticated) => {
-                let mut resp = see_other("/admin/dang-nhap");
-                resp.headers_mut().insert(header::SET_COOKIE, clear_cookie());
-                return Err(resp);
+                return Err(cookies::with(STAFF.clear(), see_other("/admin/dang-nhap")));
             }
             Err(e) => return Err(PageError::from(e).into_response()),
         };
@@ -77,60 +147,6 @@ impl FromRequestParts<AppState> for StaffUser {
             return Err(see_other("/admin/bao-mat"));
         }
         Ok(StaffUser(staff))
-    }
-}
-
-fn cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
-}
-
-/// HttpOnly, SameSite=Strict, only for `/admin`, for the session's whole life at most; `Secure`
-/// behind an HTTPS proxy that says so.
-fn set_cookie(token: &str, max_age_seconds: i64, request: &HeaderMap) -> HeaderValue {
-    let secure = request.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
-    let value = format!(
-        "{COOKIE}={token}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}",
-        if secure { "; Secure" } else { "" }
-    );
-    HeaderValue::from_str(&value).unwrap_or_else(|_| clear_cookie())
-}
-
-fn clear_cookie() -> HeaderValue {
-    HeaderValue::from_static("ct_quantri=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0")
-}
-
-/// The client's address for sign-in throttling: the connection's peer, or the address a trusted
-/// proxy appended last to `X-Forwarded-For` (the first entries are whatever the client wrote).
-pub fn client_address(parts_headers: &HeaderMap, peer: Option<SocketAddr>, trusted: &[IpAddr]) -> String {
-    let Some(peer) = peer else { return "unknown".into() };
-    if trusted.contains(&peer.ip())
-        && let Some(forwarded) = parts_headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok())
-    {
-        return forwarded.to_string();
-    }
-    peer.ip().to_string()
-}
-
-/// The peer address, when the server put it in the request.
-pub struct Peer(pub Option<SocketAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Peer(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)))
     }
 }
 

@@ -2,10 +2,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use cuocthi_domain::{text, vntime};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, PersonView, SEARCH_LIMIT, Staff};
@@ -13,14 +11,7 @@ use serde::Deserialize;
 
 use super::{Frame, StaffUser};
 use crate::AppState;
-use crate::participant::{Form, PageResult, Path, private, see_other};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/cuoc-thi/{slug}/thi-sinh", get(people))
-        .route("/admin/cuoc-thi/{slug}/thi-sinh/gop", post(merge))
-        .route("/admin/cuoc-thi/{slug}/thi-sinh/{id}", get(person))
-}
+use crate::http::{Form, PageResult, Path, private, see_other};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/people.html")]
@@ -40,7 +31,7 @@ struct PeoplePage {
 }
 
 #[derive(Deserialize, Default)]
-struct Search {
+pub(super) struct Search {
     #[serde(default)]
     q: String,
     #[serde(default, rename = "don-vi")]
@@ -88,7 +79,7 @@ async fn people_page(
     )))
 }
 
-async fn people(
+pub(super) async fn people(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -98,7 +89,7 @@ async fn people(
 }
 
 #[derive(Deserialize)]
-struct MergeForm {
+pub(super) struct MergeForm {
     #[serde(default)]
     kept: String,
     #[serde(default)]
@@ -107,7 +98,7 @@ struct MergeForm {
     reason: String,
 }
 
-async fn merge(
+pub(super) async fn merge(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -148,7 +139,7 @@ struct PersonPage {
     attempts: Vec<AttemptLine>,
 }
 
-async fn person(
+pub(super) async fn person(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, id)): Path<(String, i64)>,

@@ -4,11 +4,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use cuocthi_domain::vntime;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, Staff};
@@ -16,17 +14,8 @@ use serde::Deserialize;
 
 use super::{Frame, StaffUser};
 use crate::AppState;
-use crate::participant::{Form, PageError, PageResult, Path, private, public_base, see_other};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/cuoc-thi/{slug}/ket-qua", get(results))
-        .route("/admin/cuoc-thi/{slug}/ket-qua/phe-duyet", post(approve))
-        .route("/admin/cuoc-thi/{slug}/ket-qua/{ranking}/cong-bo", post(publish))
-        .route("/admin/cuoc-thi/{slug}/ket-qua/kiem-tra", post(verify))
-        .route("/admin/cuoc-thi/{slug}/ket-qua/{ranking}/chung-nhan.pdf", get(certificates))
-        .route("/admin/cuoc-thi/{slug}/ket-qua.xlsx", get(workbook))
-}
+use crate::certificates;
+use crate::http::{Form, PageError, PageResult, Path, Peer, printed_base, private, see_other};
 
 struct VersionView {
     id: i64,
@@ -140,12 +129,16 @@ async fn page(
     )))
 }
 
-async fn results(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> PageResult {
+pub(super) async fn results(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+) -> PageResult {
     page(&s, &staff, &slug, None, None).await
 }
 
 #[derive(Deserialize)]
-struct ScopeForm {
+pub(super) struct ScopeForm {
     #[serde(default)]
     dot: String,
 }
@@ -155,14 +148,14 @@ fn number(dot: &str) -> Option<i64> {
 }
 
 #[derive(Deserialize)]
-struct ApproveForm {
+pub(super) struct ApproveForm {
     #[serde(default)]
     dot: String,
     #[serde(default)]
     reason: String,
 }
 
-async fn approve(
+pub(super) async fn approve(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -172,7 +165,7 @@ async fn approve(
     back(&s, &staff, &slug, done).await
 }
 
-async fn publish(
+pub(super) async fn publish(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, ranking)): Path<(String, i64)>,
@@ -191,7 +184,7 @@ async fn back(s: &AppState, staff: &Staff, slug: &str, done: Result<(), EngineEr
     }
 }
 
-async fn verify(
+pub(super) async fn verify(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -212,10 +205,11 @@ async fn verify(
     page(&s, &staff, &slug, None, Some(view)).await
 }
 
-async fn certificates(
+pub(super) async fn certificates(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, ranking)): Path<(String, i64)>,
+    Peer(peer): Peer,
     headers: HeaderMap,
 ) -> Response {
     let result = async {
@@ -224,24 +218,24 @@ async fn certificates(
         if all.first().is_some_and(|x| x.contest_slug != c.spec.slug) {
             return Err(EngineError::NotFound("kết quả đã công bố"));
         }
-        let base = public_base(&s, &headers);
-        crate::results::render(all.iter().map(|x| crate::results::for_print(&base, x)).collect()).await
+        let base = printed_base(&s.config, &headers, peer);
+        certificates::render(all.iter().map(|x| certificates::for_print(&base, x)).collect()).await
     }
     .await;
     match result {
-        Ok(pdf) => crate::results::pdf_response(&format!("{slug}-giay-chung-nhan.pdf"), pdf, "private, no-store"),
+        Ok(pdf) => certificates::pdf_response(&format!("{slug}-giay-chung-nhan.pdf"), pdf, "private, no-store"),
         Err(e) => PageError::from(e).into_response(),
     }
 }
 
 #[derive(Deserialize)]
-struct WorkbookQuery {
+pub(super) struct WorkbookQuery {
     #[serde(default)]
     dot: String,
 }
 
 /// The results workbook of a round (`?dot=1`) or overall (`?dot=`).
-async fn workbook(
+pub(super) async fn workbook(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,

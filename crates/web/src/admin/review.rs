@@ -3,10 +3,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use cuocthi_domain::{text, vntime};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, Staff};
@@ -15,14 +13,7 @@ use serde::Deserialize;
 
 use super::{Frame, StaffUser};
 use crate::AppState;
-use crate::participant::{Form, PageResult, Path, private, see_other};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/cuoc-thi/{slug}/ra-soat", get(review))
-        .route("/admin/cuoc-thi/{slug}/ra-soat/loai", post(disqualify))
-        .route("/admin/cuoc-thi/{slug}/ra-soat/{id}/huy-loai", post(lift))
-}
+use crate::http::{Form, PageResult, Path, private, see_other};
 
 struct Decision {
     id: i64,
@@ -56,7 +47,7 @@ impl ReviewPage {
 }
 
 #[derive(Deserialize)]
-struct RoundQuery {
+pub(super) struct RoundQuery {
     #[serde(default)]
     dot: Option<i64>,
 }
@@ -124,7 +115,7 @@ async fn page(s: &AppState, staff: &Staff, slug: &str, number: Option<i64>, erro
     )))
 }
 
-async fn review(
+pub(super) async fn review(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -134,7 +125,7 @@ async fn review(
 }
 
 #[derive(Deserialize)]
-struct DisqualifyForm {
+pub(super) struct DisqualifyForm {
     #[serde(default)]
     dot: Option<i64>,
     /// An attempt number (`lượt thi #…`), or empty for the person.
@@ -146,7 +137,7 @@ struct DisqualifyForm {
     reason: String,
 }
 
-async fn disqualify(
+pub(super) async fn disqualify(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -165,14 +156,14 @@ async fn disqualify(
 }
 
 #[derive(Deserialize)]
-struct LiftForm {
+pub(super) struct LiftForm {
     #[serde(default)]
     dot: Option<i64>,
     #[serde(default)]
     reason: String,
 }
 
-async fn lift(
+pub(super) async fn lift(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, id)): Path<(String, i64)>,

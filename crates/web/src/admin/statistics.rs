@@ -3,9 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Query, State};
-use axum::routing::get;
 use cuocthi_domain::text;
 use cuocthi_engine::console::Action;
 use cuocthi_engine::stats::{Bar, Dashboard, UnitFigure};
@@ -14,15 +12,7 @@ use serde::Deserialize;
 use super::{Frame, StaffUser};
 use crate::AppState;
 use crate::charts;
-use crate::participant::{PageResult, Path, private};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/cuoc-thi/{slug}/thong-ke", get(statistics))
-        .route("/admin/cuoc-thi/{slug}/thong-ke.xlsx", get(workbook))
-        .route("/admin/cuoc-thi/{slug}/bao-cao.docx", get(report))
-        .route("/admin/cuoc-thi/{slug}/phan-tich", get(analysis))
-}
+use crate::http::{PageResult, Path, private};
 
 /// A file download of the console: private, never cached.
 fn download(content_type: &'static str, name: String, body: Vec<u8>) -> axum::response::Response {
@@ -38,7 +28,7 @@ fn download(content_type: &'static str, name: String, body: Vec<u8>) -> axum::re
 
 /// The statistics workbook of a round: participation by unit, locality, group and day, and the
 /// question statistics.
-async fn workbook(
+pub(super) async fn workbook(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -53,7 +43,11 @@ async fn workbook(
 }
 
 /// The summary report to send to the province, as a Word document to edit.
-async fn report(State(s): State<AppState>, StaffUser(staff): StaffUser, Path(slug): Path<String>) -> PageResult {
+pub(super) async fn report(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(slug): Path<String>,
+) -> PageResult {
     let body = s.engine.summary_report(&staff, &slug).await?;
     Ok(download(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -75,7 +69,7 @@ struct AnalysisPage {
 }
 
 /// Question statistics: share right, discrimination, options chosen, and flags.
-async fn analysis(
+pub(super) async fn analysis(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -104,12 +98,12 @@ struct StatisticsPage {
     title: String,
     rounds: Vec<(i64, String)>,
     d: Dashboard,
-    day_chart: String,
-    hour_chart: String,
-    score_chart: String,
-    units_chart: String,
-    rate_chart: String,
-    localities_chart: String,
+    day_chart: charts::Columns,
+    hour_chart: charts::Columns,
+    score_chart: charts::Columns,
+    units_chart: charts::Rows,
+    rate_chart: charts::Rows,
+    localities_chart: charts::Rows,
     updated: String,
     can_analyse: bool,
 }
@@ -125,12 +119,12 @@ impl StatisticsPage {
 }
 
 #[derive(Deserialize)]
-struct RoundQuery {
+pub(super) struct RoundQuery {
     #[serde(default)]
     dot: Option<i64>,
 }
 
-async fn statistics(
+pub(super) async fn statistics(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,

@@ -3,11 +3,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::Staff;
 use cuocthi_engine::units::UnitView;
@@ -15,14 +13,7 @@ use serde::Deserialize;
 
 use super::{Frame, StaffUser, outcome, the_file};
 use crate::AppState;
-use crate::participant::{PageError, PageResult, Path, private};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/cuoc-thi/{slug}/tham-gia", get(unit_page))
-        .route("/admin/cuoc-thi/{slug}/tham-gia/{unit}/danh-sach-can-bo", post(upload_staff))
-        .route("/admin/cuoc-thi/{slug}/tham-gia/{unit}/chua-tham-gia.xlsx", get(absentees))
-}
+use crate::http::{PageError, PageResult, Path, private};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/units_view.html")]
@@ -33,7 +24,7 @@ struct UnitPage {
     slug: String,
     title: String,
     v: UnitView,
-    chart: String,
+    chart: crate::charts::Columns,
 }
 
 impl UnitPage {
@@ -51,7 +42,7 @@ impl UnitPage {
 }
 
 #[derive(Deserialize)]
-struct UnitQuery {
+pub(super) struct UnitQuery {
     #[serde(default)]
     don_vi: Option<String>,
 }
@@ -82,7 +73,7 @@ async fn page(
     )))
 }
 
-async fn unit_page(
+pub(super) async fn unit_page(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path(slug): Path<String>,
@@ -91,7 +82,7 @@ async fn unit_page(
     page(&s, &staff, &slug, q.don_vi.as_deref().filter(|u| !u.is_empty()), None, None).await
 }
 
-async fn upload_staff(
+pub(super) async fn upload_staff(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, unit)): Path<(String, String)>,
@@ -109,7 +100,7 @@ async fn upload_staff(
     page(&s, &staff, &slug, Some(&unit), error, notice).await
 }
 
-async fn absentees(
+pub(super) async fn absentees(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Path((slug, unit)): Path<(String, String)>,

@@ -3,62 +3,14 @@
 //! queue and reply, the reply on the participant's result page, a void refused to judges and
 //! viewers, and the participant's score after an organiser's void.
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use cuocthi_engine::Role;
 use cuocthi_store::{ConsoleStore, Store};
 use cuocthi_testkit::{TestDb, on_both_backends};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
-use super::{App, app};
+use crate::harness::{app, escape};
 
 on_both_backends!(reports_go_from_the_pages_to_the_queue_and_a_void_changes_the_result);
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default()
-    }
-}
-
-fn encode(pairs: &[(&str, &str)]) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
-}
-
-/// A same-origin request from a browser without JavaScript.
-async fn browse(app: &App, method: Method, uri: &str, cookie: Option<&str>, form: Option<&[(&str, &str)]>) -> Page {
-    let mut req = Request::builder().method(method.clone()).uri(uri).header(header::HOST, "thi.example.vn");
-    if method != Method::GET {
-        req = req.header("sec-fetch-site", "same-origin").header(header::ORIGIN, "https://thi.example.vn");
-    }
-    if let Some(c) = cookie {
-        req = req.header(header::COOKIE, c);
-    }
-    let req = match form {
-        Some(f) => req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(encode(f))),
-        None => req.body(Body::empty()),
-    }
-    .unwrap();
-    let resp = app.router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    Page { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
-}
 
 async fn reports_go_from_the_pages_to_the_queue_and_a_void_changes_the_result(db: TestDb) {
     let app = app(db).await;
@@ -72,65 +24,65 @@ async fn reports_go_from_the_pages_to_the_queue_and_a_void_changes_the_result(db
         ("phone", "0912000777"),
         ("consent", "1"),
     ];
-    let done = browse(&app, Method::POST, "/cuoc-thi/thi-thu/dang-ky", None, Some(&person)).await;
+    let done = app.page(Method::POST, "/cuoc-thi/thi-thu/dang-ky", None, Some(&person), &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    let set = done.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let set = done.header(header::SET_COOKIE);
     let cookie = set.split(';').next().unwrap().to_string();
-    let p = browse(&app, Method::POST, &format!("/cuoc-thi/thi-thu/vao-thi/{round}"), Some(&cookie), None).await;
+    let p = app.page(Method::POST, &format!("/cuoc-thi/thi-thu/vao-thi/{round}"), Some(&cookie), None, &[]).await;
     let at = p.location().to_string();
     let id: i64 = at.trim_start_matches("/bai-thi/").parse().unwrap();
     let row = app.store.attempt(id).await.unwrap().unwrap();
 
     // The attempt page offers a report under every question, inside the one form.
-    let page = browse(&app, Method::GET, &at, Some(&cookie), None).await;
+    let page = app.page(Method::GET, &at, Some(&cookie), None, &[]).await;
     assert_eq!(page.body.matches("<summary>Góp ý / báo lỗi câu hỏi</summary>").count(), 20);
     assert!(page.body.contains("name=\"gop_y_0\""));
     assert!(page.body.contains("name=\"action\" value=\"gop-y-0\""));
-    let english = browse(&app, Method::GET, &at, Some(&format!("{cookie}; lang=en")), None).await;
+    let english = app.page(Method::GET, &at, Some(&format!("{cookie}; lang=en")), None, &[]).await;
     assert_eq!(english.body.matches("<summary>Report a problem with this question</summary>").count(), 20);
 
     // Without JavaScript: an answer picked and a report typed under question 1, sent with its
     // button — the answer is saved, the report recorded, and the page comes back saying so.
     let message = "Câu này có hai phương án đúng (B và C).";
     let form = [("q3", "1"), ("gop_y_0", message), ("gop_y_1", ""), ("action", "gop-y-0")];
-    let p = browse(&app, Method::POST, &format!("/bai-thi/{id}/luu"), Some(&cookie), Some(&form)).await;
+    let p = app.page(Method::POST, &format!("/bai-thi/{id}/luu"), Some(&cookie), Some(&form), &[]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     assert_eq!(p.location(), format!("/bai-thi/{id}?gop-y=1#cau-1"));
     assert_eq!(app.store.attempt(id).await.unwrap().unwrap().answers.get(3), row.draw[3].original(1));
-    let back = browse(&app, Method::GET, p.location(), Some(&cookie), None).await;
+    let back = app.page(Method::GET, p.location(), Some(&cookie), None, &[]).await;
     assert!(back.body.contains("Đã gửi góp ý về câu 1."), "{}", back.body);
     assert!(back.body.contains("<p class=\"muted gop-y\">Đã gửi góp ý</p>"));
     assert_eq!(back.body.matches("<summary>Góp ý / báo lỗi câu hỏi</summary>").count(), 19);
     // The same question again: refused on the page, next to the question, never a 500.
-    let p = browse(&app, Method::POST, &format!("/bai-thi/{id}/luu"), Some(&cookie), Some(&form)).await;
+    let p = app.page(Method::POST, &format!("/bai-thi/{id}/luu"), Some(&cookie), Some(&form), &[]).await;
     assert_eq!(p.status, StatusCode::CONFLICT, "a replayed post");
     assert!(p.body.contains("Bạn đã gửi góp ý về câu 1 của bài thi này."), "{}", p.body);
     let again = [("gop_y_1", "  "), ("action", "gop-y-1")];
-    let p = browse(&app, Method::POST, &format!("/bai-thi/{id}/luu"), Some(&cookie), Some(&again)).await;
+    let p = app.page(Method::POST, &format!("/bai-thi/{id}/luu"), Some(&cookie), Some(&again), &[]).await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
     assert!(p.body.contains("Hãy viết nội dung góp ý trước khi gửi."));
 
     // Submitted with one answer: the result page lists the questions to report on (no key yet).
-    let p = browse(&app, Method::POST, &format!("/bai-thi/{id}/nop"), Some(&cookie), None).await;
+    let p = app.page(Method::POST, &format!("/bai-thi/{id}/nop"), Some(&cookie), None, &[]).await;
     assert_eq!(p.location(), format!("/bai-thi/{id}/ket-qua"));
-    let result = browse(&app, Method::GET, &format!("/bai-thi/{id}/ket-qua"), Some(&cookie), None).await;
+    let result = app.page(Method::GET, &format!("/bai-thi/{id}/ket-qua"), Some(&cookie), None, &[]).await;
     let before = app.engine.store().attempt(id).await.unwrap().unwrap().correct.unwrap();
     assert!(result.body.contains(&format!("<dd class=\"score\">{before}/20</dd>")));
     assert!(result.body.contains(message), "the person's own report");
     assert!(result.body.contains("Ban Tổ chức chưa trả lời góp ý này."));
     assert!(!result.body.contains("Đáp án và giải thích"), "still no key");
     let second = [("vi_tri", "4"), ("noi_dung", "Câu 5 có lỗi chính tả ở phương án A.")];
-    let p = browse(&app, Method::POST, &format!("/bai-thi/{id}/gop-y"), Some(&cookie), Some(&second)).await;
+    let p = app.page(Method::POST, &format!("/bai-thi/{id}/gop-y"), Some(&cookie), Some(&second), &[]).await;
     assert_eq!(
         (p.status, p.location()),
         (StatusCode::SEE_OTHER, format!("/bai-thi/{id}/ket-qua?gop-y=5#cau-5").as_str())
     );
-    let twice = browse(&app, Method::POST, &format!("/bai-thi/{id}/gop-y"), Some(&cookie), Some(&second)).await;
+    let twice = app.page(Method::POST, &format!("/bai-thi/{id}/gop-y"), Some(&cookie), Some(&second), &[]).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
     assert!(twice.body.contains("Bạn đã gửi góp ý về câu 5"), "{}", twice.body);
     // Someone else's attempt: not found.
     let stranger =
-        browse(&app, Method::POST, &format!("/bai-thi/{}/gop-y", id + 1000), Some(&cookie), Some(&second)).await;
+        app.page(Method::POST, &format!("/bai-thi/{}/gop-y", id + 1000), Some(&cookie), Some(&second), &[]).await;
     assert_eq!(stranger.status, StatusCode::NOT_FOUND);
 
     // The secretariat's queue: both reports, with the question and its key.
@@ -172,7 +124,7 @@ async fn reports_go_from_the_pages_to_the_queue_and_a_void_changes_the_result(db
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let result = browse(&app, Method::GET, &format!("/bai-thi/{id}/ket-qua"), Some(&cookie), None).await;
+    let result = app.page(Method::GET, &format!("/bai-thi/{id}/ket-qua"), Some(&cookie), None, &[]).await;
     assert!(result.body.contains(reply), "the reply under the question");
 
     // Judges read the question's page but may not void; viewers may not even read it.
@@ -197,18 +149,14 @@ async fn reports_go_from_the_pages_to_the_queue_and_a_void_changes_the_result(db
     // The organiser voids it: everyone asked it gets the point.
     let r = app.admin(Method::POST, &void_at, Some(&organiser), Some(&void_form), "10.0.0.1").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let to = r.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let to = r.location().to_string();
     assert_eq!(to, format!("/admin/cuoc-thi/thi-thu/gop-y/cau-hoi/{target}?da-huy=1"));
     let page = app.admin(Method::GET, &to, Some(&organiser), None, "10.0.0.1").await;
     assert!(page.body.contains("Đã hủy câu hỏi và chấm lại"));
     assert!(page.body.contains("1 bài thi đã nộp có câu hỏi này; 1 bài được tăng điểm"), "{}", page.body);
 
     // The participant's result counts one more correct answer, and says why.
-    let result = browse(&app, Method::GET, &format!("/bai-thi/{id}/ket-qua"), Some(&cookie), None).await;
+    let result = app.page(Method::GET, &format!("/bai-thi/{id}/ket-qua"), Some(&cookie), None, &[]).await;
     assert!(result.body.contains(&format!("<dd class=\"score\">{}/20</dd>", before + 1)), "the awarded point");
     assert!(result.body.contains("Câu hỏi đã bị hủy: mọi người được hỏi câu này đều được tính đúng."));
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;").replace('"', "&#34;").replace('\'', "&#39;")
 }

@@ -5,14 +5,14 @@
 use std::io::Write;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use chrono::Duration;
 use cuocthi_store::Store;
 use cuocthi_testkit::{TestDb, on_both_backends};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use super::{App, app};
+use crate::harness::{app, encode, escape};
 
 on_both_backends!(
     the_participant_path_without_javascript,
@@ -67,78 +67,10 @@ async fn static_files_are_versioned_and_cached_for_a_year() {
     assert_eq!(app.page(Method::GET, "/static/nothing.js", None, None, &[]).await.status, StatusCode::NOT_FOUND);
 }
 
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default()
-    }
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
-    }
-}
-
-fn encode(pairs: &[(&str, &str)]) -> String {
-    fn enc(s: &str) -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                b' ' => "+".into(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    }
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
-}
-
-impl App {
-    /// A browser request: same-origin unless `extra` says otherwise.
-    async fn page(
-        &self,
-        method: Method,
-        uri: &str,
-        cookie: Option<&str>,
-        form: Option<&[(&str, &str)]>,
-        extra: &[(&str, &str)],
-    ) -> Page {
-        let mut req = Request::builder().method(method.clone()).uri(uri).header(header::HOST, "thi.example.vn");
-        if method != Method::GET && extra.is_empty() {
-            req = req.header("sec-fetch-site", "same-origin").header(header::ORIGIN, "https://thi.example.vn");
-        }
-        for (k, v) in extra {
-            req = req.header(*k, *v);
-        }
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        let req = match form {
-            Some(f) => {
-                req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(encode(f)))
-            }
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        let resp = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Page { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
-    }
-}
-
 fn gzip_len(bytes: &[u8]) -> usize {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(bytes).unwrap();
     e.finish().unwrap().len()
-}
-
-/// Text as askama escapes it.
-fn escape(s: &str) -> String {
-    s.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;").replace('"', "&#34;").replace('\'', "&#39;")
 }
 
 /// Every `<label class="opt">…</label>` of a page.

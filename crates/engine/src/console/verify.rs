@@ -1,0 +1,215 @@
+//! `cuocthi results verify`: recomputes a published ranking from the raw answers — every attempt
+//! scored again from its draw, its answers and the key — and checks it against the publication,
+//! and the audit chain against the digest the publication carries. Any difference is named.
+
+use std::collections::HashMap;
+
+use cuocthi_domain::attempt::{self, Key};
+use cuocthi_domain::ranking::{self, Scored};
+use cuocthi_store::{AttemptRow, RoundRow};
+
+use crate::shared::catalog::CachedContest;
+use crate::shared::ranking::RoundResults;
+use crate::shared::views::RankingView;
+use crate::{Engine, EngineError, Result};
+
+/// Attempts re-scored per read.
+const PAGE: i64 = 5_000;
+
+/// What a verification found.
+#[derive(Clone, Debug, Default)]
+pub struct Verification {
+    pub attempts_checked: u64,
+    pub audit_entries: u64,
+    /// Submitted attempts (of every contest) checked against their seals in the audit chain.
+    pub sealed_checked: u64,
+    /// The audit chain's digest now.
+    pub audit_digest: String,
+    /// Every difference found, in Vietnamese, naming the row; empty when all holds.
+    pub problems: Vec<String>,
+}
+
+impl Engine {
+    /// Verifies the published results of round `number` (or the overall ones with `None`).
+    pub async fn verify_results(&self, slug: &str, number: Option<i64>) -> Result<Verification> {
+        let c = self.contest_by_slug(slug).await?;
+        let mut out = Verification::default();
+        match self.verify_audit_chain().await? {
+            Ok(check) => {
+                out.audit_entries = check.entries;
+                out.audit_digest = check.digest;
+            }
+            Err(e) => out.problems.push(e.to_string()),
+        }
+        out.sealed_checked = self.verify_seals(&mut out.problems).await?;
+        self.verify_voids(c.stored.contest.id, &mut out.problems).await?;
+        let rounds: Vec<RoundRow> = match number {
+            Some(n) => {
+                vec![c.stored.rounds.iter().find(|r| r.number == n).cloned().ok_or(EngineError::NotFound("đợt thi"))?]
+            }
+            None => c.stored.rounds.clone(),
+        };
+        let round_id = number.and_then(|_| rounds.first().map(|r| r.id));
+        let published = self
+            .store
+            .published_ranking(c.stored.contest.id, round_id)
+            .await?
+            .ok_or(EngineError::NotFound("kết quả đã công bố"))?;
+        let published_at = published.published_at;
+        let published: RankingView =
+            serde_json::from_str(&published.body).map_err(|e| EngineError::Internal(e.into()))?;
+        if let (Some(id), Some(digest)) = (published.audit_last_id, &published.audit_digest) {
+            match self.store.audit_entry(id).await? {
+                Some(e) if &e.hash == digest => {}
+                _ => out.problems.push(format!(
+                    "Nhật ký thao tác không còn khớp với mã băm đã công bố (mục #{id}): lịch sử trước khi công bố đã bị sửa."
+                )),
+            }
+        }
+        // The disqualifications that stood when the committee approved this version.
+        let excluded = self.exclusions(c.stored.contest.id, Some(published_at.timestamp_millis())).await?;
+        let mut rescored = Vec::new();
+        for r in &rounds {
+            let mut scored = self.rescore(r, &mut out).await?;
+            scored.retain(|s| excluded.keeps(s));
+            rescored.push((r, scored));
+        }
+        let results = match number {
+            Some(_) => {
+                let (r, scored) = rescored.pop().ok_or(EngineError::NotFound("đợt thi"))?;
+                self.rank_scored(&c, r, scored).await?
+            }
+            None => self.overall_from(&c, rescored).await?,
+        };
+        let winners: Vec<i64> = results.awards.iter().map(|a| a.participant_id).collect();
+        let people = self.store.participants_by_id(&winners).await?.into_iter().map(|p| (p.id, p)).collect();
+        let recomputed = self.public_view(&c, &results, round_id, &people);
+        compare(&published, &recomputed, &mut out.problems);
+        Ok(out)
+    }
+
+    /// Calls `each` with every submitted attempt of a round and the key of its questions
+    /// (the correct original option), a page of attempts at a time.
+    pub(crate) async fn each_submitted(
+        &self,
+        round: &RoundRow,
+        mut each: impl FnMut(&AttemptRow, &dyn Fn(i64) -> Option<u8>),
+    ) -> Result<()> {
+        let mut after = 0;
+        loop {
+            let page = self.store.submitted_attempts(round.id, after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let mut ids: Vec<i64> = page.iter().flat_map(|a| a.draw.iter().map(|d| d.question_id)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let keys: HashMap<i64, u8> =
+                self.questions(&ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
+            let key = |q: i64| keys.get(&q).copied();
+            for a in &page {
+                each(a, &key);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every submitted attempt of a round scored again; differences with the stored score go in
+    /// `out.problems`. Returns the scores recomputed.
+    async fn rescore(&self, round: &RoundRow, out: &mut Verification) -> Result<Vec<Scored>> {
+        let (limit, closes) = (round.rules.time_limit_ms(), round.closes_at);
+        let mut scored = Vec::new();
+        let mut problems = Vec::new();
+        // The committee's voids, which every score is derived with (checked against the audit
+        // chain by `verify_voids`).
+        let voids = self.voids(round.contest_id).await?;
+        self.each_submitted(round, |a, key| {
+            out.attempts_checked += 1;
+            let tally = attempt::tally(&a.draw, &a.answers, |q| Key::of(key(q), voids.get(&q).copied()));
+            let correct = tally.correct;
+            let submitted_at = a.submitted_at.unwrap_or(a.deadline_at);
+            let taken = attempt::time_taken_ms(a.started_at, submitted_at, limit, closes);
+            if Some(correct) != a.correct {
+                problems.push(format!(
+                    "Lượt thi #{} (người dự thi #{}): điểm lưu là {} câu đúng, chấm lại từ câu trả lời được {correct}.",
+                    a.id,
+                    a.participant_id,
+                    a.correct.map(|c| c.to_string()).unwrap_or_else(|| "trống".into())
+                ));
+            }
+            if Some(taken) != a.time_taken_ms {
+                problems.push(format!(
+                    "Lượt thi #{}: thời gian làm bài lưu là {} ms, tính lại từ giờ bắt đầu và giờ nộp được {taken} ms.",
+                    a.id,
+                    a.time_taken_ms.unwrap_or_default()
+                ));
+            }
+            scored.push(Scored {
+                attempt_id: a.id,
+                participant_id: a.participant_id,
+                correct,
+                questions: tally.questions,
+                prediction: a.prediction,
+                time_taken_ms: taken,
+                submitted_at_ms: submitted_at.timestamp_millis(),
+            });
+        })
+        .await?;
+        out.problems.extend(problems);
+        Ok(scored)
+    }
+
+    async fn overall_from(&self, c: &CachedContest, rounds: Vec<(&RoundRow, Vec<Scored>)>) -> Result<RoundResults> {
+        let overall = c.spec.settings.overall.as_ref().ok_or(EngineError::NotFound("xếp hạng chung cuộc"))?;
+        let inputs: Vec<(Vec<Scored>, Option<i64>)> = rounds
+            .into_iter()
+            .map(|(r, s)| {
+                let real = self.figure(r, &s);
+                (s, real)
+            })
+            .collect();
+        let standings = ranking::rank_overall(&inputs, overall.mode, &overall.ranking_order);
+        let awards = self.awards(c, &standings, &overall.prizes).await?;
+        Ok(RoundResults { round_id: 0, round_name: "Chung cuộc".into(), real_figure: None, standings, awards })
+    }
+}
+
+/// The published rows against the recomputed ones, row by row.
+pub(crate) fn compare(published: &RankingView, recomputed: &RankingView, problems: &mut Vec<String>) {
+    if published.real_figure != recomputed.real_figure {
+        problems.push(format!(
+            "Con số thực tế của câu hỏi dự đoán: công bố {:?}, tính lại {:?}.",
+            published.real_figure, recomputed.real_figure
+        ));
+    }
+    if published.participants != recomputed.participants {
+        problems.push(format!(
+            "Số người được xếp hạng: công bố {}, tính lại {}.",
+            published.participants, recomputed.participants
+        ));
+    }
+    let n = published.rows.len().max(recomputed.rows.len());
+    for i in 0..n {
+        let (p, r) = (published.rows.get(i), recomputed.rows.get(i));
+        let same = match (p, r) {
+            (Some(p), Some(r)) => {
+                (p.rank, &p.name, p.correct, p.time_taken_ms, p.prediction, &p.prize, p.amount_vnd)
+                    == (r.rank, &r.name, r.correct, r.time_taken_ms, r.prediction, &r.prize, r.amount_vnd)
+            }
+            _ => false,
+        };
+        if !same {
+            let show = |row: Option<&crate::shared::views::RankingRow>| match row {
+                Some(x) => format!(
+                    "{} (hạng {}, {} câu đúng, {} ms, {})",
+                    x.name,
+                    x.rank,
+                    x.correct,
+                    x.time_taken_ms,
+                    x.prize.clone().unwrap_or_default()
+                ),
+                None => "không có".into(),
+            };
+            problems.push(format!("Bảng công bố, dòng {}: công bố {}, tính lại {}.", i + 1, show(p), show(r)));
+        }
+    }
+}

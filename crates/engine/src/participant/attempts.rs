@@ -1,0 +1,382 @@
+//! The attempt (lượt thi): start with a draw, show, save answers, submit — by the person or by
+//! the server at the deadline — and show the result.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use cuocthi_domain::attempt::{self, Answers, Key, Void};
+use cuocthi_domain::identity::check_eligible;
+use cuocthi_domain::{draw, text, vntime};
+use cuocthi_store::{AttemptRow, AttemptStatus, NewAttempt, Rescore, RoundPhase, RoundRow, StartOutcome};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::shared::catalog::CachedContest;
+use crate::shared::naming::status_name;
+use crate::shared::text::ms_between;
+use crate::shared::token::Claims;
+use crate::shared::views::*;
+use crate::{Engine, EngineError, Result};
+
+/// The acknowledgement of a saved answer.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AnswerSaved {
+    pub position: usize,
+    pub answer: Option<u8>,
+    pub saved_at: DateTime<Utc>,
+}
+
+/// Where a start came from: the client's address and the browser's own device cookie.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub address: Option<IpAddr>,
+    pub device: Option<String>,
+}
+
+impl Engine {
+    /// The keyed tags stored for an attempt's origin: the same address or device gives the same
+    /// tag within this deployment, and the tag does not give the address back.
+    pub(crate) fn origin_tags(&self, origin: &Origin) -> (Option<String>, Option<String>) {
+        let address = origin.address.map(|a| self.signer.tag(&format!("address:{a}"), 16));
+        let device = origin.device.as_deref().map(|d| self.signer.tag(&format!("device:{d}"), 16));
+        (address, device)
+    }
+
+    fn round_in(&self, c: &CachedContest, round_id: i64) -> Result<RoundRow> {
+        c.stored.rounds.iter().find(|r| r.id == round_id).cloned().ok_or(EngineError::NotFound("đợt thi"))
+    }
+
+    /// connection, a closed tab or another device).
+    pub async fn start(&self, who: Claims, round_id: i64) -> Result<AttemptView> {
+        self.start_from(who, round_id, &Origin::default()).await
+    }
+
+    /// [`Engine::start`], remembering where the start came from for the judges' review.
+    pub async fn start_from(&self, who: Claims, round_id: i64, origin: &Origin) -> Result<AttemptView> {
+        let c = self.contest_by_id(who.contest_id).await?;
+        let round = self.round_in(&c, round_id)?;
+        let now = self.now();
+        match round.phase(now) {
+            RoundPhase::Upcoming => return Err(EngineError::RoundNotOpen(round.opens_at)),
+            RoundPhase::Closed => return Err(EngineError::RoundClosed(round.closes_at)),
+            RoundPhase::Open => {}
+        }
+        let p = self.store.participant(who.participant_id).await?.ok_or(EngineError::Unauthenticated)?;
+        let rules = &c.spec.settings.eligibility;
+        let registered =
+            rules.registered_only && self.store.is_registered(c.stored.contest.id, &p.identity.list_keys()).await?;
+        check_eligible(&p.identity, rules, vntime::local_date(round.opens_at), registered)
+            .map_err(EngineError::Ineligible)?;
+
+        let bank = self.bank(c.stored.contest.id).await?;
+        let seed: u64 = rand::random();
+        let drawn = draw::draw(&bank.entries, round.rules.questions_per_attempt, &round.rules.quotas, seed)
+            .map_err(EngineError::Draw)?;
+        let (client_tag, device_tag) = self.origin_tags(origin);
+        let new = NewAttempt {
+            client_tag,
+            device_tag,
+            round_id,
+            participant_id: p.id,
+            allowed: round.rules.attempts_per_person,
+            seed,
+            draw: drawn,
+            started_at: now,
+            deadline_at: attempt::deadline(
+                now,
+                round.rules.time_limit_ms(),
+                round.closes_at,
+                round.rules.grace_seconds,
+            ),
+        };
+        // An open attempt found past its deadline is submitted first; then the start is retried once.
+        for _ in 0..2 {
+            match self.store.start_attempt(&new).await? {
+                StartOutcome::Started(row) => return self.view(&round, row).await,
+                StartOutcome::Resumed(row) if row.deadline_at >= now => return self.view(&round, row).await,
+                StartOutcome::Resumed(row) => {
+                    self.finish(&round, &row, true).await?;
+                }
+                StartOutcome::LimitReached { .. } => {
+                    return Err(EngineError::AttemptLimit(round.rules.attempts_per_person));
+                }
+            }
+        }
+        Err(EngineError::AttemptLimit(round.rules.attempts_per_person))
+    }
+
+    /// The person's own attempt, with its context; submitted first if its deadline has passed.
+    async fn own_attempt(&self, who: Claims, attempt_id: i64) -> Result<(RoundRow, AttemptRow)> {
+        let row = self.store.attempt(attempt_id).await?;
+        // Someone else's attempt is "not found", not "forbidden": ids reveal nothing.
+        let row = row.filter(|a| a.participant_id == who.participant_id).ok_or(EngineError::NotFound("bài thi"))?;
+        let c = self.contest_by_id(who.contest_id).await?;
+        let round = self.round_in(&c, row.round_id)?;
+        if row.status == AttemptStatus::Open && row.deadline_at < self.now() {
+            let row = match self.finish(&round, &row, true).await? {
+                Some(r) => r,
+                None => self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?,
+            };
+            return Ok((round, row));
+        }
+        Ok((round, row))
+    }
+
+    pub async fn attempt(&self, who: Claims, attempt_id: i64) -> Result<AttemptView> {
+        let (round, row) = self.own_attempt(who, attempt_id).await?;
+        self.view(&round, row).await
+    }
+
+    async fn view(&self, round: &RoundRow, row: AttemptRow) -> Result<AttemptView> {
+        let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
+        let qs = self.questions(&ids).await?;
+        let now = self.now();
+        self.catalog.put_drawn(row.id, row.participant_id, row.draw.clone());
+        let ends_at = row.deadline_at - chrono::Duration::seconds(i64::from(round.rules.grace_seconds));
+        let questions = row
+            .draw
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let q = &qs[&d.question_id].question;
+                QuestionView {
+                    position: i,
+                    topic: q.topic.clone(),
+                    stem: q.stem.clone(),
+                    options: d.order.iter().map(|o| q.options[*o as usize].clone()).collect(),
+                    answer: row
+                        .answers
+                        .get(i)
+                        .and_then(|orig| d.order.iter().position(|o| *o == orig))
+                        .map(|p| p as u8),
+                }
+            })
+            .collect();
+        Ok(AttemptView {
+            id: row.id,
+            round_id: row.round_id,
+            seq: row.seq,
+            status: status_name(row.status).into(),
+            started_at: row.started_at,
+            deadline_at: row.deadline_at,
+            server_now: now,
+            remaining_ms: if row.status == AttemptStatus::Open { ms_between(now, row.deadline_at).max(0) } else { 0 },
+            ends_at,
+            remaining_to_end_ms: if row.status == AttemptStatus::Open { ms_between(now, ends_at).max(0) } else { 0 },
+            answered: row.answers.answered(),
+            questions,
+            tiebreak_prompt: round.rules.tiebreak.as_ref().map(|t| t.prompt.clone()),
+            prediction: row.prediction,
+        })
+    }
+
+    /// Saves one answer (`choice` is the index of the option as this attempt shows it; `None`
+    /// clears the answer). Any number of times until the deadline.
+    pub async fn save_answer(
+        &self,
+        who: Claims,
+        attempt_id: i64,
+        position: usize,
+        choice: Option<u8>,
+    ) -> Result<AnswerSaved> {
+        let drawn = self.drawn(who, attempt_id).await?;
+        let q = drawn
+            .get(position)
+            .ok_or_else(|| EngineError::BadRequest(format!("Bài thi không có câu số {}.", position + 1)))?;
+        let original = match choice {
+            Some(shown) => Some(
+                q.original(shown).ok_or_else(|| EngineError::BadRequest("Phương án trả lời không hợp lệ.".into()))?,
+            ),
+            None => None,
+        };
+        let now = self.now();
+        if self.store.save_answer(attempt_id, who.participant_id, position, Answers::slot(original), now).await? {
+            return Ok(AnswerSaved { position, answer: choice, saved_at: now });
+        }
+        Err(self.why_not_open(who, attempt_id).await)
+    }
+
+    /// The tiebreak prediction (câu hỏi dự đoán).
+    pub async fn save_prediction(&self, who: Claims, attempt_id: i64, prediction: i64) -> Result<()> {
+        if !(0..=1_000_000_000_000).contains(&prediction) {
+            return Err(EngineError::BadRequest("Số dự đoán phải là số nguyên không âm.".into()));
+        }
+        if self.store.save_prediction(attempt_id, who.participant_id, prediction, self.now()).await? {
+            return Ok(());
+        }
+        Err(self.why_not_open(who, attempt_id).await)
+    }
+
+    /// The draw of an attempt, checking that it is the person's.
+    async fn drawn(&self, who: Claims, attempt_id: i64) -> Result<Arc<Vec<draw::DrawnQuestion>>> {
+        if let Some((owner, d)) = self.catalog.drawn(attempt_id) {
+            return if owner == who.participant_id { Ok(d) } else { Err(EngineError::NotFound("bài thi")) };
+        }
+        let row = self.store.attempt(attempt_id).await?;
+        let row = row.filter(|a| a.participant_id == who.participant_id).ok_or(EngineError::NotFound("bài thi"))?;
+        Ok(self.catalog.put_drawn(attempt_id, row.participant_id, row.draw))
+    }
+
+    /// Explains a refused save, submitting the attempt if its deadline has passed.
+    async fn why_not_open(&self, who: Claims, attempt_id: i64) -> EngineError {
+        match self.own_attempt(who, attempt_id).await {
+            Ok((_, row)) if row.auto_submitted => EngineError::PastDeadline,
+            Ok((_, row)) if row.status == AttemptStatus::Submitted => EngineError::AttemptSubmitted,
+            Ok(_) => EngineError::PastDeadline,
+            Err(e) => e,
+        }
+    }
+
+    /// Submits (nộp bài), with the prediction if given; submitting twice returns the result.
+    pub async fn submit(&self, who: Claims, attempt_id: i64, prediction: Option<i64>) -> Result<ResultView> {
+        if let Some(p) = prediction {
+            match self.save_prediction(who, attempt_id, p).await {
+                Ok(()) | Err(EngineError::AttemptSubmitted) | Err(EngineError::PastDeadline) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let (round, row) = self.own_attempt(who, attempt_id).await?;
+        let row = match row.status {
+            AttemptStatus::Submitted => row,
+            AttemptStatus::Open => match self.finish(&round, &row, false).await? {
+                Some(closed) => closed,
+                None => self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?,
+            },
+        };
+        self.result_of(&round, row).await
+    }
+
+    /// Closes and scores an open attempt (`row` as last read: its draw and deadline, which never
+    /// change; the answers are re-read inside the closing transaction); `None` if someone else
+    /// closed it first.
+    pub(crate) async fn finish(&self, round: &RoundRow, row: &AttemptRow, auto: bool) -> Result<Option<AttemptRow>> {
+        let attempt_id = row.id;
+        let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
+        // Read at every submission: a question voided a moment ago is scored as voided.
+        let voids = self.voids(round.contest_id).await?;
+        let keys: HashMap<i64, Key> = self
+            .questions(&ids)
+            .await?
+            .into_iter()
+            .map(|(id, q)| (id, Key::of(Some(q.question.correct), voids.get(&id).copied())))
+            .collect();
+        let counted = row.draw.iter().filter(|d| !matches!(keys.get(&d.question_id), Some(Key::Drop) | None)).count();
+        let now = self.now();
+        // Submitted by the server: at the end of the person's time, not when the sweep ran.
+        let submitted_at =
+            if auto { now.min(row.deadline_at - Duration::seconds(i64::from(round.rules.grace_seconds))) } else { now };
+        let (limit, closes) = (round.rules.time_limit_ms(), round.closes_at);
+        let scorer: cuocthi_store::Scorer = Arc::new(move |r: &AttemptRow| {
+            let correct = attempt::tally(&r.draw, &r.answers, |q| keys.get(&q).copied().unwrap_or(Key::Drop)).correct;
+            (correct, attempt::time_taken_ms(r.started_at, submitted_at, limit, closes))
+        });
+        let closed = self.store.submit_attempt(attempt_id, submitted_at, auto, scorer).await?;
+        // A dropped question is not counted as asked either: the stored count of questions (what a
+        // full score is measured against) leaves it out.
+        if let Some(r) = &closed
+            && counted != r.draw.len()
+        {
+            let fix = Rescore { attempt_id, correct: r.correct.map(i64::from), questions: counted as i64 };
+            self.store.rescore_attempts(&[fix]).await?;
+        }
+        Ok(closed)
+    }
+
+    /// The result of a submitted attempt (kết quả), with the key once the round has closed.
+    pub async fn result(&self, who: Claims, attempt_id: i64) -> Result<ResultView> {
+        let (round, row) = self.own_attempt(who, attempt_id).await?;
+        if row.status != AttemptStatus::Submitted {
+            return Err(EngineError::NotSubmitted);
+        }
+        self.result_of(&round, row).await
+    }
+
+    async fn result_of(&self, round: &RoundRow, row: AttemptRow) -> Result<ResultView> {
+        let used =
+            self.store.attempts_of(row.participant_id).await?.iter().filter(|a| a.round_id == round.id).count() as u32;
+        let show_key = round.rules.show_key_after_close && round.phase(self.now()) == RoundPhase::Closed;
+        let key = if show_key {
+            let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
+            let qs = self.questions(&ids).await?;
+            Some(
+                row.draw
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| {
+                        let q = &qs[&d.question_id].question;
+                        let shown = |orig: u8| d.order.iter().position(|o| *o == orig).map(|p| p as u8);
+                        KeyView {
+                            position: i,
+                            stem: q.stem.clone(),
+                            options: d.order.iter().map(|o| q.options[*o as usize].clone()).collect(),
+                            correct: shown(q.correct).unwrap_or_default(),
+                            answer: row.answers.get(i).and_then(shown),
+                            explanation: q.explanation.clone(),
+                        }
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        let taken = row.time_taken_ms.unwrap_or_default();
+        let voids = self.voids(round.contest_id).await?;
+        let dropped = row.draw.iter().filter(|d| voids.get(&d.question_id) == Some(&Void::Drop)).count();
+        Ok(ResultView {
+            attempt_id: row.id,
+            round_id: row.round_id,
+            seq: row.seq,
+            correct: row.correct.unwrap_or_default(),
+            questions: (row.draw.len() - dropped) as u32,
+            time_taken_ms: taken,
+            time_taken_text: text::duration(taken),
+            submitted_at: row.submitted_at.unwrap_or(row.deadline_at),
+            auto_submitted: row.auto_submitted,
+            prediction: row.prediction,
+            attempts_used: used,
+            attempts_left: round.rules.attempts_per_person.saturating_sub(used),
+            key,
+        })
+    }
+
+    /// The background duty of every app node: submit attempts whose deadline passed (the browser
+    /// may be gone) and freeze the tiebreak figure of rounds that have closed. Returns how many
+    /// attempts it submitted. Idempotent, so several nodes may run it at once.
+    pub async fn sweep(&self) -> Result<usize> {
+        let now = self.now();
+        let due = self.store.due_attempts(now, 1000).await?;
+        let mut submitted = 0;
+        for id in &due {
+            let Some(row) = self.store.attempt(*id).await? else { continue };
+            let round = self.store.round(row.round_id).await?.ok_or(EngineError::NotFound("đợt thi"))?;
+            if self.finish(&round, &row, true).await?.is_some() {
+                submitted += 1;
+            }
+        }
+        if due.len() < 1000 {
+            self.freeze_closed_rounds(now).await?;
+        }
+        Ok(submitted)
+    }
+
+    async fn freeze_closed_rounds(&self, now: DateTime<Utc>) -> Result<()> {
+        for contest in self.store.list_contests().await? {
+            let c = self.contest_by_id(contest.id).await?;
+            for r in &c.stored.rounds {
+                let settled = r.closes_at + Duration::seconds(i64::from(r.rules.grace_seconds)) < now;
+                if let (true, None, Some(t)) = (settled, r.figure_frozen_at, &r.rules.tiebreak) {
+                    let figure =
+                        cuocthi_domain::ranking::real_figure(&self.store.scored_attempts(r.id).await?, t.predicts);
+                    if self.store.freeze_figure(r.id, figure, now).await? {
+                        tracing::info!(round_id = r.id, figure, "tiebreak figure frozen");
+                    }
+                    // Read the round again next time, with its frozen figure.
+                    self.catalog.forget_contest(contest.id);
+                }
+            }
+        }
+        Ok(())
+    }
+}

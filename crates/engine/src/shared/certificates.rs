@@ -1,0 +1,125 @@
+//! Certificates' data (giấy chứng nhận) of published prize lists: what each one prints, and its
+//! serial. A serial names the publication and the row, with a tag only this deployment can make,
+//! so a serial cannot be guessed or forged; the publication it points to never changes. Staff
+//! print them all (`certificates_of`); anyone checks one by its serial (`participant::results`).
+
+use chrono::{DateTime, Datelike, Utc};
+use cuocthi_domain::contest::CertificateText;
+use cuocthi_domain::vntime;
+use serde::Serialize;
+
+use crate::shared::views::RankingView;
+use crate::{Engine, EngineError, Result};
+
+/// Hex digits of a serial's tag.
+pub(crate) const TAG_LEN: usize = 10;
+
+/// Everything printed on one certificate, ready for the renderer.
+#[derive(Clone, Debug, Serialize)]
+pub struct CertificateData {
+    pub serial: String,
+    /// `/chung-nhan/{serial}`: the public verification page (prefix the site's address).
+    pub verify_path: String,
+    pub heading: String,
+    pub contest_title: String,
+    pub recipient: String,
+    pub recipient_detail: Vec<String>,
+    pub award: String,
+    pub round: Option<String>,
+    pub place_and_date: String,
+    pub signatory_title: String,
+    pub signatory_name: String,
+    pub published_at: DateTime<Utc>,
+    pub contest_slug: String,
+    /// A newer version of these results has been published since (the verification page says so).
+    pub superseded: bool,
+}
+
+/// A person's row in one published ranking (`place` is `None` when they are not ranked in it).
+#[derive(Clone, Debug, Serialize)]
+pub struct OwnStanding {
+    pub title: String,
+    pub ranked: usize,
+    pub place: Option<i64>,
+    pub correct: Option<i64>,
+    pub time_taken_ms: Option<i64>,
+    pub prize: Option<String>,
+}
+
+/// A publication with its id and each winner's certificate serial, for the results page.
+#[derive(Clone, Debug, Serialize)]
+pub struct PublishedResults {
+    pub ranking_id: i64,
+    pub version: i64,
+    pub view: RankingView,
+    pub serials: Vec<String>,
+}
+
+/// `Hà Giang, ngày 20 tháng 11 năm 2025` (the date in Vietnam).
+fn place_and_date(place: &str, at: DateTime<Utc>) -> String {
+    let d = vntime::local_date(at);
+    let date = format!("ngày {:02} tháng {:02} năm {}", d.day(), d.month(), d.year());
+    if place.trim().is_empty() { date.replacen('n', "N", 1) } else { format!("{}, {date}", place.trim()) }
+}
+
+impl Engine {
+    pub(crate) fn serial(&self, ranking_id: i64, row: usize) -> String {
+        let payload = format!("{ranking_id}-{}", row + 1);
+        format!("{payload}-{}", self.signer.tag(&format!("certificate:{payload}"), TAG_LEN))
+    }
+
+    /// Every certificate of a publication, in the order of its prize list.
+    pub async fn certificates_of(&self, ranking_id: i64) -> Result<Vec<CertificateData>> {
+        let (version, body) =
+            self.store.published_by_id(ranking_id).await?.ok_or(EngineError::NotFound("kết quả đã công bố"))?;
+        let (contest_id, round_id) = (version.contest_id, version.round_id);
+        let c = self.contest_by_id(contest_id).await?;
+        let view: RankingView = serde_json::from_str(&body).map_err(|e| EngineError::Internal(e.into()))?;
+        let text = c.spec.settings.certificate.clone().unwrap_or_else(|| CertificateText {
+            heading: format!("{}\nBAN TỔ CHỨC CUỘC THI", c.spec.organiser.to_uppercase()),
+            place: String::new(),
+            signatory_title: "TM. BAN TỔ CHỨC\nTRƯỞNG BAN".into(),
+            signatory_name: String::new(),
+        });
+        let round = round_id.and_then(|id| c.stored.rounds.iter().find(|r| r.id == id)).map(|r| r.name.clone());
+        let published_at = view.published_at.unwrap_or_else(|| self.now());
+        Ok(view
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let serial = self.serial(ranking_id, i);
+                CertificateData {
+                    verify_path: format!("/chung-nhan/{serial}"),
+                    serial,
+                    heading: text.heading.clone(),
+                    contest_title: c.spec.title.clone(),
+                    recipient: r.name.clone(),
+                    recipient_detail: [r.unit.clone(), r.locality.clone()].into_iter().flatten().collect(),
+                    award: r.prize.clone().unwrap_or_default(),
+                    round: round.clone(),
+                    place_and_date: place_and_date(&text.place, published_at),
+                    signatory_title: text.signatory_title.clone(),
+                    signatory_name: text.signatory_name.clone(),
+                    published_at,
+                    contest_slug: c.spec.slug.clone(),
+                    superseded: false,
+                }
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_date_is_the_vietnamese_one() {
+        // 20:00 UTC on 19/11 is already 20/11 in Vietnam.
+        let at = Utc.with_ymd_and_hms(2025, 11, 19, 20, 0, 0).unwrap();
+        assert_eq!(place_and_date("Hà Giang", at), "Hà Giang, ngày 20 tháng 11 năm 2025");
+        assert_eq!(place_and_date("", at), "Ngày 20 tháng 11 năm 2025");
+    }
+}

@@ -1,0 +1,44 @@
+//! Small text and time helpers both sides use.
+
+use chrono::{DateTime, Utc};
+use cuocthi_domain::text;
+
+/// The longest feedback report or reply, in characters: enough for a precise remark, short enough
+/// to read in a queue.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// A message as stored: NFC, each line's spaces collapsed, no runs of blank lines, trimmed.
+pub(crate) fn clean_message(s: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for line in s.lines().map(text::clean) {
+        if line.is_empty() && lines.last().is_none_or(|l| l.is_empty()) {
+            continue;
+        }
+        lines.push(line);
+    }
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
+pub(crate) fn instant(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+pub(crate) fn ms_between(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
+    (b - a).num_milliseconds()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_keep_their_lines_but_not_their_noise() {
+        assert_eq!(clean_message("  Đáp án   B\r\n\r\n\r\nvà C  đều đúng.  \n\n"), "Đáp án B\n\nvà C đều đúng.");
+        assert_eq!(clean_message(" \n \t "), "");
+        // NFC: a decomposed "ế" is stored composed.
+        assert_eq!(clean_message("Đe\u{0302}\u{0301}n"), "Đến");
+    }
+}

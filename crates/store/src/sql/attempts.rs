@@ -1,0 +1,407 @@
+//! Attempts (`attempts`): the participant's path — start, answer and prediction saves, submission
+//! — and the reads of results and verification over them.
+
+use chrono::{DateTime, Utc};
+use cuocthi_domain::attempt::Answers;
+use cuocthi_domain::ranking::Scored;
+use rusqlite::{OptionalExtension, named_params};
+use tracing::instrument;
+
+use super::SqlStore;
+use super::participants::participant_insert;
+use crate::model::*;
+use crate::pool::{WritePool, on};
+use crate::sqlite_direct;
+use crate::{Result, Scorer, StoreError};
+
+const SAVE_ANSWER: &str = "UPDATE attempts SET answers = substr(answers, 1, CAST($3 AS INTEGER)) || $4 || substr(answers, CAST($3 AS INTEGER) + 2)
+     WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $5 AND length(answers) > $3";
+const SAVE_PREDICTION: &str = "UPDATE attempts SET prediction = $3 WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $4";
+
+const ATTEMPTS_USED: &str = "SELECT COUNT(*) FROM attempts WHERE round_id = $1 AND participant_id = $2";
+
+/// The small conditional writes of a participant in the middle of an attempt: the bulk of all
+/// writes (one per answer given).
+#[derive(Debug)]
+enum SmallWrite {
+    Answer { attempt_id: i64, participant_id: i64, position: i64, slot: String, now: i64 },
+    Prediction { attempt_id: i64, participant_id: i64, prediction: i64, now: i64 },
+}
+
+impl SmallWrite {
+    /// Runs the write on the direct SQLite path; returns the rows changed.
+    fn run(&self, c: &rusqlite::Connection) -> Result<u64> {
+        let changed = match self {
+            SmallWrite::Answer { attempt_id, participant_id, position, slot, now } => {
+                c.prepare_cached(SAVE_ANSWER)?.execute(named_params! {
+                    "$1": attempt_id, "$2": participant_id, "$3": position, "$4": slot, "$5": now,
+                })?
+            }
+            SmallWrite::Prediction { attempt_id, participant_id, prediction, now } => c
+                .prepare_cached(SAVE_PREDICTION)?
+                .execute(named_params! {"$1": attempt_id, "$2": participant_id, "$3": prediction, "$4": now})?,
+        };
+        Ok(changed as u64)
+    }
+}
+
+/// The statement of a [`SmallWrite`], for whichever backend's executor it is run on.
+macro_rules! small_write_query {
+    ($w:expr) => {
+        match $w {
+            SmallWrite::Answer { attempt_id, participant_id, position, slot, now } => sqlx::query(SAVE_ANSWER)
+                .bind(*attempt_id)
+                .bind(*participant_id)
+                .bind(*position)
+                .bind(slot.clone())
+                .bind(*now),
+            SmallWrite::Prediction { attempt_id, participant_id, prediction, now } => {
+                sqlx::query(SAVE_PREDICTION).bind(*attempt_id).bind(*participant_id).bind(*prediction).bind(*now)
+            }
+        }
+    };
+}
+
+/// Runs a small write: in the SQLite writer's next batch (group commit), directly on PostgreSQL
+/// (whose concurrent commits already share WAL flushes). Returns the rows changed.
+async fn small_write(store: &SqlStore, write: SmallWrite) -> Result<u64> {
+    if let Some(d) = &store.direct {
+        return d.write(move |c| write.run(c)).await;
+    }
+    Ok(on!(store, write, |p| small_write_query!(&write).execute(p).await.map(|r| r.rows_affected()))?)
+}
+
+#[instrument(skip_all, fields(round_id = new.round_id))]
+pub(super) async fn start_attempt(store: &SqlStore, new: &NewAttempt) -> Result<StartOutcome> {
+    let draw = serde_json::to_string(&new.draw)?;
+    let blank = Answers::empty(new.draw.len()).encode();
+    let open_sql = format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE round_id = $1 AND participant_id = $2 AND status = 'open'"
+    );
+    let insert_sql = format!(
+        "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at, client_tag, device_tag)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11) RETURNING {ATTEMPT_COLUMNS}"
+    );
+    if let Some(d) = &store.direct {
+        // One writer: nothing can slip between the look-up, the count and the insert.
+        let new = new.clone();
+        return d
+            .write(move |c| {
+                sqlite_direct::all_or_nothing(c, |c| {
+                    let key = named_params! {"$1": new.round_id, "$2": new.participant_id};
+                    let open = c.prepare_cached(&open_sql)?.query_row(key, sqlite_direct::attempt_from).optional()?;
+                    if let Some(open) = open {
+                        return Ok(StartOutcome::Resumed(open.try_into()?));
+                    }
+                    let used: i64 = c.prepare_cached(ATTEMPTS_USED)?.query_row(key, |r| r.get(0))?;
+                    if used >= i64::from(new.allowed) {
+                        return Ok(StartOutcome::LimitReached { used: used as u32 });
+                    }
+                    let row = c.prepare_cached(&insert_sql)?.query_row(
+                        named_params! {
+                            "$1": new.round_id,
+                            "$2": new.participant_id,
+                            "$3": used + 1,
+                            "$4": new.seed as i64,
+                            "$5": draw,
+                            "$6": new.draw.len() as i64,
+                            "$7": blank,
+                            "$8": ms(new.started_at),
+                            "$9": ms(new.deadline_at),
+                            "$10": new.client_tag,
+                            "$11": new.device_tag,
+                        },
+                        sqlite_direct::attempt_from,
+                    )?;
+                    Ok(StartOutcome::Started(row.try_into()?))
+                })
+            })
+            .await;
+    }
+    // Two simultaneous starts (even on two app nodes) both see no open attempt; the unique
+    // indexes let one insert win and the other retry, finding the winner's attempt.
+    for _ in 0..5 {
+        // The body is an async block so that `?` and `return` end this try, not the retry loop.
+        let outcome: Result<StartOutcome> = on!(store, write, |p| async {
+            let mut tx = p.begin_write().await?;
+            let open: Option<RawAttempt> = sqlx::query_as(sqlx::AssertSqlSafe(open_sql.clone()))
+                .bind(new.round_id)
+                .bind(new.participant_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(open) = open {
+                tx.commit().await?;
+                return Ok(StartOutcome::Resumed(open.try_into()?));
+            }
+            let (used,): (i64,) =
+                sqlx::query_as(ATTEMPTS_USED).bind(new.round_id).bind(new.participant_id).fetch_one(&mut *tx).await?;
+            if used >= i64::from(new.allowed) {
+                // Under READ COMMITTED a start racing the person's last allowed start may miss
+                // the winner's open attempt above yet count it here: look once more, and
+                // resume it rather than refuse.
+                let open: Option<RawAttempt> = sqlx::query_as(sqlx::AssertSqlSafe(open_sql.clone()))
+                    .bind(new.round_id)
+                    .bind(new.participant_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                return Ok(match open {
+                    Some(open) => StartOutcome::Resumed(open.try_into()?),
+                    None => StartOutcome::LimitReached { used: used as u32 },
+                });
+            }
+            let row: RawAttempt = sqlx::query_as(sqlx::AssertSqlSafe(insert_sql.clone()))
+                .bind(new.round_id)
+                .bind(new.participant_id)
+                .bind(used + 1)
+                .bind(new.seed as i64)
+                .bind(&draw)
+                .bind(new.draw.len() as i64)
+                .bind(&blank)
+                .bind(ms(new.started_at))
+                .bind(ms(new.deadline_at))
+                .bind(&new.client_tag)
+                .bind(&new.device_tag)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(StartOutcome::Started(row.try_into()?))
+        }
+        .await);
+        match outcome {
+            Err(StoreError::Conflict(_)) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::unavailable("could not start the attempt under contention"))
+}
+
+pub(super) async fn attempt(store: &SqlStore, id: i64) -> Result<Option<AttemptRow>> {
+    let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1");
+    if let Some(d) = &store.direct {
+        let raw = d.read_row(&sql, named_params! {"$1": id}, sqlite_direct::attempt_from)?;
+        return raw.map(AttemptRow::try_from).transpose();
+    }
+    let sql = sqlx::AssertSqlSafe(sql);
+    let raw: Option<RawAttempt> = on!(store, read, |p| sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
+    raw.map(AttemptRow::try_from).transpose()
+}
+
+pub(super) async fn attempts_of(store: &SqlStore, participant_id: i64) -> Result<Vec<AttemptRow>> {
+    let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE participant_id = $1 ORDER BY id");
+    if let Some(d) = &store.direct {
+        let raw = d.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(named_params! {"$1": participant_id}, sqlite_direct::attempt_from)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })?;
+        return raw.into_iter().map(AttemptRow::try_from).collect();
+    }
+    let sql = sqlx::AssertSqlSafe(sql);
+    let raw: Vec<RawAttempt> = on!(store, read, |p| sqlx::query_as(sql).bind(participant_id).fetch_all(p).await)?;
+    raw.into_iter().map(AttemptRow::try_from).collect()
+}
+
+pub(super) async fn save_answer(
+    store: &SqlStore,
+    attempt_id: i64,
+    participant_id: i64,
+    position: usize,
+    slot: char,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    // One statement: the condition and the write are atomic on both backends, and a concurrent
+    // submission (which flips the status under the same row lock) can never miss this answer.
+    let write = SmallWrite::Answer {
+        attempt_id,
+        participant_id,
+        position: position as i64,
+        slot: slot.to_string(),
+        now: ms(now),
+    };
+    let done = small_write(store, write).await?;
+    Ok(done == 1)
+}
+
+pub(super) async fn save_prediction(
+    store: &SqlStore,
+    attempt_id: i64,
+    participant_id: i64,
+    prediction: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done =
+        small_write(store, SmallWrite::Prediction { attempt_id, participant_id, prediction, now: ms(now) }).await?;
+    Ok(done == 1)
+}
+
+#[instrument(skip_all, fields(attempt_id))]
+pub(super) async fn submit_attempt(
+    store: &SqlStore,
+    attempt_id: i64,
+    submitted_at: DateTime<Utc>,
+    auto: bool,
+    scorer: Scorer,
+) -> Result<Option<AttemptRow>> {
+    let close_sql = format!(
+        "UPDATE attempts SET status = 'submitted', submitted_at = $2, auto_submitted = $3 WHERE id = $1 AND status = 'open' RETURNING {ATTEMPT_COLUMNS}"
+    );
+    const SCORE_SQL: &str = "UPDATE attempts SET correct = $2, time_taken_ms = $3 WHERE id = $1";
+    if let Some(d) = &store.direct {
+        return d
+            .write(move |c| {
+                sqlite_direct::all_or_nothing(c, |c| {
+                    let closed = c
+                        .prepare_cached(&close_sql)?
+                        .query_row(
+                            named_params! {"$1": attempt_id, "$2": ms(submitted_at), "$3": flag(auto)},
+                            sqlite_direct::attempt_from,
+                        )
+                        .optional()?;
+                    let Some(closed) = closed else { return Ok(None) };
+                    let mut row = AttemptRow::try_from(closed)?;
+                    let (correct, taken) = scorer(&row);
+                    c.prepare_cached(SCORE_SQL)?
+                        .execute(named_params! {"$1": attempt_id, "$2": i64::from(correct), "$3": taken})?;
+                    row.correct = Some(correct);
+                    row.time_taken_ms = Some(taken);
+                    Ok(Some(row))
+                })
+            })
+            .await;
+    }
+    let close_sql = sqlx::AssertSqlSafe(close_sql);
+    on!(store, write, |p| {
+        let mut tx = p.begin_write().await?;
+        let closed: Option<RawAttempt> = sqlx::query_as(close_sql)
+            .bind(attempt_id)
+            .bind(ms(submitted_at))
+            .bind(flag(auto))
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(closed) = closed else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let mut row = AttemptRow::try_from(closed)?;
+        let (correct, taken) = scorer(&row);
+        sqlx::query(SCORE_SQL).bind(attempt_id).bind(i64::from(correct)).bind(taken).execute(&mut *tx).await?;
+        tx.commit().await?;
+        row.correct = Some(correct);
+        row.time_taken_ms = Some(taken);
+        Ok(Some(row))
+    })
+}
+
+pub(super) async fn due_attempts(store: &SqlStore, now: DateTime<Utc>, limit: i64) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = on!(store, read, |p| sqlx::query_as(
+        "SELECT id FROM attempts WHERE status = 'open' AND deadline_at < $1 ORDER BY deadline_at LIMIT $2",
+    )
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(p)
+    .await)?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+pub(super) async fn scored_attempts(store: &SqlStore, round_id: i64) -> Result<Vec<Scored>> {
+    const SQL: &str = "SELECT id, participant_id, correct, questions, prediction, time_taken_ms, submitted_at
+         FROM attempts WHERE round_id = $1 AND status = 'submitted' ORDER BY id";
+    type Raw = (i64, i64, Option<i64>, i64, Option<i64>, Option<i64>, Option<i64>);
+    let rows: Vec<Raw> = match &store.direct {
+        // A million rows: read in place, not one channel message per row as through sqlx.
+        Some(d) => {
+            d.read_long(move |c| {
+                let mut stmt = c.prepare_cached(SQL)?;
+                let rows = stmt.query_map(named_params! {"$1": round_id}, |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                })?;
+                Ok(rows.collect::<rusqlite::Result<Vec<Raw>>>()?)
+            })
+            .await?
+        }
+        None => on!(store, read, |p| sqlx::query_as(SQL).bind(round_id).fetch_all(p).await)?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(attempt_id, participant_id, correct, questions, prediction, taken, at)| Scored {
+            attempt_id,
+            participant_id,
+            correct: correct.unwrap_or(0) as u32,
+            questions: questions as u32,
+            prediction,
+            time_taken_ms: taken.unwrap_or(i64::MAX),
+            submitted_at_ms: at.unwrap_or(i64::MAX),
+        })
+        .collect())
+}
+
+pub(super) async fn round_counts(store: &SqlStore, round_id: i64) -> Result<RoundCounts> {
+    let (people, attempts, submitted): (i64, i64, Option<i64>) = on!(store, read, |p| {
+        sqlx::query_as(
+        "SELECT COUNT(DISTINCT participant_id), COUNT(*), SUM(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END) FROM attempts WHERE round_id = $1",
+    )
+    .bind(round_id)
+    .fetch_one(p)
+    .await
+    })?;
+    Ok(RoundCounts { people, attempts, submitted: submitted.unwrap_or(0) })
+}
+
+#[instrument(skip_all, fields(round_id, n = rows.len()))]
+pub(super) async fn bulk_insert_submitted(
+    store: &SqlStore,
+    contest_id: i64,
+    round_id: i64,
+    rows: &[BulkAttempt],
+) -> Result<usize> {
+    for chunk in rows.chunks(5000) {
+        on!(store, write, |p| {
+            let mut tx = p.begin_write().await?;
+            for r in chunk {
+                let who = &r.identity;
+                let person: RawParticipant =
+                    participant_insert!(contest_id, &r.person_key, who, true, Some("bulk"), ms(r.started_at))
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let pid = person.id;
+                sqlx::query(
+                    "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, prediction, status, started_at, deadline_at, submitted_at, auto_submitted, correct, time_taken_ms)
+                     VALUES ($1, $2, 1, $3, $4, $5, $6, $7, 'submitted', $8, $9, $9, 0, $10, $11)",
+                )
+                .bind(round_id)
+                .bind(pid)
+                .bind(r.seed as i64)
+                .bind(serde_json::to_string(&r.draw)?)
+                .bind(r.draw.len() as i64)
+                .bind(r.answers.encode())
+                .bind(r.prediction)
+                .bind(ms(r.started_at))
+                .bind(ms(r.submitted_at))
+                .bind(i64::from(r.correct))
+                .bind(r.time_taken_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+    }
+    Ok(rows.len())
+}
+
+pub(super) async fn submitted_attempts(
+    store: &SqlStore,
+    round_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<AttemptRow>> {
+    let raw: Vec<RawAttempt> = on!(store, read, |p| sqlx::query_as(
+        "SELECT * FROM attempts WHERE round_id = $1 AND status = 'submitted' AND id > $2 ORDER BY id LIMIT $3"
+    )
+    .bind(round_id)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(p)
+    .await)?;
+    raw.into_iter().map(AttemptRow::try_from).collect()
+}

@@ -1,0 +1,378 @@
+//! [`SqlStore`]: the one implementation of [`Store`] and [`ConsoleStore`], over SQLite or
+//! PostgreSQL.
+//!
+//! Each method is written once; the [`on!`](crate::pool::on) macro expands its body for the
+//! backend in use, so the same SQL text is type-checked against both drivers without `sqlx::Any`
+//! (which has no instants). The trait implementations here and in `console.rs` are the table of
+//! contents: each method is a line that hands over to the module of its table family.
+//!
+//! | module | tables | may use (besides `crate::{model, error, pool}`) |
+//! |---|---|---|
+//! | `contests` | contests, rounds, units, registered | `sqlite_direct` |
+//! | `questions` | questions | |
+//! | `participants` | participants | `sqlite_direct` |
+//! | `attempts` | attempts (the participant's path) | `participants`, `sqlite_direct` |
+//! | `results` | published_rankings, ranking_standings, disqualifications | |
+//! | `accounts` | accounts, grants, staff_sessions, login_throttle | |
+//! | `audit` | audit_log, attempt seals | |
+//! | `files` | staged_files, materials | |
+//! | `feedback` | question_reports, question_voids | `audit`, `sqlite_direct` |
+//! | `stats` | stat_counters, unit_staff | |
+
+mod accounts;
+mod attempts;
+mod audit;
+mod console;
+mod contests;
+mod feedback;
+mod files;
+mod participants;
+mod questions;
+mod results;
+mod stats;
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cuocthi_domain::contest::ContestSpec;
+use cuocthi_domain::identity::Identity;
+use cuocthi_domain::question::Question;
+use cuocthi_domain::ranking::Scored;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::model::*;
+use crate::pool::{Backend, Pools, on};
+use crate::sqlite_direct::Direct;
+use crate::{Result, Scorer, Store, StoreError};
+
+#[derive(Clone)]
+pub struct SqlStore {
+    pub(crate) pools: Pools,
+    url: String,
+    /// SQLite only: the participant's path without sqlx (see [`crate::sqlite_direct`]).
+    pub(crate) direct: Option<Arc<Direct>>,
+}
+
+impl fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlStore").field("url", &redact(&self.url)).finish()
+    }
+}
+
+/// A database URL with every secret replaced, for logs and `Debug`: the password of the user part
+/// and the value of any query parameter that may carry one (`?password=…`, `sslpassword`, …). A
+/// text that does not parse as a URL is not printed at all, since it could hold anything.
+pub fn redact(url: &str) -> String {
+    const HIDDEN: &str = "***";
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "(an address that is not a valid URL)".to_string();
+    };
+    if parsed.password().is_some() {
+        // Only fails for URLs that cannot have a password, which this one has.
+        let _ = parsed.set_password(Some(HIDDEN));
+    }
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| {
+                let secret =
+                    ["password", "pass", "secret", "token", "key"].iter().any(|s| k.to_lowercase().contains(s));
+                (k.into_owned(), if secret { HIDDEN.to_string() } else { v.into_owned() })
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    // The `url` crate percent-encodes what it writes back; show the stars as stars.
+    parsed.to_string().replace("%2A%2A%2A", HIDDEN)
+}
+
+impl SqlStore {
+    /// Connects to `sqlite://path` (created if missing) or `postgres://…`; any other scheme is refused.
+    pub async fn connect(url: &str) -> Result<SqlStore> {
+        let mut sqlite_path = std::path::PathBuf::new();
+        let pools = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a submission acknowledged to a participant survives a machine crash
+                // (see docs/ARCHITECTURE.md, "Durability").
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-32000");
+            sqlite_path = opts.get_filename().to_path_buf();
+            if let Some(dir) = Path::new(opts.get_filename()).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Unavailable(Box::new(std::io::Error::new(e.kind(), format!("{}: {e}", dir.display()))))
+                })?;
+            }
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts.read_only(false))
+                .await?;
+            Pools::Sqlite { read, write }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool =
+                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            Pools::Postgres(pool)
+        } else {
+            return Err(StoreError::unavailable(format!(
+                "unknown database URL scheme in {} (use sqlite:// or postgres://)",
+                redact(url)
+            )));
+        };
+        let direct = match &pools {
+            // An in-memory database is private to its connection: it can only use sqlx's pools.
+            Pools::Sqlite { .. } if sqlite_path.as_os_str() != ":memory:" => {
+                Some(Arc::new(Direct::open(&sqlite_path)?))
+            }
+            Pools::Sqlite { .. } => None,
+            Pools::Postgres(_) => None,
+        };
+        Ok(SqlStore { pools, url: url.to_string(), direct })
+    }
+
+    /// Applies the migrations of the backend in use.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
+            Pools::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// The migration versions of each backend, for the test that keeps them in step.
+    pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
+        let s = sqlx::migrate!("./migrations/sqlite").iter().map(|m| m.version).collect();
+        let p = sqlx::migrate!("./migrations/postgres").iter().map(|m| m.version).collect();
+        (s, p)
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// The rows of `table` with these ids, in chunks that keep each statement within both
+    /// backends' parameter limits.
+    pub(super) async fn rows_by_id<R>(&self, table: &'static str, ids: &[i64]) -> Result<Vec<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT * FROM {table} WHERE id IN ({})", placeholders.join(", "));
+            let rows: Vec<R> = on!(self, read, |p| {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.pools.backend()
+    }
+
+    async fn ping(&self) -> Result<()> {
+        on!(self, read, |p| sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn secret(&self, name: &str, candidate: &str) -> Result<String> {
+        on!(self, write, |p| {
+            sqlx::query("INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .bind(candidate)
+                .execute(p)
+                .await?;
+            let v: (String,) =
+                sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1").bind(name).fetch_one(p).await?;
+            Ok(v.0)
+        })
+    }
+
+    async fn insert_contest(&self, spec: &ContestSpec, now: DateTime<Utc>) -> Result<i64> {
+        contests::insert_contest(self, spec, now).await
+    }
+
+    async fn list_contests(&self) -> Result<Vec<ContestRow>> {
+        contests::list_contests(self).await
+    }
+
+    async fn contest_by_slug(&self, slug: &str) -> Result<Option<StoredContest>> {
+        contests::contest_by_slug(self, slug).await
+    }
+
+    async fn contest_by_id(&self, id: i64) -> Result<Option<StoredContest>> {
+        contests::contest_by_id(self, id).await
+    }
+
+    async fn round(&self, round_id: i64) -> Result<Option<RoundRow>> {
+        contests::round(self, round_id).await
+    }
+
+    async fn freeze_figure(&self, round_id: i64, figure: i64, now: DateTime<Utc>) -> Result<bool> {
+        contests::freeze_figure(self, round_id, figure, now).await
+    }
+
+    async fn is_registered(&self, contest_id: i64, keys: &[String]) -> Result<bool> {
+        contests::is_registered(self, contest_id, keys).await
+    }
+
+    async fn insert_questions(&self, contest_id: i64, questions: &[Question], now: DateTime<Utc>) -> Result<Vec<i64>> {
+        questions::insert_questions(self, contest_id, questions, now).await
+    }
+
+    async fn bank(&self, contest_id: i64) -> Result<Vec<StoredQuestion>> {
+        questions::bank(self, contest_id).await
+    }
+
+    async fn questions_by_id(&self, ids: &[i64]) -> Result<Vec<StoredQuestion>> {
+        questions::questions_by_id(self, ids).await
+    }
+
+    async fn revise_question(&self, id: i64, q: &Question, now: DateTime<Utc>) -> Result<i64> {
+        questions::revise_question(self, id, q, now).await
+    }
+
+    async fn insert_participant(
+        &self,
+        contest_id: i64,
+        key: &str,
+        who: &Identity,
+        complete: bool,
+        consent: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<ParticipantRow> {
+        participants::insert_participant(self, contest_id, key, who, complete, consent, now).await
+    }
+
+    async fn participant_by_key(&self, contest_id: i64, key: &str) -> Result<Option<ParticipantRow>> {
+        participants::participant_by_key(self, contest_id, key).await
+    }
+
+    async fn participant(&self, id: i64) -> Result<Option<ParticipantRow>> {
+        participants::participant(self, id).await
+    }
+
+    async fn participants_of(&self, contest_id: i64) -> Result<Vec<ParticipantRow>> {
+        participants::participants_of(self, contest_id).await
+    }
+
+    async fn participants_by_id(&self, ids: &[i64]) -> Result<Vec<ParticipantRow>> {
+        participants::participants_by_id(self, ids).await
+    }
+
+    async fn start_attempt(&self, new: &NewAttempt) -> Result<StartOutcome> {
+        attempts::start_attempt(self, new).await
+    }
+
+    async fn attempt(&self, id: i64) -> Result<Option<AttemptRow>> {
+        attempts::attempt(self, id).await
+    }
+
+    async fn attempts_of(&self, participant_id: i64) -> Result<Vec<AttemptRow>> {
+        attempts::attempts_of(self, participant_id).await
+    }
+
+    async fn save_answer(
+        &self,
+        attempt_id: i64,
+        participant_id: i64,
+        position: usize,
+        slot: char,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        attempts::save_answer(self, attempt_id, participant_id, position, slot, now).await
+    }
+
+    async fn save_prediction(
+        &self,
+        attempt_id: i64,
+        participant_id: i64,
+        prediction: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        attempts::save_prediction(self, attempt_id, participant_id, prediction, now).await
+    }
+
+    async fn submit_attempt(
+        &self,
+        attempt_id: i64,
+        submitted_at: DateTime<Utc>,
+        auto: bool,
+        scorer: Scorer,
+    ) -> Result<Option<AttemptRow>> {
+        attempts::submit_attempt(self, attempt_id, submitted_at, auto, scorer).await
+    }
+
+    async fn due_attempts(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<i64>> {
+        attempts::due_attempts(self, now, limit).await
+    }
+
+    async fn scored_attempts(&self, round_id: i64) -> Result<Vec<Scored>> {
+        attempts::scored_attempts(self, round_id).await
+    }
+
+    async fn round_counts(&self, round_id: i64) -> Result<RoundCounts> {
+        attempts::round_counts(self, round_id).await
+    }
+
+    async fn bulk_insert_submitted(&self, contest_id: i64, round_id: i64, rows: &[BulkAttempt]) -> Result<usize> {
+        attempts::bulk_insert_submitted(self, contest_id, round_id, rows).await
+    }
+
+    async fn published_ranking(&self, contest_id: i64, round_id: Option<i64>) -> Result<Option<PublishedRanking>> {
+        results::published_ranking(self, contest_id, round_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(redact("postgres://app:s3cret@db:5432/cuocthi"), "postgres://app:***@db:5432/cuocthi");
+        assert_eq!(redact("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+        assert_eq!(redact("sqlite://data/cuocthi.db"), "sqlite://data/cuocthi.db");
+        assert_eq!(
+            redact("postgres://db/cuocthi?user=app&password=s3cret&sslmode=require"),
+            "postgres://db/cuocthi?user=app&password=***&sslmode=require"
+        );
+        assert_eq!(redact("postgres://app:p%40ss@db/x?sslpassword=k3y"), "postgres://app:***@db/x?sslpassword=***");
+        assert!(!redact("not a url with s3cret").contains("s3cret"));
+    }
+}

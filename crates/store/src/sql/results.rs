@@ -1,0 +1,205 @@
+//! Results (`published_rankings`, `ranking_standings`, `disqualifications`): the judges' review,
+//! ranking versions approved and made public, and each person's row in them.
+
+use super::SqlStore;
+use crate::model::*;
+use crate::pool::{Pools, WritePool, on};
+use crate::review::*;
+use crate::{Result, StoreError};
+
+const VERSION_SELECT: &str =
+    "SELECT id, contest_id, round_id, version, published_at, approved_by, reason, public_at FROM published_rankings";
+
+pub(super) async fn published_ranking(
+    store: &SqlStore,
+    contest_id: i64,
+    round_id: Option<i64>,
+) -> Result<Option<PublishedRanking>> {
+    // `IS NOT DISTINCT FROM` is PostgreSQL; SQLite spells it `IS`. Written twice for that.
+    let row: Option<(i64, i64, String, i64)> = match &store.pools {
+        Pools::Sqlite { read, .. } => sqlx::query_as(
+            "SELECT id, published_at, body, version FROM published_rankings WHERE contest_id = $1 AND round_id IS $2 AND public_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(contest_id)
+        .bind(round_id)
+        .fetch_optional(read)
+        .await?,
+        Pools::Postgres(p) => sqlx::query_as(
+            "SELECT id, published_at, body, version FROM published_rankings WHERE contest_id = $1 AND round_id IS NOT DISTINCT FROM $2 AND public_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(contest_id)
+        .bind(round_id)
+        .fetch_optional(p)
+        .await?,
+    };
+    Ok(row.map(|(id, at_ms, body, version)| PublishedRanking { id, published_at: at(at_ms), version, body }))
+}
+
+pub(super) async fn published_by_id(store: &SqlStore, id: i64) -> Result<Option<(RankingVersionRow, String)>> {
+    let version: Option<RankingVersionRow> =
+        on!(store, read, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!("{VERSION_SELECT} WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(p)
+            .await)?;
+    let Some(version) = version else { return Ok(None) };
+    let (body,): (String,) = on!(store, read, |p| sqlx::query_as("SELECT body FROM published_rankings WHERE id = $1")
+        .bind(id)
+        .fetch_one(p)
+        .await)?;
+    Ok(Some((version, body)))
+}
+
+pub(super) async fn attempt_origins(store: &SqlStore, round_id: i64) -> Result<Vec<AttemptOrigin>> {
+    Ok(on!(store, read, |p| sqlx::query_as(
+        "SELECT id AS attempt_id, client_tag, device_tag FROM attempts WHERE round_id = $1 ORDER BY id"
+    )
+    .bind(round_id)
+    .fetch_all(p)
+    .await)?)
+}
+
+pub(super) async fn disqualify(store: &SqlStore, d: &NewDisqualification<'_>) -> Result<i64> {
+    let (id,): (i64,) = on!(store, write, |p| sqlx::query_as(
+        "INSERT INTO disqualifications (contest_id, participant_id, attempt_id, reason, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
+    )
+    .bind(d.contest_id)
+    .bind(d.participant_id)
+    .bind(d.attempt_id)
+    .bind(d.reason)
+    .bind(d.created_by)
+    .bind(d.created_at)
+    .fetch_one(p)
+    .await)?;
+    Ok(id)
+}
+
+pub(super) async fn lift_disqualification(
+    store: &SqlStore,
+    contest_id: i64,
+    id: i64,
+    by: &str,
+    reason: &str,
+    at: i64,
+) -> Result<bool> {
+    let done = on!(store, write, |p| sqlx::query(
+        "UPDATE disqualifications SET lifted_at = $3, lifted_by = $4, lift_reason = $5
+         WHERE id = $1 AND contest_id = $2 AND lifted_at IS NULL"
+    )
+    .bind(id)
+    .bind(contest_id)
+    .bind(at)
+    .bind(by)
+    .bind(reason)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+pub(super) async fn disqualifications(store: &SqlStore, contest_id: i64) -> Result<Vec<DisqualificationRow>> {
+    Ok(on!(store, read, |p| sqlx::query_as("SELECT * FROM disqualifications WHERE contest_id = $1 ORDER BY id")
+        .bind(contest_id)
+        .fetch_all(p)
+        .await)?)
+}
+
+pub(super) async fn approve_ranking(store: &SqlStore, v: &NewRankingVersion<'_>) -> Result<(i64, i64)> {
+    on!(store, write, |p| {
+        async {
+        let mut tx = p.begin_write().await?;
+        // Two approvals of one scope at once would both read the same last version; the
+        // scope's rows are few, and on PostgreSQL the advisory lock orders them.
+        if store.pools.is_postgres() {
+            sqlx::query("SELECT pg_advisory_xact_lock(7420011, CAST($1 AS INTEGER))")
+                .bind(v.contest_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (last,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MAX(version) FROM published_rankings
+             WHERE contest_id = $1 AND (round_id = $2 OR (round_id IS NULL AND $2 IS NULL))",
+        )
+        .bind(v.contest_id)
+        .bind(v.round_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let version = last.unwrap_or(0) + 1;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO published_rankings (contest_id, round_id, published_at, body, version, reason, approved_by, public_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(v.contest_id)
+        .bind(v.round_id)
+        .bind(v.approved_at)
+        .bind(v.body)
+        .bind(version)
+        .bind(v.reason)
+        .bind(v.approved_by)
+        .bind(v.public.then_some(v.approved_at))
+        .fetch_one(&mut *tx)
+        .await?;
+        for chunk in v.standings.chunks(500) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO ranking_standings (ranking_id, participant_id, place, correct, time_taken_ms, distance, prize) ",
+            );
+            q.push_values(chunk, |mut b, s| {
+                b.push_bind(id)
+                    .push_bind(s.participant_id)
+                    .push_bind(s.place)
+                    .push_bind(s.correct)
+                    .push_bind(s.time_taken_ms)
+                    .push_bind(s.distance)
+                    .push_bind(s.prize.clone());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, StoreError>((id, version))
+    }
+    .await
+    })
+}
+
+pub(super) async fn make_ranking_public(store: &SqlStore, id: i64, at: i64) -> Result<bool> {
+    let done = on!(store, write, |p| sqlx::query(
+        "UPDATE published_rankings SET public_at = $2 WHERE id = $1 AND public_at IS NULL"
+    )
+    .bind(id)
+    .bind(at)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+pub(super) async fn ranking_versions(
+    store: &SqlStore,
+    contest_id: i64,
+    round_id: Option<i64>,
+) -> Result<Vec<RankingVersionRow>> {
+    Ok(on!(store, read, |p| {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{VERSION_SELECT} WHERE contest_id = $1 AND (round_id = $2 OR (round_id IS NULL AND $2 IS NULL)) ORDER BY id DESC"
+    )))
+    .bind(contest_id)
+    .bind(round_id)
+    .fetch_all(p)
+    .await
+    })?)
+}
+
+pub(super) async fn standing_in(
+    store: &SqlStore,
+    ranking_id: i64,
+    participant_id: i64,
+) -> Result<Option<StandingRecord>> {
+    Ok(on!(store, read, |p| sqlx::query_as(
+        "SELECT participant_id, place, correct, time_taken_ms, distance, prize FROM ranking_standings
+         WHERE ranking_id = $1 AND participant_id = $2"
+    )
+    .bind(ranking_id)
+    .bind(participant_id)
+    .fetch_optional(p)
+    .await)?)
+}

@@ -1,0 +1,4 @@
+//! The store's one integration test binary: its contract as the engine relies on it, each test
+//! on SQLite and on PostgreSQL.
+
+mod contract;

@@ -1,0 +1,188 @@
+//! The JSON API through the real router on a real database, on SQLite and on PostgreSQL.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::{Duration, Utc};
+use cuocthi_engine::{Engine, ManualClock};
+use cuocthi_store::Store;
+use cuocthi_testkit::{TestDb, on_both_backends};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::harness::app;
+
+on_both_backends!(the_whole_participant_path_through_the_api, errors_are_json_in_vietnamese);
+
+#[tokio::test]
+async fn malformed_page_addresses_and_forms_get_a_vietnamese_page() {
+    let app = app(TestDb::sqlite().await).await;
+    for uri in ["/bai-thi/abc", "/bai-thi/99999999999999999999999/ket-qua"] {
+        let (s, _, text) = app.call(Method::GET, uri, None, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{uri}");
+        assert!(text.contains("Không tìm thấy trang."), "{uri}: {text}");
+        assert!(text.contains("<html"), "an HTML page, not plain text");
+    }
+    // A form posted as JSON is not a form: a clear page, not axum's plain text.
+    let (s, _, text) = app.call(Method::POST, "/cuoc-thi/thi-thu/dang-ky", None, Some(json!({"x": 1}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(text.contains("Biểu mẫu gửi lên không hợp lệ"), "{text}");
+}
+
+#[tokio::test]
+async fn overload_is_answered_with_503_and_retry_after() {
+    let db = TestDb::sqlite().await;
+    let engine = Engine::new(db.dyn_store().await, Arc::new(ManualClock::new(Utc::now()))).await.unwrap();
+    // No room at all: every request is shed at once instead of waiting.
+    let router = cuocthi_web::router_with(engine, cuocthi_web::Limits { max_in_flight: 0 }, Default::default());
+    let resp = router.oneshot(Request::get("/api/v1/contests").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "5");
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert_eq!(body["error"]["message"], "Hệ thống đang bận; vui lòng thử lại sau ít giây.");
+}
+
+async fn the_whole_participant_path_through_the_api(db: TestDb) {
+    let app = app(db).await;
+    let (s, contests, _) = app.call(Method::GET, "/api/v1/contests", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(contests.as_array().unwrap().len(), 6);
+    let (_, contest, _) = app.call(Method::GET, "/api/v1/contests/thi-thu", None, None).await;
+    let round = contest["rounds"][0]["id"].as_i64().unwrap();
+    assert_eq!(contest["rounds"][0]["phase"], "open");
+
+    let person = json!({"full_name": "Trần Thị Bình", "date_of_birth": "02/09/1995", "cccd": "036195000123", "phone": "+84 912 000 123", "consent": true});
+    let (s, session, _) =
+        app.call(Method::POST, "/api/v1/contests/thi-thu/participants", None, Some(person.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{session}");
+    let token = session["token"].as_str().unwrap().to_string();
+    assert_eq!(session["participant"]["phone_masked"], "091****123");
+    let (s, again, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/contests/thi-thu/sessions",
+            None,
+            Some(json!({"key": "036195000123", "date_of_birth": "1995-09-02"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(again["participant"]["id"], session["participant"]["id"]);
+
+    let (s, attempt, raw) =
+        app.call(Method::POST, &format!("/api/v1/rounds/{round}/attempts"), Some(&token), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{raw}");
+    let id = attempt["id"].as_i64().unwrap();
+    let questions = attempt["questions"].as_array().unwrap();
+    assert_eq!(questions.len(), 20);
+    // Nothing in the attempt reveals the key: no such field, and the stored key is nowhere.
+    let row = app.store.attempt(id).await.unwrap().unwrap();
+    let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
+    let bank = app.store.questions_by_id(&ids).await.unwrap();
+    for word in ["correct", "explanation", "key", "order", "seed"] {
+        assert!(!raw.contains(&format!("\"{word}\"")), "attempt JSON has a {word} field");
+    }
+    for q in &bank {
+        if let Some(e) = &q.question.explanation {
+            assert!(!raw.contains(e.as_str()), "an explanation leaked");
+        }
+    }
+    let mut right = 0;
+    for (pos, d) in row.draw.iter().enumerate() {
+        let key = bank.iter().find(|q| q.id == d.question_id).unwrap().question.correct;
+        let shown = d.order.iter().position(|o| *o == key).unwrap();
+        let choice = if pos % 2 == 0 {
+            right += 1;
+            shown
+        } else {
+            (shown + 1) % d.order.len()
+        };
+        let (s, ack, _) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/attempts/{id}/answers/{pos}"),
+                Some(&token),
+                Some(json!({"choice": choice})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{ack}");
+        assert_eq!(ack["answer"], choice);
+    }
+    let (s, _, _) = app
+        .call(Method::PUT, &format!("/api/v1/attempts/{id}/prediction"), Some(&token), Some(json!({"value": 4321})))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // A reload resumes the attempt exactly where it stood.
+    let (_, resumed, _) = app.call(Method::GET, &format!("/api/v1/attempts/{id}"), Some(&token), None).await;
+    assert_eq!(resumed["answered"], 20);
+    assert_eq!(resumed["prediction"], 4321);
+    let (s, _, _) = app.call(Method::GET, &format!("/api/v1/attempts/{id}/result"), Some(&token), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "no result before submission");
+
+    app.clock.advance(Duration::seconds(754));
+    let (s, result, _) =
+        app.call(Method::POST, &format!("/api/v1/attempts/{id}/submit"), Some(&token), Some(json!({}))).await;
+    assert_eq!(s, StatusCode::OK, "{result}");
+    assert_eq!(result["correct"], right);
+    assert_eq!(result["time_taken_text"], "12 phút 34 giây");
+    assert_eq!(result["attempts_left"], 2);
+    let (_, me, _) = app.call(Method::GET, "/api/v1/me", Some(&token), None).await;
+    assert_eq!(me["attempts"][0]["correct"], right);
+
+    // Published results: none yet; after the close, the prize list with no personal numbers.
+    let (s, _, _) = app.call(Method::GET, &format!("/api/v1/rounds/{round}/ranking"), None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    app.clock.advance(Duration::days(61));
+    let (s, body, _) = app.call(Method::POST, &format!("/api/v1/rounds/{round}/attempts"), Some(&token), None).await;
+    assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("round_closed")));
+    app.engine.sweep().await.unwrap();
+    app.engine.publish("thi-thu", Some(1), None).await.unwrap();
+    let (s, ranking, raw) = app.call(Method::GET, &format!("/api/v1/rounds/{round}/ranking"), None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ranking["participants"], 1);
+    assert_eq!(ranking["real_figure"], 1);
+    // The practice contest has no prizes: the published list is empty, and never personal numbers.
+    assert_eq!(ranking["rows"].as_array().unwrap().len(), 0);
+    assert!(!raw.contains("036195000123") && !raw.contains("0912000123"));
+    let (_, result, _) = app.call(Method::GET, &format!("/api/v1/attempts/{id}/result"), Some(&token), None).await;
+    assert_eq!(result["key"].as_array().map(Vec::len), Some(20), "the key after the close");
+    let (s, body, _) = app.call(Method::POST, &format!("/api/v1/rounds/{round}/attempts"), None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthenticated");
+}
+
+async fn errors_are_json_in_vietnamese(db: TestDb) {
+    let app = app(db).await;
+    let (s, body, _) = app.call(Method::GET, "/api/v1/contests/khong-co", None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["message"], "Không tìm thấy cuộc thi.");
+    let (s, body, _) = app
+        .call(Method::POST, "/api/v1/contests/thi-thu/participants", None, Some(json!({"cccd": "12", "consent": true})))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> =
+        body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"cccd") && fields.contains(&"full_name") && fields.contains(&"phone"), "{body}");
+    let (s, body, _) = app.call(Method::GET, "/api/v1/attempts/abc", Some("x"), None).await;
+    assert!(s.is_client_error());
+    assert!(body["error"]["message"].as_str().is_some());
+    let (s, body, _) = app.call(Method::GET, "/khong-ton-tai", None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+    let (s, _, text) = app.call(Method::GET, "/", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(text.contains("Thi thử: Tìm hiểu về chuyển đổi số và Đề án 06"));
+    let (s, openapi, _) = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(openapi["paths"].as_object().unwrap().keys().filter(|p| p.starts_with("/api/v1")).count() >= 8);
+    assert_eq!(app.call(Method::GET, "/healthz", None, None).await.0, StatusCode::OK);
+    app.store.close().await;
+    assert_eq!(
+        app.call(Method::GET, "/healthz", None, None).await.0,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "503 when the store is gone"
+    );
+}
