@@ -262,7 +262,7 @@ async fn run(cli: Cli) -> Result<()> {
                 let done = cuocthi_engine::demo::synthetic(&engine, &contest, round, n, 2024).await.map_err(explain)?;
                 println!(
                     "Đã tạo {} lượt thi mẫu trong {:.1} giây.",
-                    text::thousands(done as i64),
+                    text::thousands(done),
                     started.elapsed().as_secs_f64()
                 );
             }
@@ -353,7 +353,7 @@ async fn results(db: &DbArgs, cmd: ResultsCommand) -> Result<()> {
             println!(
                 "{} — {} người; số thực tế của câu dự đoán: {}",
                 r.round_name,
-                text::thousands(r.standings.len() as i64),
+                text::thousands(r.standings.len()),
                 r.real_figure.map_or("chưa có".into(), text::thousands)
             );
             let prize: std::collections::HashMap<i64, &str> =

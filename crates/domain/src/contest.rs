@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::identity::{FieldError, Identity, IdentityInput};
+use crate::identity::{Field, FieldError, Identity, IdentityInput};
 use crate::locality::Scheme;
 use crate::prize::{CollectivePrize, PrizeTier};
 use crate::ranking::{Criterion, OverallMode};
@@ -316,6 +316,23 @@ impl ContestDef {
                 "Trường dùng để nhận diện người dự thi phải nằm trong các trường bắt buộc.",
             ));
         }
+        // The key alone (a CCCD, a phone number, an e-mail address) is known to others: a
+        // returning person must also prove the date of birth they gave, so it must be asked.
+        if !e.required_fields.contains(&Field::DateOfBirth) {
+            errors.push(err(
+                "eligibility.required_fields",
+                format!(
+                    "Không thể chỉ dùng {} để nhận diện người dự thi vì người khác có thể biết thông tin này: \
+                     hãy thêm \"date_of_birth\" (ngày sinh) vào eligibility.required_fields để người dự thi \
+                     xác nhận thêm bằng ngày sinh khi đăng nhập lại.",
+                    match e.identity_key.field() {
+                        Field::Cccd => "số CCCD",
+                        Field::Phone => "số điện thoại",
+                        _ => "thư điện tử",
+                    }
+                ),
+            ));
+        }
         if e.registered_only && self.units.is_empty() {
             errors.push(err("eligibility.registered_only", "Cuộc thi theo danh sách đăng ký cần danh sách đơn vị."));
         }
@@ -606,6 +623,28 @@ prizes = [{ name = "Giải Nhất", count = 1, amount_vnd = 3000000 }]
         assert!(paths.contains(&"slug"), "{errors:?}");
         assert!(paths.contains(&"rounds[1].closes"), "{errors:?}");
         assert!(paths.contains(&"units[2].parent"), "{errors:?}");
+    }
+
+    #[test]
+    fn an_identity_that_is_only_a_public_number_is_refused() {
+        for key in ["phone", "cccd", "email"] {
+            let toml = MINIMAL.replacen(
+                "[[units]]",
+                &format!(
+                    "[eligibility]\nrequired_fields = [\"full_name\", \"{key}\"]\nidentity_key = \"{key}\"\n\n[[units]]"
+                ),
+                1,
+            );
+            let errors = ContestDef::from_toml(&toml).unwrap().validate().unwrap_err();
+            let e = errors.iter().find(|e| e.path == "eligibility.required_fields").expect("refused");
+            assert!(e.message.contains("\"date_of_birth\" (ngày sinh)"), "{}", e.message);
+        }
+        let with_date = MINIMAL.replacen(
+            "[[units]]",
+            "[eligibility]\nrequired_fields = [\"full_name\", \"date_of_birth\", \"phone\"]\nidentity_key = \"phone\"\n\n[[units]]",
+            1,
+        );
+        assert!(ContestDef::from_toml(&with_date).unwrap().validate().is_ok());
     }
 
     #[test]

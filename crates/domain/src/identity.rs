@@ -352,6 +352,30 @@ impl Identity {
         rules.required_fields.iter().all(|f| self.has(*f))
     }
 
+    /// Whether `given` (a new registration with this person's key) is this person: the date of
+    /// birth must be known on both sides and equal, and every other field given on both sides
+    /// must agree (names compared without case or marks, e-mails without case). A field this
+    /// person never gave proves nothing either way.
+    pub fn recognises(&self, given: &Identity) -> bool {
+        fn same<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+            match (a, b) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+        }
+        let folded = |n: &Option<String>| n.as_deref().map(text::fold);
+        let lower = |e: &Option<String>| e.as_deref().map(str::to_lowercase);
+        self.date_of_birth.is_some()
+            && self.date_of_birth == given.date_of_birth
+            && same(&folded(&self.full_name), &folded(&given.full_name))
+            && same(&self.cccd, &given.cccd)
+            && same(&self.phone, &given.phone)
+            && same(&lower(&self.email), &lower(&given.email))
+            && same(&self.unit, &given.unit)
+            && same(&self.locality, &given.locality)
+            && same(&self.group, &given.group)
+    }
+
     /// Age in full years on a date.
     pub fn age_on(&self, day: NaiveDate) -> Option<u32> {
         let dob = self.date_of_birth?;
@@ -484,6 +508,33 @@ mod tests {
         for s in ["912345678", "0112345678", "09123456789", "abc"] {
             assert!(Phone::parse(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn a_person_is_recognised_only_when_every_given_field_agrees() {
+        let stored = Identity {
+            full_name: Some("Nguyễn Văn An".into()),
+            date_of_birth: NaiveDate::from_ymd_opt(1990, 6, 15),
+            cccd: Cccd::parse("001090123456").ok(),
+            phone: Phone::parse("0912345678").ok(),
+            ..Identity::default()
+        };
+        let mut given = stored.clone();
+        given.full_name = Some("nguyen van an".into());
+        given.email = Some("an@example.vn".into());
+        assert!(stored.recognises(&given), "case and marks of a name, a field never given before");
+        for change in [
+            |g: &mut Identity| g.full_name = Some("Trần Thị Bình".into()),
+            |g: &mut Identity| g.phone = Phone::parse("0987654321").ok(),
+            |g: &mut Identity| g.date_of_birth = NaiveDate::from_ymd_opt(1990, 6, 16),
+            |g: &mut Identity| g.date_of_birth = None,
+        ] {
+            let mut g = stored.clone();
+            change(&mut g);
+            assert!(!stored.recognises(&g), "{g:?}");
+        }
+        let no_date = Identity { date_of_birth: None, ..stored.clone() };
+        assert!(!no_date.recognises(&no_date), "nothing to prove without a date of birth");
     }
 
     #[test]

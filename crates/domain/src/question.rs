@@ -126,6 +126,11 @@ impl Question {
     }
 }
 
+/// The letter an option is shown with: A, B, C, D… (`?` past Z, which no question reaches).
+pub fn option_letter(index: usize) -> char {
+    u8::try_from(index).ok().filter(|i| *i < 26).map_or('?', |i| char::from(b'A' + i))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,7 +31,11 @@ pub fn fold(s: &str) -> String {
 }
 
 /// `1.000.000`: a dot groups thousands.
-pub fn thousands(n: i64) -> String {
+///
+/// Takes any integer (counts are often `usize`); one beyond `i64` (never a real count) prints as
+/// `i64::MAX` rather than wrapping to a negative number.
+pub fn thousands(n: impl TryInto<i64>) -> String {
+    let n: i64 = n.try_into().unwrap_or(i64::MAX);
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

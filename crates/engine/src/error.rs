@@ -31,7 +31,7 @@ pub enum EngineError {
     InvalidIdentity(Vec<FieldError>),
     #[error("Vui lòng đọc và đánh dấu đồng ý với việc xử lý dữ liệu cá nhân để tham gia.")]
     ConsentRequired,
-    #[error("Thông tin không khớp với người đã đăng ký bằng số này.")]
+    #[error("Thông tin không khớp; vui lòng kiểm tra lại số giấy tờ, ngày sinh và các thông tin đã nhập.")]
     IdentityMismatch,
     #[error("Đợt thi chưa mở; thời gian mở: {} (giờ Việt Nam).", vntime::format_long(*.0))]
     RoundNotOpen(DateTime<Utc>),

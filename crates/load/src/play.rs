@@ -64,6 +64,8 @@ impl Think {
             let t = rng.random_range(0.0..=hi);
             let survive = if t <= lo || hi <= lo { 1.0 } else { (hi - t) / (hi - lo) };
             if rng.random_bool(survive.clamp(0.0, 1.0)) {
+                // `t` lies in 0..=max_ms, a u64, so the cast neither truncates nor loses a sign.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "0 ≤ t ≤ max_ms")]
                 return Duration::from_millis(t as u64);
             }
         }
@@ -151,6 +153,13 @@ pub struct Ctx {
 }
 
 /// The pause before try `n + 1` of a request that got no answer: 100 ms, doubling, at most 1.6 s.
+/// A random option among `options` (at least one), as the one-byte index the API takes; a question
+/// has at most a handful of options, so the index always fits.
+pub fn random_choice(rng: &mut impl Rng, options: usize) -> u8 {
+    let n = u8::try_from(options.clamp(1, usize::from(u8::MAX))).unwrap_or(u8::MAX);
+    rng.random_range(0..n)
+}
+
 pub fn backoff(n: u32) -> Duration {
     Duration::from_millis(100 << n.min(4))
 }
@@ -410,8 +419,7 @@ impl Ctx {
             if !ph.stop.sleep(self.think.sample(rng)).await {
                 return Some(pos);
             }
-            let n = a.options[pos].max(1);
-            let choice = rng.random_range(0..n) as u8;
+            let choice = random_choice(rng, a.options[pos]);
             if let Saved::Refused { closed: true } = self.save(ph, token, a.id, pos, choice).await {
                 return None;
             }
@@ -472,7 +480,7 @@ mod tests {
         let t = Think { min_ms: 30_000, max_ms: 90_000 };
         let mut rng = StdRng::seed_from_u64(1);
         for _ in 0..1000 {
-            let d = t.sample(&mut rng).as_millis() as u64;
+            let d = t.sample(&mut rng).as_millis();
             assert!((30_000..=90_000).contains(&d));
         }
         // The residual of uniform(30, 90) s has mean E[X²]/(2E[X]) = 3900/120 = 32.5 s.

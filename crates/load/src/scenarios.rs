@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use tokio::task::JoinSet;
 
 use crate::http::Reply;
-use crate::play::{Ctx, Phase, Saved, Started};
+use crate::play::{Ctx, Phase, Saved, Started, random_choice};
 use crate::stats::Kind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -258,7 +258,7 @@ async fn steady(ctx: &Arc<Ctx>, ph: &Arc<Phase>, plan: &Plan, ready: Vec<Ready>)
                     return;
                 }
                 if pos < a.options.len() {
-                    let choice = rng.random_range(0..a.options[pos].max(1)) as u8;
+                    let choice = random_choice(&mut rng, a.options[pos]);
                     if let Saved::Refused { closed: true } = c.save(&p, &r.token, a.id, pos, choice).await {
                         return;
                     }
@@ -297,7 +297,7 @@ async fn save(ctx: &Arc<Ctx>, ph: &Arc<Phase>, plan: &Plan, ready: Vec<Ready>) -
                 k = (k + 1) % mine.len();
                 let (token, a) = &all[mine[k]];
                 let pos = rng.random_range(0..a.options.len().max(1));
-                let choice = rng.random_range(0..a.options.get(pos).copied().unwrap_or(1).max(1)) as u8;
+                let choice = random_choice(&mut rng, a.options.get(pos).copied().unwrap_or(1));
                 if let Saved::Refused { closed: true } = c.save(&p, token, a.id, pos, choice).await {
                     mine.swap_remove(k);
                 }

@@ -16,6 +16,7 @@ mod console;
 mod error;
 mod feedback;
 mod model;
+mod pg_writer;
 mod pool;
 mod review;
 mod sql;

@@ -68,6 +68,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     times.sort_by(|a, b| a.total_cmp(b));
+    // A quantile's index: between 0 and len - 1, so the float-to-index cast is exact enough and safe.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "0 ≤ index < len")]
     let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
     let stored = engine.live_counts("thi-thu").await?;
     println!(

@@ -161,14 +161,18 @@ pub struct RegisterRequest {
     pub consent: bool,
 }
 
-/// Registers for a contest, or recognises a returning person (same CCCD and date of birth).
+/// Registers for a contest, or recognises a returning person (same CCCD and date of birth, and no
+/// other given field different; throttled like identification).
 #[utoipa::path(post, path = "/api/v1/contests/{slug}/participants", tag = "participants",
     params(("slug" = String, Path)), request_body = RegisterRequest,
     responses((status = 201, body = Session, description = "registered"), (status = 200, body = Session, description = "recognised"),
-              (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+              (status = 422, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 429, body = ErrorBody, description = "too many wrong tries for this key or address; see Retry-After")))]
 async fn register(
     State(s): State<AppState>,
     PathArgs(slug): PathArgs<String>,
+    Peer(peer): Peer,
+    headers: axum::http::HeaderMap,
     Body(r): Body<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<Session>)> {
     let input = IdentityInput {
@@ -181,7 +185,8 @@ async fn register(
         locality: r.locality,
         group: r.group,
     };
-    let session = s.engine.register(&slug, &input, r.consent).await?;
+    let address = client_address(&headers, peer, &s.config.trusted_proxies);
+    let session = s.engine.register(&slug, &input, r.consent, &address).await?;
     Ok((if session.created { StatusCode::CREATED } else { StatusCode::OK }, Json(session)))
 }
 
@@ -195,13 +200,17 @@ pub struct IdentifyRequest {
 /// Identification of a returning person: CCCD (or the contest's key) and date of birth.
 #[utoipa::path(post, path = "/api/v1/contests/{slug}/sessions", tag = "participants",
     params(("slug" = String, Path)), request_body = IdentifyRequest,
-    responses((status = 200, body = Session), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Session), (status = 403, body = ErrorBody),
+              (status = 429, body = ErrorBody, description = "too many wrong tries for this key or address; see Retry-After")))]
 async fn identify(
     State(s): State<AppState>,
     PathArgs(slug): PathArgs<String>,
+    Peer(peer): Peer,
+    headers: axum::http::HeaderMap,
     Body(r): Body<IdentifyRequest>,
 ) -> ApiResult<Json<Session>> {
-    Ok(Json(s.engine.identify(&slug, &r.key, &r.date_of_birth).await?))
+    let address = client_address(&headers, peer, &s.config.trusted_proxies);
+    Ok(Json(s.engine.identify(&slug, &r.key, &r.date_of_birth, &address).await?))
 }
 
 /// The participant and their attempts.

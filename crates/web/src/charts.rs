@@ -40,6 +40,12 @@ impl askama::filters::HtmlSafe for Columns {}
 
 /// Vertical bars (a series over time or over scores), labelled below; every `step`-th label is
 /// written when there are many.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "counts of bars and pixel positions: small, non-negative, well inside every type used"
+)]
 pub fn columns(title: &str, bars: &[Bar]) -> Columns {
     const H: i64 = 160;
     let n = bars.len().max(1) as i64;
@@ -100,6 +106,11 @@ impl askama::filters::HtmlSafe for Rows {}
 
 /// Horizontal bars (a ranking of units or localities), the label on the left and the figure at
 /// the end of each bar; `suffix` follows each figure (`‰`).
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    reason = "counts of bars and pixel lengths: small, non-negative, well inside every type used"
+)]
 pub fn rows(title: &str, bars: &[Bar], suffix: &str) -> Rows {
     const ROW: i64 = 26;
     const W: i64 = 640;

@@ -204,7 +204,7 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
                 .concurrency_limit(limits.max_in_flight),
         )
         .layer(CatchPanicLayer::custom(http::panic_response))
-        // The cause of an error response, logged once with its route, inside the request's span.
+        // The cause of an error response, logged once with its route and request id.
         .layer(axum::middleware::from_fn(http::log_causes))
         // One span per request, by route (never the query string); the request id set before it
         // and returned with the response.

@@ -87,6 +87,7 @@ async fn lookup(
     page.date_of_birth = form.get("date_of_birth").map(|v| v.trim().to_string()).unwrap_or_default();
     let address = client_address(&headers, peer, &s.config.trusted_proxies);
     let mut status = axum::http::StatusCode::OK;
+    let mut retry = None;
     if page.key.is_empty() || page.date_of_birth.is_empty() {
         page.lookup_error =
             Some((page.t.please_enter)(if page.key.is_empty() { page.key_label } else { page.dob_label }));
@@ -109,11 +110,16 @@ async fn lookup(
             Err(e @ (EngineError::IdentityMismatch | EngineError::BadRequest(_) | EngineError::Throttled(_))) => {
                 status = crate::http::status_of(&e);
                 page.lookup_error = Some(e.to_string());
+                retry = crate::http::retry_after(&e);
             }
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(private((status, page)))
+    let mut resp = private((status, page));
+    if let Some(v) = retry {
+        resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    Ok(resp)
 }
 
 async fn results_page(s: &AppState, slug: &str) -> Result<ResultsPage, PageError> {
@@ -128,7 +134,7 @@ async fn results_page(s: &AppState, slug: &str) -> Result<ResultsPage, PageError
             title: p.view.title.clone(),
             version: p.version,
             published: p.view.published_at.map(vntime::format).unwrap_or_default(),
-            participants: text::thousands(p.view.participants as i64),
+            participants: text::thousands(p.view.participants),
             figure: p.view.real_figure.map(text::thousands),
             rows: p
                 .view

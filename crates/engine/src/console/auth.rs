@@ -3,13 +3,14 @@
 //! slows guessing without letting an attacker lock the real user out.
 
 use chrono::{DateTime, Duration, Utc};
-use cuocthi_store::{StaffSessionRow, ThrottleRow};
+use cuocthi_store::StaffSessionRow;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use totp_rs::{Builder, Secret, Totp};
 
 use super::access::Staff;
 use super::accounts::grant_of;
+use crate::shared::throttle::{STAFF_ACCOUNT, STAFF_ADDRESS, STAFF_PAIR};
 use crate::{Engine, EngineError, Result, token};
 
 /// A session ends after this long without a request…
@@ -18,14 +19,6 @@ pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
 /// A session's last-seen time is written at most this often.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
-
-/// Failed sign-ins for one account from one address before each further try must wait.
-const FREE_FAILURES: i64 = 5;
-/// Failed sign-ins from one address, whatever the account, before it must wait (a school or an
-/// office shares one address, so this is generous).
-const FREE_FAILURES_PER_ADDRESS: i64 = 50;
-/// The longest wait imposed.
-const MAX_WAIT_SECONDS: i64 = 15 * 60;
 
 /// What a sign-in form sends.
 pub struct SignIn<'a> {
@@ -66,11 +59,6 @@ fn totp_step(secret_b32: &str, code: &str, now: DateTime<Utc>) -> Option<i64> {
     t.check(&code, u64::try_from(now.timestamp()).ok()?).and_then(|s| i64::try_from(s).ok())
 }
 
-/// The wait after `failures` failures beyond the free ones: 1 s, 2 s, 4 s… up to 15 minutes.
-fn wait_after(failures: i64, free: i64) -> i64 {
-    if failures < free { 0 } else { (1i64 << (failures - free).min(20)).min(MAX_WAIT_SECONDS) }
-}
-
 const BAD_CREDENTIALS: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
 
 impl Engine {
@@ -80,10 +68,13 @@ impl Engine {
         let now = self.now();
         let username = form.username.trim().to_lowercase();
         let pair_key = format!("u:{username}|a:{}", form.address);
+        let account_key = format!("u:{username}");
         let address_key = format!("a:{}", form.address);
-        for key in [&pair_key, &address_key] {
-            self.refuse_if_throttled(key).await?;
-        }
+        // The try is counted before the password is checked (one atomic step per key), so
+        // guesses sent at once are checked at most as many times as the throttle allows.
+        let taken = self
+            .take_try(&[(&pair_key, STAFF_PAIR), (&account_key, STAFF_ACCOUNT), (&address_key, STAFF_ADDRESS)])
+            .await?;
         let account = self.store.account_by_username(&username).await?;
         // Unknown accounts cost the same hash as known ones: timing tells nothing.
         let hash = match &account {
@@ -94,13 +85,14 @@ impl Engine {
         let account = match account {
             Some(a) if password_ok && a.disabled == 0 => a,
             _ => {
-                self.fail(&pair_key, FREE_FAILURES, now).await?;
-                self.fail(&address_key, FREE_FAILURES_PER_ADDRESS, now).await?;
+                taken.failed();
                 return Err(EngineError::SignInFailed(BAD_CREDENTIALS.into()));
             }
         };
         if let Some(secret) = &account.totp_secret {
             let Some(code) = form.code.filter(|c| !c.trim().is_empty()) else {
+                // The right password without the code yet: the form's first step, not a guess.
+                self.give_back(taken).await?;
                 return Err(EngineError::SignInFailed("Nhập mã xác thực 6 số từ ứng dụng xác thực.".into()));
             };
             let fresh = match totp_step(secret, code, now) {
@@ -108,11 +100,13 @@ impl Engine {
                 None => false,
             };
             if !fresh {
-                self.fail(&pair_key, FREE_FAILURES, now).await?;
+                taken.failed();
                 return Err(EngineError::SignInFailed("Mã xác thực không đúng hoặc đã được dùng.".into()));
             }
         }
-        self.store.clear_throttle(&pair_key).await?;
+        // The pair starts again; the account and the address only get this try back, so the
+        // real user signing in does not wipe out guesses counted against them from elsewhere.
+        self.try_succeeded(taken, &[&pair_key]).await?;
         let token = token::random_secret();
         let expires_at = now + ABSOLUTE_TIMEOUT;
         self.store
@@ -142,38 +136,6 @@ impl Engine {
         }
         let h = self.hash_password(token::random_secret()).await?;
         Ok(self.dummy_hash.get_or_init(|| h).clone())
-    }
-
-    /// Refuses with the time left while `key` waits after too many failures.
-    pub(crate) async fn refuse_if_throttled(&self, key: &str) -> Result<()> {
-        let now = self.now().timestamp_millis();
-        if let Some(t) = self.store.throttle(key).await?
-            && t.blocked_until > now
-        {
-            return Err(EngineError::Throttled((t.blocked_until - now + 999) / 1000));
-        }
-        Ok(())
-    }
-
-    /// Counts a failure for `key`: after `free` of them, each makes the next wait twice as long.
-    pub(crate) async fn fail(&self, key: &str, free: i64, now: DateTime<Utc>) -> Result<()> {
-        let old = self.store.throttle(key).await?.unwrap_or_default();
-        // Failures long ago are forgotten: a day without one starts the count again.
-        let failures = if now.timestamp_millis() - old.updated_at > Duration::days(1).num_milliseconds() {
-            1
-        } else {
-            old.failures + 1
-        };
-        let wait = wait_after(failures, free);
-        self.store
-            .put_throttle(&ThrottleRow {
-                key: key.to_string(),
-                failures,
-                blocked_until: now.timestamp_millis() + wait * 1000,
-                updated_at: now.timestamp_millis(),
-            })
-            .await?;
-        Ok(())
     }
 
     /// The staff member a session id belongs to, if the session is still alive.
@@ -278,14 +240,6 @@ fn otpauth_url(username: &str, secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn waits_grow_and_stop_at_fifteen_minutes() {
-        assert_eq!(wait_after(4, 5), 0);
-        assert_eq!(wait_after(5, 5), 1);
-        assert_eq!(wait_after(8, 5), 8);
-        assert_eq!(wait_after(40, 5), MAX_WAIT_SECONDS);
-    }
 
     #[test]
     fn a_code_is_valid_in_its_step_and_the_next() {

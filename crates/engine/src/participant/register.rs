@@ -7,6 +7,7 @@ use cuocthi_store::ParticipantRow;
 
 use crate::shared::catalog::CachedContest;
 use crate::shared::naming::{locality_name, status_name, unit_name};
+use crate::shared::throttle::{PERSON_ADDRESS, PERSON_KEY};
 use crate::shared::token::Claims;
 use crate::shared::views::*;
 use crate::{Engine, EngineError, Result};
@@ -111,9 +112,11 @@ impl Engine {
         })
     }
 
-    /// Registers a person for a contest, or recognises them if their identity key is known and the
-    /// date of birth (when the contest asks for it) matches. A new registration needs consent.
-    pub async fn register(&self, slug: &str, input: &IdentityInput, consent: bool) -> Result<Session> {
+    /// Registers a person for a contest, or recognises them if their identity key is known and
+    /// the date of birth and every other field they give agree with what they gave before (a
+    /// known key is a try against the identification throttle, like [`Engine::identify`]). A new
+    /// registration needs consent. `address` is the client's address, as the web layer trusts it.
+    pub async fn register(&self, slug: &str, input: &IdentityInput, consent: bool, address: &str) -> Result<Session> {
         let c = self.contest_by_slug(slug).await?;
         let rules = &c.spec.settings.eligibility;
         let identity = input.validate(&c.spec).map_err(EngineError::InvalidIdentity)?;
@@ -125,10 +128,7 @@ impl Engine {
         })?;
         let contest_id = c.stored.contest.id;
         if let Some(existing) = self.store.participant_by_key(contest_id, &key).await? {
-            if existing.identity.date_of_birth.is_some() && existing.identity.date_of_birth != identity.date_of_birth {
-                return Err(EngineError::IdentityMismatch);
-            }
-            return Ok(self.session(&existing, &c, false));
+            return self.recognise(&c, &key, address, |p| p.identity.recognises(&identity), existing).await;
         }
         if !consent {
             return Err(EngineError::ConsentRequired);
@@ -141,30 +141,67 @@ impl Engine {
             .await
         {
             Ok(row) => row,
-            // Two registrations of the same person at once: the other one won; use it.
+            // Two registrations with the same key at once: the other one won; this one is
+            // recognised against it like any registration of a known key.
             Err(cuocthi_store::StoreError::Conflict(_)) => {
                 let existing = self
                     .store
                     .participant_by_key(contest_id, &key)
                     .await?
                     .ok_or(EngineError::NotFound("người dự thi"))?;
-                return Ok(self.session(&existing, &c, false));
+                return self.recognise(&c, &key, address, |p| p.identity.recognises(&identity), existing).await;
             }
             Err(e) => return Err(e.into()),
         };
         Ok(self.session(&row, &c, true))
     }
 
-    /// A returning person: the identity key (CCCD by default) and the date of birth.
-    pub async fn identify(&self, slug: &str, key: &str, date_of_birth: &str) -> Result<Session> {
+    /// A returning person: the identity key (CCCD by default) and the date of birth. Each try is
+    /// counted before it is checked, per (contest, key) and per client address (see
+    /// `shared::throttle`); an unknown key and a wrong date get the same refusal.
+    pub async fn identify(&self, slug: &str, key: &str, date_of_birth: &str, address: &str) -> Result<Session> {
         let c = self.contest_by_slug(slug).await?;
         let key = cuocthi_domain::identity::normalise_key(&text::clean(key));
         let dob = vntime::parse_date(date_of_birth).map_err(EngineError::BadRequest)?;
         let row = self.store.participant_by_key(c.stored.contest.id, &key).await?;
+        let same = |p: &ParticipantRow| p.identity.date_of_birth == Some(dob);
         match row {
-            Some(p) if p.identity.date_of_birth.is_none_or(|d| d == dob) => Ok(self.session(&p, &c, false)),
-            // The same answer whether the key is unknown or the date is wrong: no probing.
-            _ => Err(EngineError::IdentityMismatch),
+            Some(p) => self.recognise(&c, &key, address, same, p).await,
+            None => {
+                // Counted like a wrong date, so the throttle does not tell which keys exist.
+                let (key_throttle, address_throttle) = self.person_throttles(&c, &key, "id", address);
+                let taken = self.take_try(&[(&key_throttle, PERSON_KEY), (&address_throttle, PERSON_ADDRESS)]).await?;
+                taken.failed();
+                Err(EngineError::IdentityMismatch)
+            }
+        }
+    }
+
+    /// The throttle keys of a person's key in a contest (a keyed tag: no CCCD stored in clear) and
+    /// of a client address for the use `what`.
+    pub(crate) fn person_throttles(&self, c: &CachedContest, key: &str, what: &str, address: &str) -> (String, String) {
+        let tag = self.signer.tag(&format!("throttle:{}:{key}", c.stored.contest.id), 32);
+        (format!("person|c:{}|k:{tag}", c.stored.contest.id), format!("{what}|a:{address}"))
+    }
+
+    /// Takes a try against the person's key and the address, then checks `same`: a session when
+    /// it holds (the key starts again), the one refusal when not (the try stays counted).
+    async fn recognise(
+        &self,
+        c: &CachedContest,
+        key: &str,
+        address: &str,
+        same: impl Fn(&ParticipantRow) -> bool,
+        existing: ParticipantRow,
+    ) -> Result<Session> {
+        let (key_throttle, address_throttle) = self.person_throttles(c, key, "id", address);
+        let taken = self.take_try(&[(&key_throttle, PERSON_KEY), (&address_throttle, PERSON_ADDRESS)]).await?;
+        if existing.identity.date_of_birth.is_some() && same(&existing) {
+            self.try_succeeded(taken, &[&key_throttle]).await?;
+            Ok(self.session(&existing, c, false))
+        } else {
+            taken.failed();
+            Err(EngineError::IdentityMismatch)
         }
     }
 

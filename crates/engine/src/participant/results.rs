@@ -2,8 +2,11 @@
 //! places (found with their key and date of birth), and the check of a certificate's serial.
 
 use crate::shared::certificates::{CertificateData, OwnStanding, PublishedResults, TAG_LEN};
+use crate::shared::throttle::{LOOKUP_ADDRESS, PERSON_KEY};
 use crate::shared::views::RankingView;
 use crate::{Engine, EngineError, Result};
+use cuocthi_domain::identity::normalise_key;
+use cuocthi_domain::{text, vntime};
 
 impl Engine {
     /// The newest publication of each round and of the overall ranking, rounds first.
@@ -24,8 +27,9 @@ impl Engine {
 
     /// A participant's own places in the published rankings of a contest, found by their key
     /// (CCCD, or what the contest identifies people by) and date of birth. An unknown key and a
-    /// wrong date give the same refusal, so the form cannot be used to probe who took part; and
-    /// after 10 refusals from one address each next try waits longer (1 s, 2 s, 4 s… 15 min).
+    /// wrong date give the same refusal, so the form cannot be used to probe who took part. Each
+    /// try is counted before it is checked, per person's key (shared with identification) and per
+    /// address (10 free tries, then 1 s, 2 s, 4 s… 15 min): see `shared::throttle`.
     pub async fn own_standings(
         &self,
         slug: &str,
@@ -33,16 +37,18 @@ impl Engine {
         date_of_birth: &str,
         address: &str,
     ) -> Result<Vec<OwnStanding>> {
-        let throttle = format!("lookup|a:{address}");
-        self.refuse_if_throttled(&throttle).await?;
-        let session = match self.identify(slug, key, date_of_birth).await {
-            Err(EngineError::IdentityMismatch) => {
-                self.fail(&throttle, 10, self.now()).await?;
-                return Err(EngineError::IdentityMismatch);
-            }
-            other => other?,
+        let c = self.contest_by_slug(slug).await?;
+        let key = normalise_key(&text::clean(key));
+        let dob = vntime::parse_date(date_of_birth).map_err(EngineError::BadRequest)?;
+        let (key_throttle, address_throttle) = self.person_throttles(&c, &key, "lookup", address);
+        let taken = self.take_try(&[(&key_throttle, PERSON_KEY), (&address_throttle, LOOKUP_ADDRESS)]).await?;
+        let row = self.store.participant_by_key(c.stored.contest.id, &key).await?;
+        let Some(person) = row.filter(|p| p.identity.date_of_birth == Some(dob)) else {
+            taken.failed();
+            return Err(EngineError::IdentityMismatch);
         };
-        let pid = session.participant.id;
+        self.try_succeeded(taken, &[&key_throttle]).await?;
+        let pid = person.id;
         let mut out = Vec::new();
         for p in self.public_results(slug).await? {
             let standing = self.store.standing_in(p.ranking_id, pid).await?;

@@ -13,5 +13,6 @@ pub mod lookup;
 pub mod naming;
 pub mod ranking;
 pub mod text;
+pub mod throttle;
 pub mod token;
 pub mod views;

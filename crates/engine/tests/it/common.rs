@@ -96,7 +96,7 @@ pub fn person(n: u32, year: i32) -> IdentityInput {
 }
 
 pub async fn register(engine: &Engine, slug: &str, who: &IdentityInput) -> Claims {
-    let s = engine.register(slug, who, true).await.expect("register");
+    let s = engine.register(slug, who, true, "127.0.0.1").await.expect("register");
     engine.authenticate(&s.token).expect("token")
 }
 

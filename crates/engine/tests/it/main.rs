@@ -6,6 +6,7 @@ mod import_docx;
 mod review;
 mod seed_001;
 mod stats;
+mod throttle;
 mod untrusted;
 mod verify;
 
@@ -185,25 +186,31 @@ async fn registration_rules(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
     let p = person(4, 1999);
-    assert!(matches!(e.register("kiem-thu", &p, false).await, Err(EngineError::ConsentRequired)));
-    let first = e.register("kiem-thu", &p, true).await.unwrap();
+    assert!(matches!(e.register("kiem-thu", &p, false, "10.0.0.1").await, Err(EngineError::ConsentRequired)));
+    let first = e.register("kiem-thu", &p, true, "10.0.0.1").await.unwrap();
     assert!(first.created);
     // The same CCCD and date of birth recognise the person; another date is refused.
-    let again = e.register("kiem-thu", &p, false).await.unwrap();
+    let again = e.register("kiem-thu", &p, false, "10.0.0.1").await.unwrap();
     assert!(!again.created);
     assert_eq!(again.participant.id, first.participant.id);
     let mut wrong = p.clone();
     wrong.date_of_birth = Some("16/06/1999".into());
-    assert!(matches!(e.register("kiem-thu", &wrong, true).await, Err(EngineError::IdentityMismatch)));
-    assert!(e.identify("kiem-thu", "001099000004", "15/06/1999").await.is_ok());
-    assert!(matches!(e.identify("kiem-thu", "001099000004", "15/06/1998").await, Err(EngineError::IdentityMismatch)));
-    assert!(matches!(e.identify("kiem-thu", "001099999999", "15/06/1999").await, Err(EngineError::IdentityMismatch)));
+    assert!(matches!(e.register("kiem-thu", &wrong, true, "10.0.0.1").await, Err(EngineError::IdentityMismatch)));
+    assert!(e.identify("kiem-thu", "001099000004", "15/06/1999", "10.0.0.1").await.is_ok());
+    assert!(matches!(
+        e.identify("kiem-thu", "001099000004", "15/06/1998", "10.0.0.1").await,
+        Err(EngineError::IdentityMismatch)
+    ));
+    assert!(matches!(
+        e.identify("kiem-thu", "001099999999", "15/06/1999", "10.0.0.1").await,
+        Err(EngineError::IdentityMismatch)
+    ));
     // Every bad field is reported at once, in Vietnamese.
     let mut bad = person(5, 1999);
     bad.cccd = Some("001088000005".into());
     bad.phone = Some("123".into());
     bad.full_name = None;
-    match e.register("kiem-thu", &bad, true).await {
+    match e.register("kiem-thu", &bad, true, "10.0.0.1").await {
         Err(EngineError::InvalidIdentity(fields)) => {
             let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
             assert_eq!(names, vec!["cccd", "phone", "full_name"], "{fields:?}");

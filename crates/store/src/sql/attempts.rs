@@ -10,7 +10,8 @@ use tracing::instrument;
 use super::SqlStore;
 use super::participants::participant_insert;
 use crate::model::*;
-use crate::pool::{WritePool, on};
+use crate::pg_writer;
+use crate::pool::{Pools, WritePool, on};
 use crate::sqlite_direct;
 use crate::{Result, Scorer, StoreError};
 
@@ -22,11 +23,7 @@ const ATTEMPTS_USED: &str = "SELECT COUNT(*) FROM attempts WHERE round_id = $1 A
 
 /// The small conditional writes of a participant in the middle of an attempt: the bulk of all
 /// writes (one per answer given).
-#[derive(Debug)]
-enum SmallWrite {
-    Answer { attempt_id: i64, participant_id: i64, position: i64, slot: String, now: i64 },
-    Prediction { attempt_id: i64, participant_id: i64, prediction: i64, now: i64 },
-}
+use crate::pg_writer::Save as SmallWrite;
 
 impl SmallWrite {
     /// Runs the write on the direct SQLite path; returns the rows changed.
@@ -62,11 +59,16 @@ macro_rules! small_write_query {
     };
 }
 
-/// Runs a small write: in the SQLite writer's next batch (group commit), directly on PostgreSQL
-/// (whose concurrent commits already share WAL flushes). Returns the rows changed.
+/// Runs a small write in a group commit: the SQLite writer's next batch, or PostgreSQL's
+/// ([`crate::pg_writer`]). Returns the rows changed.
 async fn small_write(store: &SqlStore, write: SmallWrite) -> Result<u64> {
     if let Some(d) = &store.direct {
         return d.write(move |c| write.run(c)).await;
+    }
+    if let Pools::Postgres(p) = &store.pools
+        && pg_writer::enabled()
+    {
+        return Ok(u64::from(pg_writer::save(p, write).await?));
     }
     Ok(on!(store, write, |p| small_write_query!(&write).execute(p).await.map(|r| r.rows_affected()))?)
 }

@@ -2,3 +2,5 @@
 //! on SQLite and on PostgreSQL.
 
 mod contract;
+mod pg_group_commit;
+mod throttle;

@@ -226,7 +226,7 @@ pub(super) async fn audit_page(
 ) -> PageResult {
     let contest_id = contest.as_ref().map(|c| c.0);
     let rows = s.engine.audit_log_named(staff, filter_of(&q, contest_id, AUDIT_PAGE)).await?;
-    let older = (rows.len() as i64 == AUDIT_PAGE).then(|| rows.last().map(|r| r.row.id)).flatten();
+    let older = (i64::try_from(rows.len()) == Ok(AUDIT_PAGE)).then(|| rows.last().map(|r| r.row.id)).flatten();
     let base = match &contest {
         Some((_, slug, _)) => format!("/admin/cuoc-thi/{slug}/nhat-ky"),
         None => "/admin/nhat-ky".into(),

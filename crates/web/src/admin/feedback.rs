@@ -8,6 +8,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use cuocthi_domain::attempt::Void;
+use cuocthi_domain::question::option_letter;
 use cuocthi_domain::vntime;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::Staff;
@@ -41,7 +42,7 @@ fn question_box(q: &StoredQuestion, void: Option<&VoidRow>) -> QuestionBox {
             .options
             .iter()
             .enumerate()
-            .map(|(i, o)| (char::from(b'A' + i as u8), o.clone(), i == q.question.correct as usize))
+            .map(|(i, o)| (option_letter(i), o.clone(), i == usize::from(q.question.correct)))
             .collect(),
         explanation: q.question.explanation.clone(),
         void: void.map(|v| {

@@ -46,7 +46,7 @@ async fn page(s: &AppState, staff: &Staff, slug: &str, error: Option<String>, no
         .await?
         .into_iter()
         .map(|u| Line {
-            short: u.minimum.is_some_and(|m| (u.registered as u32) < m),
+            short: u.minimum.is_some_and(|m| u64::try_from(u.registered).unwrap_or(u64::MAX) < u64::from(m)),
             minimum: u.minimum.unwrap_or(0),
             indent: "— ".repeat(u.depth),
             headcount: u.headcount.map(|h| cuocthi_domain::text::thousands(i64::from(h))).unwrap_or_default(),

@@ -88,6 +88,16 @@ pub fn status_of(e: &EngineError) -> StatusCode {
     }
 }
 
+/// `Retry-After` for a refusal that says when to come back: a throttle's wait in seconds (429),
+/// or 5 s while the server is unavailable (503).
+pub fn retry_after(e: &EngineError) -> Option<HeaderValue> {
+    match e {
+        EngineError::Throttled(seconds) => HeaderValue::from_str(&(*seconds).max(1).to_string()).ok(),
+        _ if status_of(e) == StatusCode::SERVICE_UNAVAILABLE => Some(HeaderValue::from_static("5")),
+        _ => None,
+    }
+}
+
 /// The cause of an error response that the operators must hear about (an internal error, the
 /// database unavailable, a bank that cannot serve a draw), riding in the response's extensions
 /// to [`log_causes`].
@@ -125,16 +135,19 @@ impl Cause {
 /// Logs the cause an error response carries, once, with its route: an internal error or a bank
 /// that cannot serve a draw as an error, an unavailable database as a warning.
 pub async fn log_causes(req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    // Cheap clones (an `Arc<str>` and a `Bytes`): this runs for every request.
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let request_id = req.headers().get("x-request-id").cloned();
     let resp = next.run(req).await;
     if let Some(cause) = resp.extensions().get::<Cause>() {
-        let route = route.as_deref().unwrap_or("-");
+        let route = route.as_ref().map_or("-", MatchedPath::as_str);
+        let request_id = request_id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("-");
         let status = resp.status().as_u16();
         let detail = cause.detail();
         match &*cause.0 {
-            EngineError::Unavailable(_) => tracing::warn!(route, status, %detail, "unavailable"),
-            EngineError::Draw(_) => tracing::error!(route, status, %detail, "bank cannot serve a draw"),
-            _ => tracing::error!(route, status, %detail, "internal error"),
+            EngineError::Unavailable(_) => tracing::warn!(route, request_id, status, %detail, "unavailable"),
+            EngineError::Draw(_) => tracing::error!(route, request_id, status, %detail, "bank cannot serve a draw"),
+            _ => tracing::error!(route, request_id, status, %detail, "internal error"),
         }
     }
     resp
@@ -154,8 +167,8 @@ impl IntoResponse for ApiError {
         };
         let body = ErrorBody { error: ErrorDetail { code: e.code().into(), message: e.to_string(), fields, report } };
         let mut resp = (status, Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        if let Some(v) = retry_after(&e) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if let Some(cause) = Cause::of(e) {
             resp.extensions_mut().insert(cause);

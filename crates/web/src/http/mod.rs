@@ -13,6 +13,8 @@ mod page;
 pub(crate) mod trace;
 
 pub use client::{Peer, TrustedProxy, client_address, printed_base, public_base};
-pub use error::{ApiError, ErrorBody, cross_site, log_causes, not_found, overloaded, panic_response, status_of};
+pub use error::{
+    ApiError, ErrorBody, cross_site, log_causes, not_found, overloaded, panic_response, retry_after, status_of,
+};
 pub use extract::{Form, Path, field_of};
 pub use page::{PageError, PageResult, no_store, private, see_other};

@@ -53,7 +53,7 @@ pub const EN: Texts = Texts {
     lookup_intro: "Enter the identity number and date of birth you registered with. They are not stored or shown to anyone.",
     lookup_submit: "Look up",
     lookup_not_ranked: "You are not in this ranking.",
-    lookup_place: |place, of| format!("Place {} of {}", place, text::thousands(*of as i64)),
+    lookup_place: |place, of| format!("Place {} of {}", place, text::thousands(*of)),
     certificate_download: "Download the certificate (PDF)",
     see_results: "See the results",
     vn_time: "Vietnam time",

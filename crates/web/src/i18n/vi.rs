@@ -35,7 +35,7 @@ pub const VI: Texts = Texts {
     lookup_intro: "Nhập số định danh và ngày sinh đã khai khi đăng ký dự thi. Thông tin này không được lưu lại hay hiển thị cho người khác.",
     lookup_submit: "Tra cứu",
     lookup_not_ranked: "Bạn không có tên trong bảng xếp hạng này.",
-    lookup_place: |place, of| format!("Hạng {} trên {} người", place, text::thousands(*of as i64)),
+    lookup_place: |place, of| format!("Hạng {} trên {} người", place, text::thousands(*of)),
     certificate_download: "Tải giấy chứng nhận (PDF)",
     see_results: "Xem kết quả",
     vn_time: "giờ Việt Nam",

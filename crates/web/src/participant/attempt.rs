@@ -148,7 +148,7 @@ fn attempt_page_of(
                         index: i,
                         letter: LETTERS.get(i).copied().unwrap_or(""),
                         text,
-                        checked: q.answer == Some(i as u8),
+                        checked: q.answer == u8::try_from(i).ok(),
                     })
                     .collect(),
             })

@@ -138,7 +138,7 @@ pub(super) async fn render_contest(
     for r in &c.rounds {
         let mine: Vec<&AttemptSummary> =
             me.as_ref().map(|m| m.attempts.iter().filter(|a| a.round_id == r.id).collect()).unwrap_or_default();
-        let used = mine.len() as u32;
+        let used = u32::try_from(mine.len()).unwrap_or(u32::MAX);
         let open = mine.iter().any(|a| a.status == "open");
         let (action, button, notice) = match r.phase.as_str() {
             "upcoming" => ("", String::new(), Some((t.round_upcoming)(r.opens_at))),

@@ -14,7 +14,7 @@ use cuocthi_engine::EngineError;
 use cuocthi_engine::views::ContestView;
 
 use crate::cookies;
-use crate::http::{Form, PageError, PageResult, Path, field_of, private, see_other};
+use crate::http::{Form, PageError, PageResult, Path, Peer, client_address, field_of, private, retry_after, see_other};
 use crate::i18n::{self, Texts};
 use crate::{AppState, session};
 
@@ -210,6 +210,7 @@ fn typed_value(form: &HashMap<String, String>, name: &str) -> Option<String> {
 pub(super) async fn register(
     State(s): State<AppState>,
     Path(slug): Path<String>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
@@ -231,7 +232,8 @@ pub(super) async fn register(
             Ok::<_, PageError>(private((StatusCode::UNPROCESSABLE_ENTITY, page)))
         }
     };
-    match s.engine.register(&slug, &input, consent).await {
+    let address = client_address(&headers, peer, &s.config.trusted_proxies);
+    match s.engine.register(&slug, &input, consent, &address).await {
         Ok(session) => Ok(signed_in(&s, &slug, &session, &headers)),
         Err(EngineError::InvalidIdentity(fields)) => {
             let errors = fields.into_iter().map(|f| (f.field, f.message)).collect();
@@ -240,8 +242,20 @@ pub(super) async fn register(
         }
         Err(e @ EngineError::ConsentRequired) => refused(Vec::new(), Some(e.to_string()), None).await,
         Err(e @ EngineError::IdentityMismatch) => refused(Vec::new(), None, Some(e.to_string())).await,
+        Err(e @ EngineError::Throttled(_)) => {
+            let page = register_page(&s, &slug, &form, &[], None, Some(e.to_string())).await?;
+            Ok(throttled(private((StatusCode::TOO_MANY_REQUESTS, page)), &e))
+        }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A page refused by a throttle says when to come back.
+fn throttled(mut resp: Response, e: &EngineError) -> Response {
+    if let Some(v) = retry_after(e) {
+        resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 fn signed_in(s: &AppState, slug: &str, session: &cuocthi_engine::views::Session, headers: &HeaderMap) -> Response {
@@ -297,6 +311,7 @@ pub(super) async fn identify_form(State(s): State<AppState>, Path(slug): Path<St
 pub(super) async fn identify(
     State(s): State<AppState>,
     Path(slug): Path<String>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
@@ -310,10 +325,16 @@ pub(super) async fn identify(
         page.dob_error = Some((page.t.please_enter)(page.dob_label));
     }
     if page.key_error.is_none() && page.dob_error.is_none() {
-        match s.engine.identify(&slug, &key, &dob).await {
+        let address = client_address(&headers, peer, &s.config.trusted_proxies);
+        match s.engine.identify(&slug, &key, &dob, &address).await {
             Ok(session) => return Ok(signed_in(&s, &slug, &session, &headers)),
             Err(EngineError::BadRequest(m)) => page.dob_error = Some(m),
             Err(e @ EngineError::IdentityMismatch) => page.general_error = Some(e.to_string()),
+            Err(e @ EngineError::Throttled(_)) => {
+                page.general_error = Some(e.to_string());
+                (page.key, page.date_of_birth) = (key, dob);
+                return Ok(throttled(private((StatusCode::TOO_MANY_REQUESTS, page)), &e));
+            }
             Err(e) => return Err(e.into()),
         }
     }

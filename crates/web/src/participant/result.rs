@@ -124,8 +124,8 @@ async fn render_result(
                     .map(|(i, t)| KeyOption {
                         letter: LETTERS.get(i).copied().unwrap_or(""),
                         text: t.clone(),
-                        correct: i as u8 == q.correct,
-                        chosen: q.answer == Some(i as u8),
+                        correct: u8::try_from(i) == Ok(q.correct),
+                        chosen: q.answer == u8::try_from(i).ok(),
                     })
                     .collect(),
                 explanation: q.explanation.clone(),

@@ -7,3 +7,4 @@ mod console;
 mod feedback;
 mod harness;
 mod pages;
+mod throttle;

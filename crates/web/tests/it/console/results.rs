@@ -77,7 +77,7 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
             phone: Some(format!("091200012{i}")),
             ..Default::default()
         };
-        let s = app.engine.register("ket-qua-thu", &who, true).await.unwrap();
+        let s = app.engine.register("ket-qua-thu", &who, true, "127.0.0.1").await.unwrap();
         let claims = app.engine.authenticate(&s.token).unwrap();
         let a = app.engine.start(claims, round).await.unwrap();
         // The first person answers more questions than the second, the third none.

@@ -21,7 +21,7 @@ async fn live_statistics_come_from_the_counters(db: TestDb) {
             phone: Some(format!("091200013{i}")),
             ..Default::default()
         };
-        let s = app.engine.register("thi-thu", &who, true).await.unwrap();
+        let s = app.engine.register("thi-thu", &who, true, "127.0.0.1").await.unwrap();
         let claims = app.engine.authenticate(&s.token).unwrap();
         let a = app.engine.start(claims, round).await.unwrap();
         if i < 2 {

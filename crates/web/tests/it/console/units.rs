@@ -87,7 +87,7 @@ async fn a_unit_coordinator_sees_who_has_not_taken_part(db: TestDb) {
             unit: Some("THPT1".into()),
             ..Default::default()
         };
-        let s = app.engine.register("thi-thu", &who, true).await.unwrap();
+        let s = app.engine.register("thi-thu", &who, true, "127.0.0.1").await.unwrap();
         let claims = app.engine.authenticate(&s.token).unwrap();
         app.engine.start(claims, round).await.unwrap();
     }
