@@ -18,14 +18,13 @@
 //! - A save the batch statement could fail on for itself alone (a position beyond `INTEGER`, a NUL
 //!   in the slot) runs alone, so that it cannot fail the others.
 //!
-//! The queue belongs to the pool (found by its connect options' identity), so that the store
-//! needs no new field; the flush task holds a clone of the pool only while there is work.
+//! The queue is a field of the store (`SqlStore::pg_saves`); the flush task holds a clone of the
+//! pool only while there is work.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sqlx::PgPool;
-use sqlx::postgres::PgConnectOptions;
 use tokio::sync::oneshot;
 
 use crate::{Result, StoreError};
@@ -82,26 +81,10 @@ struct Queue {
     busy: bool,
 }
 
-/// The queue of one pool.
+/// The queue of one store's PostgreSQL pool, held by the store (`SqlStore::pg_saves`).
 #[derive(Default)]
-struct Group {
+pub(crate) struct Group {
     queue: Mutex<Queue>,
-}
-
-/// The queues, each with the identity of its pool (a weak reference to the pool's connect
-/// options, which keeps the address from being reused while the entry exists).
-static GROUPS: Mutex<Vec<(Weak<PgConnectOptions>, Arc<Group>)>> = Mutex::new(Vec::new());
-
-fn group_of(pool: &PgPool) -> Arc<Group> {
-    let options = pool.connect_options();
-    let mut groups = GROUPS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, g)) = groups.iter().find(|(w, _)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(&options))) {
-        return g.clone();
-    }
-    groups.retain(|(w, _)| w.strong_count() > 0);
-    let g = Arc::new(Group::default());
-    groups.push((Arc::downgrade(&options), g.clone()));
-    g
 }
 
 /// Whether saves go through the group commit: yes unless `CUOCTHI_PG_GROUP_COMMIT=0`, which
@@ -113,11 +96,10 @@ pub(crate) fn enabled() -> bool {
 
 /// Runs `save` in the pool's next batch; answers once that batch is committed: whether it was
 /// saved (the attempt is the person's, open, before its deadline, and the position exists).
-pub(crate) async fn save(pool: &PgPool, save: Save) -> Result<bool> {
+pub(crate) async fn save(pool: &PgPool, group: &Arc<Group>, save: Save) -> Result<bool> {
     if !save.batchable() {
         return Ok(write_batch(pool, std::slice::from_ref(&save)).await?[0]);
     }
-    let group = group_of(pool);
     let (done, reply) = oneshot::channel();
     let start = {
         let mut q = group.queue.lock().unwrap_or_else(|e| e.into_inner());
@@ -125,7 +107,7 @@ pub(crate) async fn save(pool: &PgPool, save: Save) -> Result<bool> {
         !std::mem::replace(&mut q.busy, true)
     };
     if start {
-        tokio::spawn(flush(group, pool.clone()));
+        tokio::spawn(flush(group.clone(), pool.clone()));
     }
     reply.await.map_err(|_| StoreError::unavailable("the PostgreSQL group commit did not answer"))?
 }

@@ -68,7 +68,7 @@ async fn small_write(store: &SqlStore, write: SmallWrite) -> Result<u64> {
     if let Pools::Postgres(p) = &store.pools
         && pg_writer::enabled()
     {
-        return Ok(u64::from(pg_writer::save(p, write).await?));
+        return Ok(u64::from(pg_writer::save(p, &store.pg_saves, write).await?));
     }
     Ok(on!(store, write, |p| small_write_query!(&write).execute(p).await.map(|r| r.rows_affected()))?)
 }

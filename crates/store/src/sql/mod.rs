@@ -57,6 +57,8 @@ pub struct SqlStore {
     url: String,
     /// SQLite only: the participant's path without sqlx (see [`crate::sqlite_direct`]).
     pub(crate) direct: Option<Arc<Direct>>,
+    /// PostgreSQL only: the queue of the saves' group commit (see [`crate::pg_writer`]).
+    pub(crate) pg_saves: Arc<crate::pg_writer::Group>,
 }
 
 impl fmt::Debug for SqlStore {
@@ -144,7 +146,7 @@ impl SqlStore {
             Pools::Sqlite { .. } => None,
             Pools::Postgres(_) => None,
         };
-        Ok(SqlStore { pools, url: url.to_string(), direct })
+        Ok(SqlStore { pools, url: url.to_string(), direct, pg_saves: Arc::default() })
     }
 
     /// Applies the migrations of the backend in use.
