@@ -45,8 +45,8 @@ enum Command {
         #[arg(long, env = "CUOCTHI_FRAME_ANCESTORS", default_value = "")]
         frame_ancestors: String,
         /// The site's public address (`https://thi.example.vn`), for share links, embedding
-        /// snippets and what is printed, such as certificates' QR codes (default: the request's
-        /// host; set it whenever certificates are printed).
+        /// snippets and what is printed, such as certificates' QR codes. Required, except with
+        /// `--demo`, where it defaults to the address the server listens on.
         #[arg(long, env = "CUOCTHI_PUBLIC_URL")]
         public_url: Option<String>,
         /// Reverse proxies whose X-Forwarded-For, -Proto and -Host are believed, comma-separated
@@ -241,7 +241,7 @@ async fn run(cli: Cli) -> Result<()> {
                     tracing::info!(?loaded, "demo contests loaded");
                 }
             }
-            serve::run(engine, &listen, web).await?;
+            serve::run(engine, &listen, web, demo).await?;
             store.close().await;
         }
         Command::Migrate => {

@@ -31,9 +31,11 @@ pub fn init_tracing(json: bool) {
     }
 }
 
-pub async fn run(engine: Engine, listen: &str, web: cuocthi_web::WebConfig) -> Result<()> {
+pub async fn run(engine: Engine, listen: &str, mut web: cuocthi_web::WebConfig, demo: bool) -> Result<()> {
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    tracing::info!(addr = %listener.local_addr()?, "cuocthi listening");
+    let addr = listener.local_addr()?;
+    web.public_url = Some(public_url(web.public_url.take(), addr, demo)?);
+    tracing::info!(%addr, public_url = web.public_url.as_deref().unwrap_or_default(), "cuocthi listening");
     let sweeper = tokio::spawn(sweep_forever(engine.clone()));
     let app = cuocthi_web::router_with(engine, cuocthi_web::Limits::default(), web);
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -75,6 +77,29 @@ pub async fn run(engine: Engine, listen: &str, web: cuocthi_web::WebConfig) -> R
     Ok(())
 }
 
+/// The address printed on certificates and in share links. A QR code outlives the request that
+/// made it, and a server behind a reverse proxy cannot know the name people reach it by, so the
+/// address must be configured; only a demo may fall back to the one it listens on.
+fn public_url(configured: Option<String>, addr: std::net::SocketAddr, demo: bool) -> Result<String> {
+    match configured {
+        Some(url) => {
+            let parsed = url::Url::parse(&url).with_context(|| format!("--public-url: not an address: {url}"))?;
+            anyhow::ensure!(
+                matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some(),
+                "--public-url must be an http(s) address with a host, such as https://thi.tinh.gov.vn (got {url})"
+            );
+            Ok(url.trim_end_matches('/').to_string())
+        }
+        // A demo listening on every interface (0.0.0.0) prints the loopback name people can open.
+        None if demo && addr.ip().is_unspecified() => Ok(format!("http://localhost:{}", addr.port())),
+        None if demo => Ok(format!("http://{addr}")),
+        None => anyhow::bail!(
+            "--public-url (CUOCTHI_PUBLIC_URL) is required: the address people reach this server by, \
+             printed on certificates (QR codes) and in share links, such as https://thi.tinh.gov.vn"
+        ),
+    }
+}
+
 async fn sweep_forever(engine: Engine) {
     let mut tick = tokio::time::interval(SWEEP_EVERY);
     for n in 0u64.. {
@@ -111,4 +136,25 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_url;
+
+    #[test]
+    fn a_public_url_is_required_outside_a_demo() {
+        let addr = "127.0.0.1:8080".parse().expect("address");
+        assert!(public_url(None, addr, false).is_err());
+        assert_eq!(public_url(None, addr, true).expect("demo"), "http://127.0.0.1:8080");
+        let any = "0.0.0.0:8080".parse().expect("address");
+        assert_eq!(public_url(None, any, true).expect("demo"), "http://localhost:8080");
+        assert_eq!(
+            public_url(Some("https://thi.tinh.gov.vn/".into()), addr, false).expect("configured"),
+            "https://thi.tinh.gov.vn"
+        );
+        for bad in ["thi.tinh.gov.vn", "ftp://thi.tinh.gov.vn", "https://"] {
+            assert!(public_url(Some(bad.into()), addr, false).is_err(), "{bad}");
+        }
+    }
 }

@@ -102,8 +102,9 @@ pub fn public_base(config: &WebConfig, headers: &HeaderMap, peer: Option<SocketA
 static WARNED: AtomicBool = AtomicBool::new(false);
 
 /// The site's public address for what is printed and kept (a certificate's QR code): the
-/// configured `--public-url`. Without one, the address of the request (as [`public_base`]), and
-/// a warning once, since a printed address outlives the request that made it.
+/// configured `--public-url`, which `cuocthi serve` requires (a demo defaults it to the address
+/// it listens on). A router built without one (tests) falls back to the address of the request
+/// (as [`public_base`]) with a warning once, since a printed address outlives the request.
 pub fn printed_base(config: &WebConfig, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
     if config.public_url.is_none() && !WARNED.swap(true, Ordering::Relaxed) {
         tracing::warn!("no public URL configured (--public-url): printed addresses use the request's host");
