@@ -79,7 +79,14 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The API's routes with their OpenAPI document, completed by [`document_common_answers`].
 pub fn routes() -> OpenApiRouter<AppState> {
+    let mut router = operations();
+    document_common_answers(router.get_openapi_mut());
+    router
+}
+
+fn operations() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
         .routes(routes!(list_contests))
@@ -97,6 +104,43 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(result))
         .routes(routes!(round_ranking))
         .routes(routes!(overall_ranking))
+}
+
+/// Adds to every operation the refusals that come from the edge rather than from the operation
+/// itself, so that the document lists every status the server can answer (schemathesis checks
+/// it): 400 for a malformed path, query or body, 401 where a participant's token is needed, 404
+/// where the path names something, 413 for an oversized body, and 503 with `Retry-After` when
+/// the database does not answer. An operation's own description of a status is kept.
+fn document_common_answers(openapi: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for operation in operations.into_iter().flatten() {
+            let mut add = |status: &str, description: &str| {
+                operation.responses.responses.entry(status.to_string()).or_insert_with(|| error_response(description));
+            };
+            if path == "/healthz" {
+                continue;
+            }
+            add("400", "The path, query or body is malformed (the message says which).");
+            if operation.security.is_some() {
+                add("401", "No participant token, or one that has expired or been revoked.");
+            }
+            if path.contains('{') {
+                add("404", "Nothing of that kind with that identifier is visible to the caller.");
+            }
+            if operation.request_body.is_some() {
+                add("413", "The body is larger than this operation accepts.");
+            }
+            add("503", "The database does not answer; try again after `Retry-After` seconds.");
+        }
+    }
+}
+
+/// A refusal with the JSON error body.
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+    ResponseBuilder::new().description(description).content("application/json", content).build().into()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -145,7 +189,12 @@ async fn live_counts(
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
     pub full_name: Option<String>,
-    /// dd/mm/yyyy or yyyy-mm-dd.
+    /// dd/mm/yyyy, dd-mm-yyyy or yyyy-mm-dd (what `vntime::parse_date` reads); required by every
+    /// contest, since identity rests on it (a missing one is answered 422 with the field named).
+    #[schema(
+        required = true,
+        pattern = r"^\s*([0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})\s*$"
+    )]
     pub date_of_birth: Option<String>,
     pub cccd: Option<String>,
     pub phone: Option<String>,
@@ -194,6 +243,10 @@ async fn register(
 pub struct IdentifyRequest {
     /// The contest's identity key: CCCD by default.
     pub key: String,
+    /// dd/mm/yyyy or yyyy-mm-dd.
+    #[schema(
+        pattern = r"^\s*([0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})\s*$"
+    )]
     pub date_of_birth: String,
 }
 
@@ -304,13 +357,17 @@ async fn get_attempt(
 
 #[derive(Deserialize, ToSchema)]
 pub struct AnswerRequest {
-    /// Index into the question's `options` as this attempt shows them; null clears the answer.
+    /// Index into the question's `options` as this attempt shows them (a question has 3 or 4);
+    /// null clears the answer.
+    #[schema(minimum = 0, maximum = 3)]
+    #[serde(default, deserialize_with = "optional_whole_number")]
     pub choice: Option<u8>,
 }
 
 /// Saves the answer to question `position` (0-based); any number of times until the deadline.
 #[utoipa::path(put, path = "/api/v1/attempts/{attempt_id}/answers/{position}", tag = "attempts", security(("participant" = [])),
-    params(("attempt_id" = i64, Path), ("position" = usize, Path)), request_body = AnswerRequest,
+    params(("attempt_id" = i64, Path), ("position" = usize, Path, minimum = 0, maximum = 199,
+        description = "0-based; an attempt has at most 200 questions")), request_body = AnswerRequest,
     responses((status = 200, body = cuocthi_engine::AnswerSaved), (status = 409, body = ErrorBody, description = "submitted or past the deadline")))]
 async fn save_answer(
     State(s): State<AppState>,
@@ -323,7 +380,43 @@ async fn save_answer(
 
 #[derive(Deserialize, ToSchema)]
 pub struct PredictionRequest {
+    /// A whole number from 0 to 10¹².
+    #[schema(minimum = 0, maximum = 1_000_000_000_000.0)]
+    #[serde(deserialize_with = "whole_number")]
     pub value: i64,
+}
+
+/// A JSON integer, also when written `12.0`: JSON Schema counts a number with no fraction as an
+/// integer, and so do the clients (JavaScript has no other kind of number), while serde refuses it.
+fn whole_number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    use serde::de::Error;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let whole = number.as_i64().or_else(|| number.as_f64().and_then(exact_integer));
+    whole
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| D::Error::custom(format!("{number} is not a whole number in range")))
+}
+
+fn optional_whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    #[derive(Deserialize)]
+    struct Whole<T: TryFrom<i64>>(#[serde(deserialize_with = "whole_number")] T);
+    Ok(Option::<Whole<T>>::deserialize(deserializer)?.map(|Whole(n)| n))
+}
+
+/// `f` as an `i64` when it has no fraction and lies where every integer is exact in an `f64`.
+fn exact_integer(f: f64) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    #[expect(clippy::cast_possible_truncation, reason = "a whole number below 2^53 in magnitude converts exactly")]
+    let whole = f as i64;
+    (f.fract() == 0.0 && f.abs() <= EXACT).then_some(whole)
 }
 
 /// Saves the tiebreak prediction (câu hỏi dự đoán).
@@ -342,7 +435,9 @@ async fn save_prediction(
 
 #[derive(Deserialize, ToSchema, Default)]
 pub struct SubmitRequest {
-    /// The tiebreak prediction, if not saved before.
+    /// The tiebreak prediction, if not saved before: a whole number from 0 to 10¹².
+    #[schema(minimum = 0, maximum = 1_000_000_000_000.0)]
+    #[serde(default, deserialize_with = "optional_whole_number")]
     pub prediction: Option<i64>,
 }
 

@@ -14,7 +14,46 @@ use tower::ServiceExt;
 
 use crate::harness::app;
 
-on_both_backends!(the_whole_participant_path_through_the_api, errors_are_json_in_vietnamese);
+on_both_backends!(
+    the_whole_participant_path_through_the_api,
+    errors_are_json_in_vietnamese,
+    whole_numbers_written_with_a_point_zero_are_accepted
+);
+
+/// What schemathesis found (issue 13, item 7): statuses the server answers that the document did
+/// not list, an unbounded position, and a registration body that was valid by the schema but can
+/// never be accepted. `scripts/schemathesis` checks the rest against a running server.
+#[tokio::test]
+async fn the_openapi_document_lists_what_the_server_answers() {
+    let app = app(TestDb::sqlite().await).await;
+    let (s, doc, _) = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap().iter().filter(|(p, _)| p.starts_with("/api/v1")) {
+        for (method, op) in item.as_object().unwrap() {
+            let listed = |status: &str| op["responses"].get(status).is_some();
+            let at = format!("{method} {path}");
+            assert!(listed("400") && listed("503"), "{at}: 400 and 503 are answered by every operation");
+            assert_eq!(listed("401"), op.get("security").is_some(), "{at}: 401 exactly where a token is needed");
+            if path.contains('{') {
+                assert!(listed("404"), "{at}: a path that names something can name nothing");
+            }
+            if op.get("requestBody").is_some() {
+                assert!(listed("413"), "{at}: a body can be too large");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "{checked} operations");
+    let answer = &doc["paths"]["/api/v1/attempts/{attempt_id}/answers/{position}"]["put"];
+    let position = answer["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "position").unwrap();
+    assert_eq!(position["schema"]["maximum"], 199, "an attempt has at most 200 questions");
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["AnswerRequest"]["properties"]["choice"]["maximum"], 3);
+    assert_eq!(schemas["PredictionRequest"]["properties"]["value"]["minimum"], 0);
+    let required = schemas["RegisterRequest"]["required"].as_array().expect("RegisterRequest lists what it requires");
+    assert!(required.contains(&json!("date_of_birth")), "`{{}}` must not be a valid registration");
+}
 
 #[tokio::test]
 async fn malformed_page_addresses_and_forms_get_a_vietnamese_page() {
@@ -185,4 +224,43 @@ async fn errors_are_json_in_vietnamese(db: TestDb) {
         StatusCode::SERVICE_UNAVAILABLE,
         "503 when the store is gone"
     );
+}
+
+/// JSON Schema counts `12.0` as an integer, and a JavaScript client may well send it so: the
+/// prediction and the choice accept it, and refuse a real fraction with a message.
+async fn whole_numbers_written_with_a_point_zero_are_accepted(db: TestDb) {
+    let app = app(db).await;
+    let (_, contest, _) = app.call(Method::GET, "/api/v1/contests/thi-thu", None, None).await;
+    let round = contest["rounds"][0]["id"].as_i64().unwrap();
+    let person = json!({"full_name": "Lê Văn Số", "date_of_birth": "02/09/1995", "cccd": "036095000456", "phone": "0912000456", "consent": true});
+    let (s, session, _) = app.call(Method::POST, "/api/v1/contests/thi-thu/participants", None, Some(person)).await;
+    assert_eq!(s, StatusCode::CREATED, "{session}");
+    let token = session["token"].as_str().unwrap().to_string();
+    let (s, attempt, raw) =
+        app.call(Method::POST, &format!("/api/v1/rounds/{round}/attempts"), Some(&token), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{raw}");
+    let id = attempt["id"].as_i64().unwrap();
+
+    let prediction = format!("/api/v1/attempts/{id}/prediction");
+    let (s, _, raw) = app.call(Method::PUT, &prediction, Some(&token), Some(json!({"value": 1234.0}))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{raw}");
+    let (s, body, _) = app.call(Method::PUT, &prediction, Some(&token), Some(json!({"value": 12.5}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body["error"]["message"].as_str().unwrap().contains("không đúng định dạng"), "{body}");
+
+    let answer = format!("/api/v1/attempts/{id}/answers/0");
+    let (s, saved, raw) = app.call(Method::PUT, &answer, Some(&token), Some(json!({"choice": 1.0}))).await;
+    assert_eq!(s, StatusCode::OK, "{raw}");
+    assert_eq!(saved["answer"], 1);
+    let (s, cleared, _) = app.call(Method::PUT, &answer, Some(&token), Some(json!({"choice": null}))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(cleared["answer"], Value::Null);
+    let (s, _, _) = app.call(Method::PUT, &answer, Some(&token), Some(json!({"choice": 256}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "a choice beyond a byte is refused, not wrapped");
+
+    let (s, result, raw) = app
+        .call(Method::POST, &format!("/api/v1/attempts/{id}/submit"), Some(&token), Some(json!({"prediction": 99.0})))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{raw}");
+    assert_eq!(result["prediction"], 99, "the prediction sent with the submission");
 }
