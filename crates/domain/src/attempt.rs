@@ -50,7 +50,7 @@ impl Answers {
     }
 
     pub fn encode(&self) -> String {
-        self.0.iter().map(|a| a.map_or('-', |i| char::from(b'0' + i))).collect()
+        self.0.iter().map(|a| Self::slot(*a)).collect()
     }
 
     /// The character stored for one answer.
@@ -85,6 +85,14 @@ impl Answers {
 /// a question voided by the committee and dropped from scoring.
 pub fn score(drawn: &[DrawnQuestion], answers: &Answers, key: impl Fn(i64) -> Option<u8>) -> u32 {
     tally(drawn, answers, |q| key(q).map_or(Key::Drop, Key::Option)).correct
+}
+
+/// How many drawn questions count as asked (what a full score is measured against): all but those
+/// the committee dropped.
+pub fn asked(drawn: &[DrawnQuestion], dropped: impl Fn(i64) -> bool) -> u32 {
+    let n = drawn.iter().filter(|d| !dropped(d.question_id)).count();
+    // A draw holds at most a round's question count, itself a u32.
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// What the committee decided about a flawed question (hủy câu hỏi). A void never changes the
@@ -174,6 +182,16 @@ mod tests {
         Utc.with_ymd_and_hms(2024, 10, 10, 3, 0, 0).unwrap() + Duration::minutes(min)
     }
 
+    /// `n` questions whose ids are their positions, each showing its options in their own order.
+    fn in_order(n: usize) -> Vec<DrawnQuestion> {
+        (0..n).map(|i| DrawnQuestion { question_id: i64::try_from(i).unwrap(), order: vec![0, 1, 2, 3] }).collect()
+    }
+
+    /// The position of a question of [`in_order`].
+    fn at(question_id: i64) -> usize {
+        usize::try_from(question_id).unwrap()
+    }
+
     #[test]
     fn the_round_close_cuts_an_attempt_short() {
         assert_eq!(deadline(t(0), 30 * 60_000, t(100), 15), t(30) + Duration::seconds(15));
@@ -192,6 +210,13 @@ mod tests {
         assert_eq!(Key::of(Some(2), Some(Void::Drop)), Key::Drop);
         assert_eq!(Key::of(None, Some(Void::Award)), Key::Award);
         assert_eq!(Key::of(None, None), Key::Drop);
+    }
+
+    #[test]
+    fn a_dropped_question_is_not_counted_as_asked() {
+        let drawn = in_order(5);
+        assert_eq!(asked(&drawn, |q| q == 2), 4);
+        assert_eq!(asked(&drawn, |_| false), 5);
     }
 
     #[test]
@@ -222,10 +247,11 @@ mod tests {
         #[test]
         fn score_counts_matches_and_skips_voided(keys in prop::collection::vec(0u8..4, 1..40), answers in prop::collection::vec(prop::option::of(0u8..4), 1..40), void in 0usize..40) {
             let n = keys.len().min(answers.len());
-            let drawn: Vec<DrawnQuestion> = (0..n).map(|i| DrawnQuestion { question_id: i as i64, order: vec![0, 1, 2, 3] }).collect();
+            let drawn = in_order(n);
             let a = Answers(answers[..n].to_vec());
-            let expected = (0..n).filter(|i| *i != void && answers[*i] == Some(keys[*i])).count() as u32;
-            prop_assert_eq!(score(&drawn, &a, |q| if q as usize == void { None } else { Some(keys[q as usize]) }), expected);
+            let expected = (0..n).filter(|i| *i != void && answers[*i] == Some(keys[*i])).count();
+            let scored = score(&drawn, &a, |q| if at(q) == void { None } else { Some(keys[at(q)]) });
+            prop_assert_eq!(usize::try_from(scored).unwrap(), expected);
         }
 
         /// Voids against the same attempt without the voided question: a dropped question never
@@ -239,16 +265,15 @@ mod tests {
             award in any::<bool>(),
         ) {
             let n = keys.len().min(answers.len());
-            let drawn: Vec<DrawnQuestion> =
-                (0..n).map(|i| DrawnQuestion { question_id: i as i64, order: vec![0, 1, 2, 3] }).collect();
+            let drawn = in_order(n);
             let a = Answers(answers[..n].to_vec());
             let mode = if award { Void::Award } else { Void::Drop };
-            let bank = |q: i64| Key::Option(keys[q as usize]);
-            let with_void = |q: i64| Key::of(Some(keys[q as usize]), (q as usize == voided).then_some(mode));
+            let bank = |q: i64| Key::Option(keys[at(q)]);
+            let with_void = |q: i64| Key::of(Some(keys[at(q)]), (at(q) == voided).then_some(mode));
             let plain = tally(&drawn, &a, bank);
             let voided_tally = tally(&drawn, &a, with_void);
             prop_assert!(voided_tally.correct <= voided_tally.questions);
-            prop_assert_eq!(plain.correct, score(&drawn, &a, |q| Some(keys[q as usize])));
+            prop_assert_eq!(plain.correct, score(&drawn, &a, |q| Some(keys[at(q)])));
             if voided >= n {
                 prop_assert_eq!(voided_tally, plain, "a question not drawn changes nothing");
             } else {

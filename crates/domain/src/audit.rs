@@ -25,10 +25,7 @@ pub struct Submission<'a> {
 /// longer match it. Fields are length-prefixed as in [`chain_hash`].
 pub fn submissions_digest<'a>(batch: impl IntoIterator<Item = Submission<'a>>) -> String {
     let mut h = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        h.update((bytes.len() as u64).to_be_bytes());
-        h.update(bytes);
-    };
+    let mut field = |bytes: &[u8]| length_prefixed(&mut h, bytes);
     let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     for s in batch {
         field(&s.attempt_id.to_be_bytes());
@@ -59,10 +56,7 @@ pub struct Entry<'a> {
 /// its length first, so no two different entries can serialise to the same bytes.
 pub fn chain_hash(prev: &str, entry: &Entry<'_>) -> String {
     let mut h = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        h.update((bytes.len() as u64).to_be_bytes());
-        h.update(bytes);
-    };
+    let mut field = |bytes: &[u8]| length_prefixed(&mut h, bytes);
     field(prev.as_bytes());
     field(&entry.id.to_be_bytes());
     field(&entry.at_ms.to_be_bytes());
@@ -73,6 +67,13 @@ pub fn chain_hash(prev: &str, entry: &Entry<'_>) -> String {
     field(entry.subject.as_bytes());
     field(entry.detail.as_bytes());
     hex(&h.finalize())
+}
+
+/// One field, its length first (8 bytes, big-endian): without the length, "ab"+"c" and "a"+"bc"
+/// would hash alike.
+fn length_prefixed(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_be_bytes());
+    h.update(bytes);
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -128,9 +129,9 @@ mod tests {
         let mut prev = GENESIS.to_string();
         details
             .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let e = entry(i as i64 + 1, d);
+            .zip(1i64..)
+            .map(|(d, id)| {
+                let e = entry(id, d);
                 let h = chain_hash(&prev, &e);
                 let row = (e, prev.clone(), h.clone());
                 prev = h;

@@ -42,10 +42,16 @@ impl SplitMix64 {
         }
     }
 
+    /// A uniform index in `0..n` (n > 0): [`below`](Self::below) for positions in a slice.
+    #[expect(clippy::cast_possible_truncation, reason = "the result is below `n`, itself a usize")]
+    pub fn index_below(&mut self, n: usize) -> usize {
+        self.below(n as u64) as usize
+    }
+
     /// Fisher–Yates.
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
-            let j = self.below(i as u64 + 1) as usize;
+            let j = self.index_below(i + 1);
             items.swap(i, j);
         }
     }
@@ -71,7 +77,17 @@ pub struct DrawnQuestion {
 impl DrawnQuestion {
     /// The original option index behind a shown position.
     pub fn original(&self, shown: u8) -> Option<u8> {
-        self.order.get(shown as usize).copied()
+        self.order.get(usize::from(shown)).copied()
+    }
+
+    /// The position an original option is shown at: the inverse of [`original`](Self::original).
+    pub fn shown(&self, original: u8) -> Option<u8> {
+        self.order.iter().zip(0u8..).find(|(o, _)| **o == original).map(|(_, shown)| shown)
+    }
+
+    /// A question's options (in the bank's order) in the order this draw shows them.
+    pub fn arrange<T: Clone>(&self, options: &[T]) -> Vec<T> {
+        self.order.iter().map(|o| options[usize::from(*o)].clone()).collect()
     }
 }
 
@@ -140,7 +156,7 @@ pub fn draw(
 /// A partial Fisher–Yates: the first `k` of a shuffled `pool`.
 fn pick<'a>(rng: &mut SplitMix64, mut pool: Vec<&'a BankEntry>, k: usize) -> Vec<&'a BankEntry> {
     for i in 0..k {
-        let j = i + rng.below((pool.len() - i) as u64) as usize;
+        let j = i + rng.index_below(pool.len() - i);
         pool.swap(i, j);
     }
     pool.truncate(k);
@@ -159,10 +175,24 @@ mod tests {
         for (t, n) in sizes.iter().enumerate() {
             for k in 0..*n {
                 id += 1;
-                out.push(BankEntry { question_id: id * 7, topic: format!("T{t}"), option_count: 3 + (k % 2) as u8 });
+                out.push(BankEntry {
+                    question_id: id * 7,
+                    topic: format!("T{t}"),
+                    option_count: if k % 2 == 0 { 3 } else { 4 },
+                });
             }
         }
         out
+    }
+
+    #[test]
+    fn shown_positions_invert_the_original_options() {
+        let d = DrawnQuestion { question_id: 1, order: vec![2, 0, 3, 1] };
+        for shown in 0..4 {
+            assert_eq!(d.original(shown).and_then(|o| d.shown(o)), Some(shown));
+        }
+        assert_eq!(d.shown(7), None);
+        assert_eq!(d.arrange(&["A", "B", "C", "D"]), ["C", "A", "D", "B"]);
     }
 
     #[test]
@@ -233,13 +263,13 @@ mod tests {
             let b = bank(&sizes);
             let quotas: Vec<TopicQuota> = quota_share.iter().enumerate()
                 .filter(|(t, _)| *t < sizes.len())
-                .map(|(t, c)| TopicQuota { topic: format!("T{t}"), count: (*c as usize).min(sizes[t]) as u32 })
+                .map(|(t, c)| TopicQuota { topic: format!("T{t}"), count: (*c).min(u32::try_from(sizes[t]).unwrap()) })
                 .collect();
             let quota_total: u32 = quotas.iter().map(|q| q.count).sum();
             let free: usize = sizes.iter().enumerate()
                 .filter(|(t, _)| !quotas.iter().any(|q| q.topic == format!("T{t}")))
                 .map(|(_, n)| n).sum();
-            let wanted = quota_total + extra.min(free as u32);
+            let wanted = quota_total + extra.min(u32::try_from(free).unwrap());
             let d = draw(&b, wanted, &quotas, seed).unwrap();
             prop_assert_eq!(d.len(), wanted as usize);
             let ids: HashSet<i64> = d.iter().map(|q| q.question_id).collect();

@@ -172,26 +172,19 @@ impl Phone {
 
 /// Identity fields as typed on a form or sent to the API; every one optional until checked.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct IdentityInput {
-    #[serde(default)]
     pub full_name: Option<String>,
     /// dd/mm/yyyy or yyyy-mm-dd.
-    #[serde(default)]
     pub date_of_birth: Option<String>,
-    #[serde(default)]
     pub cccd: Option<String>,
-    #[serde(default)]
     pub phone: Option<String>,
-    #[serde(default)]
     pub email: Option<String>,
     /// A unit code from the contest's unit tree.
-    #[serde(default)]
     pub unit: Option<String>,
     /// A locality code from the contest's locality scheme.
-    #[serde(default)]
     pub locality: Option<String>,
     /// A participant group code.
-    #[serde(default)]
     pub group: Option<String>,
 }
 

@@ -133,11 +133,11 @@ pub fn rank_units(results: &[UnitResult], prize: &CollectivePrize) -> Vec<UnitSt
     });
     let mut slots = prize.tiers.iter().flat_map(|t| std::iter::repeat_n(t, t.count as usize));
     rows.into_iter()
-        .enumerate()
-        .map(|(i, (score, r))| {
+        .zip(1u32..)
+        .map(|((score, r), rank)| {
             let tier = slots.next();
             UnitStanding {
-                rank: i as u32 + 1,
+                rank,
                 unit: r.unit.clone(),
                 score,
                 participants: r.participants,
@@ -159,11 +159,11 @@ mod tests {
     fn tiers(counts: &[u32]) -> Vec<PrizeTier> {
         counts
             .iter()
-            .enumerate()
-            .map(|(i, c)| PrizeTier {
+            .zip(0i64..)
+            .map(|(c, i)| PrizeTier {
                 name: format!("Giải {i}"),
                 count: *c,
-                amount_vnd: 1000 * (4 - i as i64),
+                amount_vnd: 1000 * (4 - i),
                 unit_points: None,
             })
             .collect()
@@ -174,7 +174,7 @@ mod tests {
             .map(|i| Scored {
                 attempt_id: i + 1,
                 participant_id: i + 1,
-                correct: (30 - i % 30) as u32,
+                correct: u32::try_from(30 - i % 30).unwrap(),
                 questions: 30,
                 prediction: None,
                 time_taken_ms: i,
@@ -215,7 +215,7 @@ mod tests {
                 .map(|p| Scored {
                     attempt_id: offset + p,
                     participant_id: p,
-                    correct: if p == 1 { 30 } else { 20 - p as u32 },
+                    correct: if p == 1 { 30 } else { u32::try_from(20 - p).unwrap() },
                     questions: 30,
                     prediction: None,
                     time_taken_ms: 1_000,

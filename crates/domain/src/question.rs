@@ -89,8 +89,8 @@ impl QuestionDraft {
                 errors.push(QuestionError::NoCorrect);
                 None
             }
-            [one] => match LETTERS.iter().position(|l| l == one) {
-                Some(i) if i < cleaned.len() && !cleaned[i].is_empty() => Some(i as u8),
+            [one] => match LETTERS.iter().zip(0u8..).find(|(l, _)| *l == one).map(|(_, i)| i) {
+                Some(i) if cleaned.get(usize::from(i)).is_some_and(|o| !o.is_empty()) => Some(i),
                 _ => {
                     errors.push(QuestionError::CorrectOutOfRange(*one));
                     None
@@ -116,6 +116,12 @@ impl QuestionDraft {
 }
 
 impl Question {
+    /// How many options the question has, as the draw counts them: 3 or 4 once validated, so the
+    /// saturation for anything longer never happens.
+    pub fn option_count(&self) -> u8 {
+        u8::try_from(self.options.len()).unwrap_or(u8::MAX)
+    }
+
     /// The key used to spot near-duplicates: the folded stem and options.
     pub fn fingerprint(&self) -> String {
         let mut parts = vec![text::fold(&self.stem)];

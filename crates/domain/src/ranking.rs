@@ -124,8 +124,8 @@ pub fn compare(a: &Standing, b: &Standing, order: &[Criterion]) -> Ordering {
 
 fn finish(mut rows: Vec<Standing>, order: &[Criterion]) -> Vec<Standing> {
     rows.sort_by(|a, b| compare(a, b, order));
-    for (i, r) in rows.iter_mut().enumerate() {
-        r.rank = i as u32 + 1;
+    for (r, rank) in rows.iter_mut().zip(1u32..) {
+        r.rank = rank;
     }
     rows
 }
@@ -210,7 +210,8 @@ pub fn real_figure(attempts: &[Scored], predicts: Predicts) -> i64 {
             .collect::<HashSet<_>>()
             .len(),
     };
-    count as i64
+    // A collection's length always fits an i64 where we run; saturating keeps it from wrapping.
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
@@ -300,10 +301,7 @@ mod tests {
     fn arb_scored() -> impl Strategy<Value = Vec<Scored>> {
         prop::collection::vec((0i64..30, 0u32..31, prop::option::of(0i64..2000), 0i64..1800, 0i64..100), 0..80)
             .prop_map(|v| {
-                v.into_iter()
-                    .enumerate()
-                    .map(|(i, (p, c, pred, t, at))| scored(i as i64 + 1, p, c, pred, t, at))
-                    .collect()
+                v.into_iter().zip(1i64..).map(|((p, c, pred, t, at), id)| scored(id, p, c, pred, t, at)).collect()
             })
     }
 

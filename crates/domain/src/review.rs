@@ -130,20 +130,12 @@ pub fn review(samples: &[Sample], rules: &ReviewRules) -> Vec<Flagged> {
             concerns.entry(s.attempt_id).or_default().push(Concern::Identity(why.clone()));
         }
     }
-    shared(
-        samples,
-        |s| s.device.as_deref(),
-        rules.max_people_per_device,
-        &mut concerns,
-        |people| Concern::SharedDevice { people },
-    );
-    shared(
-        samples,
-        |s| s.address.as_deref(),
-        rules.max_people_per_address,
-        &mut concerns,
-        |people| Concern::SharedAddress { people },
-    );
+    for (attempt_id, people) in shared(samples, |s| s.device.as_deref(), rules.max_people_per_device) {
+        concerns.entry(attempt_id).or_default().push(Concern::SharedDevice { people });
+    }
+    for (attempt_id, people) in shared(samples, |s| s.address.as_deref(), rules.max_people_per_address) {
+        concerns.entry(attempt_id).or_default().push(Concern::SharedAddress { people });
+    }
     bursts(samples, rules, &mut concerns);
     samples
         .iter()
@@ -154,26 +146,22 @@ pub fn review(samples: &[Sample], rules: &ReviewRules) -> Vec<Flagged> {
         .collect()
 }
 
-/// Lists every attempt whose tag is shared by more than `max` people.
-fn shared<'a>(
-    samples: &'a [Sample],
-    tag: impl Fn(&'a Sample) -> Option<&'a str>,
-    max: u32,
-    concerns: &mut HashMap<i64, Vec<Concern>>,
-    concern: impl Fn(usize) -> Concern,
-) {
+/// Every attempt whose tag (a device, an address) is shared by more than `max` people, with how
+/// many people share it, in the order of `samples`.
+fn shared<'a>(samples: &'a [Sample], tag: impl Fn(&'a Sample) -> Option<&'a str>, max: u32) -> Vec<(i64, usize)> {
     let mut people: HashMap<&str, HashSet<i64>> = HashMap::new();
     for s in samples {
         if let Some(t) = tag(s) {
             people.entry(t).or_default().insert(s.participant_id);
         }
     }
-    for s in samples {
-        let Some(n) = tag(s).and_then(|t| people.get(t)).map(HashSet::len) else { continue };
-        if n > max as usize {
-            concerns.entry(s.attempt_id).or_default().push(concern(n));
-        }
-    }
+    samples
+        .iter()
+        .filter_map(|s| {
+            let n = tag(s).and_then(|t| people.get(t)).map(HashSet::len)?;
+            (n > max as usize).then_some((s.attempt_id, n))
+        })
+        .collect()
 }
 
 /// Lists attempts whose set of wrong answers (at least `min_shared_wrong` of them) is shared by
@@ -262,9 +250,9 @@ mod tests {
     fn identical_wrong_answers_in_a_burst_are_listed_and_far_apart_are_not() {
         let wrong = [(10, 2), (11, 0), (12, 3)];
         let mut s: Vec<Sample> = (1..=4).map(sample).collect();
-        for (i, x) in s.iter_mut().enumerate() {
+        for (x, minute) in s.iter_mut().zip(0i64..) {
             x.wrong = wrong.iter().rev().copied().collect();
-            x.submitted_at_ms = 1_000_000 + i as i64 * 60_000;
+            x.submitted_at_ms = 1_000_000 + minute * 60_000;
         }
         s[3].submitted_at_ms += 24 * 3_600_000;
         let flagged = review(&s, &ReviewRules::default());
@@ -304,9 +292,9 @@ mod tests {
         ) {
             let samples: Vec<Sample> = raw
                 .iter()
-                .enumerate()
-                .map(|(i, &(person, dev, taken, minute, wrong))| Sample {
-                    attempt_id: i as i64 + 1,
+                .zip(1i64..)
+                .map(|(&(person, dev, taken, minute, wrong), attempt_id)| Sample {
+                    attempt_id,
                     participant_id: person,
                     questions: 30,
                     time_taken_ms: taken,

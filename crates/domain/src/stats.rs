@@ -90,27 +90,10 @@ pub fn tally(rows: &[CountRow]) -> (BTreeMap<CounterKey, Measures>, Vec<(i64, u8
     let mut out: BTreeMap<CounterKey, Measures> = BTreeMap::new();
     let mut marks = Vec::with_capacity(rows.len());
     for r in rows {
-        let mut add = |round_id: i64, dim: &'static str, key: String, m: &Measures| {
-            out.entry(CounterKey { contest_id: r.contest_id, round_id, dim, key }).or_default().add(m);
-        };
-        let people = [("unit", r.unit.clone()), ("locality", r.locality.clone()), ("group", r.group.clone())];
         if r.counted == 0 {
             let m = Measures { people: i64::from(r.first_in_round), attempts: 1, ..Default::default() };
             let c = Measures { people: i64::from(r.first_in_contest), attempts: 1, ..Default::default() };
-            add(r.round_id, "all", String::new(), &m);
-            add(r.round_id, "day", day(r.started_at), &m);
-            add(r.round_id, "hour", hour(r.started_at), &m);
-            add(CONTEST, "all", String::new(), &c);
-            add(CONTEST, "day", day(r.started_at), &c);
-            for (dim, key) in &people {
-                if let Some(k) = key {
-                    add(r.round_id, dim, k.clone(), &m);
-                    add(CONTEST, dim, k.clone(), &c);
-                }
-            }
-            if let Some(u) = &r.unit {
-                add(CONTEST, "unit_day", format!("{u}|{}", day(r.started_at)), &c);
-            }
+            count(&mut out, r, r.started_at, &m, &c);
         }
         if r.submitted && r.counted < 2 {
             let full = r.questions > 0 && r.correct == Some(r.questions);
@@ -121,28 +104,48 @@ pub fn tally(rows: &[CountRow]) -> (BTreeMap<CounterKey, Measures>, Vec<(i64, u8
                 full_score_people: i64::from(r.first_full_score),
                 ..Default::default()
             };
-            let at = r.submitted_at.unwrap_or(r.started_at);
-            add(r.round_id, "all", String::new(), &m);
-            add(r.round_id, "day", day(at), &m);
-            add(r.round_id, "hour", hour(at), &m);
-            add(r.round_id, "score", r.correct.unwrap_or(0).to_string(), &m);
             // Across rounds, "first" means nothing per round: the contest counts attempts only.
             let c = Measures { completed: 1, full_scores: i64::from(full), ..Default::default() };
-            add(CONTEST, "all", String::new(), &c);
-            add(CONTEST, "day", day(at), &c);
-            for (dim, key) in &people {
-                if let Some(k) = key {
-                    add(r.round_id, dim, k.clone(), &m);
-                    add(CONTEST, dim, k.clone(), &c);
-                }
-            }
-            if let Some(u) = &r.unit {
-                add(CONTEST, "unit_day", format!("{u}|{}", day(at)), &c);
-            }
+            count(&mut out, r, r.submitted_at.unwrap_or(r.started_at), &m, &c);
+            let score = CounterKey {
+                contest_id: r.contest_id,
+                round_id: r.round_id,
+                dim: "score",
+                key: r.correct.unwrap_or(0).to_string(),
+            };
+            out.entry(score).or_default().add(&m);
         }
         marks.push((r.attempt_id, if r.submitted { 2 } else { 1 }));
     }
     (out, marks)
+}
+
+/// Counts one event of an attempt, its start or its submission (at `at`), in every counter it
+/// belongs to: `round` in the round's, `contest` in the contest's.
+fn count(
+    out: &mut BTreeMap<CounterKey, Measures>,
+    r: &CountRow,
+    at: DateTime<Utc>,
+    round: &Measures,
+    contest: &Measures,
+) {
+    let mut add = |round_id: i64, dim: &'static str, key: String, m: &Measures| {
+        out.entry(CounterKey { contest_id: r.contest_id, round_id, dim, key }).or_default().add(m);
+    };
+    add(r.round_id, "all", String::new(), round);
+    add(r.round_id, "day", day(at), round);
+    add(r.round_id, "hour", hour(at), round);
+    add(CONTEST, "all", String::new(), contest);
+    add(CONTEST, "day", day(at), contest);
+    for (dim, key) in [("unit", &r.unit), ("locality", &r.locality), ("group", &r.group)] {
+        if let Some(k) = key {
+            add(r.round_id, dim, k.clone(), round);
+            add(CONTEST, dim, k.clone(), contest);
+        }
+    }
+    if let Some(u) = &r.unit {
+        add(CONTEST, "unit_day", format!("{u}|{}", day(at)), contest);
+    }
 }
 
 #[cfg(test)]
@@ -201,8 +204,8 @@ mod tests {
             states in proptest::collection::vec((any::<bool>(), any::<bool>()), 1..40),
             split in 0usize..40,
         ) {
-            let rows: Vec<CountRow> = states.iter().enumerate().map(|(i, &(sub, first))| {
-                let mut r = row(i as i64 + 1, 0, sub);
+            let rows: Vec<CountRow> = states.iter().zip(1i64..).map(|(&(sub, first), id)| {
+                let mut r = row(id, 0, sub);
                 r.first_in_round = first;
                 r
             }).collect();

@@ -378,29 +378,25 @@ fn bang() -> Docx {
         ps.extend(options.iter().map(|o| para(o)));
         cell(ps)
     };
+    // A row: the number, the stem and its options in one cell (a paragraph each), the key.
+    let question_row = |n: &str, stem: &str, options: &[&str], key: &str| {
+        TableRow::new(vec![cell(vec![para(n)]), question_cell(stem, options), cell(vec![para(key)])])
+    };
     let per_row = Table::new(vec![
         cells(&["STT", "Nội dung câu hỏi và phương án trả lời", "Đáp án"]),
-        TableRow::new(vec![
-            cell(vec![para("1")]),
-            question_cell(
-                "Đoàn TNCS Hồ Chí Minh được thành lập ngày, tháng, năm nào?",
-                &["A. 26/3/1930", "B. 26/3/1931", "C. 19/5/1941", "D. 2/9/1945"],
-            ),
-            cell(vec![para("B")]),
-        ]),
-        TableRow::new(vec![
-            cell(vec![para("2")]),
-            question_cell(
-                "Đại hội đại biểu toàn quốc Đoàn TNCS Hồ Chí Minh lần thứ XII diễn ra vào năm nào?",
-                &["A. 2017", "B. 2022", "C. 2019", "D. 2024"],
-            ),
-            cell(vec![para("B")]),
-        ]),
-        TableRow::new(vec![
-            cell(vec![para("3")]),
-            question_cell("Tháng Thanh niên hằng năm là tháng mấy?", &["A. Tháng 3", "B. Tháng 5", "C. Tháng 9"]),
-            cell(vec![para("A")]),
-        ]),
+        question_row(
+            "1",
+            "Đoàn TNCS Hồ Chí Minh được thành lập ngày, tháng, năm nào?",
+            &["A. 26/3/1930", "B. 26/3/1931", "C. 19/5/1941", "D. 2/9/1945"],
+            "B",
+        ),
+        question_row(
+            "2",
+            "Đại hội đại biểu toàn quốc Đoàn TNCS Hồ Chí Minh lần thứ XII diễn ra vào năm nào?",
+            &["A. 2017", "B. 2022", "C. 2019", "D. 2024"],
+            "B",
+        ),
+        question_row("3", "Tháng Thanh niên hằng năm là tháng mấy?", &["A. Tháng 3", "B. Tháng 5", "C. Tháng 9"], "A"),
     ]);
     let grid = Table::new(vec![cells(&["A. 30/4", "B. 2/9"]), cells(&["C. 1/5", "D. 19/8"])]);
     document()

@@ -1,8 +1,14 @@
 //! The demo contests: the five seed contests of `examples/contests/` (closed, with their real
 //! dates) and a practice contest open from now on, all with the demo question bank.
 
+use std::collections::HashMap;
+
 use chrono::Duration;
+use cuocthi_domain::attempt::{self, Answers};
+use cuocthi_domain::draw::{self, BankEntry, DrawnQuestion, SplitMix64};
+use cuocthi_domain::identity::{Cccd, Identity, Phone};
 use cuocthi_domain::vntime;
+use cuocthi_store::{BulkAttempt, RoundRow};
 
 use crate::{Engine, EngineError, Result};
 
@@ -73,74 +79,108 @@ pub async fn load(engine: &Engine) -> Result<Vec<String>> {
 /// drawn, answered with a varied skill and scored exactly as real attempts are — for benchmarks
 /// at the scale of a province (`cuocthi demo --synthetic 1000000`). Deterministic for a seed.
 pub async fn synthetic(engine: &Engine, slug: &str, number: i64, n: u64, seed: u64) -> Result<u64> {
-    use cuocthi_domain::attempt::{self, Answers};
-    use cuocthi_domain::draw::{self, SplitMix64};
-    use cuocthi_domain::identity::{Cccd, Identity, Phone};
-
     let c = engine.contest_by_slug(slug).await?;
     let round = c.stored.rounds.iter().find(|r| r.number == number).cloned().ok_or(EngineError::NotFound("đợt thi"))?;
     let bank = engine.bank(c.stored.contest.id).await?;
     let all_ids: Vec<i64> = bank.entries.iter().map(|e| e.question_id).collect();
-    let keys: std::collections::HashMap<i64, u8> =
-        engine.questions(&all_ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
-    let units: Vec<String> = c.spec.units.iter().map(|u| u.code.clone()).collect();
-    let rules = &round.rules;
-    let window_ms = (round.closes_at - round.opens_at).num_milliseconds().max(1) as u64;
+    let keys = engine.questions(&all_ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
+    let units = c.spec.units.iter().map(|u| u.code.clone()).collect();
+    let filler = Synthetic { round: &round, bank: &bank.entries, keys, units, people: n };
     let mut rng = SplitMix64::new(seed);
     let mut done = 0u64;
     while done < n {
         let chunk = (n - done).min(10_000);
-        let mut rows = Vec::with_capacity(chunk as usize);
-        for i in done..done + chunk {
-            let year = 1960 + (i % 40) as i32;
-            let cccd = Cccd::parse(&format!(
-                "001{}{:02}{:06}",
-                if year >= 2000 { 2 } else { 0 },
-                year % 100,
-                (i / 40) % 1_000_000
-            ))
-            .map_err(EngineError::BadRequest)?;
-            let phone = Phone::parse(&format!("03{:08}", i % 100_000_000)).map_err(EngineError::BadRequest)?;
-            let attempt_seed = rng.next_u64();
-            let drawn = draw::draw(&bank.entries, rules.questions_per_attempt, &rules.quotas, attempt_seed)
-                .map_err(EngineError::Draw)?;
-            let skill = 30 + rng.below(70);
-            let mut answers = Answers::empty(drawn.len());
-            for (pos, d) in drawn.iter().enumerate() {
-                let pick =
-                    if rng.below(100) < skill { keys[&d.question_id] } else { rng.below(d.order.len() as u64) as u8 };
-                answers.set(pos, Some(pick));
-            }
-            let correct = attempt::score(&drawn, &answers, |q| keys.get(&q).copied());
-            let started_at = round.opens_at + chrono::Duration::milliseconds(rng.below(window_ms) as i64);
-            let taken = (60_000 + rng.below(rules.time_limit_ms() as u64)) as i64;
-            let submitted_at = started_at + chrono::Duration::milliseconds(taken);
-            rows.push(cuocthi_store::BulkAttempt {
-                person_key: cccd.as_str().to_string(),
-                identity: Identity {
-                    full_name: Some(format!("Người dự thi {i}")),
-                    date_of_birth: chrono::NaiveDate::from_ymd_opt(year, 1, 1),
-                    cccd: Some(cccd),
-                    phone: Some(phone),
-                    email: None,
-                    // Spread over the contest's units, when it has any, so unit figures and
-                    // collective prizes have something to show.
-                    unit: (!units.is_empty()).then(|| units[(i % units.len() as u64) as usize].clone()),
-                    locality: None,
-                    group: None,
-                },
-                seed: attempt_seed,
-                draw: drawn,
-                answers,
-                prediction: Some(rng.below(2 * n.max(1)) as i64),
-                started_at,
-                submitted_at,
-                correct,
-                time_taken_ms: attempt::time_taken_ms(started_at, submitted_at, rules.time_limit_ms(), round.closes_at),
-            });
-        }
+        let rows = (done..done + chunk).map(|i| filler.attempt(&mut rng, i)).collect::<Result<Vec<_>>>()?;
         engine.store.bulk_insert_submitted(c.stored.contest.id, round.id, &rows).await?;
         done += chunk;
     }
     Ok(done)
+}
+
+/// What the synthetic attempts of a round are made from.
+struct Synthetic<'a> {
+    round: &'a RoundRow,
+    bank: &'a [BankEntry],
+    /// The key (the correct original option) of every question of the bank.
+    keys: HashMap<i64, u8>,
+    units: Vec<String>,
+    /// How many people fill the round: the predictions spread up to twice as many.
+    people: u64,
+}
+
+impl Synthetic<'_> {
+    /// Person `i`'s one submitted attempt. Every number comes from `rng`, in a fixed order, so a
+    /// seed always gives the same attempts.
+    fn attempt(&self, rng: &mut SplitMix64, i: u64) -> Result<BulkAttempt> {
+        let (person_key, identity) = self.person(i)?;
+        let rules = &self.round.rules;
+        let seed = rng.next_u64();
+        let drawn =
+            draw::draw(self.bank, rules.questions_per_attempt, &rules.quotas, seed).map_err(EngineError::Draw)?;
+        let answers = self.answers(rng, &drawn);
+        let correct = attempt::score(&drawn, &answers, |q| self.keys.get(&q).copied());
+        let window = (self.round.closes_at - self.round.opens_at).num_milliseconds();
+        let started_at = self.round.opens_at + Duration::milliseconds(below(rng, window));
+        let submitted_at = started_at + Duration::milliseconds(60_000 + below(rng, rules.time_limit_ms()));
+        Ok(BulkAttempt {
+            person_key,
+            identity,
+            seed,
+            draw: drawn,
+            answers,
+            prediction: i64::try_from(rng.below(2 * self.people.max(1))).ok(),
+            started_at,
+            submitted_at,
+            correct,
+            time_taken_ms: attempt::time_taken_ms(
+                started_at,
+                submitted_at,
+                rules.time_limit_ms(),
+                self.round.closes_at,
+            ),
+        })
+    }
+
+    /// Person `i`: a valid CCCD (their key) and phone, born in 1960–1999, spread over the
+    /// contest's units when it has any, so unit figures and collective prizes have something to show.
+    fn person(&self, i: u64) -> Result<(String, Identity)> {
+        let year = 1960 + i32::try_from(i % 40).unwrap_or_default();
+        let century = if year >= 2000 { 2 } else { 0 };
+        let cccd = Cccd::parse(&format!("001{century}{:02}{:06}", year % 100, (i / 40) % 1_000_000))
+            .map_err(EngineError::BadRequest)?;
+        let phone = Phone::parse(&format!("03{:08}", i % 100_000_000)).map_err(EngineError::BadRequest)?;
+        let identity = Identity {
+            full_name: Some(format!("Người dự thi {i}")),
+            date_of_birth: chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+            cccd: Some(cccd.clone()),
+            phone: Some(phone),
+            email: None,
+            unit: usize::try_from(i).ok().and_then(|i| self.units.get(i % self.units.len().max(1))).cloned(),
+            locality: None,
+            group: None,
+        };
+        Ok((cccd.as_str().to_string(), identity))
+    }
+
+    /// Answers every question: right with a chance of the person's skill (30–99%), otherwise any
+    /// option at random.
+    fn answers(&self, rng: &mut SplitMix64, drawn: &[DrawnQuestion]) -> Answers {
+        let skill = 30 + rng.below(70);
+        let mut answers = Answers::empty(drawn.len());
+        for (pos, d) in drawn.iter().enumerate() {
+            let pick = if rng.below(100) < skill {
+                self.keys[&d.question_id]
+            } else {
+                u8::try_from(rng.index_below(d.order.len())).unwrap_or_default()
+            };
+            answers.set(pos, Some(pick));
+        }
+        answers
+    }
+}
+
+/// A uniform integer in `0..n` for a positive `n` held in an i64 (a span of milliseconds).
+fn below(rng: &mut SplitMix64, n: i64) -> i64 {
+    // Below `n`, itself an i64: the conversion back never fails.
+    i64::try_from(rng.below(n.max(1).unsigned_abs())).unwrap_or_default()
 }

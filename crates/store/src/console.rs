@@ -2,14 +2,17 @@
 //! contests, staff sessions, sign-in throttling, the audit log, and the edits of contests,
 //! questions and participants that only staff make.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cuocthi_domain::contest::ContestSpec;
+use cuocthi_domain::stats::{CounterKey, Measures};
 use serde::Serialize;
 
-use crate::Result;
 use crate::model::{AttemptRow, ParticipantRow, StoredQuestion};
 use crate::review::*;
+use crate::{Result, declare};
 
 /// A staff account (tài khoản quản trị). The password hash and TOTP secret never leave the
 /// engine.
@@ -133,190 +136,232 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-#[async_trait]
-pub trait ConsoleStore: Send + Sync {
-    // Accounts.
-    async fn insert_account(&self, username: &str, password_hash: &str, role: &str, now: DateTime<Utc>) -> Result<i64>;
-    async fn account_by_username(&self, username: &str) -> Result<Option<AccountRow>>;
-    async fn account(&self, id: i64) -> Result<Option<AccountRow>>;
-    async fn accounts(&self) -> Result<Vec<AccountRow>>;
-    async fn set_account_profile(&self, id: i64, full_name: &str, role: &str, disabled: bool) -> Result<()>;
-    async fn set_password(&self, id: i64, password_hash: &str) -> Result<()>;
-    /// Sets (or clears) the secret being set up; the confirmed one is unchanged.
-    async fn set_totp_pending(&self, id: i64, secret: Option<&str>) -> Result<()>;
-    /// Makes the pending secret (or none) the account's second factor.
-    async fn set_totp_secret(&self, id: i64, secret: Option<&str>) -> Result<()>;
-    /// Records a TOTP time step as used; false if it (or a later one) was used already, so a
-    /// code seen once can never open a second session.
-    async fn use_totp_step(&self, id: i64, step: i64) -> Result<bool>;
+/// The text of [`ConsoleStore`], handed to the macro `$then` as [`crate::store_trait`] hands
+/// over `Store`'s: declared here, implemented by `SqlStore` from the same words.
+macro_rules! console_trait {
+    ($then:ident) => {
+        $then! {
+            #[async_trait]
+            pub trait ConsoleStore: Send + Sync {
+                // Accounts.
+                async fn insert_account(
+                    &self,
+                    username: &str,
+                    password_hash: &str,
+                    role: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<i64>;
+                async fn account_by_username(&self, username: &str) -> Result<Option<AccountRow>>;
+                async fn account(&self, id: i64) -> Result<Option<AccountRow>>;
+                async fn accounts(&self) -> Result<Vec<AccountRow>>;
+                async fn set_account_profile(&self, id: i64, full_name: &str, role: &str, disabled: bool) -> Result<()>;
+                async fn set_password(&self, id: i64, password_hash: &str) -> Result<()>;
+                /// Sets (or clears) the secret being set up; the confirmed one is unchanged.
+                async fn set_totp_pending(&self, id: i64, secret: Option<&str>) -> Result<()>;
+                /// Makes the pending secret (or none) the account's second factor.
+                async fn set_totp_secret(&self, id: i64, secret: Option<&str>) -> Result<()>;
+                /// Records a TOTP time step as used; false if it (or a later one) was used already, so a
+                /// code seen once can never open a second session.
+                async fn use_totp_step(&self, id: i64, step: i64) -> Result<bool>;
 
-    // Grants.
-    async fn grants_of(&self, account_id: i64) -> Result<Vec<GrantRow>>;
-    async fn grants_on(&self, contest_id: i64) -> Result<Vec<GrantRow>>;
-    async fn insert_grant(
-        &self,
-        account_id: i64,
-        contest_id: i64,
-        role: &str,
-        unit_code: &str,
-        now: DateTime<Utc>,
-    ) -> Result<i64>;
-    async fn delete_grant(&self, id: i64) -> Result<Option<GrantRow>>;
+                // Grants.
+                async fn grants_of(&self, account_id: i64) -> Result<Vec<GrantRow>>;
+                async fn grants_on(&self, contest_id: i64) -> Result<Vec<GrantRow>>;
+                async fn insert_grant(
+                    &self,
+                    account_id: i64,
+                    contest_id: i64,
+                    role: &str,
+                    unit_code: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<i64>;
+                async fn delete_grant(&self, id: i64) -> Result<Option<GrantRow>>;
 
-    // Staff sessions.
-    async fn insert_staff_session(&self, row: &StaffSessionRow) -> Result<()>;
-    async fn staff_session(&self, token_hash: &str) -> Result<Option<StaffSessionRow>>;
-    async fn touch_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()>;
-    async fn delete_staff_session(&self, token_hash: &str) -> Result<()>;
-    async fn delete_staff_sessions_of(&self, account_id: i64) -> Result<()>;
+                // Staff sessions.
+                async fn insert_staff_session(&self, row: &StaffSessionRow) -> Result<()>;
+                async fn staff_session(&self, token_hash: &str) -> Result<Option<StaffSessionRow>>;
+                async fn touch_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()>;
+                async fn delete_staff_session(&self, token_hash: &str) -> Result<()>;
+                async fn delete_staff_sessions_of(&self, account_id: i64) -> Result<()>;
 
-    // Throttling of guesses (staff sign-in, participants' identification, the results look-up).
-    async fn throttle(&self, key: &str) -> Result<Option<ThrottleRow>>;
-    /// Counts one try for `key` and checks it in one atomic statement: `Some(row after counting)`
-    /// when the try may go ahead, `None` while the key must wait (nothing counted).
-    async fn take_try(&self, key: &str, now: DateTime<Utc>, rule: &ThrottleRule) -> Result<Option<ThrottleRow>>;
-    /// Uncounts one try (never below zero); the wait already set stays.
-    async fn give_back_try(&self, key: &str) -> Result<()>;
-    async fn clear_throttle(&self, key: &str) -> Result<()>;
+                // Throttling of guesses (staff sign-in, participants' identification, the results look-up).
+                async fn throttle(&self, key: &str) -> Result<Option<ThrottleRow>>;
+                /// Counts one try for `key` and checks it in one atomic statement: `Some(row after counting)`
+                /// when the try may go ahead, `None` while the key must wait (nothing counted).
+                async fn take_try(
+                    &self,
+                    key: &str,
+                    now: DateTime<Utc>,
+                    rule: &ThrottleRule,
+                ) -> Result<Option<ThrottleRow>>;
+                /// Uncounts one try (never below zero); the wait already set stays.
+                async fn give_back_try(&self, key: &str) -> Result<()>;
+                async fn clear_throttle(&self, key: &str) -> Result<()>;
+                /// Deletes the rows of keys last tried before `before` whose wait has passed by
+                /// then: the count a key would start again from anyway once its rule forgets it.
+                /// Returns how many went.
+                async fn forget_throttles(&self, before: DateTime<Utc>) -> Result<u64>;
 
-    // The audit log.
-    /// Appends one entry, chained to the last one, atomically even with several app nodes.
-    async fn append_audit(&self, entry: &NewAudit) -> Result<AuditRow>;
-    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>>;
-    /// Entries with ids above `after_id`, oldest first, for verifying the chain.
-    async fn audit_chain(&self, after_id: i64, limit: i64) -> Result<Vec<AuditRow>>;
+                // The audit log.
+                /// Appends one entry, chained to the last one, atomically even with several app nodes.
+                async fn append_audit(&self, entry: &NewAudit) -> Result<AuditRow>;
+                async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>>;
+                /// Entries with ids above `after_id`, oldest first, for verifying the chain.
+                async fn audit_chain(&self, after_id: i64, limit: i64) -> Result<Vec<AuditRow>>;
 
-    // Contest set-up.
-    /// Replaces a contest's definition: the contest row, its rounds (matched by number; rounds
-    /// beyond the new count are removed), its units and its registered lists.
-    async fn update_contest(&self, contest_id: i64, spec: &ContestSpec, now: DateTime<Utc>) -> Result<()>;
+                // Contest set-up.
+                /// Replaces a contest's definition: the contest row, its rounds (matched by number; rounds
+                /// beyond the new count are removed), its units and its registered lists.
+                async fn update_contest(&self, contest_id: i64, spec: &ContestSpec, now: DateTime<Utc>) -> Result<()>;
 
-    // The question bank, as staff see it.
-    /// Every current question of a contest (active and retired; not superseded versions).
-    async fn current_questions(&self, contest_id: i64) -> Result<Vec<StoredQuestion>>;
-    /// Versions of one question, oldest first.
-    async fn question_versions(&self, lineage: i64) -> Result<Vec<StoredQuestion>>;
-    async fn set_question_status(&self, id: i64, status: &str) -> Result<bool>;
+                // The question bank, as staff see it.
+                /// Every current question of a contest (active and retired; not superseded versions).
+                async fn current_questions(&self, contest_id: i64) -> Result<Vec<StoredQuestion>>;
+                /// Versions of one question, oldest first.
+                async fn question_versions(&self, lineage: i64) -> Result<Vec<StoredQuestion>>;
+                async fn set_question_status(&self, id: i64, status: &str) -> Result<bool>;
 
-    // Uploads awaiting confirmation.
-    async fn stage_file(
-        &self,
-        account_id: i64,
-        contest_id: i64,
-        purpose: &str,
-        file_name: &str,
-        body: &[u8],
-        now: DateTime<Utc>,
-    ) -> Result<i64>;
-    async fn staged_file(&self, id: i64) -> Result<Option<StagedFile>>;
-    /// Removes a staged file and any older than `stale_before` (uploads never confirmed).
-    async fn drop_staged_file(&self, id: i64, stale_before: DateTime<Utc>) -> Result<()>;
+                // Uploads awaiting confirmation.
+                async fn stage_file(
+                    &self,
+                    account_id: i64,
+                    contest_id: i64,
+                    purpose: &str,
+                    file_name: &str,
+                    body: &[u8],
+                    now: DateTime<Utc>,
+                ) -> Result<i64>;
+                async fn staged_file(&self, id: i64) -> Result<Option<StagedFile>>;
+                /// Removes a staged file and any older than `stale_before` (uploads never confirmed).
+                async fn drop_staged_file(&self, id: i64, stale_before: DateTime<Utc>) -> Result<()>;
 
-    // A contest's files.
-    /// Stores a file; a new logo replaces the old one.
-    async fn insert_material(&self, row: &MaterialRow, body: &[u8]) -> Result<i64>;
-    async fn materials_of(&self, contest_id: i64) -> Result<Vec<MaterialRow>>;
-    async fn material_body(&self, id: i64) -> Result<Option<(MaterialRow, Vec<u8>)>>;
-    async fn delete_material(&self, id: i64) -> Result<Option<MaterialRow>>;
+                // A contest's files.
+                /// Stores a file; a new logo replaces the old one.
+                async fn insert_material(&self, row: &MaterialRow, body: &[u8]) -> Result<i64>;
+                async fn materials_of(&self, contest_id: i64) -> Result<Vec<MaterialRow>>;
+                async fn material_body(&self, id: i64) -> Result<Option<(MaterialRow, Vec<u8>)>>;
+                async fn delete_material(&self, id: i64) -> Result<Option<MaterialRow>>;
 
-    // Verification.
-    /// Submitted attempts of a round with their answers, by id after `after_id`, for re-scoring.
-    async fn submitted_attempts(&self, round_id: i64, after_id: i64, limit: i64) -> Result<Vec<AttemptRow>>;
-    /// A ranking version by its id, with its body.
-    async fn published_by_id(&self, id: i64) -> Result<Option<(RankingVersionRow, String)>>;
-    /// One audit entry.
-    async fn audit_entry(&self, id: i64) -> Result<Option<AuditRow>>;
+                // Verification.
+                /// Submitted attempts of a round with their answers, by id after `after_id`, for re-scoring.
+                async fn submitted_attempts(&self, round_id: i64, after_id: i64, limit: i64) -> Result<Vec<AttemptRow>>;
+                /// A ranking version by its id, with its body.
+                async fn published_by_id(&self, id: i64) -> Result<Option<(RankingVersionRow, String)>>;
+                /// One audit entry.
+                async fn audit_entry(&self, id: i64) -> Result<Option<AuditRow>>;
 
-    // Participants, as staff see them.
-    async fn participants_matching(
-        &self,
-        contest_id: i64,
-        key: Option<&str>,
-        unit: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<ParticipantRow>>;
-    /// Moves every attempt of `merged` to `kept` (renumbered after kept's own) and removes
-    /// `merged`. Refused (false) when both hold an open attempt in the same round.
-    async fn merge_participants(&self, kept: i64, merged: i64) -> Result<bool>;
+                // Participants, as staff see them.
+                async fn participants_matching(
+                    &self,
+                    contest_id: i64,
+                    key: Option<&str>,
+                    unit: Option<&str>,
+                    limit: i64,
+                ) -> Result<Vec<ParticipantRow>>;
+                /// Moves every attempt of `merged` to `kept` (renumbered after kept's own) and removes
+                /// `merged`. Refused (false) when both hold an open attempt in the same round.
+                async fn merge_participants(&self, kept: i64, merged: i64) -> Result<bool>;
 
-    // Review and approval of results.
-    /// Where each attempt of a round came from.
-    async fn attempt_origins(&self, round_id: i64) -> Result<Vec<AttemptOrigin>>;
-    async fn disqualify(&self, d: &NewDisqualification<'_>) -> Result<i64>;
-    /// Lifts a standing disqualification of the contest; false if there is none with that id.
-    async fn lift_disqualification(&self, contest_id: i64, id: i64, by: &str, reason: &str, at: i64) -> Result<bool>;
-    /// Every disqualification of a contest, lifted or not, oldest first.
-    async fn disqualifications(&self, contest_id: i64) -> Result<Vec<DisqualificationRow>>;
-    /// Stores an approved ranking version numbered after the scope's last; returns (id, version).
-    async fn approve_ranking(&self, v: &NewRankingVersion<'_>) -> Result<(i64, i64)>;
-    /// Shows an approved version to the public; false if it already was or does not exist.
-    async fn make_ranking_public(&self, id: i64, at: i64) -> Result<bool>;
-    /// The versions of a scope (a round, or `None` for overall), newest first.
-    async fn ranking_versions(&self, contest_id: i64, round_id: Option<i64>) -> Result<Vec<RankingVersionRow>>;
-    /// A person's row in a ranking version.
-    async fn standing_in(&self, ranking_id: i64, participant_id: i64) -> Result<Option<StandingRecord>>;
-    /// Seals up to `limit` submitted attempts not sealed yet: one audit entry, chained, holding
-    /// their digest; each attempt then names that entry. `None` when nothing waits.
-    async fn seal_submissions(&self, limit: i64, at: DateTime<Utc>, actor: &str) -> Result<Option<(AuditRow, u64)>>;
-    /// The attempts a seal entry covers, in the order they were sealed.
-    async fn sealed_submissions(&self, entry_id: i64) -> Result<Vec<SubmissionRecord>>;
+                // Review and approval of results.
+                /// Where each attempt of a round came from.
+                async fn attempt_origins(&self, round_id: i64) -> Result<Vec<AttemptOrigin>>;
+                async fn disqualify(&self, d: &NewDisqualification<'_>) -> Result<i64>;
+                /// Lifts a standing disqualification of the contest; false if there is none with that id.
+                async fn lift_disqualification(
+                    &self,
+                    contest_id: i64,
+                    id: i64,
+                    by: &str,
+                    reason: &str,
+                    at: i64,
+                ) -> Result<bool>;
+                /// Every disqualification of a contest, lifted or not, oldest first.
+                async fn disqualifications(&self, contest_id: i64) -> Result<Vec<DisqualificationRow>>;
+                /// Stores an approved ranking version numbered after the scope's last; returns (id, version).
+                async fn approve_ranking(&self, v: &NewRankingVersion<'_>) -> Result<(i64, i64)>;
+                /// Shows an approved version to the public; false if it already was or does not exist.
+                async fn make_ranking_public(&self, id: i64, at: i64) -> Result<bool>;
+                /// The versions of a scope (a round, or `None` for overall), newest first.
+                async fn ranking_versions(
+                    &self,
+                    contest_id: i64,
+                    round_id: Option<i64>,
+                ) -> Result<Vec<RankingVersionRow>>;
+                /// A person's row in a ranking version.
+                async fn standing_in(&self, ranking_id: i64, participant_id: i64) -> Result<Option<StandingRecord>>;
+                /// Seals up to `limit` submitted attempts not sealed yet: one audit entry, chained, holding
+                /// their digest; each attempt then names that entry. `None` when nothing waits.
+                async fn seal_submissions(
+                    &self,
+                    limit: i64,
+                    at: DateTime<Utc>,
+                    actor: &str,
+                ) -> Result<Option<(AuditRow, u64)>>;
+                /// The attempts a seal entry covers, in the order they were sealed.
+                async fn sealed_submissions(&self, entry_id: i64) -> Result<Vec<SubmissionRecord>>;
 
-    // Live statistics.
-    /// Counts up to `limit` attempts whose start or submission is not counted yet; returns how
-    /// many were counted.
-    async fn count_attempts(&self, limit: i64) -> Result<usize>;
-    /// The counters of a contest (round 0) and of one of its rounds.
-    async fn counters(&self, contest_id: i64, round_id: Option<i64>) -> Result<Vec<crate::CounterRow>>;
-    /// Drops a contest's counters and marks its attempts uncounted, to count them again.
-    async fn reset_counters(&self, contest_id: i64) -> Result<()>;
-    /// The counters recomputed from every attempt of a contest, leaving the stored ones alone.
-    async fn recount(
-        &self,
-        contest_id: i64,
-    ) -> Result<std::collections::BTreeMap<cuocthi_domain::stats::CounterKey, cuocthi_domain::stats::Measures>>;
-    /// Replaces the staff list of one unit.
-    async fn replace_staff_list(
-        &self,
-        contest_id: i64,
-        unit: &str,
-        people: &[crate::StaffMember],
-        by: &str,
-        at: i64,
-    ) -> Result<()>;
-    /// The staff lists of the given units.
-    async fn staff_lists(&self, contest_id: i64, units: &[String]) -> Result<Vec<crate::StaffMember>>;
-    /// Which of `keys` belong to people of the contest who started at least one attempt.
-    async fn keys_that_took_part(&self, contest_id: i64, keys: &[String]) -> Result<Vec<String>>;
+                // Live statistics.
+                /// Counts up to `limit` attempts whose start or submission is not counted yet; returns how
+                /// many were counted.
+                async fn count_attempts(&self, limit: i64) -> Result<usize>;
+                /// The counters of a contest (round 0) and of one of its rounds.
+                async fn counters(&self, contest_id: i64, round_id: Option<i64>) -> Result<Vec<crate::CounterRow>>;
+                /// Drops a contest's counters and marks its attempts uncounted, to count them again.
+                async fn reset_counters(&self, contest_id: i64) -> Result<()>;
+                /// The counters recomputed from every attempt of a contest, leaving the stored ones alone.
+                async fn recount(
+                    &self,
+                    contest_id: i64,
+                ) -> Result<BTreeMap<CounterKey, Measures>>;
+                /// Replaces the staff list of one unit.
+                async fn replace_staff_list(
+                    &self,
+                    contest_id: i64,
+                    unit: &str,
+                    people: &[crate::StaffMember],
+                    by: &str,
+                    at: i64,
+                ) -> Result<()>;
+                /// The staff lists of the given units.
+                async fn staff_lists(&self, contest_id: i64, units: &[String]) -> Result<Vec<crate::StaffMember>>;
+                /// Which of `keys` belong to people of the contest who started at least one attempt.
+                async fn keys_that_took_part(&self, contest_id: i64, keys: &[String]) -> Result<Vec<String>>;
 
-    // Feedback on questions, and questions voided by the committee.
-    /// Records a participant's report, or `None` if they already sent `per_window` reports after
-    /// `window_start`; a second one on the same question of the same attempt is a `Conflict`.
-    async fn insert_report(&self, r: &crate::NewReport<'_>) -> Result<Option<i64>>;
-    /// A contest's reports, open ones first, newest first.
-    async fn reports(&self, contest_id: i64, filter: &crate::ReportFilter) -> Result<Vec<crate::ReportRow>>;
-    async fn report(&self, id: i64) -> Result<Option<crate::ReportRow>>;
-    /// Sets a report's reply, closing it with `close`; false if there is no such report.
-    async fn reply_report(&self, id: i64, reply: &str, by: &str, at: i64, close: bool) -> Result<bool>;
-    /// Closes a report (`Some((by, at))`) or opens it again (`None`).
-    async fn close_report(&self, id: i64, closed: Option<(&str, i64)>) -> Result<bool>;
-    /// Every void of a contest, oldest first.
-    async fn question_voids(&self, contest_id: i64) -> Result<Vec<crate::VoidRow>>;
-    /// Attempts of a contest (open or submitted) that drew a question, by id after `after_id`,
-    /// each with its stored count of scored questions.
-    async fn attempts_drawing(
-        &self,
-        contest_id: i64,
-        question_id: i64,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<(AttemptRow, i64)>>;
-    /// Records a void with its audit entry and the scores it changes, in one transaction.
-    async fn void_question(
-        &self,
-        v: &crate::NewVoid<'_>,
-        entry: &NewAudit,
-        rescores: &[crate::Rescore],
-    ) -> Result<(crate::VoidRow, AuditRow)>;
-    /// Stores scores derived again; returns how many attempts changed.
-    async fn rescore_attempts(&self, rescores: &[crate::Rescore]) -> Result<u64>;
+                // Feedback on questions, and questions voided by the committee.
+                /// Records a participant's report, or `None` if they already sent `per_window` reports after
+                /// `window_start`; a second one on the same question of the same attempt is a `Conflict`.
+                async fn insert_report(&self, r: &crate::NewReport<'_>) -> Result<Option<i64>>;
+                /// A contest's reports, open ones first, newest first.
+                async fn reports(&self, contest_id: i64, filter: &crate::ReportFilter) -> Result<Vec<crate::ReportRow>>;
+                async fn report(&self, id: i64) -> Result<Option<crate::ReportRow>>;
+                /// Sets a report's reply, closing it with `close`; false if there is no such report.
+                async fn reply_report(&self, id: i64, reply: &str, by: &str, at: i64, close: bool) -> Result<bool>;
+                /// Closes a report (`Some((by, at))`) or opens it again (`None`).
+                async fn close_report(&self, id: i64, closed: Option<(&str, i64)>) -> Result<bool>;
+                /// Every void of a contest, oldest first.
+                async fn question_voids(&self, contest_id: i64) -> Result<Vec<crate::VoidRow>>;
+                /// Attempts of a contest (open or submitted) that drew a question, by id after `after_id`,
+                /// each with its stored count of scored questions.
+                async fn attempts_drawing(
+                    &self,
+                    contest_id: i64,
+                    question_id: i64,
+                    after_id: i64,
+                    limit: i64,
+                ) -> Result<Vec<(AttemptRow, i64)>>;
+                /// Records a void with its audit entry and the scores it changes, in one transaction.
+                async fn void_question(
+                    &self,
+                    v: &crate::NewVoid<'_>,
+                    entry: &NewAudit,
+                    rescores: &[crate::Rescore],
+                ) -> Result<(crate::VoidRow, AuditRow)>;
+                /// Stores scores derived again; returns how many attempts changed.
+                async fn rescore_attempts(&self, rescores: &[crate::Rescore]) -> Result<u64>;
+            }
+        }
+    };
 }
+pub(crate) use console_trait;
+
+console_trait!(declare);

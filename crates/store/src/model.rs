@@ -24,6 +24,25 @@ pub(crate) fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
+/// A length or position held in memory, as stored (`BIGINT`). A slice holds at most `isize::MAX`
+/// items, so a real one always fits; a position beyond that (from input) becomes one beyond every
+/// answer, which no statement matches.
+pub(crate) fn bigint(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A count read back as `u32` (correct answers, questions, attempts used): a stored value out of
+/// that range is corrupt data, not a number to wrap around.
+pub(crate) fn count(n: i64) -> Result<u32> {
+    u32::try_from(n).map_err(|e| StoreError::Corrupt(Box::new(e)))
+}
+
+/// A draw's seed as stored: `BIGINT` is signed, so the seed's 64 bits are kept as they are (one
+/// above `i64::MAX` reads as negative) and [`AttemptRow`] takes them back unchanged.
+pub(crate) fn stored_seed(seed: u64) -> i64 {
+    seed.cast_signed()
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ContestRow {
     pub id: i64,
@@ -346,7 +365,7 @@ impl TryFrom<RawAttempt> for AttemptRow {
             round_id: r.round_id,
             participant_id: r.participant_id,
             seq: r.seq,
-            seed: r.seed as u64,
+            seed: r.seed.cast_unsigned(),
             draw: serde_json::from_str(&r.draw)?,
             answers: Answers::decode(&r.answers),
             prediction: r.prediction,

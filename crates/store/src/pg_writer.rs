@@ -27,6 +27,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
+use crate::model::bigint;
 use crate::{Result, StoreError};
 
 /// Most saves written together.
@@ -253,7 +254,7 @@ fn batch_query(saves: &[Save], rows: &[usize]) -> BatchQuery {
                 nows.push(*now);
             }
         }
-        ns.push(i as i64);
+        ns.push(bigint(i));
     }
     sqlx::query_as(BATCH_SQL).bind(ids).bind(people).bind(positions).bind(slots).bind(predictions).bind(nows).bind(ns)
 }

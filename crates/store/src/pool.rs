@@ -31,6 +31,9 @@ impl Pools {
     }
 }
 
+/// A transaction on either backend's pool.
+pub(crate) type Tx<Db> = sqlx::Transaction<'static, Db>;
+
 /// Begins write transactions.
 pub(crate) trait WritePool {
     type Db: sqlx::Database;
@@ -38,20 +41,35 @@ pub(crate) trait WritePool {
     /// (busy_timeout) while the participant path's writer (`sqlite_direct`) commits. A deferred
     /// transaction that read first would instead fail with SQLITE_BUSY when that writer committed
     /// between its read and its first write.
-    fn begin_write(&self) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, Self::Db>>> + Send;
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<Tx<Self::Db>>> + Send;
+
+    /// A write transaction that also holds advisory lock `lock` until it ends, so that app nodes
+    /// take turns at what the lock guards (the audit chain, the statistics' counting). Only
+    /// PostgreSQL needs it: on SQLite `BEGIN IMMEDIATE` already lets one writer in at a time.
+    fn begin_locked(&self, lock: i64) -> impl Future<Output = sqlx::Result<Tx<Self::Db>>> + Send;
 }
 
 impl WritePool for sqlx::SqlitePool {
     type Db = sqlx::Sqlite;
-    fn begin_write(&self) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, Self::Db>>> + Send {
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<Tx<Self::Db>>> + Send {
         self.begin_with("BEGIN IMMEDIATE")
+    }
+
+    fn begin_locked(&self, _lock: i64) -> impl Future<Output = sqlx::Result<Tx<Self::Db>>> + Send {
+        self.begin_write()
     }
 }
 
 impl WritePool for sqlx::PgPool {
     type Db = sqlx::Postgres;
-    fn begin_write(&self) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, Self::Db>>> + Send {
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<Tx<Self::Db>>> + Send {
         self.begin()
+    }
+
+    async fn begin_locked(&self, lock: i64) -> sqlx::Result<Tx<Self::Db>> {
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(lock).execute(&mut *tx).await?;
+        Ok(tx)
     }
 }
 
@@ -73,3 +91,20 @@ macro_rules! on {
     };
 }
 pub(crate) use on;
+
+/// One statement on the pool for reads or writes of the backend in use (as [`on!`]), its
+/// parameters bound in order. With `execute` it evaluates to the rows the statement changed; with
+/// `fetch_one`, `fetch_optional` or `fetch_all` to the rows it returns, read as the type the caller
+/// names. Most of the store's methods are a single statement: this leaves each with its SQL and
+/// its parameters, and nothing else to read.
+macro_rules! statement {
+    ($store:ident, $pool:ident, execute, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::pool::on!($store, $pool, |p| {
+            sqlx::query($sql)$(.bind($arg))*.execute(p).await.map(|r| r.rows_affected())
+        })
+    };
+    ($store:ident, $pool:ident, $fetch:ident, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::pool::on!($store, $pool, |p| sqlx::query_as($sql)$(.bind($arg))*.$fetch(p).await)
+    };
+}
+pub(crate) use statement;

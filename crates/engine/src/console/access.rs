@@ -191,8 +191,8 @@ mod tests {
             has_totp: true,
             grants: grants
                 .into_iter()
-                .enumerate()
-                .map(|(i, (c, r, u))| Grant { id: i as i64, contest_id: c, role: r, unit: u.map(str::to_string) })
+                .zip(0i64..)
+                .map(|((c, r, u), id)| Grant { id, contest_id: c, role: r, unit: u.map(str::to_string) })
                 .collect(),
             session: String::new(),
         }

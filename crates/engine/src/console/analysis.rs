@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use cuocthi_domain::question::LETTERS;
 use cuocthi_domain::stats::CONTEST;
 use serde::Serialize;
 
@@ -83,10 +84,10 @@ impl Engine {
                 let right = given.is_some() && given == key(d.question_id);
                 if let Some(g) = given {
                     q.answered += 1;
-                    if let Some(n) = q.chosen.get_mut(g as usize) {
+                    if let Some(n) = q.chosen.get_mut(usize::from(g)) {
                         *n += 1;
                     }
-                    if upper && let Some(n) = q.upper_chosen.get_mut(g as usize) {
+                    if upper && let Some(n) = q.upper_chosen.get_mut(usize::from(g)) {
                         *n += 1;
                     }
                 }
@@ -139,7 +140,7 @@ impl Engine {
         if total == 0 {
             return Ok((None, None));
         }
-        let want = ((total as f64 * GROUP).ceil() as i64).max(1);
+        let want = group_size(total);
         let mut seen = 0;
         let low = scores.iter().find(|(_, n)| {
             seen += n;
@@ -154,6 +155,18 @@ impl Engine {
     }
 }
 
+/// How many of `total` submitted attempts make the strongest (or the weakest) group: 27%,
+/// rounded up, at least one.
+#[expect(clippy::cast_possible_truncation, reason = "27% of an i64 count, rounded up, stays within i64")]
+fn group_size(total: i64) -> i64 {
+    ((total as f64 * GROUP).ceil() as i64).max(1)
+}
+
+/// The letter of option `i` as the bank writes it; a question has at most four options.
+fn letter(i: usize) -> char {
+    LETTERS.get(i).copied().unwrap_or('?')
+}
+
 fn percent(part: u64, whole: u64) -> f64 {
     if whole == 0 { 0.0 } else { (part as f64 * 1000.0 / whole as f64).round() / 10.0 }
 }
@@ -164,26 +177,22 @@ fn item(id: i64, q: &cuocthi_domain::question::Question, a: Acc) -> ItemStat {
         (Some(u), Some(l)) => Some(((u - l) * 100.0).round() / 100.0),
         _ => None,
     };
+    let key = usize::from(q.correct);
     let options: Vec<OptionFigure> = (0..q.options.len())
         .map(|i| {
             let chosen = a.chosen.get(i).copied().unwrap_or(0);
-            OptionFigure {
-                letter: char::from(b'A' + i as u8),
-                chosen,
-                share_percent: percent(chosen, a.answered),
-                is_key: i == q.correct as usize,
-            }
+            OptionFigure { letter: letter(i), chosen, share_percent: percent(chosen, a.answered), is_key: i == key }
         })
         .collect();
-    let key_upper = a.upper_chosen.get(q.correct as usize).copied().unwrap_or(0);
+    let key_upper = a.upper_chosen.get(key).copied().unwrap_or(0);
     let (top, top_n) =
         a.upper_chosen.iter().enumerate().max_by_key(|(_, n)| **n).map(|(i, n)| (i, *n)).unwrap_or((0, 0));
     let correct_percent = percent(a.correct, a.asked);
-    let flag = if a.upper.1 >= 5 && top != q.correct as usize && top_n > key_upper {
+    let flag = if a.upper.1 >= 5 && top != key && top_n > key_upper {
         Some(format!(
             "Nhóm làm bài tốt nhất chọn {} nhiều hơn đáp án {}: kiểm tra lại đáp án.",
-            char::from(b'A' + top as u8),
-            char::from(b'A' + q.correct)
+            letter(top),
+            letter(key)
         ))
     } else if discrimination.is_some_and(|d| d < 0.0) {
         Some("Nhóm làm bài yếu trả lời đúng nhiều hơn nhóm làm bài tốt: câu hỏi có thể gây hiểu nhầm.".into())

@@ -24,6 +24,7 @@ pub const ACTION_LABELS: &[(&str, &str)] = &[
     ("account.create", "Tạo tài khoản"),
     ("account.profile", "Sửa thông tin tài khoản"),
     ("account.password", "Đặt mật khẩu mới"),
+    ("account.password_reset", "Đặt lại mật khẩu cho tài khoản khác"),
     ("account.disabled", "Khoá hoặc mở khoá tài khoản"),
     ("account.totp_on", "Bật xác thực hai lớp"),
     ("account.totp_reset", "Gỡ xác thực hai lớp (phải cài đặt lại)"),
@@ -167,6 +168,27 @@ impl Engine {
             filter.limit = AUDIT_PAGE;
         }
         Ok(self.store.audit_entries(&filter).await?)
+    }
+
+    /// Every entry whose action starts with `prefix` (of one contest, when given), newest first,
+    /// read a page at a time: for the checks that must see them all (seals, voids), whatever
+    /// their number.
+    pub(crate) async fn all_audit_entries(&self, contest_id: Option<i64>, prefix: &str) -> Result<Vec<AuditRow>> {
+        let mut out: Vec<AuditRow> = Vec::new();
+        loop {
+            let filter = AuditFilter {
+                contest_id,
+                action_prefix: Some(prefix.into()),
+                before_id: out.last().map(|e| e.id),
+                limit: 500,
+                ..Default::default()
+            };
+            let page = self.store.audit_entries(&filter).await?;
+            if page.is_empty() {
+                return Ok(out);
+            }
+            out.extend(page);
+        }
     }
 
     /// [`Engine::audit_log`] with the names the console shows: the actions' Vietnamese names, the

@@ -25,16 +25,16 @@ pub(crate) fn sheet(
     let s: &mut Worksheet = book.add_worksheet();
     s.set_name(name)?;
     let bold = Format::new().set_bold().set_text_wrap();
-    for (c, (h, w)) in headings.iter().enumerate() {
-        s.set_column_width(c as u16, *w)?;
-        s.write_string_with_format(0, c as u16, *h, &bold)?;
+    for ((h, w), c) in headings.iter().zip(0u16..) {
+        s.set_column_width(c, *w)?;
+        s.write_string_with_format(0, c, *h, &bold)?;
     }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
+    for (row, r) in rows.iter().zip(1u32..) {
+        for (v, c) in row.iter().zip(0u16..) {
             match v.parse::<i64>() {
                 // Numbers as numbers (sums and sorting work), identity numbers stay text.
-                Ok(n) if v.len() < 10 && !v.starts_with('0') => s.write_number(r as u32 + 1, c as u16, n as f64)?,
-                _ => s.write_string(r as u32 + 1, c as u16, v)?,
+                Ok(n) if v.len() < 10 && !v.starts_with('0') => s.write_number(r, c, n as f64)?,
+                _ => s.write_string(r, c, v)?,
             };
         }
     }

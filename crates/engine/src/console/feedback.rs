@@ -12,16 +12,15 @@
 use std::collections::HashMap;
 
 use cuocthi_domain::attempt::{self, Key, Void};
-use cuocthi_domain::text;
 use cuocthi_store::{
-    AttemptStatus, AuditFilter, NewAudit, NewVoid, ReportFilter, ReportRow, Rescore, StoreError, StoredQuestion,
-    VoidRow,
+    AttemptStatus, NewAudit, NewVoid, ReportFilter, ReportRow, Rescore, StoreError, StoredQuestion, VoidRow,
 };
 use serde::Serialize;
 use serde_json::json;
 
 use crate::console::access::{Action, Staff};
-use crate::shared::text::{MAX_MESSAGE_CHARS, clean_message};
+use crate::shared::lookup::in_contest;
+use crate::shared::text::{clean_message, refuse_if_too_long};
 use crate::{Engine, EngineError, Result};
 
 /// Reports the queue shows at once.
@@ -83,7 +82,7 @@ impl Engine {
     /// A question of the contest, whatever its status.
     async fn question_in(&self, contest_id: i64, question_id: i64) -> Result<StoredQuestion> {
         let q = self.store.questions_by_id(&[question_id]).await?.into_iter().next();
-        q.filter(|q| q.contest_id == contest_id).ok_or(EngineError::NotFound("câu hỏi"))
+        in_contest(q, contest_id, |q| q.contest_id, "câu hỏi")
     }
 
     /// The secretariat's queue (`open_only`: without the closed reports).
@@ -94,7 +93,7 @@ impl Engine {
             .store
             .reports(contest_id, &ReportFilter { open_only, limit: QUEUE_LIMIT, ..Default::default() })
             .await?;
-        let open = if open_only && (reports.len() as i64) < QUEUE_LIMIT {
+        let open = if open_only && i64::try_from(reports.len()).is_ok_and(|n| n < QUEUE_LIMIT) {
             reports.len()
         } else {
             let all_open = ReportFilter { open_only: true, limit: i64::MAX, ..Default::default() };
@@ -150,8 +149,7 @@ impl Engine {
     /// A report of the contest, for a staff member who may manage feedback.
     async fn managed_report(&self, by: &Staff, slug: &str, report_id: i64) -> Result<ReportRow> {
         let c = self.contest_for(by, slug, Action::ManageFeedback).await?;
-        let r = self.store.report(report_id).await?;
-        r.filter(|r| r.contest_id == c.stored.contest.id).ok_or(EngineError::NotFound("góp ý"))
+        in_contest(self.store.report(report_id).await?, c.stored.contest.id, |r| r.contest_id, "góp ý")
     }
 
     /// Replies to a report (replacing an earlier reply), and closes it with `close`. The person
@@ -162,12 +160,7 @@ impl Engine {
         if reply.is_empty() {
             return Err(EngineError::BadRequest("Hãy viết nội dung trả lời.".into()));
         }
-        if reply.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(EngineError::BadRequest(format!(
-                "Nội dung trả lời dài quá {} ký tự.",
-                text::thousands(MAX_MESSAGE_CHARS as i64)
-            )));
-        }
+        refuse_if_too_long(&reply, "Nội dung trả lời", ".")?;
         let now = self.now().timestamp_millis();
         if !self.store.reply_report(r.id, &reply, &by.actor(), now, close).await? {
             return Err(EngineError::NotFound("góp ý"));
@@ -201,11 +194,7 @@ impl Engine {
             let page = self.store.attempts_drawing(contest_id, question_id, after, PAGE).await?;
             let Some((last, _)) = page.last() else { break };
             after = last.id;
-            let mut ids: Vec<i64> = page.iter().flat_map(|(a, _)| a.draw.iter().map(|d| d.question_id)).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let keys: HashMap<i64, u8> =
-                self.questions(&ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
+            let keys = self.keys_of(page.iter().map(|(a, _)| a.draw.as_slice())).await?;
             for (a, stored_questions) in &page {
                 if !a.draw.iter().any(|d| d.question_id == question_id) {
                     continue;
@@ -232,7 +221,7 @@ impl Engine {
                     AttemptStatus::Open => {}
                 }
             }
-            if (page.len() as i64) < PAGE {
+            if i64::try_from(page.len()).is_ok_and(|n| n < PAGE) {
                 break;
             }
         }
@@ -264,12 +253,7 @@ impl Engine {
         if reason.chars().count() < 5 {
             return Err(EngineError::BadRequest("Hãy ghi rõ lý do hủy câu hỏi (ít nhất 5 ký tự).".into()));
         }
-        if reason.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(EngineError::BadRequest(format!(
-                "Lý do hủy dài quá {} ký tự.",
-                text::thousands(MAX_MESSAGE_CHARS as i64)
-            )));
-        }
+        refuse_if_too_long(&reason, "Lý do hủy", ".")?;
         let q = self.question_in(contest_id, question_id).await?;
         if let Some(id) = report_id {
             let r = self.store.report(id).await?;
@@ -352,26 +336,14 @@ impl Engine {
                 ));
             }
         }
-        let mut before = None;
-        loop {
-            let filter = AuditFilter {
-                contest_id: Some(contest_id),
-                action_prefix: Some("question.void".into()),
-                before_id: before,
-                limit: 500,
-                ..Default::default()
-            };
-            let page = self.store.audit_entries(&filter).await?;
-            let Some(last) = page.last() else { break };
-            before = Some(last.id);
-            for e in page.iter().filter(|e| e.action == "question.void") {
-                if !voids.iter().any(|v| v.audit_id == e.id) {
-                    problems.push(format!(
-                        "Mục nhật ký #{} ghi việc hủy {} nhưng không còn quyết định hủy tương ứng: quyết định đã bị xoá ngoài hệ thống.",
-                        e.id,
-                        e.subject.replace("question:", "câu hỏi #")
-                    ));
-                }
+        let entries = self.all_audit_entries(Some(contest_id), "question.void").await?;
+        for e in entries.iter().filter(|e| e.action == "question.void") {
+            if !voids.iter().any(|v| v.audit_id == e.id) {
+                problems.push(format!(
+                    "Mục nhật ký #{} ghi việc hủy {} nhưng không còn quyết định hủy tương ứng: quyết định đã bị xoá ngoài hệ thống.",
+                    e.id,
+                    e.subject.replace("question:", "câu hỏi #")
+                ));
             }
         }
         Ok(())

@@ -9,6 +9,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::access::{Action, Staff};
+use crate::shared::lookup::in_contest;
 use crate::{Engine, EngineError, Result};
 
 /// Largest study material accepted.
@@ -129,7 +130,7 @@ impl Engine {
             title: title.into(),
             file_name: name.into(),
             content_type: content_type.into(),
-            size: bytes.len() as i64,
+            size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
             sha256: sha256.clone(),
             created_at: self.now().timestamp_millis(),
         };
@@ -180,12 +181,8 @@ impl Engine {
     /// A contest's file for download: (name, content type, bytes).
     pub async fn material_file(&self, slug: &str, id: i64) -> Result<(String, String, Vec<u8>)> {
         let c = self.contest_by_slug(slug).await?;
-        let (m, body) = self
-            .store
-            .material_body(id)
-            .await?
-            .filter(|(m, _)| m.contest_id == c.stored.contest.id)
-            .ok_or(EngineError::NotFound("tài liệu"))?;
+        let found = self.store.material_body(id).await?;
+        let (m, body) = in_contest(found, c.stored.contest.id, |(m, _)| m.contest_id, "tài liệu")?;
         Ok((m.file_name, m.content_type, body))
     }
 }

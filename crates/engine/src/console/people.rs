@@ -80,11 +80,10 @@ impl Engine {
         let unit = Some(unit.trim()).filter(|u| !u.is_empty());
         let exact =
             !query.is_empty() && (query.chars().all(|ch| ch.is_ascii_digit() || ch == '+') || query.contains('@'));
-        let rows = if exact {
-            let key = cuocthi_domain::identity::normalise_key(query);
-            self.store.participants_matching(id, Some(&key), unit, SEARCH_LIMIT as i64).await?
-        } else if query.is_empty() {
-            self.store.participants_matching(id, None, unit, SEARCH_LIMIT as i64).await?
+        let rows = if exact || query.is_empty() {
+            let key = exact.then(|| cuocthi_domain::identity::normalise_key(query));
+            let limit = i64::try_from(SEARCH_LIMIT).unwrap_or(i64::MAX);
+            self.store.participants_matching(id, key.as_deref(), unit, limit).await?
         } else {
             let words: Vec<String> = text::fold(query).split_whitespace().map(str::to_string).collect();
             self.store
@@ -130,12 +129,7 @@ impl Engine {
     /// One participant and their attempts.
     pub async fn person(&self, by: &Staff, slug: &str, id: i64) -> Result<(PersonView, Vec<AttemptRow>)> {
         let c = self.contest_for(by, slug, Action::ViewParticipants).await?;
-        let p = self
-            .store
-            .participant(id)
-            .await?
-            .filter(|p| p.contest_id == c.stored.contest.id)
-            .ok_or(EngineError::NotFound("người dự thi"))?;
+        let p = self.participant_in(c.stored.contest.id, id).await?;
         if let Some(units) = by.unit_scope(c.stored.contest.id) {
             let within = self.units_within(&c.spec.units, &units);
             if !p.identity.unit.as_ref().is_some_and(|u| within.contains(u)) {
@@ -158,10 +152,7 @@ impl Engine {
             return Err(EngineError::BadRequest("Hãy chọn hai người khác nhau.".into()));
         }
         let id = c.stored.contest.id;
-        let (a, b) = (self.store.participant(kept).await?, self.store.participant(merged).await?);
-        let (Some(a), Some(b)) = (a.filter(|p| p.contest_id == id), b.filter(|p| p.contest_id == id)) else {
-            return Err(EngineError::NotFound("người dự thi"));
-        };
+        let (a, b) = (self.participant_in(id, kept).await?, self.participant_in(id, merged).await?);
         if !self.store.merge_participants(kept, merged).await? {
             return Err(EngineError::Conflict(
                 "Cả hai đang có lượt thi chưa nộp trong cùng một đợt; hãy chờ nộp bài rồi gộp.".into(),

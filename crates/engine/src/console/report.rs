@@ -164,7 +164,7 @@ impl Engine {
                     "{} (công bố {}, {} người được xếp hạng):",
                     p.view.title,
                     p.view.published_at.map(vntime::format).unwrap_or_default(),
-                    n(p.view.participants as i64)
+                    text::thousands(p.view.participants)
                 )))
                 .add_table(table(&["Hạng", "Họ và tên", "Đơn vị", "Địa phương", "Giải"], &rows));
         }

@@ -11,6 +11,7 @@ use cuocthi_store::{NewRankingVersion, RankingVersionRow, RoundPhase, StandingRe
 
 use crate::console::access::{Action, Staff};
 use crate::shared::catalog::CachedContest;
+use crate::shared::lookup::in_contest;
 use crate::shared::ranking::{CollectiveResults, RoundResults};
 use crate::shared::views::RankingView;
 use crate::{Engine, EngineError, Result};
@@ -100,12 +101,8 @@ impl Engine {
     /// Shows an approved version on the public results page and its certificates as genuine.
     pub async fn make_public_as(&self, by: &Staff, slug: &str, ranking_id: i64) -> Result<()> {
         let c = self.contest_for(by, slug, Action::ManageResults).await?;
-        let (version, _) = self
-            .store
-            .published_by_id(ranking_id)
-            .await?
-            .filter(|(v, _)| v.contest_id == c.stored.contest.id)
-            .ok_or(EngineError::NotFound("phiên bản kết quả"))?;
+        let found = self.store.published_by_id(ranking_id).await?;
+        let (version, _) = in_contest(found, c.stored.contest.id, |(v, _)| v.contest_id, "phiên bản kết quả")?;
         if !self.store.make_ranking_public(ranking_id, self.now().timestamp_millis()).await? {
             return Err(EngineError::BadRequest("Phiên bản này đã được công bố.".into()));
         }
@@ -216,7 +213,7 @@ impl Engine {
                 place: i64::from(s.rank),
                 correct: i64::from(s.correct),
                 time_taken_ms: s.time_taken_ms,
-                distance: s.distance.map(|d| d.min(i64::MAX as u64) as i64),
+                distance: s.distance.map(|d| i64::try_from(d).unwrap_or(i64::MAX)),
                 prize: prizes.get(&s.participant_id).map(|p| p.to_string()),
             })
             .collect();

@@ -63,7 +63,7 @@ impl Engine {
             samples.push(Sample {
                 attempt_id: a.id,
                 participant_id: a.participant_id,
-                questions: a.draw.len() as u32,
+                questions: u32::try_from(a.draw.len()).unwrap_or(u32::MAX),
                 time_taken_ms: a.time_taken_ms.unwrap_or(0),
                 submitted_at_ms: a.submitted_at.unwrap_or(a.deadline_at).timestamp_millis(),
                 device,
@@ -110,15 +110,7 @@ impl Engine {
                     .ok_or(EngineError::NotFound("lượt thi"))?;
                 (a.participant_id, Some(a.id))
             }
-            Target::Person(id) => {
-                let p = self
-                    .store
-                    .participant(id)
-                    .await?
-                    .filter(|p| p.contest_id == c.stored.contest.id)
-                    .ok_or(EngineError::NotFound("người dự thi"))?;
-                (p.id, None)
-            }
+            Target::Person(id) => (self.participant_in(c.stored.contest.id, id).await?.id, None),
         };
         let id = self
             .store

@@ -6,7 +6,6 @@
 //! would serialise the busiest write of all); the final answers are what the seal covers.
 
 use cuocthi_domain::audit;
-use cuocthi_store::AuditFilter;
 use serde::Deserialize;
 
 use crate::{Engine, EngineError, Result};
@@ -31,7 +30,7 @@ impl Engine {
         let mut total = 0;
         while let Some((_, n)) = self.store.seal_submissions(BATCH, self.now(), SYSTEM).await? {
             total += n;
-            if n < BATCH as u64 {
+            if i64::try_from(n).is_ok_and(|n| n < BATCH) {
                 break;
             }
         }
@@ -41,30 +40,17 @@ impl Engine {
     /// Checks every seal against the attempts it covers, naming each that no longer matches.
     /// Returns how many sealed attempts were checked.
     pub(crate) async fn verify_seals(&self, problems: &mut Vec<String>) -> Result<u64> {
-        let mut before = None;
         let mut checked = 0;
-        loop {
-            let filter = AuditFilter {
-                action_prefix: Some("attempts.seal".into()),
-                before_id: before,
-                limit: 500,
-                ..Default::default()
-            };
-            let page = self.store.audit_entries(&filter).await?;
-            let Some(last) = page.last() else { break };
-            before = Some(last.id);
-            for e in &page {
-                let seal: SealDetail =
-                    serde_json::from_str(&e.detail).map_err(|err| EngineError::Internal(err.into()))?;
-                let rows = self.store.sealed_submissions(e.id).await?;
-                checked += rows.len() as u64;
-                let digest = audit::submissions_digest(rows.iter().map(|r| r.as_submission()));
-                if rows.len() as u64 != seal.count || digest != seal.digest {
-                    problems.push(format!(
-                        "Các bài đã nộp được niêm phong ở mục nhật ký #{} (lượt thi #{}–#{}, {} bài) không còn khớp với bản niêm phong: câu trả lời, điểm hoặc thời gian đã bị sửa sau khi nộp.",
-                        e.id, seal.first_id, seal.last_id, seal.count
-                    ));
-                }
+        for e in self.all_audit_entries(None, "attempts.seal").await? {
+            let seal: SealDetail = serde_json::from_str(&e.detail).map_err(|err| EngineError::Internal(err.into()))?;
+            let rows = self.store.sealed_submissions(e.id).await?;
+            checked += rows.len() as u64;
+            let digest = audit::submissions_digest(rows.iter().map(|r| r.as_submission()));
+            if rows.len() as u64 != seal.count || digest != seal.digest {
+                problems.push(format!(
+                    "Các bài đã nộp được niêm phong ở mục nhật ký #{} (lượt thi #{}–#{}, {} bài) không còn khớp với bản niêm phong: câu trả lời, điểm hoặc thời gian đã bị sửa sau khi nộp.",
+                    e.id, seal.first_id, seal.last_id, seal.count
+                ));
             }
         }
         Ok(checked)

@@ -65,7 +65,7 @@ impl Engine {
         loop {
             let n = self.store.count_attempts(BATCH).await?;
             total += n;
-            if n < BATCH as usize {
+            if i64::try_from(n).is_ok_and(|n| n < BATCH) {
                 return Ok(total);
             }
         }
@@ -292,7 +292,7 @@ impl Engine {
                     i.question_id.to_string(),
                     i.topic.clone(),
                     i.stem.clone(),
-                    n(i.asked as i64),
+                    i.asked.to_string(),
                     format!("{:.1}%", i.correct_percent),
                     i.discrimination.map(|d| format!("{d:.2}")).unwrap_or_default(),
                 ];

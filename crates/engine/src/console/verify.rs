@@ -2,8 +2,6 @@
 //! scored again from its draw, its answers and the key — and checks it against the publication,
 //! and the audit chain against the digest the publication carries. Any difference is named.
 
-use std::collections::HashMap;
-
 use cuocthi_domain::attempt::{self, Key};
 use cuocthi_domain::ranking::{self, Scored};
 use cuocthi_store::{AttemptRow, RoundRow};
@@ -100,11 +98,7 @@ impl Engine {
             let page = self.store.submitted_attempts(round.id, after, PAGE).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
-            let mut ids: Vec<i64> = page.iter().flat_map(|a| a.draw.iter().map(|d| d.question_id)).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let keys: HashMap<i64, u8> =
-                self.questions(&ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
+            let keys = self.keys_of(page.iter().map(|a| a.draw.as_slice())).await?;
             let key = |q: i64| keys.get(&q).copied();
             for a in &page {
                 each(a, &key);

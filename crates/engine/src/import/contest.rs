@@ -83,7 +83,7 @@ fn export_row(q: &Question) -> [String; 8] {
         option(1),
         option(2),
         option(3),
-        LETTERS.get(q.correct as usize).map(char::to_string).unwrap_or_default(),
+        LETTERS.get(usize::from(q.correct)).map(char::to_string).unwrap_or_default(),
         q.explanation.clone().unwrap_or_default(),
     ]
 }
@@ -97,15 +97,14 @@ fn bank_workbook(rows: &[[String; 8]]) -> std::result::Result<Vec<u8>, XlsxError
     let header = Format::new().set_bold().set_text_wrap().set_align(FormatAlign::Top);
     let wrapped = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let letter = Format::new().set_align(FormatAlign::Top).set_align(FormatAlign::Center);
-    for (c, (name, width)) in EXPORT_HEADER.iter().zip(XLSX_WIDTHS).enumerate() {
-        let c = c as u16;
+    for ((name, width), c) in EXPORT_HEADER.iter().zip(XLSX_WIDTHS).zip(0u16..) {
         sheet.set_column_width(c, width)?;
         sheet.write_string_with_format(0, c, *name, &header)?;
     }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, value) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+    for (row, r) in rows.iter().zip(1u32..) {
+        for (value, c) in row.iter().zip(0u16..).filter(|(v, _)| !v.is_empty()) {
             let format = if c == 6 { &letter } else { &wrapped };
-            sheet.write_string_with_format(r as u32 + 1, c as u16, value, format)?;
+            sheet.write_string_with_format(r, c, value, format)?;
         }
     }
     sheet.set_freeze_panes(1, 0)?;

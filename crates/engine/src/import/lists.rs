@@ -60,6 +60,13 @@ fn cell(row: &[String], i: Option<usize>) -> String {
     i.and_then(|i| row.get(i)).map(|c| text::clean(c)).unwrap_or_default()
 }
 
+/// A headcount as a spreadsheet hands it over (numbers come as floats): whole, not negative and
+/// under ten million, or nothing.
+#[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "checked whole and in 0..10,000,000 first")]
+fn whole_count(v: f64) -> Option<u32> {
+    if v >= 0.0 && v.fract() == 0.0 && v < 10_000_000.0 { Some(v as u32) } else { None }
+}
+
 fn blank(row: &[String]) -> bool {
     row.iter().all(|c| c.trim().is_empty())
 }
@@ -78,16 +85,11 @@ pub fn parse_units(name: &str, bytes: &[u8]) -> Result<Vec<UnitSpec>, ListError>
         let headcount = if headcount.is_empty() {
             None
         } else {
-            match headcount.parse::<f64>() {
-                Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 10_000_000.0 => Some(v as u32),
-                _ => {
-                    errors.push(format!(
-                        "Dòng {line}: số cán bộ \"{}\" không phải số nguyên không âm.",
-                        cell(row, count)
-                    ));
-                    None
-                }
+            let n = headcount.parse::<f64>().ok().and_then(whole_count);
+            if n.is_none() {
+                errors.push(format!("Dòng {line}: số cán bộ \"{}\" không phải số nguyên không âm.", cell(row, count)));
             }
+            n
         };
         if c.is_empty() || n.is_empty() {
             errors.push(format!("Dòng {line}: thiếu mã hoặc tên đơn vị."));
@@ -170,6 +172,15 @@ mod tests {
         );
         let e = parse_units("x.csv", "Tên,Tuổi\nA,1\n".as_bytes()).unwrap_err();
         assert!(e.0[0].contains("Không tìm thấy dòng tiêu đề"));
+    }
+
+    #[test]
+    fn headcounts_are_whole_numbers_under_ten_million() {
+        assert_eq!(whole_count(1050.0), Some(1050));
+        assert_eq!(whole_count(0.0), Some(0));
+        for v in [-1.0, 2.5, 10_000_000.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(whole_count(v), None, "{v}");
+        }
     }
 
     #[test]

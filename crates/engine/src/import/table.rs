@@ -27,7 +27,7 @@ pub(super) fn column_of(header: &str) -> Option<Column> {
     let letter = |s: &str| -> Option<usize> {
         let mut cs = s.chars();
         match (cs.next(), cs.next()) {
-            (Some(c @ 'a'..='f'), None) => Some(c as usize - 'a' as usize),
+            (Some(c), None) => "abcdef".find(c),
             _ => None,
         }
     };
@@ -166,7 +166,7 @@ pub(super) fn read_csv_with_progress(bytes: &[u8], progress: &Progress) -> Resul
         })?;
         // csv places a record where the previous one ended, blank lines included: skip those
         // and count lines up to the record's first character.
-        let mut byte = rec.position().map_or(0, |p| p.byte() as usize).min(text.len());
+        let mut byte = rec.position().and_then(|p| usize::try_from(p.byte()).ok()).unwrap_or(0).min(text.len());
         while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
             byte += 1;
         }

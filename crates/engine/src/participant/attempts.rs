@@ -8,8 +8,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use cuocthi_domain::attempt::{self, Answers, Key, Void};
 use cuocthi_domain::identity::check_eligible;
+use cuocthi_domain::question::Question;
 use cuocthi_domain::{draw, text, vntime};
-use cuocthi_store::{AttemptRow, AttemptStatus, NewAttempt, Rescore, RoundPhase, RoundRow, StartOutcome};
+use cuocthi_store::{
+    AttemptRow, AttemptStatus, NewAttempt, Rescore, RoundPhase, RoundRow, StartOutcome, StoredQuestion,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -130,28 +133,17 @@ impl Engine {
     }
 
     async fn view(&self, round: &RoundRow, row: AttemptRow) -> Result<AttemptView> {
-        let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
-        let qs = self.questions(&ids).await?;
+        let qs = self.questions_drawn(&row.draw).await?;
         let now = self.now();
         self.catalog.put_drawn(row.id, row.participant_id, row.draw.clone());
         let ends_at = row.deadline_at - chrono::Duration::seconds(i64::from(round.rules.grace_seconds));
-        let questions = row
-            .draw
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let q = &qs[&d.question_id].question;
-                QuestionView {
-                    position: i,
-                    topic: q.topic.clone(),
-                    stem: q.stem.clone(),
-                    options: d.order.iter().map(|o| q.options[*o as usize].clone()).collect(),
-                    answer: row
-                        .answers
-                        .get(i)
-                        .and_then(|orig| d.order.iter().position(|o| *o == orig))
-                        .map(|p| p as u8),
-                }
+        let questions = as_shown(&row, &qs)
+            .map(|(position, d, q, answer)| QuestionView {
+                position,
+                topic: q.topic.clone(),
+                stem: q.stem.clone(),
+                options: d.arrange(&q.options),
+                answer,
             })
             .collect();
         Ok(AttemptView {
@@ -253,11 +245,10 @@ impl Engine {
     /// closed it first.
     pub(crate) async fn finish(&self, round: &RoundRow, row: &AttemptRow, auto: bool) -> Result<Option<AttemptRow>> {
         let attempt_id = row.id;
-        let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
         // Read at every submission: a question voided a moment ago is scored as voided.
         let voids = self.voids(round.contest_id).await?;
         let keys: HashMap<i64, Key> = self
-            .questions(&ids)
+            .questions_drawn(&row.draw)
             .await?
             .into_iter()
             .map(|(id, q)| (id, Key::of(Some(q.question.correct), voids.get(&id).copied())))
@@ -278,7 +269,8 @@ impl Engine {
         if let Some(r) = &closed
             && counted != r.draw.len()
         {
-            let fix = Rescore { attempt_id, correct: r.correct.map(i64::from), questions: counted as i64 };
+            let questions = i64::try_from(counted).unwrap_or(i64::MAX);
+            let fix = Rescore { attempt_id, correct: r.correct.map(i64::from), questions };
             self.store.rescore_attempts(&[fix]).await?;
         }
         Ok(closed)
@@ -293,43 +285,34 @@ impl Engine {
         self.result_of(&round, row).await
     }
 
+    /// The key of an attempt's questions, with the explanations, each as the attempt showed it.
+    async fn key_views(&self, row: &AttemptRow) -> Result<Vec<KeyView>> {
+        let qs = self.questions_drawn(&row.draw).await?;
+        Ok(as_shown(row, &qs)
+            .map(|(position, d, q, answer)| KeyView {
+                position,
+                stem: q.stem.clone(),
+                options: d.arrange(&q.options),
+                correct: d.shown(q.correct).unwrap_or_default(),
+                answer,
+                explanation: q.explanation.clone(),
+            })
+            .collect())
+    }
+
     async fn result_of(&self, round: &RoundRow, row: AttemptRow) -> Result<ResultView> {
-        let used =
-            self.store.attempts_of(row.participant_id).await?.iter().filter(|a| a.round_id == round.id).count() as u32;
+        let used = self.store.attempts_of(row.participant_id).await?.iter().filter(|a| a.round_id == round.id).count();
+        let used = u32::try_from(used).unwrap_or(u32::MAX);
         let show_key = round.rules.show_key_after_close && round.phase(self.now()) == RoundPhase::Closed;
-        let key = if show_key {
-            let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
-            let qs = self.questions(&ids).await?;
-            Some(
-                row.draw
-                    .iter()
-                    .enumerate()
-                    .map(|(i, d)| {
-                        let q = &qs[&d.question_id].question;
-                        let shown = |orig: u8| d.order.iter().position(|o| *o == orig).map(|p| p as u8);
-                        KeyView {
-                            position: i,
-                            stem: q.stem.clone(),
-                            options: d.order.iter().map(|o| q.options[*o as usize].clone()).collect(),
-                            correct: shown(q.correct).unwrap_or_default(),
-                            answer: row.answers.get(i).and_then(shown),
-                            explanation: q.explanation.clone(),
-                        }
-                    })
-                    .collect(),
-            )
-        } else {
-            None
-        };
+        let key = if show_key { Some(self.key_views(&row).await?) } else { None };
         let taken = row.time_taken_ms.unwrap_or_default();
         let voids = self.voids(round.contest_id).await?;
-        let dropped = row.draw.iter().filter(|d| voids.get(&d.question_id) == Some(&Void::Drop)).count();
         Ok(ResultView {
             attempt_id: row.id,
             round_id: row.round_id,
             seq: row.seq,
             correct: row.correct.unwrap_or_default(),
-            questions: (row.draw.len() - dropped) as u32,
+            questions: attempt::asked(&row.draw, |q| voids.get(&q) == Some(&Void::Drop)),
             time_taken_ms: taken,
             time_taken_text: text::duration(taken),
             submitted_at: row.submitted_at.unwrap_or(row.deadline_at),
@@ -379,4 +362,16 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// An attempt's questions in its order, each with its draw (the options' order), the question and
+/// the answer saved there as the attempt shows it: the attempt's page and the key after the round
+/// must show every question the same way.
+fn as_shown<'a>(
+    row: &'a AttemptRow,
+    questions: &'a HashMap<i64, Arc<StoredQuestion>>,
+) -> impl Iterator<Item = (usize, &'a draw::DrawnQuestion, &'a Question, Option<u8>)> {
+    row.draw.iter().enumerate().map(|(i, d)| {
+        (i, d, &questions[&d.question_id].question, row.answers.get(i).and_then(|original| d.shown(original)))
+    })
 }

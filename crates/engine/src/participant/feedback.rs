@@ -4,12 +4,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use cuocthi_domain::attempt::Void;
-use cuocthi_domain::text;
 use cuocthi_store::{AttemptRow, NewReport, ReportFilter, StoreError};
 use serde::Serialize;
 
 pub use crate::shared::text::MAX_MESSAGE_CHARS;
-use crate::shared::text::{clean_message, instant};
+use crate::shared::text::{clean_message, instant, refuse_if_too_long};
 use crate::shared::token::Claims;
 use crate::{Engine, EngineError, Result};
 
@@ -67,17 +66,11 @@ impl Engine {
         if message.is_empty() {
             return Err(EngineError::BadRequest("Hãy viết nội dung góp ý trước khi gửi.".into()));
         }
-        if message.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(EngineError::BadRequest(format!(
-                "Nội dung góp ý dài quá {} ký tự; hãy viết ngắn gọn hơn.",
-                text::thousands(MAX_MESSAGE_CHARS as i64)
-            )));
-        }
+        refuse_if_too_long(&message, "Nội dung góp ý", "; hãy viết ngắn gọn hơn.")?;
         let row = self.owned(who, attempt_id).await?;
-        let drawn = row
-            .draw
-            .get(position)
-            .ok_or_else(|| EngineError::BadRequest(format!("Bài thi không có câu số {}.", position + 1)))?;
+        let no_such = || EngineError::BadRequest(format!("Bài thi không có câu số {}.", position + 1));
+        let drawn = row.draw.get(position).ok_or_else(no_such)?;
+        let stored_position = i64::try_from(position).map_err(|_| no_such())?;
         let already = || {
             EngineError::Conflict(format!(
                 "Bạn đã gửi góp ý về câu {} của bài thi này. Ban Tổ chức sẽ xem xét và trả lời tại trang kết quả bài thi.",
@@ -96,7 +89,7 @@ impl Engine {
             per_window: REPORTS_PER_HOUR,
             attempt_id,
             question_id: drawn.question_id,
-            position: position as i64,
+            position: stored_position,
             message: &message,
             created_at: now.timestamp_millis(),
         };
@@ -121,7 +114,7 @@ impl Engine {
             .await?
             .into_iter()
             .map(|r| OwnReport {
-                position: r.position.max(0) as usize,
+                position: usize::try_from(r.position).unwrap_or(0),
                 message: r.message,
                 sent_at: instant(r.created_at),
                 reply: r.reply,

@@ -1,6 +1,7 @@
 //! Contests as participants see them, registration (đăng ký dự thi) and identification.
 
 use chrono::Duration;
+use cuocthi_domain::attempt::{self, Void};
 use cuocthi_domain::identity::IdentityInput;
 use cuocthi_domain::{text, vntime};
 use cuocthi_store::ParticipantRow;
@@ -240,11 +241,7 @@ impl Engine {
                     deadline_at: a.deadline_at,
                     correct: a.correct,
                     // A question dropped by the committee is no longer counted as asked.
-                    questions: a
-                        .draw
-                        .iter()
-                        .filter(|d| voids.get(&d.question_id) != Some(&cuocthi_domain::attempt::Void::Drop))
-                        .count() as u32,
+                    questions: attempt::asked(&a.draw, |q| voids.get(&q) == Some(&Void::Drop)),
                     time_taken_ms: a.time_taken_ms,
                     submitted_at: a.submitted_at,
                 })

@@ -84,7 +84,7 @@ impl Catalog {
             .map(|q| cuocthi_domain::draw::BankEntry {
                 question_id: q.id,
                 topic: q.question.topic.clone(),
-                option_count: q.question.options.len() as u8,
+                option_count: q.question.option_count(),
             })
             .collect();
         self.put_questions(questions);

@@ -5,10 +5,22 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cuocthi_domain::attempt::Void;
-use cuocthi_store::{StoredQuestion, VoidRow};
+use cuocthi_domain::draw::DrawnQuestion;
+use cuocthi_store::{ParticipantRow, StoredQuestion, VoidRow};
 
 use crate::shared::catalog::{CachedBank, CachedContest};
 use crate::{Engine, EngineError, Result};
+
+/// A row read by id that must belong to contest `contest_id`: one of another contest is not found,
+/// so a console page cannot reach past its contest by changing an id in its address.
+pub(crate) fn in_contest<T>(
+    row: Option<T>,
+    contest_id: i64,
+    contest_of: impl Fn(&T) -> i64,
+    what: &'static str,
+) -> Result<T> {
+    row.filter(|r| contest_of(r) == contest_id).ok_or(EngineError::NotFound(what))
+}
 
 fn parse_void(row: &VoidRow) -> Result<Void> {
     Void::parse(&row.mode)
@@ -42,6 +54,12 @@ impl Engine {
         Ok(self.catalog.put_bank(contest_id, questions))
     }
 
+    /// A participant of one contest: an id of another contest's participant is not found, so a
+    /// console page cannot reach past its contest.
+    pub(crate) async fn participant_in(&self, contest_id: i64, id: i64) -> Result<ParticipantRow> {
+        in_contest(self.store.participant(id).await?, contest_id, |p| p.contest_id, "người dự thi")
+    }
+
     /// The questions behind ids, from memory or, once, from the store.
     pub(crate) async fn questions(&self, ids: &[i64]) -> Result<HashMap<i64, Arc<StoredQuestion>>> {
         let mut out = HashMap::with_capacity(ids.len());
@@ -66,6 +84,23 @@ impl Engine {
             }
         }
         Ok(out)
+    }
+
+    /// The questions of one draw, through the catalog: a page of an attempt reads them all.
+    pub(crate) async fn questions_drawn(&self, draw: &[DrawnQuestion]) -> Result<HashMap<i64, Arc<StoredQuestion>>> {
+        let ids: Vec<i64> = draw.iter().map(|d| d.question_id).collect();
+        self.questions(&ids).await
+    }
+
+    /// The key (the correct original option) of every question in some draws, each read once.
+    pub(crate) async fn keys_of<'a>(
+        &self,
+        draws: impl IntoIterator<Item = &'a [DrawnQuestion]>,
+    ) -> Result<HashMap<i64, u8>> {
+        let mut ids: Vec<i64> = draws.into_iter().flatten().map(|d| d.question_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(self.questions(&ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect())
     }
 
     /// The committee's voids of a contest's questions, read from the store every time: a score

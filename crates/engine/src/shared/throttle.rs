@@ -32,11 +32,21 @@ pub const PERSON_ADDRESS: ThrottleRule = rule(100, Duration::minutes(15), Durati
 /// The results look-up per client address.
 pub const LOOKUP_ADDRESS: ThrottleRule = rule(10, Duration::minutes(15), Duration::days(1));
 
+/// The longest a rule remembers a quiet key (`forget_after`, [`PERSON_KEY`]'s): a row untouched
+/// for longer, and no longer waiting, is what a try would start again from anyway.
+const LONGEST_MEMORY: Duration = Duration::days(2);
+
 /// The keys a try was counted under; give them back or keep them.
 #[must_use]
 pub(crate) struct Taken(Vec<String>);
 
 impl Engine {
+    /// Deletes the throttle rows every rule has forgotten (run by the server now and then), so
+    /// that guessing from many addresses or at many keys does not grow the table for ever.
+    pub async fn forget_old_tries(&self) -> Result<u64> {
+        Ok(self.store.forget_throttles(self.now() - LONGEST_MEMORY).await?)
+    }
+
     /// Counts one try under every `(key, rule)`, in order; refuses with the wait left of the first
     /// key that must wait (and then gives back what this call counted: nothing is checked).
     pub(crate) async fn take_try(&self, keys: &[(&str, ThrottleRule)]) -> Result<Taken> {
@@ -83,4 +93,17 @@ impl Engine {
 impl Taken {
     /// The try counts as a failure: nothing more to do (it was counted when taken).
     pub(crate) fn failed(self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_rule_remembers_longer_than_the_sweep_keeps() {
+        for rule in [STAFF_PAIR, STAFF_ACCOUNT, STAFF_ADDRESS, PERSON_KEY, PERSON_ADDRESS, LOOKUP_ADDRESS] {
+            assert!(rule.forget_after_ms <= LONGEST_MEMORY.num_milliseconds());
+            assert!(rule.max_wait_ms <= LONGEST_MEMORY.num_milliseconds(), "a wait outlives the sweep");
+        }
+    }
 }

@@ -1,13 +1,17 @@
 //! Shared fixtures of the engine tests.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cuocthi_domain::identity::IdentityInput;
+use cuocthi_domain::stats::Measures;
 use cuocthi_domain::vntime;
 use cuocthi_engine::shared::token::Claims;
-use cuocthi_engine::{Engine, ManualClock};
+use cuocthi_engine::shared::views::AttemptView;
+use cuocthi_engine::{Engine, ManualClock, Store};
 use cuocthi_testkit::TestDb;
+use sqlx::Connection;
 
 pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 10, 3, 0, 0).unwrap()
@@ -71,6 +75,8 @@ pub struct Fixture {
     pub engine: Engine,
     pub clock: Arc<ManualClock>,
     pub db: TestDb,
+    /// The id of the round of the contest `kiem-thu`.
+    pub round: i64,
 }
 
 pub async fn fixture(db: TestDb, eligibility_extra: &str) -> Fixture {
@@ -80,7 +86,10 @@ pub async fn fixture(db: TestDb, eligibility_extra: &str) -> Fixture {
         .import_contest(&contest_toml("kiem-thu", eligibility_extra), Some(("bank.csv", &bank_csv(10))))
         .await
         .expect("import");
-    Fixture { engine, clock, db }
+    // From the store, not the contest page: reading the page here would cache it before the test.
+    let stored = engine.store().contest_by_slug("kiem-thu").await.expect("read").expect("the contest");
+    let round = stored.rounds[0].id;
+    Fixture { engine, clock, db, round }
 }
 
 /// A valid identity for person `n` born in `year`.
@@ -115,4 +124,80 @@ pub fn system_admin() -> cuocthi_engine::console::Staff {
         grants: vec![],
         session: String::new(),
     }
+}
+
+/// The fixture with one person (`n`, born in `year`) registered, and the id of its round: where
+/// most tests of the participant's path begin.
+pub async fn with_person(db: TestDb, n: u32, year: i32) -> (Fixture, Claims, i64) {
+    let f = fixture(db, "").await;
+    let who = register(&f.engine, "kiem-thu", &person(n, year)).await;
+    let round = f.round;
+    (f, who, round)
+}
+
+/// Registers `who` for `kiem-thu` and starts an attempt for them in its round.
+pub async fn started(f: &Fixture, who: &IdentityInput) -> (Claims, AttemptView) {
+    let claims = register(&f.engine, "kiem-thu", who).await;
+    (claims, f.engine.start(claims, f.round).await.expect("start"))
+}
+
+/// The shown index of the correct option of question `position` of an attempt, or with `right`
+/// false of a wrong one.
+pub async fn choice(e: &Engine, attempt_id: i64, position: usize, right: bool) -> u8 {
+    let row = e.store().attempt(attempt_id).await.unwrap().unwrap();
+    let d = &row.draw[position];
+    let q = &e.store().questions_by_id(&[d.question_id]).await.unwrap()[0];
+    let key = d.shown(q.question.correct).unwrap();
+    if right { key } else { (key + 1) % u8::try_from(d.order.len()).unwrap() }
+}
+
+/// Runs one statement on the test database behind the engine's back: how a test alters what
+/// verification must then find.
+pub async fn execute(db: &TestDb, sql: &'static str) {
+    if db.is_postgres() {
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+}
+
+/// Statistics counters by (round, dimension, bucket), the empty ones left out.
+pub type Counters = BTreeMap<(i64, String, String), Measures>;
+
+/// The counters the engine kept as attempts happened.
+pub async fn stored_counters(store: &Arc<dyn Store>, contest: i64, round: i64) -> Counters {
+    store
+        .counters(contest, Some(round))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| ((r.round_id, r.dim.clone(), r.bucket.clone()), r.measures()))
+        .filter(|(_, m)| *m != Measures::default())
+        .collect()
+}
+
+/// The counters counted again from the attempts: what [`stored_counters`] must equal.
+pub async fn recounted_counters(store: &Arc<dyn Store>, contest: i64) -> Counters {
+    store
+        .recount(contest)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(k, m)| ((k.round_id, k.dim.to_string(), k.key), m))
+        .filter(|(_, m)| *m != Measures::default())
+        .collect()
+}
+
+/// A workbook of one sheet holding `rows` as text from the top-left cell, empty cells left out.
+pub fn xlsx_bytes(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (row, r) in rows.iter().zip(0u32..) {
+        for (v, c) in row.iter().zip(0u16..).filter(|(v, _)| !v.is_empty()) {
+            sheet.write_string(r, c, *v).expect("cell");
+        }
+    }
+    book.save_to_buffer().expect("xlsx")
 }

@@ -11,7 +11,7 @@ use cuocthi_domain::attempt::Void;
 use cuocthi_engine::console::{Action, Grant, Role, Staff};
 use cuocthi_engine::shared::token::Claims;
 use cuocthi_engine::{Engine, EngineError, Store};
-use cuocthi_store::AuditFilter;
+use cuocthi_store::{AuditFilter, AuditRow};
 use cuocthi_testkit::{TestDb, on_both_backends};
 
 use crate::common::*;
@@ -43,27 +43,16 @@ struct Taken {
     target_right: bool,
 }
 
-/// The shown index of the correct option (or of a wrong one) of question `position`.
-async fn choice(e: &Engine, attempt_id: i64, position: usize, right: bool) -> u8 {
-    let row = e.store().attempt(attempt_id).await.unwrap().unwrap();
-    let d = &row.draw[position];
-    let q = &e.store().questions_by_id(&[d.question_id]).await.unwrap()[0];
-    let key = d.order.iter().position(|o| *o == q.question.correct).unwrap();
-    (if right { key } else { (key + 1) % d.order.len() }) as u8
-}
-
 /// People start until `want` of them were asked `target` (the first question of the first
 /// person); every answer is right except the target's, answered wrong by every other person who
 /// has it. Everyone submits except the last person asked the target, whose attempt stays open.
 async fn everyone_answers(f: &Fixture, want: usize) -> (i64, Vec<Taken>, Taken) {
     let e = &f.engine;
-    let round = round_id(e, "kiem-thu", 1).await;
     let mut taken = Vec::new();
     let mut target = None;
     let mut asked = 0;
     for n in 0..200u32 {
-        let who = register(e, "kiem-thu", &person(n, 1985)).await;
-        let a = e.start(who, round).await.unwrap();
+        let (who, a) = started(f, &person(n, 1985)).await;
         let row = e.store().attempt(a.id).await.unwrap().unwrap();
         let target_id = *target.get_or_insert(row.draw[0].question_id);
         let target_at = row.draw.iter().position(|d| d.question_id == target_id);
@@ -85,29 +74,6 @@ async fn everyone_answers(f: &Fixture, want: usize) -> (i64, Vec<Taken>, Taken) 
     panic!("fewer than {want} people were asked the question");
 }
 
-type Counters = std::collections::BTreeMap<(i64, String, String), cuocthi_domain::stats::Measures>;
-
-/// The stored counters against a full recount from the attempts.
-async fn counters_and_recount(store: &Arc<dyn Store>, contest: i64, round: i64) -> (Counters, Counters) {
-    let kept = store
-        .counters(contest, Some(round))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| ((r.round_id, r.dim.clone(), r.bucket.clone()), r.measures()))
-        .filter(|(_, m)| *m != Default::default())
-        .collect();
-    let recounted = store
-        .recount(contest)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(k, m)| ((k.round_id, k.dim.to_string(), k.key), m))
-        .filter(|(_, m)| *m != Default::default())
-        .collect();
-    (kept, recounted)
-}
-
 async fn scores(e: &Engine, taken: &[Taken]) -> HashMap<i64, (u32, u32)> {
     let mut out = HashMap::new();
     for t in taken {
@@ -117,12 +83,25 @@ async fn scores(e: &Engine, taken: &[Taken]) -> HashMap<i64, (u32, u32)> {
     out
 }
 
+/// The store behind the fixture, its round's id and its contest's id.
+async fn store_round_contest(f: &Fixture) -> (Arc<dyn Store>, i64, i64) {
+    let store = f.db.dyn_store().await;
+    let round = f.round;
+    let contest = store.contest_by_slug("kiem-thu").await.unwrap().unwrap().contest.id;
+    (store, round, contest)
+}
+
+/// The contest's latest ten audit entries whose action starts with `prefix`.
+async fn audit_log(store: &Arc<dyn Store>, contest: i64, prefix: &str) -> Vec<AuditRow> {
+    let filter =
+        AuditFilter { contest_id: Some(contest), action_prefix: Some(prefix.into()), limit: 10, ..Default::default() };
+    store.audit_entries(&filter).await.unwrap()
+}
+
 async fn reports_replies_and_an_award_rescore_every_attempt(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
-    let store = f.db.dyn_store().await;
-    let round = round_id(e, "kiem-thu", 1).await;
-    let contest = store.contest_by_slug("kiem-thu").await.unwrap().unwrap().contest.id;
+    let (store, round, contest) = store_round_contest(&f).await;
     let (target, taken, late) = everyone_answers(&f, 5).await;
     let me = &taken[0];
     let other = &taken[1];
@@ -234,17 +213,11 @@ async fn reports_replies_and_an_award_rescore_every_attempt(db: TestDb) {
 
     // The counters equal a full recount.
     e.count_attempts().await.unwrap();
-    let (kept, recounted) = counters_and_recount(&store, contest, round).await;
-    assert_eq!(kept, recounted, "counters = recount after the void");
+    let kept = stored_counters(&store, contest, round).await;
+    assert_eq!(kept, recounted_counters(&store, contest).await, "counters = recount after the void");
 
     // The audit log has the void, with its reason and what it changed.
-    let filter = AuditFilter {
-        contest_id: Some(contest),
-        action_prefix: Some("question.".into()),
-        limit: 10,
-        ..Default::default()
-    };
-    let log = store.audit_entries(&filter).await.unwrap();
+    let log = audit_log(&store, contest, "question.").await;
     let void = log.iter().find(|l| l.action == "question.void").expect("the void is in the log");
     assert_eq!((void.subject.as_str(), void.actor.as_str()), (format!("question:{target}").as_str(), "btc"));
     let detail: serde_json::Value = serde_json::from_str(&void.detail).unwrap();
@@ -277,9 +250,7 @@ async fn reports_replies_and_an_award_rescore_every_attempt(db: TestDb) {
 async fn a_dropped_question_counts_neither_as_asked_nor_as_right(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
-    let store = f.db.dyn_store().await;
-    let round = round_id(e, "kiem-thu", 1).await;
-    let contest = store.contest_by_slug("kiem-thu").await.unwrap().unwrap().contest.id;
+    let (store, round, contest) = store_round_contest(&f).await;
     let (target, taken, late) = everyone_answers(&f, 4).await;
     e.count_attempts().await.unwrap();
     let before = scores(e, &taken).await;
@@ -310,8 +281,8 @@ async fn a_dropped_question_counts_neither_as_asked_nor_as_right(db: TestDb) {
     assert_eq!((listed.correct, listed.questions), (Some(5), 5));
 
     e.count_attempts().await.unwrap();
-    let (kept, recounted) = counters_and_recount(&store, contest, round).await;
-    assert_eq!(kept, recounted, "counters = recount after the drop");
+    let kept = stored_counters(&store, contest, round).await;
+    assert_eq!(kept, recounted_counters(&store, contest).await, "counters = recount after the drop");
 
     f.clock.advance(Duration::hours(3));
     e.sweep().await.unwrap();
@@ -319,36 +290,17 @@ async fn a_dropped_question_counts_neither_as_asked_nor_as_right(db: TestDb) {
     e.publish("kiem-thu", Some(1), None).await.unwrap();
     let ok = e.verify_results("kiem-thu", Some(1)).await.unwrap();
     assert!(ok.problems.is_empty(), "{:?}", ok.problems);
-    let filter = AuditFilter {
-        contest_id: Some(contest),
-        action_prefix: Some("question.void".into()),
-        limit: 10,
-        ..Default::default()
-    };
-    let log = store.audit_entries(&filter).await.unwrap();
+    let log = audit_log(&store, contest, "question.void").await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].actor, "thuky");
-}
-
-async fn execute(db: &TestDb, sql: &'static str) {
-    use sqlx::Connection;
-    if db.is_postgres() {
-        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap();
-    } else {
-        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap();
-    }
 }
 
 /// Six reports of one person sent at the same moment (six questions of one attempt): five are
 /// stored and one is refused with the limit's message. Before the count and the insert were one
 /// transaction, all six counted four or fewer before any was stored, and all six were kept.
 async fn reports_sent_at_once_keep_the_hourly_limit(db: TestDb) {
-    let f = fixture(db, "").await;
+    let (f, who, round) = with_person(db, 7, 1990).await;
     let e = &f.engine;
-    let round = round_id(e, "kiem-thu", 1).await;
-    let who = register(e, "kiem-thu", &person(7, 1990)).await;
     let a = e.start(who, round).await.unwrap();
     assert_eq!(a.questions.len(), 6);
     let sends: Vec<_> = (0..6)

@@ -16,6 +16,8 @@ use cuocthi_engine::{Engine, EngineError, ManualClock};
 use cuocthi_testkit::{TestDb, on_both_backends};
 use zip::write::SimpleFileOptions;
 
+use crate::common::xlsx_bytes;
+
 // --- The sample files --------------------------------------------------------------------------
 
 fn sample(name: &str) -> Vec<u8> {
@@ -179,17 +181,6 @@ fn docx_error(name: &str, bytes: &[u8]) -> Vec<String> {
     parse_questions(bytes, kind).expect_err(name)
 }
 
-fn xlsx_bytes(rows: &[&[&str]]) -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
-            sheet.write_string(r as u32, c as u16, *v).expect("cell");
-        }
-    }
-    book.save_to_buffer().expect("xlsx")
-}
-
 #[test]
 fn files_that_are_not_word_documents_are_named() {
     assert_eq!(
@@ -290,7 +281,7 @@ fn declare_size(zip: &mut [u8], name: &str, size: u32) {
             b"PK\x01\x02" => (at + 24, at + 28, at + 46),
             _ => continue,
         };
-        let len = u16::from_le_bytes([zip[name_len_at], zip[name_len_at + 1]]) as usize;
+        let len = usize::from(u16::from_le_bytes([zip[name_len_at], zip[name_len_at + 1]]));
         if zip.get(name_at..name_at + len) == Some(name.as_bytes()) {
             zip[size_at..size_at + 4].copy_from_slice(&size.to_le_bytes());
             patched += 1;
@@ -350,11 +341,6 @@ organiser = "Sở Tư pháp"
 
 [eligibility]
 required_fields = ["full_name", "date_of_birth", "cccd", "phone"]
-
-[[units]]
-code = "SO-A"
-name = "Sở A"
-headcount = 10
 
 [[rounds]]
 name = "Đợt 1"

@@ -17,7 +17,7 @@ async fn a_disqualification_after_approval_makes_a_new_version(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
     let by = system_admin();
-    let round = round_id(e, "kiem-thu", 1).await;
+    let round = f.round;
     let mut attempts = Vec::new();
     // Person n answers n questions right; people 0–2 share one browser; person 4 rushes.
     for n in 0..6u32 {
@@ -99,8 +99,8 @@ async fn a_disqualification_after_approval_makes_a_new_version(db: TestDb) {
 
     // Participants look up their own place with their CCCD and date of birth; the person
     // disqualified before version 2 has no place in it; a wrong date is refused like an unknown key.
-    for (n, (pid, _)) in attempts.iter().enumerate() {
-        let cccd = person(n as u32, 1990).cccd.unwrap();
+    for ((pid, _), n) in attempts.iter().zip(0u32..) {
+        let cccd = person(n, 1990).cccd.unwrap();
         let mine = e.own_standings("kiem-thu", &cccd, "15/06/1990", "10.0.0.1").await.unwrap();
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0].place.is_none(), *pid == top, "{n}: {mine:?}");

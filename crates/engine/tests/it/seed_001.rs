@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
+use cuocthi_domain::draw::DrawnQuestion;
 use cuocthi_domain::identity::IdentityInput;
 use cuocthi_domain::locality::{self, Scheme};
 use cuocthi_engine::demo::{DEMO_BANK, EXAMPLES};
@@ -31,6 +32,18 @@ impl Lcg {
     }
 }
 
+/// The correct original option of every question of a draw, read from the store.
+async fn keys_of(e: &Engine, draw: &[DrawnQuestion]) -> HashMap<i64, u8> {
+    let ids: Vec<i64> = draw.iter().map(|d| d.question_id).collect();
+    e.store().questions_by_id(&ids).await.unwrap().into_iter().map(|q| (q.id, q.question.correct)).collect()
+}
+
+/// A choice known with probability `skill` per cent, otherwise a guess among the options.
+fn answer(rng: &mut Lcg, skill: u64, key: u8, d: &DrawnQuestion) -> u8 {
+    let original = if rng.next(100) < skill { key } else { u8::try_from(rng.next(d.order.len() as u64)).unwrap() };
+    d.shown(original).unwrap()
+}
+
 async fn seed_001_prize_list_matches_an_independent_computation(db: TestDb) {
     // 10:00 on 05/11/2024, inside the round (01/11 – 20/11/2024).
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2024, 11, 5, 3, 0, 0).unwrap()));
@@ -52,7 +65,7 @@ async fn seed_001_prize_list_matches_an_independent_computation(db: TestDb) {
     let mut rng = Lcg(2024);
     let mut people = Vec::new();
     for n in 0..PEOPLE {
-        let year = 1960 + (n % 45) as i32;
+        let year = 1960 + i32::try_from(n % 45).unwrap();
         let who = IdentityInput {
             full_name: Some(format!("Người dự thi {n}")),
             date_of_birth: Some(format!("01/01/{year}")),
@@ -69,31 +82,21 @@ async fn seed_001_prize_list_matches_an_independent_computation(db: TestDb) {
         for _ in 0..tries {
             let a = e.start(claims, round.id).await.unwrap();
             let row = e.store().attempt(a.id).await.unwrap().unwrap();
-            let ids: Vec<i64> = row.draw.iter().map(|d| d.question_id).collect();
-            let keys: HashMap<i64, u8> = e
-                .store()
-                .questions_by_id(&ids)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|q| (q.id, q.question.correct))
-                .collect();
+            let keys = keys_of(&e, &row.draw).await;
             for (pos, d) in row.draw.iter().enumerate() {
                 if rng.next(10) == 0 {
                     continue; // left blank
                 }
-                let original =
-                    if rng.next(100) < skill { keys[&d.question_id] } else { rng.next(d.order.len() as u64) as u8 };
-                let shown = d.order.iter().position(|o| *o == original).unwrap() as u8;
+                let shown = answer(&mut rng, skill, keys[&d.question_id], d);
                 e.save_answer(claims, a.id, pos, Some(shown)).await.unwrap();
             }
-            clock.advance(Duration::seconds(300 + rng.next(1500) as i64));
+            clock.advance(Duration::seconds(300 + i64::try_from(rng.next(1500)).unwrap()));
             // Some leave without submitting: the server submits at the deadline.
             if rng.next(8) == 0 {
                 clock.advance(Duration::minutes(31));
                 e.sweep().await.unwrap();
             } else {
-                e.submit(claims, a.id, Some(250 + rng.next(150) as i64)).await.unwrap();
+                e.submit(claims, a.id, Some(250 + i64::try_from(rng.next(150)).unwrap())).await.unwrap();
             }
             clock.advance(Duration::seconds(7));
         }
@@ -107,25 +110,16 @@ async fn seed_001_prize_list_matches_an_independent_computation(db: TestDb) {
     let mut attempts = Vec::new();
     for pid in &people {
         for a in e.store().attempts_of(*pid).await.unwrap() {
-            let ids: Vec<i64> = a.draw.iter().map(|d| d.question_id).collect();
-            let keys: HashMap<i64, u8> = e
-                .store()
-                .questions_by_id(&ids)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|q| (q.id, q.question.correct))
-                .collect();
-            let correct =
-                a.draw.iter().enumerate().filter(|(i, d)| a.answers.get(*i) == Some(keys[&d.question_id])).count()
-                    as u32;
+            let keys = keys_of(&e, &a.draw).await;
+            let correct = a.draw.iter().enumerate().filter(|(i, d)| a.answers.get(*i) == Some(keys[&d.question_id]));
+            let correct = u32::try_from(correct.count()).unwrap();
             assert_eq!(a.correct, Some(correct), "stored score of attempt {}", a.id);
             let submitted = a.submitted_at.unwrap();
             let taken = (submitted - a.started_at).num_milliseconds().min(30 * 60_000);
             attempts.push((a.participant_id, a.id, correct, a.prediction, taken, submitted.timestamp_millis()));
         }
     }
-    let real = attempts.len() as i64; // seed 001 predicts the number of attempts ("lượt")
+    let real = i64::try_from(attempts.len()).unwrap(); // seed 001 predicts the number of attempts ("lượt")
     assert_eq!(results.real_figure, Some(real));
     let key = |&(_, id, correct, prediction, taken, at): &Row| {
         (u32::MAX - correct, prediction.map_or(u64::MAX, |p| p.abs_diff(real)), taken, at, id)

@@ -24,8 +24,7 @@ on_both_backends!(
 async fn the_summary_report_is_a_word_document(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
-    let who = register(e, "kiem-thu", &person(1, 1990)).await;
-    let a = e.start(who, round_id(e, "kiem-thu", 1).await).await.expect("start");
+    let (who, a) = started(&f, &person(1, 1990)).await;
     e.submit(who, a.id, None).await.expect("submit");
     e.count_attempts().await.expect("counted");
     let report = e.summary_report(&system_admin(), "kiem-thu").await.expect("the report");
@@ -52,7 +51,7 @@ async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
     let by = system_admin();
-    let round = round_id(e, "kiem-thu", 1).await;
+    let round = f.round;
     let contest =
         e.contest_for(&by, "kiem-thu", cuocthi_engine::console::Action::ViewContest).await.unwrap().stored.contest.id;
     let store = f.db.dyn_store().await;
@@ -63,22 +62,21 @@ async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
         match rng.below(6) {
             // A new person starts.
             0 | 1 => {
-                let who = register(e, "kiem-thu", &person(step, 1980 + (step % 30) as i32)).await;
-                let a = e.start(who, round).await.unwrap();
+                let (who, a) = started(&f, &person(step, 1980 + i32::try_from(step % 30).unwrap())).await;
                 people.push((who, a.id));
             }
             // Someone answers and submits, and may start again (two attempts each).
             2 | 3 if !people.is_empty() => {
-                let (who, id) = people[rng.below(people.len() as u64) as usize];
+                let (who, id) = people[rng.index_below(people.len())];
                 let a = e.attempt(who, id).await.unwrap();
                 for pos in 0..a.questions.len() {
                     // Refused only once the attempt is closed (submitted, or past its time).
-                    match e.save_answer(who, id, pos, Some(rng.below(3) as u8)).await {
+                    match e.save_answer(who, id, pos, Some(u8::try_from(rng.below(3)).unwrap())).await {
                         Ok(_) | Err(EngineError::AttemptSubmitted | EngineError::PastDeadline) => {}
                         Err(other) => panic!("save: {other:?}"),
                     }
                 }
-                match e.submit(who, id, Some(rng.below(50) as i64)).await {
+                match e.submit(who, id, Some(i64::try_from(rng.below(50)).unwrap())).await {
                     Ok(_) | Err(EngineError::AttemptSubmitted) => {}
                     Err(other) => panic!("submit: {other:?}"),
                 }
@@ -94,7 +92,7 @@ async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
             }
             // A judge disqualifies someone; now and then the committee voids a question asked.
             4 if !people.is_empty() => {
-                let (who, id) = people[rng.below(people.len() as u64) as usize];
+                let (who, id) = people[rng.index_below(people.len())];
                 e.disqualify(&by, "kiem-thu", Target::Person(who.participant_id), "Kiểm tra thống kê")
                     .await
                     .expect("a person may be disqualified again");
@@ -127,8 +125,8 @@ async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
         }
     }
     e.count_attempts().await.unwrap();
-    let kept = stored(&store, contest, round).await;
-    assert_eq!(kept, recounted(&store, contest).await, "counters = recount");
+    let kept = stored_counters(&store, contest, round).await;
+    assert_eq!(kept, recounted_counters(&store, contest).await, "counters = recount");
     let all = kept.get(&(round, "all".into(), String::new())).copied().unwrap_or_default();
     assert!(all.attempts > 20 && all.completed > 5, "{all:?}");
     assert!(voids > 0, "the mix voided at least one question");
@@ -142,34 +140,10 @@ async fn counters_equal_a_recount_after_a_random_mix(db: TestDb) {
     f.clock.advance(Duration::minutes(30));
     e.sweep().await.unwrap();
     e.merge_people(&by, "kiem-thu", a, b, "Cùng một người đăng ký hai lần").await.unwrap();
-    let kept = stored(&store, contest, round).await;
-    assert_eq!(kept, recounted(&store, contest).await, "after a merge");
+    let kept = stored_counters(&store, contest, round).await;
+    assert_eq!(kept, recounted_counters(&store, contest).await, "after a merge");
     let after = kept.get(&(round, "all".into(), String::new())).copied().unwrap_or_default();
     assert_eq!(after.people, all.people - 1);
-}
-
-type Counters = std::collections::BTreeMap<(i64, String, String), cuocthi_domain::stats::Measures>;
-
-async fn stored(store: &std::sync::Arc<dyn cuocthi_engine::Store>, contest: i64, round: i64) -> Counters {
-    store
-        .counters(contest, Some(round))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| ((r.round_id, r.dim.clone(), r.bucket.clone()), r.measures()))
-        .filter(|(_, m)| *m != Default::default())
-        .collect()
-}
-
-async fn recounted(store: &std::sync::Arc<dyn cuocthi_engine::Store>, contest: i64) -> Counters {
-    store
-        .recount(contest)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(k, m)| ((k.round_id, k.dim.to_string(), k.key), m))
-        .filter(|(_, m)| *m != Default::default())
-        .collect()
 }
 
 /// The option a person picks on a question of the fixture bank: the stem names the question
@@ -181,7 +155,7 @@ fn pick(stem: &str, options: &[String], right: bool) -> Option<u8> {
     let key = if !i.is_multiple_of(5) { i % 4 } else { i % 3 };
     let want = if right { key } else { (key + 1) % n };
     let letter = ["A", "B", "C", "D"][want];
-    options.iter().position(|o| o.starts_with(&format!("Phương án {letter} "))).map(|p| p as u8)
+    options.iter().position(|o| o.starts_with(&format!("Phương án {letter} "))).and_then(|p| u8::try_from(p).ok())
 }
 
 /// 150 people: the strongest 41 (the top 27%) answer everything right except "Câu hỏi số 1 của
@@ -197,16 +171,14 @@ fn pick(stem: &str, options: &[String], right: bool) -> Option<u8> {
 async fn a_question_the_strongest_get_wrong_is_flagged(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
-    let round = round_id(e, "kiem-thu", 1).await;
     let odd = "Câu hỏi số 1 của chủ đề 1?";
-    let mut started = Vec::new();
+    let mut all = Vec::new();
     for n in 0..150u32 {
-        let who = register(e, "kiem-thu", &person(n, 1990)).await;
-        started.push((who, e.start(who, round).await.unwrap()));
+        all.push(started(&f, &person(n, 1990)).await);
     }
     // Those asked the odd question first (12 of them), then the others: the first 41 are the strongest.
     let asked_odd = |a: &cuocthi_engine::shared::views::AttemptView| a.questions.iter().any(|q| q.stem == odd);
-    let (mut with, without): (Vec<_>, Vec<_>) = started.into_iter().partition(|(_, a)| asked_odd(a));
+    let (mut with, without): (Vec<_>, Vec<_>) = all.into_iter().partition(|(_, a)| asked_odd(a));
     assert!(with.len() >= 12, "the odd question was drawn for {} people of 150", with.len());
     let rest = with.split_off(12);
     let ordered = with.into_iter().chain(without).chain(rest);

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use cuocthi_engine::console::SignIn;
-use cuocthi_engine::{EngineError, Role};
+use cuocthi_engine::{Engine, EngineError, Role};
 use cuocthi_testkit::{TestDb, on_both_backends};
 
 use crate::common::*;
@@ -24,11 +24,20 @@ const LOOKUP_ADDRESS_FREE: usize = 10;
 /// Staff sign-in per (account, address) (`STAFF_PAIR`).
 const STAFF_PAIR_FREE: usize = 5;
 
-/// Counts the outcomes of spawned tries: (checked and refused, throttled); panics on anything else.
-async fn tally<T: std::fmt::Debug>(
-    tries: Vec<tokio::task::JoinHandle<Result<T, EngineError>>>,
+/// Sends one try per input at the same moment, the i-th made by `attempt(engine, i, input)`, and
+/// counts the outcomes: (checked and refused, throttled); panics on anything else.
+async fn at_once<T, F>(
+    engine: &Engine,
+    inputs: Vec<String>,
     refused: fn(&EngineError) -> bool,
-) -> (usize, usize) {
+    attempt: impl Fn(Engine, usize, String) -> F,
+) -> (usize, usize)
+where
+    T: std::fmt::Debug + Send + 'static,
+    F: Future<Output = Result<T, EngineError>> + Send + 'static,
+{
+    let tries: Vec<_> =
+        inputs.into_iter().enumerate().map(|(i, input)| tokio::spawn(attempt(engine.clone(), i, input))).collect();
     let (mut checked, mut throttled) = (0, 0);
     for t in tries {
         match t.await.expect("task") {
@@ -43,6 +52,10 @@ async fn tally<T: std::fmt::Debug>(
     (checked, throttled)
 }
 
+fn mismatch(e: &EngineError) -> bool {
+    matches!(e, EngineError::IdentityMismatch)
+}
+
 /// 366 possible dates of one year: 200 of the wrong ones.
 fn wrong_dates(year: i32) -> Vec<String> {
     (1..=12)
@@ -52,23 +65,27 @@ fn wrong_dates(year: i32) -> Vec<String> {
         .collect()
 }
 
-async fn parallel_identifications_check_at_most_the_limit(db: TestDb) {
+/// The CCCDs of 200 people nobody registered: one address guessing many keys.
+fn unknown_keys() -> Vec<String> {
+    (0..200u32).map(|n| person(1000 + n, 1990).cccd.unwrap()).collect()
+}
+
+/// The fixture with person 1 (born 15/06/1990) registered, and that person's CCCD.
+async fn with_person_one(db: TestDb) -> (Fixture, String) {
     let f = fixture(db, "").await;
     let p = person(1, 1990);
     register(&f.engine, "kiem-thu", &p).await;
-    let cccd = p.cccd.clone().unwrap();
-    let tries = wrong_dates(1990)
-        .into_iter()
-        .enumerate()
-        .map(|(i, dob)| {
-            let (e, cccd) = (f.engine.clone(), cccd.clone());
-            // From many addresses: the person's key alone must hold.
-            tokio::spawn(
-                async move { e.identify("kiem-thu", &cccd, &dob, &format!("10.1.{}.{}", i / 200, i % 200)).await },
-            )
-        })
-        .collect();
-    let (checked, throttled) = tally(tries, |e| matches!(e, EngineError::IdentityMismatch)).await;
+    (f, p.cccd.unwrap())
+}
+
+async fn parallel_identifications_check_at_most_the_limit(db: TestDb) {
+    let (f, cccd) = with_person_one(db).await;
+    let (checked, throttled) = at_once(&f.engine, wrong_dates(1990), mismatch, |e, i, dob| {
+        let cccd = cccd.clone();
+        // From many addresses: the person's key alone must hold.
+        async move { e.identify("kiem-thu", &cccd, &dob, &format!("10.1.{}.{}", i / 200, i % 200)).await }
+    })
+    .await;
     assert_eq!(checked + throttled, 200);
     assert!(checked <= PERSON_FREE, "{checked} of 200 parallel guesses were checked");
     assert_eq!(checked, PERSON_FREE, "the free tries are checked");
@@ -84,14 +101,10 @@ async fn parallel_identifications_check_at_most_the_limit(db: TestDb) {
 
     // One address guessing many keys (unknown ones count like wrong dates) is held by the
     // address's own, higher limit; another address is not.
-    let tries = (0..200u32)
-        .map(|n| {
-            let e = f.engine.clone();
-            let cccd = person(1000 + n, 1990).cccd.unwrap();
-            tokio::spawn(async move { e.identify("kiem-thu", &cccd, "15/06/1990", "10.2.0.1").await })
-        })
-        .collect();
-    let (checked, _) = tally(tries, |e| matches!(e, EngineError::IdentityMismatch)).await;
+    let (checked, _) = at_once(&f.engine, unknown_keys(), mismatch, |e, _, cccd| async move {
+        e.identify("kiem-thu", &cccd, "15/06/1990", "10.2.0.1").await
+    })
+    .await;
     assert_eq!(checked, PERSON_ADDRESS_FREE, "{checked} of 200 parallel guesses from one address were checked");
     let other = person(2, 1991);
     register(&f.engine, "kiem-thu", &other).await;
@@ -107,18 +120,12 @@ async fn parallel_staff_sign_ins_check_at_most_the_limit(db: TestDb) {
     let f = fixture(db, "").await;
     let password = "mật khẩu rất dài 2026";
     f.engine.create_account("btc", password.into(), Role::SystemAdmin).await.unwrap();
-    let tries = (0..200)
-        .map(|i| {
-            let e = f.engine.clone();
-            tokio::spawn(async move {
-                let guess = format!("đoán sai số {i}");
-                e.sign_in(SignIn { username: "btc", password: &guess, code: None, address: "203.0.113.8" })
-                    .await
-                    .map(|_| ())
-            })
-        })
-        .collect();
-    let (checked, throttled) = tally(tries, |e| matches!(e, EngineError::SignInFailed(_))).await;
+    let guesses = (0..200).map(|i| format!("đoán sai số {i}")).collect();
+    let refused = |e: &EngineError| matches!(e, EngineError::SignInFailed(_));
+    let (checked, throttled) = at_once(&f.engine, guesses, refused, |e, _, guess| async move {
+        e.sign_in(SignIn { username: "btc", password: &guess, code: None, address: "203.0.113.8" }).await.map(|_| ())
+    })
+    .await;
     assert_eq!(checked + throttled, 200);
     assert!(checked <= STAFF_PAIR_FREE, "{checked} of 200 parallel sign-ins were checked");
     // The right password waits too from that address; after the wait it works.
@@ -132,30 +139,19 @@ async fn parallel_staff_sign_ins_check_at_most_the_limit(db: TestDb) {
 }
 
 async fn parallel_result_look_ups_check_at_most_the_limit(db: TestDb) {
-    let f = fixture(db, "").await;
-    let p = person(1, 1990);
-    register(&f.engine, "kiem-thu", &p).await;
-    let cccd = p.cccd.clone().unwrap();
-    let tries = wrong_dates(1990)
-        .into_iter()
-        .enumerate()
-        .map(|(i, dob)| {
-            let (e, cccd) = (f.engine.clone(), cccd.clone());
-            tokio::spawn(async move { e.own_standings("kiem-thu", &cccd, &dob, &format!("10.3.0.{i}")).await })
-        })
-        .collect();
-    let (checked, throttled) = tally(tries, |e| matches!(e, EngineError::IdentityMismatch)).await;
+    let (f, cccd) = with_person_one(db).await;
+    let (checked, throttled) = at_once(&f.engine, wrong_dates(1990), mismatch, |e, i, dob| {
+        let cccd = cccd.clone();
+        async move { e.own_standings("kiem-thu", &cccd, &dob, &format!("10.3.0.{i}")).await }
+    })
+    .await;
     assert_eq!(checked + throttled, 200);
     assert!(checked <= PERSON_FREE, "{checked} of 200 parallel look-ups of one key were checked");
     // One address, many keys.
-    let tries = (0..200u32)
-        .map(|n| {
-            let e = f.engine.clone();
-            let cccd = person(1000 + n, 1990).cccd.unwrap();
-            tokio::spawn(async move { e.own_standings("kiem-thu", &cccd, "15/06/1990", "10.4.0.1").await })
-        })
-        .collect();
-    let (checked, _) = tally(tries, |e| matches!(e, EngineError::IdentityMismatch)).await;
+    let (checked, _) = at_once(&f.engine, unknown_keys(), mismatch, |e, _, cccd| async move {
+        e.own_standings("kiem-thu", &cccd, "15/06/1990", "10.4.0.1").await
+    })
+    .await;
     assert!(checked <= LOOKUP_ADDRESS_FREE, "{checked} of 200 parallel look-ups from one address were checked");
 }
 

@@ -3,31 +3,18 @@
 
 use chrono::Duration;
 use cuocthi_testkit::{TestDb, on_both_backends};
-use sqlx::Connection;
 
 use crate::common::*;
 
-on_both_backends!(verification_names_what_was_altered);
-
-async fn execute(db: &TestDb, sql: &'static str) {
-    if db.is_postgres() {
-        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap();
-    } else {
-        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-        sqlx::query(sql).execute(&mut c).await.unwrap();
-    }
-}
+on_both_backends!(verification_names_what_was_altered, sealed_submissions_show_answers_edited_after_submission);
 
 async fn verification_names_what_was_altered(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
-    let round = round_id(e, "kiem-thu", 1).await;
     for n in 0..6u32 {
-        let who = register(e, "kiem-thu", &person(n, 1990)).await;
-        let a = e.start(who, round).await.unwrap();
+        let (who, a) = started(&f, &person(n, 1990)).await;
         for pos in 0..(n as usize).min(a.questions.len()) {
-            e.save_answer(who, a.id, pos, Some((pos % 3) as u8)).await.unwrap();
+            e.save_answer(who, a.id, pos, Some(u8::try_from(pos % 3).unwrap())).await.unwrap();
         }
         f.clock.advance(Duration::seconds(30));
         e.submit(who, a.id, Some(i64::from(n) * 2)).await.unwrap();
@@ -54,25 +41,20 @@ async fn verification_names_what_was_altered(db: TestDb) {
     assert!(bad.problems.iter().any(|p| p.contains("Mục nhật ký #1")), "{:?}", bad.problems);
 }
 
-on_both_backends!(sealed_submissions_show_answers_edited_after_submission);
-
 /// Submissions sealed into the audit chain: an answer edited afterwards in the database — even
 /// one that changes no score and so no ranking — is found by the seal it breaks.
 async fn sealed_submissions_show_answers_edited_after_submission(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
-    let round = round_id(e, "kiem-thu", 1).await;
     for n in 0..3u32 {
-        let who = register(e, "kiem-thu", &person(n, 1990)).await;
-        let a = e.start(who, round).await.unwrap();
+        let (who, a) = started(&f, &person(n, 1990)).await;
         e.save_answer(who, a.id, 0, Some(1)).await.unwrap();
         e.submit(who, a.id, None).await.unwrap();
     }
     assert_eq!(e.seal_submissions().await.unwrap(), 3);
     assert_eq!(e.seal_submissions().await.unwrap(), 0, "each submission is sealed once");
     // A later submission goes into the next seal.
-    let who = register(e, "kiem-thu", &person(9, 1990)).await;
-    let a = e.start(who, round).await.unwrap();
+    let (who, a) = started(&f, &person(9, 1990)).await;
     e.submit(who, a.id, None).await.unwrap();
     assert_eq!(e.seal_submissions().await.unwrap(), 1);
     f.clock.advance(Duration::hours(3));

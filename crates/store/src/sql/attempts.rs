@@ -11,7 +11,7 @@ use super::SqlStore;
 use super::participants::participant_insert;
 use crate::model::*;
 use crate::pg_writer;
-use crate::pool::{Pools, WritePool, on};
+use crate::pool::{Pools, WritePool, on, statement};
 use crate::sqlite_direct;
 use crate::{Result, Scorer, StoreError};
 
@@ -97,16 +97,16 @@ pub(super) async fn start_attempt(store: &SqlStore, new: &NewAttempt) -> Result<
                     }
                     let used: i64 = c.prepare_cached(ATTEMPTS_USED)?.query_row(key, |r| r.get(0))?;
                     if used >= i64::from(new.allowed) {
-                        return Ok(StartOutcome::LimitReached { used: used as u32 });
+                        return Ok(StartOutcome::LimitReached { used: count(used)? });
                     }
                     let row = c.prepare_cached(&insert_sql)?.query_row(
                         named_params! {
                             "$1": new.round_id,
                             "$2": new.participant_id,
                             "$3": used + 1,
-                            "$4": new.seed as i64,
+                            "$4": stored_seed(new.seed),
                             "$5": draw,
-                            "$6": new.draw.len() as i64,
+                            "$6": bigint(new.draw.len()),
                             "$7": blank,
                             "$8": ms(new.started_at),
                             "$9": ms(new.deadline_at),
@@ -149,16 +149,16 @@ pub(super) async fn start_attempt(store: &SqlStore, new: &NewAttempt) -> Result<
                 tx.commit().await?;
                 return Ok(match open {
                     Some(open) => StartOutcome::Resumed(open.try_into()?),
-                    None => StartOutcome::LimitReached { used: used as u32 },
+                    None => StartOutcome::LimitReached { used: count(used)? },
                 });
             }
             let row: RawAttempt = sqlx::query_as(sqlx::AssertSqlSafe(insert_sql.clone()))
                 .bind(new.round_id)
                 .bind(new.participant_id)
                 .bind(used + 1)
-                .bind(new.seed as i64)
+                .bind(stored_seed(new.seed))
                 .bind(&draw)
-                .bind(new.draw.len() as i64)
+                .bind(bigint(new.draw.len()))
                 .bind(&blank)
                 .bind(ms(new.started_at))
                 .bind(ms(new.deadline_at))
@@ -184,8 +184,7 @@ pub(super) async fn attempt(store: &SqlStore, id: i64) -> Result<Option<AttemptR
         let raw = d.read_row(&sql, named_params! {"$1": id}, sqlite_direct::attempt_from)?;
         return raw.map(AttemptRow::try_from).transpose();
     }
-    let sql = sqlx::AssertSqlSafe(sql);
-    let raw: Option<RawAttempt> = on!(store, read, |p| sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
+    let raw: Option<RawAttempt> = statement!(store, read, fetch_optional, sqlx::AssertSqlSafe(sql), id)?;
     raw.map(AttemptRow::try_from).transpose()
 }
 
@@ -199,8 +198,7 @@ pub(super) async fn attempts_of(store: &SqlStore, participant_id: i64) -> Result
         })?;
         return raw.into_iter().map(AttemptRow::try_from).collect();
     }
-    let sql = sqlx::AssertSqlSafe(sql);
-    let raw: Vec<RawAttempt> = on!(store, read, |p| sqlx::query_as(sql).bind(participant_id).fetch_all(p).await)?;
+    let raw: Vec<RawAttempt> = statement!(store, read, fetch_all, sqlx::AssertSqlSafe(sql), participant_id)?;
     raw.into_iter().map(AttemptRow::try_from).collect()
 }
 
@@ -217,7 +215,7 @@ pub(super) async fn save_answer(
     let write = SmallWrite::Answer {
         attempt_id,
         participant_id,
-        position: position as i64,
+        position: bigint(position),
         slot: slot.to_string(),
         now: ms(now),
     };
@@ -296,13 +294,8 @@ pub(super) async fn submit_attempt(
 }
 
 pub(super) async fn due_attempts(store: &SqlStore, now: DateTime<Utc>, limit: i64) -> Result<Vec<i64>> {
-    let rows: Vec<(i64,)> = on!(store, read, |p| sqlx::query_as(
-        "SELECT id FROM attempts WHERE status = 'open' AND deadline_at < $1 ORDER BY deadline_at LIMIT $2",
-    )
-    .bind(ms(now))
-    .bind(limit)
-    .fetch_all(p)
-    .await)?;
+    let sql = "SELECT id FROM attempts WHERE status = 'open' AND deadline_at < $1 ORDER BY deadline_at LIMIT $2";
+    let rows: Vec<(i64,)> = statement!(store, read, fetch_all, sql, ms(now), limit)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
@@ -322,31 +315,27 @@ pub(super) async fn scored_attempts(store: &SqlStore, round_id: i64) -> Result<V
             })
             .await?
         }
-        None => on!(store, read, |p| sqlx::query_as(SQL).bind(round_id).fetch_all(p).await)?,
+        None => statement!(store, read, fetch_all, SQL, round_id)?,
     };
-    Ok(rows
-        .into_iter()
-        .map(|(attempt_id, participant_id, correct, questions, prediction, taken, at)| Scored {
-            attempt_id,
-            participant_id,
-            correct: correct.unwrap_or(0) as u32,
-            questions: questions as u32,
-            prediction,
-            time_taken_ms: taken.unwrap_or(i64::MAX),
-            submitted_at_ms: at.unwrap_or(i64::MAX),
+    rows.into_iter()
+        .map(|(attempt_id, participant_id, correct, questions, prediction, taken, at)| {
+            Ok(Scored {
+                attempt_id,
+                participant_id,
+                correct: count(correct.unwrap_or(0))?,
+                questions: count(questions)?,
+                prediction,
+                time_taken_ms: taken.unwrap_or(i64::MAX),
+                submitted_at_ms: at.unwrap_or(i64::MAX),
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub(super) async fn round_counts(store: &SqlStore, round_id: i64) -> Result<RoundCounts> {
-    let (people, attempts, submitted): (i64, i64, Option<i64>) = on!(store, read, |p| {
-        sqlx::query_as(
-        "SELECT COUNT(DISTINCT participant_id), COUNT(*), SUM(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END) FROM attempts WHERE round_id = $1",
-    )
-    .bind(round_id)
-    .fetch_one(p)
-    .await
-    })?;
+    let sql = "SELECT COUNT(DISTINCT participant_id), COUNT(*), SUM(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END)
+         FROM attempts WHERE round_id = $1";
+    let (people, attempts, submitted): (i64, i64, Option<i64>) = statement!(store, read, fetch_one, sql, round_id)?;
     Ok(RoundCounts { people, attempts, submitted: submitted.unwrap_or(0) })
 }
 
@@ -373,9 +362,9 @@ pub(super) async fn bulk_insert_submitted(
                 )
                 .bind(round_id)
                 .bind(pid)
-                .bind(r.seed as i64)
+                .bind(stored_seed(r.seed))
                 .bind(serde_json::to_string(&r.draw)?)
-                .bind(r.draw.len() as i64)
+                .bind(bigint(r.draw.len()))
                 .bind(r.answers.encode())
                 .bind(r.prediction)
                 .bind(ms(r.started_at))
@@ -397,13 +386,7 @@ pub(super) async fn submitted_attempts(
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<AttemptRow>> {
-    let raw: Vec<RawAttempt> = on!(store, read, |p| sqlx::query_as(
-        "SELECT * FROM attempts WHERE round_id = $1 AND status = 'submitted' AND id > $2 ORDER BY id LIMIT $3"
-    )
-    .bind(round_id)
-    .bind(after_id)
-    .bind(limit)
-    .fetch_all(p)
-    .await)?;
+    let sql = "SELECT * FROM attempts WHERE round_id = $1 AND status = 'submitted' AND id > $2 ORDER BY id LIMIT $3";
+    let raw: Vec<RawAttempt> = statement!(store, read, fetch_all, sql, round_id, after_id, limit)?;
     raw.into_iter().map(AttemptRow::try_from).collect()
 }

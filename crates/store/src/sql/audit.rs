@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 use cuocthi_domain::audit;
 
-use super::SqlStore;
+use super::{SqlStore, in_list};
 use crate::Result;
 use crate::console::*;
-use crate::pool::{WritePool, on};
+use crate::pool::{WritePool, on, statement};
 use crate::review::SubmissionRecord;
 
 /// Appends audit entry `$e` after the chain's last inside transaction `$tx` (holding the audit
@@ -58,44 +58,30 @@ pub(super) const AUDIT_LOCK: i64 = 0x0063_756f_6374_6869; // "cuocthi"
 /// The score is the one the seal covered: a void re-scores sealed attempts (`super::feedback`).
 const SUBMISSION_SELECT: &str = "SELECT id, participant_id, answers, prediction, COALESCE(sealed_correct, correct) AS correct, time_taken_ms, submitted_at FROM attempts";
 
-pub(super) async fn append_audit(store: &SqlStore, e: &NewAudit) -> Result<AuditRow> {
-    let postgres = store.pools.is_postgres();
+pub(super) async fn append_audit(store: &SqlStore, entry: &NewAudit) -> Result<AuditRow> {
     on!(store, write, |p| {
-        let mut tx = p.begin_write().await?;
-        if postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
-        }
-        let row = append_in!(tx, e);
+        let mut tx = p.begin_locked(AUDIT_LOCK).await?;
+        let row = append_in!(tx, entry);
         tx.commit().await?;
         Ok(row)
     })
 }
 
-pub(super) async fn audit_entries(store: &SqlStore, f: &AuditFilter) -> Result<Vec<AuditRow>> {
-    let prefix = f.action_prefix.as_ref().map(|a| format!("{}%", a.replace(['%', '_'], "")));
-    Ok(on!(store, read, |p| sqlx::query_as(
-        "SELECT * FROM audit_log WHERE ($1 IS NULL OR contest_id = $1) AND ($2 IS NULL OR action LIKE $2)
-           AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR id < $4) ORDER BY id DESC LIMIT $5",
-    )
-    .bind(f.contest_id)
-    .bind(&prefix)
-    .bind(&f.actor)
-    .bind(f.before_id)
-    .bind(f.limit)
-    .fetch_all(p)
-    .await)?)
+pub(super) async fn audit_entries(store: &SqlStore, filter: &AuditFilter) -> Result<Vec<AuditRow>> {
+    let AuditFilter { contest_id, action_prefix, actor, before_id, limit } = filter;
+    let prefix = action_prefix.as_ref().map(|a| format!("{}%", a.replace(['%', '_'], "")));
+    let sql = "SELECT * FROM audit_log WHERE ($1 IS NULL OR contest_id = $1) AND ($2 IS NULL OR action LIKE $2)
+           AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR id < $4) ORDER BY id DESC LIMIT $5";
+    Ok(statement!(store, read, fetch_all, sql, contest_id, &prefix, actor, before_id, limit)?)
 }
 
 pub(super) async fn audit_chain(store: &SqlStore, after_id: i64, limit: i64) -> Result<Vec<AuditRow>> {
-    Ok(on!(store, read, |p| sqlx::query_as("SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2")
-        .bind(after_id)
-        .bind(limit)
-        .fetch_all(p)
-        .await)?)
+    let sql = "SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2";
+    Ok(statement!(store, read, fetch_all, sql, after_id, limit)?)
 }
 
 pub(super) async fn audit_entry(store: &SqlStore, id: i64) -> Result<Option<AuditRow>> {
-    Ok(on!(store, read, |p| sqlx::query_as("SELECT * FROM audit_log WHERE id = $1").bind(id).fetch_optional(p).await)?)
+    Ok(statement!(store, read, fetch_optional, "SELECT * FROM audit_log WHERE id = $1", id)?)
 }
 
 pub(super) async fn seal_submissions(
@@ -104,12 +90,8 @@ pub(super) async fn seal_submissions(
     at: DateTime<Utc>,
     actor: &str,
 ) -> Result<Option<(AuditRow, u64)>> {
-    let postgres = store.pools.is_postgres();
     on!(store, write, |p| {
-        let mut tx = p.begin_write().await?;
-        if postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
-        }
+        let mut tx = p.begin_locked(AUDIT_LOCK).await?;
         let rows: Vec<SubmissionRecord> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{SUBMISSION_SELECT} WHERE sealed_in IS NULL AND status = 'submitted' ORDER BY id LIMIT $1"
         )))
@@ -134,12 +116,8 @@ pub(super) async fn seal_submissions(
         };
         let row = append_in!(tx, &entry);
         let mut q = sqlx::QueryBuilder::new("UPDATE attempts SET sealed_in = ");
-        q.push_bind(row.id).push(" WHERE id IN (");
-        let mut ids = q.separated(", ");
-        for r in &rows {
-            ids.push_bind(r.id);
-        }
-        q.push(")");
+        q.push_bind(row.id).push(" WHERE id");
+        in_list(&mut q, rows.iter().map(|r| r.id));
         q.build().execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(Some((row, rows.len() as u64)))
@@ -147,10 +125,6 @@ pub(super) async fn seal_submissions(
 }
 
 pub(super) async fn sealed_submissions(store: &SqlStore, entry_id: i64) -> Result<Vec<SubmissionRecord>> {
-    Ok(on!(store, read, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SUBMISSION_SELECT} WHERE sealed_in = $1 ORDER BY id"
-    )))
-    .bind(entry_id)
-    .fetch_all(p)
-    .await)?)
+    let sql = format!("{SUBMISSION_SELECT} WHERE sealed_in = $1 ORDER BY id");
+    Ok(statement!(store, read, fetch_all, sqlx::AssertSqlSafe(sql), entry_id)?)
 }

@@ -8,24 +8,59 @@ use tracing::instrument;
 
 use super::SqlStore;
 use crate::model::*;
-use crate::pool::{WritePool, on};
+use crate::pool::{WritePool, on, statement};
 use crate::{Result, StoreError};
 
 // Run by both drivers (sqlx, and rusqlite on SQLite's participant path): one text.
 const IS_REGISTERED: &str = "SELECT EXISTS (SELECT 1 FROM registered WHERE contest_id = $1 AND person_key = $2)";
 
+/// The insert of one round, its parameters numbered as [`bind_round`] binds them.
+const INSERT_ROUND: &str =
+    "INSERT INTO rounds (contest_id, number, name, opens_at, closes_at, rules) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Binds a contest's own columns to `$query` in the order its insert and its update number them:
+/// `$1` slug … `$7` settings (JSON), `$8` the instant of the change.
+macro_rules! bind_contest {
+    ($query:expr, $spec:expr, $settings:expr, $now:expr) => {
+        $query
+            .bind(&$spec.slug)
+            .bind(&$spec.title)
+            .bind(&$spec.organiser)
+            .bind(&$spec.summary)
+            .bind(&$spec.audience)
+            .bind(&$spec.rules)
+            .bind($settings)
+            .bind(ms($now))
+    };
+}
+
+/// Binds a round to `$query`: `$1` the contest, `$2` the round's number, `$3` its name, `$4` and
+/// `$5` when it opens and closes, `$6` its rules (JSON); as creating and replacing a definition
+/// number them.
+macro_rules! bind_round {
+    ($query:expr, $contest_id:expr, $number:expr, $round:expr, $rules:expr) => {
+        $query
+            .bind($contest_id)
+            .bind($number)
+            .bind(&$round.name)
+            .bind(ms($round.opens_at))
+            .bind(ms($round.closes_at))
+            .bind($rules)
+    };
+}
+
 /// Writes a contest's units (in order) and registered lists inside transaction `$tx`, for
 /// whichever backend's transaction it is: shared by creating and replacing a definition.
 macro_rules! insert_lists {
     ($tx:ident, $contest_id:expr, $spec:expr) => {
-        for (i, u) in $spec.units.iter().enumerate() {
+        for (position, u) in (0_i64..).zip(&$spec.units) {
             sqlx::query("INSERT INTO units (contest_id, code, name, parent_code, headcount, position) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind($contest_id)
                 .bind(&u.code)
                 .bind(&u.name)
                 .bind(&u.parent)
                 .bind(u.headcount.map(i64::from))
-                .bind(i as i64)
+                .bind(position)
                 .execute(&mut *$tx)
                 .await?;
         }
@@ -41,37 +76,24 @@ macro_rules! insert_lists {
     };
 }
 
+/// Each round's rules as stored (JSON), in the order of the definition.
+fn rules_json(spec: &ContestSpec) -> Result<Vec<String>> {
+    Ok(spec.rounds.iter().map(|r| serde_json::to_string(&r.rules)).collect::<Result<_, _>>()?)
+}
+
 #[instrument(skip_all, fields(slug = %spec.slug))]
 pub(super) async fn insert_contest(store: &SqlStore, spec: &ContestSpec, now: DateTime<Utc>) -> Result<i64> {
     let settings = serde_json::to_string(&spec.settings)?;
-    let rounds: Vec<(String, String)> =
-        spec.rounds.iter().map(|r| Ok((r.name.clone(), serde_json::to_string(&r.rules)?))).collect::<Result<_>>()?;
+    let rules = rules_json(spec)?;
     on!(store, write, |p| {
         let mut tx = p.begin_write().await?;
-        let (id,): (i64,) = sqlx::query_as(
+        let insert = sqlx::query_as(
             "INSERT INTO contests (slug, title, organiser, summary, audience, rules, settings, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-        )
-        .bind(&spec.slug)
-        .bind(&spec.title)
-        .bind(&spec.organiser)
-        .bind(&spec.summary)
-        .bind(&spec.audience)
-        .bind(&spec.rules)
-        .bind(&settings)
-        .bind(ms(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        for (i, (r, (name, rules))) in spec.rounds.iter().zip(&rounds).enumerate() {
-            sqlx::query("INSERT INTO rounds (contest_id, number, name, opens_at, closes_at, rules) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(id)
-                .bind(i as i64 + 1)
-                .bind(name)
-                .bind(ms(r.opens_at))
-                .bind(ms(r.closes_at))
-                .bind(rules)
-                .execute(&mut *tx)
-                .await?;
+        );
+        let (id,): (i64,) = bind_contest!(insert, spec, &settings, now).fetch_one(&mut *tx).await?;
+        for (number, (r, rules)) in (1_i64..).zip(spec.rounds.iter().zip(&rules)) {
+            bind_round!(sqlx::query(INSERT_ROUND), id, number, r, rules).execute(&mut *tx).await?;
         }
         insert_lists!(tx, id, spec);
         tx.commit().await?;
@@ -80,44 +102,29 @@ pub(super) async fn insert_contest(store: &SqlStore, spec: &ContestSpec, now: Da
 }
 
 pub(super) async fn list_contests(store: &SqlStore) -> Result<Vec<ContestRow>> {
-    let raw: Vec<RawContest> =
-        on!(store, read, |p| sqlx::query_as("SELECT * FROM contests ORDER BY id").fetch_all(p).await)?;
+    let raw: Vec<RawContest> = statement!(store, read, fetch_all, "SELECT * FROM contests ORDER BY id")?;
     raw.into_iter().map(ContestRow::try_from).collect()
 }
 
 pub(super) async fn contest_by_slug(store: &SqlStore, slug: &str) -> Result<Option<StoredContest>> {
-    let raw = on!(store, read, |p| sqlx::query_as("SELECT * FROM contests WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(p)
-        .await)?;
+    let raw = statement!(store, read, fetch_optional, "SELECT * FROM contests WHERE slug = $1", slug)?;
     load_contest(store, raw).await
 }
 
 pub(super) async fn contest_by_id(store: &SqlStore, id: i64) -> Result<Option<StoredContest>> {
-    let raw =
-        on!(store, read, |p| sqlx::query_as("SELECT * FROM contests WHERE id = $1").bind(id).fetch_optional(p).await)?;
+    let raw = statement!(store, read, fetch_optional, "SELECT * FROM contests WHERE id = $1", id)?;
     load_contest(store, raw).await
 }
 
 pub(super) async fn round(store: &SqlStore, round_id: i64) -> Result<Option<RoundRow>> {
-    let raw: Option<RawRound> = on!(store, read, |p| sqlx::query_as("SELECT * FROM rounds WHERE id = $1")
-        .bind(round_id)
-        .fetch_optional(p)
-        .await)?;
+    let raw: Option<RawRound> =
+        statement!(store, read, fetch_optional, "SELECT * FROM rounds WHERE id = $1", round_id)?;
     raw.map(RoundRow::try_from).transpose()
 }
 
 pub(super) async fn freeze_figure(store: &SqlStore, round_id: i64, figure: i64, now: DateTime<Utc>) -> Result<bool> {
-    let changed = on!(store, write, |p| sqlx::query(
-        "UPDATE rounds SET real_figure = $2, figure_frozen_at = $3 WHERE id = $1 AND figure_frozen_at IS NULL"
-    )
-    .bind(round_id)
-    .bind(figure)
-    .bind(ms(now))
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(changed == 1)
+    let sql = "UPDATE rounds SET real_figure = $2, figure_frozen_at = $3 WHERE id = $1 AND figure_frozen_at IS NULL";
+    Ok(statement!(store, write, execute, sql, round_id, figure, ms(now))? == 1)
 }
 
 pub(super) async fn is_registered(store: &SqlStore, contest_id: i64, keys: &[String]) -> Result<bool> {
@@ -149,56 +156,29 @@ pub(super) async fn update_contest(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let settings = serde_json::to_string(&spec.settings)?;
-    let rounds: Vec<String> = spec.rounds.iter().map(|r| serde_json::to_string(&r.rules)).collect::<Result<_, _>>()?;
+    let rules = rules_json(spec)?;
     on!(store, write, |p| {
         let mut tx = p.begin_write().await?;
-        let n = sqlx::query(
-            "UPDATE contests SET slug = $2, title = $3, organiser = $4, summary = $5, audience = $6, rules = $7, settings = $8, updated_at = $9 WHERE id = $1",
-        )
-        .bind(contest_id)
-        .bind(&spec.slug)
-        .bind(&spec.title)
-        .bind(&spec.organiser)
-        .bind(&spec.summary)
-        .bind(&spec.audience)
-        .bind(&spec.rules)
-        .bind(&settings)
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let update = sqlx::query(
+            "UPDATE contests SET slug = $1, title = $2, organiser = $3, summary = $4, audience = $5, rules = $6,
+             settings = $7, updated_at = $8 WHERE id = $9",
+        );
+        let n = bind_contest!(update, spec, &settings, now).bind(contest_id).execute(&mut *tx).await?.rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        for (i, (r, rules)) in spec.rounds.iter().zip(&rounds).enumerate() {
-            let number = i as i64 + 1;
-            let n = sqlx::query(
+        for (number, (r, rules)) in (1_i64..).zip(spec.rounds.iter().zip(&rules)) {
+            let update = sqlx::query(
                 "UPDATE rounds SET name = $3, opens_at = $4, closes_at = $5, rules = $6 WHERE contest_id = $1 AND number = $2",
-            )
-            .bind(contest_id)
-            .bind(number)
-            .bind(&r.name)
-            .bind(ms(r.opens_at))
-            .bind(ms(r.closes_at))
-            .bind(rules)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            );
+            let n = bind_round!(update, contest_id, number, r, rules).execute(&mut *tx).await?.rows_affected();
             if n == 0 {
-                sqlx::query("INSERT INTO rounds (contest_id, number, name, opens_at, closes_at, rules) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(contest_id)
-                    .bind(number)
-                    .bind(&r.name)
-                    .bind(ms(r.opens_at))
-                    .bind(ms(r.closes_at))
-                    .bind(rules)
-                    .execute(&mut *tx)
-                    .await?;
+                bind_round!(sqlx::query(INSERT_ROUND), contest_id, number, r, rules).execute(&mut *tx).await?;
             }
         }
         sqlx::query("DELETE FROM rounds WHERE contest_id = $1 AND number > $2")
             .bind(contest_id)
-            .bind(spec.rounds.len() as i64)
+            .bind(bigint(spec.rounds.len()))
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM units WHERE contest_id = $1").bind(contest_id).execute(&mut *tx).await?;

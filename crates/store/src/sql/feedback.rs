@@ -9,7 +9,7 @@ use super::audit::{AUDIT_LOCK, append_in};
 use crate::console::{AuditRow, NewAudit};
 use crate::feedback::*;
 use crate::model::*;
-use crate::pool::{WritePool, on};
+use crate::pool::{WritePool, on, statement};
 use crate::{Result, StoreError};
 
 /// A contest's voids, oldest first, with [`VoidRow`]'s columns in order (read by both drivers).
@@ -65,7 +65,7 @@ macro_rules! apply_rescores {
 /// count and the insert are one transaction, and concurrent reports of one person wait for
 /// each other (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: the person's row locked), so two sent at
 /// once cannot both pass a count of four.
-pub(super) async fn add_report(store: &SqlStore, r: &NewReport<'_>) -> Result<Option<i64>> {
+pub(super) async fn insert_report(store: &SqlStore, r: &NewReport<'_>) -> Result<Option<i64>> {
     let postgres = store.pools.is_postgres();
     on!(store, write, |p| {
         let mut tx = p.begin_write().await?;
@@ -103,30 +103,22 @@ pub(super) async fn add_report(store: &SqlStore, r: &NewReport<'_>) -> Result<Op
     })
 }
 
-pub(super) async fn read_reports(store: &SqlStore, contest_id: i64, f: &ReportFilter) -> Result<Vec<ReportRow>> {
+pub(super) async fn reports(store: &SqlStore, contest_id: i64, filter: &ReportFilter) -> Result<Vec<ReportRow>> {
+    let ReportFilter { question_id, attempt_id, open_only, limit } = *filter;
     let sql = format!(
         "SELECT * FROM question_reports WHERE contest_id = $1 AND ($2 IS NULL OR question_id = $2)
            AND ($3 IS NULL OR attempt_id = $3) AND ($4 = 0 OR closed_at IS NULL) {REPORT_ORDER} LIMIT $5"
     );
-    Ok(on!(store, read, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(contest_id)
-        .bind(f.question_id)
-        .bind(f.attempt_id)
-        .bind(i64::from(f.open_only))
-        .bind(f.limit)
-        .fetch_all(p)
-        .await)?)
+    let sql = sqlx::AssertSqlSafe(sql);
+    Ok(statement!(store, read, fetch_all, sql, contest_id, question_id, attempt_id, flag(open_only), limit)?)
 }
 
-pub(super) async fn read_report(store: &SqlStore, id: i64) -> Result<Option<ReportRow>> {
-    Ok(on!(store, read, |p| sqlx::query_as("SELECT * FROM question_reports WHERE id = $1")
-        .bind(id)
-        .fetch_optional(p)
-        .await)?)
+pub(super) async fn report(store: &SqlStore, id: i64) -> Result<Option<ReportRow>> {
+    Ok(statement!(store, read, fetch_optional, "SELECT * FROM question_reports WHERE id = $1", id)?)
 }
 
 /// Sets the reply (replacing an earlier one) and, with `close`, closes the report.
-pub(super) async fn write_reply(
+pub(super) async fn reply_report(
     store: &SqlStore,
     id: i64,
     reply: &str,
@@ -134,48 +126,31 @@ pub(super) async fn write_reply(
     at: i64,
     close: bool,
 ) -> Result<bool> {
-    let n = on!(store, write, |p| sqlx::query(
-        "UPDATE question_reports SET reply = $2, replied_by = $3, replied_at = $4,
+    let sql = "UPDATE question_reports SET reply = $2, replied_by = $3, replied_at = $4,
             closed_by = CASE WHEN $5 = 1 AND closed_at IS NULL THEN $3 ELSE closed_by END,
             closed_at = CASE WHEN $5 = 1 AND closed_at IS NULL THEN $4 ELSE closed_at END
-         WHERE id = $1"
-    )
-    .bind(id)
-    .bind(reply)
-    .bind(by)
-    .bind(at)
-    .bind(i64::from(close))
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
+         WHERE id = $1";
+    Ok(statement!(store, write, execute, sql, id, reply, by, at, flag(close))? == 1)
 }
 
 /// Closes a report (`Some((by, at))`) or opens it again (`None`).
-pub(super) async fn write_report_closed(store: &SqlStore, id: i64, closed: Option<(&str, i64)>) -> Result<bool> {
+pub(super) async fn close_report(store: &SqlStore, id: i64, closed: Option<(&str, i64)>) -> Result<bool> {
     let (by, at) = closed.map_or((None, None), |(b, a)| (Some(b), Some(a)));
-    let n =
-        on!(store, write, |p| sqlx::query("UPDATE question_reports SET closed_by = $2, closed_at = $3 WHERE id = $1")
-            .bind(id)
-            .bind(by)
-            .bind(at)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
+    let sql = "UPDATE question_reports SET closed_by = $2, closed_at = $3 WHERE id = $1";
+    Ok(statement!(store, write, execute, sql, id, by, at)? == 1)
 }
 
-pub(super) async fn read_voids(store: &SqlStore, contest_id: i64) -> Result<Vec<VoidRow>> {
+pub(super) async fn question_voids(store: &SqlStore, contest_id: i64) -> Result<Vec<VoidRow>> {
     if let Some(d) = &store.direct {
         return d.read(|c| voids_direct(c, contest_id));
     }
-    Ok(on!(store, read, |p| sqlx::query_as(VOIDS_OF_CONTEST).bind(contest_id).fetch_all(p).await)?)
+    Ok(statement!(store, read, fetch_all, VOIDS_OF_CONTEST, contest_id)?)
 }
 
 /// Attempts of a contest (open or submitted) whose draw holds `question_id`, by id after
 /// `after_id`, with their count of scored questions. The draw is JSON (`{"q":12,"o":[…]}`), so
 /// `"q":12,` finds exactly question 12 without parsing every draw in the database.
-pub(super) async fn read_attempts_drawing(
+pub(super) async fn attempts_drawing(
     store: &SqlStore,
     contest_id: i64,
     question_id: i64,
@@ -188,30 +163,21 @@ pub(super) async fn read_attempts_drawing(
          WHERE round_id IN (SELECT id FROM rounds WHERE contest_id = $1) AND draw LIKE $2 AND id > $3
          ORDER BY id LIMIT $4"
     );
-    let raw: Vec<RawDrawing> = on!(store, read, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(contest_id)
-        .bind(&pattern)
-        .bind(after_id)
-        .bind(limit)
-        .fetch_all(p)
-        .await)?;
+    let raw: Vec<RawDrawing> =
+        statement!(store, read, fetch_all, sqlx::AssertSqlSafe(sql), contest_id, &pattern, after_id, limit)?;
     raw.into_iter().map(|r| Ok((AttemptRow::try_from(r.attempt)?, r.questions))).collect()
 }
 
 /// Records a void, its chained audit entry (`audit.detail` as given) and the scores it changes,
 /// in one transaction. A second void of the same question is a `Conflict`.
-pub(super) async fn write_void(
+pub(super) async fn void_question(
     store: &SqlStore,
     v: &NewVoid<'_>,
     entry: &NewAudit,
     rescores: &[Rescore],
 ) -> Result<(VoidRow, AuditRow)> {
-    let postgres = store.pools.is_postgres();
     on!(store, write, |p| {
-        let mut tx = p.begin_write().await?;
-        if postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
-        }
+        let mut tx = p.begin_locked(AUDIT_LOCK).await?;
         let row: AuditRow = append_in!(tx, entry);
         let void: VoidRow = sqlx::query_as(
             "INSERT INTO question_voids (contest_id, question_id, mode, reason, report_id, created_by, created_at, audit_id)
@@ -235,15 +201,11 @@ pub(super) async fn write_void(
 
 /// Stores scores derived again (after a void, for attempts that were being submitted while
 /// it was recorded); returns how many rows changed.
-pub(super) async fn write_rescores(store: &SqlStore, rescores: &[Rescore]) -> Result<u64> {
-    let postgres = store.pools.is_postgres();
+pub(super) async fn rescore_attempts(store: &SqlStore, rescores: &[Rescore]) -> Result<u64> {
     let mut total = 0;
     for chunk in rescores.chunks(500) {
         total += on!(store, write, |p| {
-            let mut tx = p.begin_write().await?;
-            if postgres {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(&mut *tx).await?;
-            }
+            let mut tx = p.begin_locked(AUDIT_LOCK).await?;
             let n = apply_rescores!(tx, chunk);
             tx.commit().await?;
             Ok::<u64, StoreError>(n)

@@ -6,7 +6,7 @@ use super::SqlStore;
 use crate::Result;
 use crate::console::*;
 use crate::model::*;
-use crate::pool::{WritePool, on};
+use crate::pool::{WritePool, on, statement};
 
 pub(super) async fn stage_file(
     store: &SqlStore,
@@ -17,36 +17,26 @@ pub(super) async fn stage_file(
     body: &[u8],
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    let (id,): (i64,) = on!(store, write, |p| {
-        sqlx::query_as(
-        "INSERT INTO staged_files (account_id, contest_id, purpose, file_name, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(account_id)
-    .bind(contest_id)
-    .bind(purpose)
-    .bind(file_name)
-    .bind(body)
-    .bind(ms(now))
-    .fetch_one(p)
-    .await
-    })?;
+    let sql = "INSERT INTO staged_files (account_id, contest_id, purpose, file_name, body, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+    let (id,): (i64,) =
+        statement!(store, write, fetch_one, sql, account_id, contest_id, purpose, file_name, body, ms(now))?;
     Ok(id)
 }
 
 pub(super) async fn staged_file(store: &SqlStore, id: i64) -> Result<Option<StagedFile>> {
-    Ok(on!(store, read, |p| sqlx::query_as("SELECT * FROM staged_files WHERE id = $1")
-        .bind(id)
-        .fetch_optional(p)
-        .await)?)
+    Ok(statement!(store, read, fetch_optional, "SELECT * FROM staged_files WHERE id = $1", id)?)
 }
 
 pub(super) async fn drop_staged_file(store: &SqlStore, id: i64, stale_before: DateTime<Utc>) -> Result<()> {
-    on!(store, write, |p| sqlx::query("DELETE FROM staged_files WHERE id = $1 OR created_at < $2")
-        .bind(id)
-        .bind(ms(stale_before))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+    statement!(
+        store,
+        write,
+        execute,
+        "DELETE FROM staged_files WHERE id = $1 OR created_at < $2",
+        id,
+        ms(stale_before)
+    )?;
     Ok(())
 }
 
@@ -79,41 +69,26 @@ pub(super) async fn insert_material(store: &SqlStore, m: &MaterialRow, body: &[u
     })
 }
 
+/// A material's columns in [`MaterialRow`]'s order.
+const MATERIAL_COLUMNS: &str = "id, contest_id, kind, title, file_name, content_type, size, sha256, created_at";
+
 pub(super) async fn materials_of(store: &SqlStore, contest_id: i64) -> Result<Vec<MaterialRow>> {
-    Ok(on!(store, read, |p| {
-        sqlx::query_as(
-        "SELECT id, contest_id, kind, title, file_name, content_type, size, sha256, created_at FROM materials WHERE contest_id = $1 ORDER BY id"
-    )
-    .bind(contest_id)
-    .fetch_all(p)
-    .await
-    })?)
+    let sql = format!("SELECT {MATERIAL_COLUMNS} FROM materials WHERE contest_id = $1 ORDER BY id");
+    Ok(statement!(store, read, fetch_all, sqlx::AssertSqlSafe(sql), contest_id)?)
 }
 
 /// A material's columns in [`MaterialRow`]'s order, then its bytes.
 type MaterialWithBody = (i64, i64, String, String, String, String, i64, String, i64, Vec<u8>);
 
 pub(super) async fn material_body(store: &SqlStore, id: i64) -> Result<Option<(MaterialRow, Vec<u8>)>> {
-    let row: Option<MaterialWithBody> = on!(store, read, |p| {
-        sqlx::query_as(
-        "SELECT id, contest_id, kind, title, file_name, content_type, size, sha256, created_at, body FROM materials WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_optional(p)
-    .await
-    })?;
+    let sql = format!("SELECT {MATERIAL_COLUMNS}, body FROM materials WHERE id = $1");
+    let row: Option<MaterialWithBody> = statement!(store, read, fetch_optional, sqlx::AssertSqlSafe(sql), id)?;
     Ok(row.map(|(id, contest_id, kind, title, file_name, content_type, size, sha256, created_at, body)| {
         (MaterialRow { id, contest_id, kind, title, file_name, content_type, size, sha256, created_at }, body)
     }))
 }
 
 pub(super) async fn delete_material(store: &SqlStore, id: i64) -> Result<Option<MaterialRow>> {
-    Ok(on!(store, write, |p| {
-        sqlx::query_as(
-        "DELETE FROM materials WHERE id = $1 RETURNING id, contest_id, kind, title, file_name, content_type, size, sha256, created_at"
-    )
-    .bind(id)
-    .fetch_optional(p)
-    .await
-    })?)
+    let sql = format!("DELETE FROM materials WHERE id = $1 RETURNING {MATERIAL_COLUMNS}");
+    Ok(statement!(store, write, fetch_optional, sqlx::AssertSqlSafe(sql), id)?)
 }

@@ -3,8 +3,8 @@
 //!
 //! Each method is written once; the [`on!`](crate::pool::on) macro expands its body for the
 //! backend in use, so the same SQL text is type-checked against both drivers without `sqlx::Any`
-//! (which has no instants). The trait implementations here and in `console.rs` are the table of
-//! contents: each method is a line that hands over to the module of its table family.
+//! (which has no instants). Each method is a function of the same name in the module of its table
+//! family; `delegate!` below implements both traits from their text by calling those functions.
 //!
 //! | module | tables | may use (besides `crate::{model, error, pool}`) |
 //! |---|---|---|
@@ -22,7 +22,6 @@
 mod accounts;
 mod attempts;
 mod audit;
-mod console;
 mod contests;
 mod feedback;
 mod files;
@@ -31,6 +30,7 @@ mod questions;
 mod results;
 mod stats;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -43,11 +43,25 @@ use cuocthi_domain::contest::ContestSpec;
 use cuocthi_domain::identity::Identity;
 use cuocthi_domain::question::Question;
 use cuocthi_domain::ranking::Scored;
+use cuocthi_domain::stats::{CounterKey, Measures};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use accounts::*;
+use attempts::*;
+use audit::*;
+use contests::*;
+use feedback::*;
+use files::*;
+use participants::*;
+use questions::*;
+use results::*;
+use stats::*;
+
+use crate::console::*;
 use crate::model::*;
-use crate::pool::{Backend, Pools, on};
+use crate::pool::{Backend, Pools, on, statement};
+use crate::review::*;
 use crate::sqlite_direct::Direct;
 use crate::{Result, Scorer, Store, StoreError};
 
@@ -186,14 +200,10 @@ impl SqlStore {
     {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT * FROM {table} WHERE id IN ({})", placeholders.join(", "));
             let rows: Vec<R> = on!(self, read, |p| {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-                for id in chunk {
-                    q = q.bind(*id);
-                }
-                q.fetch_all(p).await
+                let mut q = sqlx::QueryBuilder::new(format!("SELECT * FROM {table} WHERE id"));
+                in_list(&mut q, chunk.iter().copied());
+                q.build_query_as().fetch_all(p).await
             })?;
             out.extend(rows);
         }
@@ -201,165 +211,68 @@ impl SqlStore {
     }
 }
 
-#[async_trait]
-impl Store for SqlStore {
-    fn backend(&self) -> Backend {
-        self.pools.backend()
+/// Appends ` IN (…)` with one parameter per item to a statement being built, for either backend.
+pub(super) fn in_list<DB, T>(q: &mut sqlx::QueryBuilder<DB>, items: impl IntoIterator<Item = T>)
+where
+    DB: sqlx::Database,
+    T: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    q.push(" IN (");
+    let mut list = q.separated(", ");
+    for item in items {
+        list.push_bind(item);
     }
-
-    async fn ping(&self) -> Result<()> {
-        on!(self, read, |p| sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
-    }
-
-    async fn secret(&self, name: &str, candidate: &str) -> Result<String> {
-        on!(self, write, |p| {
-            sqlx::query("INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-                .bind(name)
-                .bind(candidate)
-                .execute(p)
-                .await?;
-            let v: (String,) =
-                sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1").bind(name).fetch_one(p).await?;
-            Ok(v.0)
-        })
-    }
-
-    async fn insert_contest(&self, spec: &ContestSpec, now: DateTime<Utc>) -> Result<i64> {
-        contests::insert_contest(self, spec, now).await
-    }
-
-    async fn list_contests(&self) -> Result<Vec<ContestRow>> {
-        contests::list_contests(self).await
-    }
-
-    async fn contest_by_slug(&self, slug: &str) -> Result<Option<StoredContest>> {
-        contests::contest_by_slug(self, slug).await
-    }
-
-    async fn contest_by_id(&self, id: i64) -> Result<Option<StoredContest>> {
-        contests::contest_by_id(self, id).await
-    }
-
-    async fn round(&self, round_id: i64) -> Result<Option<RoundRow>> {
-        contests::round(self, round_id).await
-    }
-
-    async fn freeze_figure(&self, round_id: i64, figure: i64, now: DateTime<Utc>) -> Result<bool> {
-        contests::freeze_figure(self, round_id, figure, now).await
-    }
-
-    async fn is_registered(&self, contest_id: i64, keys: &[String]) -> Result<bool> {
-        contests::is_registered(self, contest_id, keys).await
-    }
-
-    async fn insert_questions(&self, contest_id: i64, questions: &[Question], now: DateTime<Utc>) -> Result<Vec<i64>> {
-        questions::insert_questions(self, contest_id, questions, now).await
-    }
-
-    async fn bank(&self, contest_id: i64) -> Result<Vec<StoredQuestion>> {
-        questions::bank(self, contest_id).await
-    }
-
-    async fn questions_by_id(&self, ids: &[i64]) -> Result<Vec<StoredQuestion>> {
-        questions::questions_by_id(self, ids).await
-    }
-
-    async fn revise_question(&self, id: i64, q: &Question, now: DateTime<Utc>) -> Result<i64> {
-        questions::revise_question(self, id, q, now).await
-    }
-
-    async fn insert_participant(
-        &self,
-        contest_id: i64,
-        key: &str,
-        who: &Identity,
-        complete: bool,
-        consent: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<ParticipantRow> {
-        participants::insert_participant(self, contest_id, key, who, complete, consent, now).await
-    }
-
-    async fn participant_by_key(&self, contest_id: i64, key: &str) -> Result<Option<ParticipantRow>> {
-        participants::participant_by_key(self, contest_id, key).await
-    }
-
-    async fn participant(&self, id: i64) -> Result<Option<ParticipantRow>> {
-        participants::participant(self, id).await
-    }
-
-    async fn participants_of(&self, contest_id: i64) -> Result<Vec<ParticipantRow>> {
-        participants::participants_of(self, contest_id).await
-    }
-
-    async fn participants_by_id(&self, ids: &[i64]) -> Result<Vec<ParticipantRow>> {
-        participants::participants_by_id(self, ids).await
-    }
-
-    async fn start_attempt(&self, new: &NewAttempt) -> Result<StartOutcome> {
-        attempts::start_attempt(self, new).await
-    }
-
-    async fn attempt(&self, id: i64) -> Result<Option<AttemptRow>> {
-        attempts::attempt(self, id).await
-    }
-
-    async fn attempts_of(&self, participant_id: i64) -> Result<Vec<AttemptRow>> {
-        attempts::attempts_of(self, participant_id).await
-    }
-
-    async fn save_answer(
-        &self,
-        attempt_id: i64,
-        participant_id: i64,
-        position: usize,
-        slot: char,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        attempts::save_answer(self, attempt_id, participant_id, position, slot, now).await
-    }
-
-    async fn save_prediction(
-        &self,
-        attempt_id: i64,
-        participant_id: i64,
-        prediction: i64,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        attempts::save_prediction(self, attempt_id, participant_id, prediction, now).await
-    }
-
-    async fn submit_attempt(
-        &self,
-        attempt_id: i64,
-        submitted_at: DateTime<Utc>,
-        auto: bool,
-        scorer: Scorer,
-    ) -> Result<Option<AttemptRow>> {
-        attempts::submit_attempt(self, attempt_id, submitted_at, auto, scorer).await
-    }
-
-    async fn due_attempts(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<i64>> {
-        attempts::due_attempts(self, now, limit).await
-    }
-
-    async fn scored_attempts(&self, round_id: i64) -> Result<Vec<Scored>> {
-        attempts::scored_attempts(self, round_id).await
-    }
-
-    async fn round_counts(&self, round_id: i64) -> Result<RoundCounts> {
-        attempts::round_counts(self, round_id).await
-    }
-
-    async fn bulk_insert_submitted(&self, contest_id: i64, round_id: i64, rows: &[BulkAttempt]) -> Result<usize> {
-        attempts::bulk_insert_submitted(self, contest_id, round_id, rows).await
-    }
-
-    async fn published_ranking(&self, contest_id: i64, round_id: Option<i64>) -> Result<Option<PublishedRanking>> {
-        results::published_ranking(self, contest_id, round_id).await
-    }
+    q.push(")");
 }
+
+fn backend(store: &SqlStore) -> Backend {
+    store.pools.backend()
+}
+
+async fn ping(store: &SqlStore) -> Result<()> {
+    statement!(store, read, execute, "SELECT 1")?;
+    Ok(())
+}
+
+async fn secret(store: &SqlStore, name: &str, candidate: &str) -> Result<String> {
+    on!(store, write, |p| {
+        sqlx::query("INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(candidate)
+            .execute(p)
+            .await?;
+        let v: (String,) =
+            sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1").bind(name).fetch_one(p).await?;
+        Ok(v.0)
+    })
+}
+
+/// Implements the trait whose text it is given (from [`crate::store_trait`] or
+/// [`crate::console::console_trait`]) for [`SqlStore`]: each method calls the function of the
+/// same name and parameters, found in the module of its table family (imported above) or here.
+macro_rules! delegate {
+    ($(#[$attr:meta])* pub trait $name:ident: $first:ident $(+ $bound:tt)* { $($methods:tt)* }) => {
+        delegate!(@methods $name [] $($methods)*);
+    };
+    (@methods $name:ident [$($done:tt)*]) => {
+        #[async_trait]
+        impl $name for SqlStore {
+            $($done)*
+        }
+    };
+    (@methods $name:ident [$($done:tt)*]
+        $(#[$attr:meta])* fn $f:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty; $($rest:tt)*) => {
+        delegate!(@methods $name [$($done)* fn $f(&self $(, $arg: $ty)*) -> $ret { $f(self $(, $arg)*) }] $($rest)*);
+    };
+    (@methods $name:ident [$($done:tt)*]
+        $(#[$attr:meta])* async fn $f:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty; $($rest:tt)*) => {
+        delegate!(@methods $name
+            [$($done)* async fn $f(&self $(, $arg: $ty)*) -> $ret { $f(self $(, $arg)*).await }] $($rest)*);
+    };
+}
+
+crate::store_trait!(delegate);
+crate::console::console_trait!(delegate);
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@ use rusqlite::named_params;
 use super::SqlStore;
 use crate::Result;
 use crate::model::*;
-use crate::pool::{WritePool, on};
+use crate::pool::{WritePool, on, statement};
 use crate::sqlite_direct;
 
 // Run by both drivers (sqlx, and rusqlite on SQLite's participant path): one text each.
@@ -87,8 +87,7 @@ pub(super) async fn participant_by_key(store: &SqlStore, contest_id: i64, key: &
         let params = named_params! {"$1": contest_id, "$2": key};
         return Ok(d.read_row(PARTICIPANT_BY_KEY, params, sqlite_direct::participant_from)?.map(Into::into));
     }
-    let raw: Option<RawParticipant> =
-        on!(store, read, |p| sqlx::query_as(PARTICIPANT_BY_KEY).bind(contest_id).bind(key).fetch_optional(p).await)?;
+    let raw: Option<RawParticipant> = statement!(store, read, fetch_optional, PARTICIPANT_BY_KEY, contest_id, key)?;
     Ok(raw.map(Into::into))
 }
 
@@ -97,23 +96,17 @@ pub(super) async fn participant(store: &SqlStore, id: i64) -> Result<Option<Part
         let params = named_params! {"$1": id};
         return Ok(d.read_row(PARTICIPANT_BY_ID, params, sqlite_direct::participant_from)?.map(Into::into));
     }
-    let raw: Option<RawParticipant> =
-        on!(store, read, |p| sqlx::query_as(PARTICIPANT_BY_ID).bind(id).fetch_optional(p).await)?;
+    let raw: Option<RawParticipant> = statement!(store, read, fetch_optional, PARTICIPANT_BY_ID, id)?;
     Ok(raw.map(Into::into))
 }
 
 pub(super) async fn participants_of(store: &SqlStore, contest_id: i64) -> Result<Vec<ParticipantRow>> {
-    let raw: Vec<RawParticipant> =
-        on!(store, read, |p| sqlx::query_as("SELECT * FROM participants WHERE contest_id = $1 ORDER BY id")
-            .bind(contest_id)
-            .fetch_all(p)
-            .await)?;
-    Ok(raw.into_iter().map(Into::into).collect())
+    let sql = "SELECT * FROM participants WHERE contest_id = $1 ORDER BY id";
+    Ok(rows(statement!(store, read, fetch_all, sql, contest_id)?))
 }
 
 pub(super) async fn participants_by_id(store: &SqlStore, ids: &[i64]) -> Result<Vec<ParticipantRow>> {
-    let raw: Vec<RawParticipant> = store.rows_by_id("participants", ids).await?;
-    Ok(raw.into_iter().map(ParticipantRow::from).collect())
+    Ok(rows(store.rows_by_id("participants", ids).await?))
 }
 
 pub(super) async fn participants_matching(
@@ -123,18 +116,15 @@ pub(super) async fn participants_matching(
     unit: Option<&str>,
     limit: i64,
 ) -> Result<Vec<ParticipantRow>> {
-    let raw: Vec<RawParticipant> = on!(store, read, |p| sqlx::query_as(
-        "SELECT * FROM participants WHERE contest_id = $1
+    let sql = "SELECT * FROM participants WHERE contest_id = $1
            AND ($2 IS NULL OR person_key = $2 OR cccd = $2 OR phone = $2 OR email = $2)
-           AND ($3 IS NULL OR unit_code = $3) ORDER BY id LIMIT $4",
-    )
-    .bind(contest_id)
-    .bind(key)
-    .bind(unit)
-    .bind(limit)
-    .fetch_all(p)
-    .await)?;
-    Ok(raw.into_iter().map(ParticipantRow::from).collect())
+           AND ($3 IS NULL OR unit_code = $3) ORDER BY id LIMIT $4";
+    Ok(rows(statement!(store, read, fetch_all, sql, contest_id, key, unit, limit)?))
+}
+
+/// Participants as stored, read back.
+fn rows(raw: Vec<RawParticipant>) -> Vec<ParticipantRow> {
+    raw.into_iter().map(ParticipantRow::from).collect()
 }
 
 pub(super) async fn merge_participants(store: &SqlStore, kept: i64, merged: i64) -> Result<bool> {

@@ -3,7 +3,7 @@
 
 use super::SqlStore;
 use crate::model::*;
-use crate::pool::{Pools, WritePool, on};
+use crate::pool::{Pools, WritePool, on, statement};
 use crate::review::*;
 use crate::{Result, StoreError};
 
@@ -36,41 +36,35 @@ pub(super) async fn published_ranking(
 }
 
 pub(super) async fn published_by_id(store: &SqlStore, id: i64) -> Result<Option<(RankingVersionRow, String)>> {
-    let version: Option<RankingVersionRow> =
-        on!(store, read, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!("{VERSION_SELECT} WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(p)
-            .await)?;
+    let sql = sqlx::AssertSqlSafe(format!("{VERSION_SELECT} WHERE id = $1"));
+    let version: Option<RankingVersionRow> = statement!(store, read, fetch_optional, sql, id)?;
     let Some(version) = version else { return Ok(None) };
-    let (body,): (String,) = on!(store, read, |p| sqlx::query_as("SELECT body FROM published_rankings WHERE id = $1")
-        .bind(id)
-        .fetch_one(p)
-        .await)?;
+    let (body,): (String,) =
+        statement!(store, read, fetch_one, "SELECT body FROM published_rankings WHERE id = $1", id)?;
     Ok(Some((version, body)))
 }
 
 pub(super) async fn attempt_origins(store: &SqlStore, round_id: i64) -> Result<Vec<AttemptOrigin>> {
-    Ok(on!(store, read, |p| sqlx::query_as(
-        "SELECT id AS attempt_id, client_tag, device_tag FROM attempts WHERE round_id = $1 ORDER BY id"
-    )
-    .bind(round_id)
-    .fetch_all(p)
-    .await)?)
+    let sql = "SELECT id AS attempt_id, client_tag, device_tag FROM attempts WHERE round_id = $1 ORDER BY id";
+    Ok(statement!(store, read, fetch_all, sql, round_id)?)
 }
 
 pub(super) async fn disqualify(store: &SqlStore, d: &NewDisqualification<'_>) -> Result<i64> {
-    let (id,): (i64,) = on!(store, write, |p| sqlx::query_as(
-        "INSERT INTO disqualifications (contest_id, participant_id, attempt_id, reason, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
-    )
-    .bind(d.contest_id)
-    .bind(d.participant_id)
-    .bind(d.attempt_id)
-    .bind(d.reason)
-    .bind(d.created_by)
-    .bind(d.created_at)
-    .fetch_one(p)
-    .await)?;
+    let NewDisqualification { contest_id, participant_id, attempt_id, reason, created_by, created_at } = *d;
+    let sql = "INSERT INTO disqualifications (contest_id, participant_id, attempt_id, reason, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+    let (id,): (i64,) = statement!(
+        store,
+        write,
+        fetch_one,
+        sql,
+        contest_id,
+        participant_id,
+        attempt_id,
+        reason,
+        created_by,
+        created_at
+    )?;
     Ok(id)
 }
 
@@ -82,26 +76,14 @@ pub(super) async fn lift_disqualification(
     reason: &str,
     at: i64,
 ) -> Result<bool> {
-    let done = on!(store, write, |p| sqlx::query(
-        "UPDATE disqualifications SET lifted_at = $3, lifted_by = $4, lift_reason = $5
-         WHERE id = $1 AND contest_id = $2 AND lifted_at IS NULL"
-    )
-    .bind(id)
-    .bind(contest_id)
-    .bind(at)
-    .bind(by)
-    .bind(reason)
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+    let sql = "UPDATE disqualifications SET lifted_at = $3, lifted_by = $4, lift_reason = $5
+         WHERE id = $1 AND contest_id = $2 AND lifted_at IS NULL";
+    Ok(statement!(store, write, execute, sql, id, contest_id, at, by, reason)? == 1)
 }
 
 pub(super) async fn disqualifications(store: &SqlStore, contest_id: i64) -> Result<Vec<DisqualificationRow>> {
-    Ok(on!(store, read, |p| sqlx::query_as("SELECT * FROM disqualifications WHERE contest_id = $1 ORDER BY id")
-        .bind(contest_id)
-        .fetch_all(p)
-        .await)?)
+    let sql = "SELECT * FROM disqualifications WHERE contest_id = $1 ORDER BY id";
+    Ok(statement!(store, read, fetch_all, sql, contest_id)?)
 }
 
 pub(super) async fn approve_ranking(store: &SqlStore, v: &NewRankingVersion<'_>) -> Result<(i64, i64)> {
@@ -162,15 +144,8 @@ pub(super) async fn approve_ranking(store: &SqlStore, v: &NewRankingVersion<'_>)
 }
 
 pub(super) async fn make_ranking_public(store: &SqlStore, id: i64, at: i64) -> Result<bool> {
-    let done = on!(store, write, |p| sqlx::query(
-        "UPDATE published_rankings SET public_at = $2 WHERE id = $1 AND public_at IS NULL"
-    )
-    .bind(id)
-    .bind(at)
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+    let sql = "UPDATE published_rankings SET public_at = $2 WHERE id = $1 AND public_at IS NULL";
+    Ok(statement!(store, write, execute, sql, id, at)? == 1)
 }
 
 pub(super) async fn ranking_versions(
@@ -178,15 +153,10 @@ pub(super) async fn ranking_versions(
     contest_id: i64,
     round_id: Option<i64>,
 ) -> Result<Vec<RankingVersionRow>> {
-    Ok(on!(store, read, |p| {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "{VERSION_SELECT} WHERE contest_id = $1 AND (round_id = $2 OR (round_id IS NULL AND $2 IS NULL)) ORDER BY id DESC"
-    )))
-    .bind(contest_id)
-    .bind(round_id)
-    .fetch_all(p)
-    .await
-    })?)
+    );
+    Ok(statement!(store, read, fetch_all, sqlx::AssertSqlSafe(sql), contest_id, round_id)?)
 }
 
 pub(super) async fn standing_in(
@@ -194,12 +164,7 @@ pub(super) async fn standing_in(
     ranking_id: i64,
     participant_id: i64,
 ) -> Result<Option<StandingRecord>> {
-    Ok(on!(store, read, |p| sqlx::query_as(
-        "SELECT participant_id, place, correct, time_taken_ms, distance, prize FROM ranking_standings
-         WHERE ranking_id = $1 AND participant_id = $2"
-    )
-    .bind(ranking_id)
-    .bind(participant_id)
-    .fetch_optional(p)
-    .await)?)
+    let sql = "SELECT participant_id, place, correct, time_taken_ms, distance, prize FROM ranking_standings
+         WHERE ranking_id = $1 AND participant_id = $2";
+    Ok(statement!(store, read, fetch_optional, sql, ranking_id, participant_id)?)
 }

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use cuocthi_domain::stats::{self, CountRow, CounterKey, Measures};
 
-use super::SqlStore;
-use crate::model::at;
-use crate::pool::{WritePool, on};
+use super::{SqlStore, in_list};
+use crate::model::{at, count};
+use crate::pool::{WritePool, on, statement};
 use crate::stats::{CounterRow, StaffMember};
 use crate::{Result, StoreError};
 
@@ -31,13 +31,18 @@ struct RawCount {
     first_full: i64,
 }
 
-impl From<RawCount> for CountRow {
-    fn from(r: RawCount) -> CountRow {
-        CountRow {
+impl TryFrom<RawCount> for CountRow {
+    type Error = StoreError;
+    fn try_from(r: RawCount) -> Result<CountRow> {
+        Ok(CountRow {
             attempt_id: r.id,
             contest_id: r.contest_id,
             round_id: r.round_id,
-            counted: r.counted.clamp(0, 2) as u8,
+            counted: match r.counted {
+                ..=0 => 0,
+                1 => 1,
+                _ => 2,
+            },
             submitted: r.status == "submitted",
             first_in_round: r.first_in_round == 1,
             first_in_contest: r.first_in_contest == 1,
@@ -45,13 +50,18 @@ impl From<RawCount> for CountRow {
             first_full_score: r.first_full == 1,
             started_at: at(r.started_at),
             submitted_at: r.submitted_at.map(at),
-            correct: r.correct.map(|c| c.max(0) as u32),
-            questions: r.questions.max(0) as u32,
+            correct: r.correct.map(|c| count(c.max(0))).transpose()?,
+            questions: count(r.questions.max(0))?,
             unit: r.unit_code,
             locality: r.locality_code,
             group: r.group_code,
-        }
+        })
     }
+}
+
+/// Attempts to count, read back.
+fn count_rows(raw: Vec<RawCount>) -> Result<Vec<CountRow>> {
+    raw.into_iter().map(CountRow::try_from).collect()
 }
 
 /// Whether `a` is the person's first attempt (in the round, with `extra` true) as 0/1 on both
@@ -91,15 +101,11 @@ const COUNT_LOCK: i64 = 0x0063_7374_6174_7321;
 
 /// Counts up to `limit` attempts whose start or submission is not counted yet, in one
 /// transaction; returns how many attempts were counted.
-pub(super) async fn count_pending(store: &SqlStore, limit: i64) -> Result<usize> {
-    let postgres = store.pools.is_postgres();
+pub(super) async fn count_attempts(store: &SqlStore, limit: i64) -> Result<usize> {
     on!(store, write, |p| {
-        let mut tx = p.begin_write().await?;
-        if postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(COUNT_LOCK).execute(&mut *tx).await?;
-        }
+        let mut tx = p.begin_locked(COUNT_LOCK).await?;
         let raw: Vec<RawCount> = sqlx::query_as(PENDING).bind(limit).fetch_all(&mut *tx).await?;
-        let rows: Vec<CountRow> = raw.into_iter().map(CountRow::from).collect();
+        let rows = count_rows(raw)?;
         let (counters, marks) = stats::tally(&rows);
         let counters: Vec<(CounterKey, Measures)> = counters.into_iter().collect();
         for chunk in counters.chunks(500) {
@@ -133,12 +139,8 @@ pub(super) async fn count_pending(store: &SqlStore, limit: i64) -> Result<usize>
             let ids: Vec<i64> = marks.iter().filter(|(_, c)| *c == state).map(|(id, _)| *id).collect();
             for chunk in ids.chunks(1000) {
                 let mut q = sqlx::QueryBuilder::new("UPDATE attempts SET counted = ");
-                q.push_bind(i64::from(state)).push(" WHERE id IN (");
-                let mut list = q.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                q.push(")");
+                q.push_bind(i64::from(state)).push(" WHERE id");
+                in_list(&mut q, chunk.iter().copied());
                 q.build().execute(&mut *tx).await?;
             }
         }
@@ -148,20 +150,15 @@ pub(super) async fn count_pending(store: &SqlStore, limit: i64) -> Result<usize>
 }
 
 /// The counters of a contest (round 0) and of one of its rounds.
-pub(super) async fn read_counters(store: &SqlStore, contest_id: i64, round_id: Option<i64>) -> Result<Vec<CounterRow>> {
-    Ok(on!(store, read, |p| sqlx::query_as(
-        "SELECT round_id, dim, bucket, people, attempts, finishers, completed, full_scores, full_score_people
-         FROM stat_counters WHERE contest_id = $1 AND (round_id = 0 OR round_id = $2)"
-    )
-    .bind(contest_id)
-    .bind(round_id.unwrap_or(0))
-    .fetch_all(p)
-    .await)?)
+pub(super) async fn counters(store: &SqlStore, contest_id: i64, round_id: Option<i64>) -> Result<Vec<CounterRow>> {
+    let sql = "SELECT round_id, dim, bucket, people, attempts, finishers, completed, full_scores, full_score_people
+         FROM stat_counters WHERE contest_id = $1 AND (round_id = 0 OR round_id = $2)";
+    Ok(statement!(store, read, fetch_all, sql, contest_id, round_id.unwrap_or(0))?)
 }
 
 /// Drops a contest's counters and marks its attempts uncounted, so that counting starts
 /// again from the attempts (after a voided question or a merge changed what they say).
-pub(super) async fn reset_contest_counters(store: &SqlStore, contest_id: i64) -> Result<()> {
+pub(super) async fn reset_counters(store: &SqlStore, contest_id: i64) -> Result<()> {
     on!(store, write, |p| {
         let mut tx = p.begin_write().await?;
         sqlx::query("DELETE FROM stat_counters WHERE contest_id = $1").bind(contest_id).execute(&mut *tx).await?;
@@ -178,16 +175,12 @@ pub(super) async fn reset_contest_counters(store: &SqlStore, contest_id: i64) ->
 
 /// The counters recomputed from every attempt, without touching the stored ones: what a
 /// recount would give.
-pub(super) async fn recount_contest(store: &SqlStore, contest_id: i64) -> Result<BTreeMap<CounterKey, Measures>> {
+pub(super) async fn recount(store: &SqlStore, contest_id: i64) -> Result<BTreeMap<CounterKey, Measures>> {
     let sql = PENDING
         .replace("WHERE a.counted = 0 OR (a.counted = 1 AND a.status = 'submitted')", "WHERE r.contest_id = $2")
         .replace("a.counted,", "CAST(0 AS BIGINT) AS counted,");
-    let raw: Vec<RawCount> = on!(store, read, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(i64::MAX)
-        .bind(contest_id)
-        .fetch_all(p)
-        .await)?;
-    Ok(stats::tally(&raw.into_iter().map(CountRow::from).collect::<Vec<_>>()).0)
+    let raw: Vec<RawCount> = statement!(store, read, fetch_all, sqlx::AssertSqlSafe(sql), i64::MAX, contest_id)?;
+    Ok(stats::tally(&count_rows(raw)?).0)
 }
 
 /// Replaces the staff list of one unit.
@@ -226,18 +219,15 @@ pub(super) async fn replace_staff_list(
 }
 
 /// The staff lists of the given units, by unit then name.
-pub(super) async fn read_staff_lists(store: &SqlStore, contest_id: i64, units: &[String]) -> Result<Vec<StaffMember>> {
+pub(super) async fn staff_lists(store: &SqlStore, contest_id: i64, units: &[String]) -> Result<Vec<StaffMember>> {
     let mut out = Vec::new();
     for chunk in units.chunks(500) {
         let rows: Vec<StaffMember> = on!(store, read, |p| {
             let mut q =
                 sqlx::QueryBuilder::new("SELECT unit_code, person_key, full_name FROM unit_staff WHERE contest_id = ");
-            q.push_bind(contest_id).push(" AND unit_code IN (");
-            let mut list = q.separated(", ");
-            for u in chunk {
-                list.push_bind(u.clone());
-            }
-            q.push(") ORDER BY unit_code, full_name, person_key");
+            q.push_bind(contest_id).push(" AND unit_code");
+            in_list(&mut q, chunk.iter().cloned());
+            q.push(" ORDER BY unit_code, full_name, person_key");
             q.build_query_as().fetch_all(p).await
         })?;
         out.extend(rows);
@@ -251,12 +241,9 @@ pub(super) async fn keys_that_took_part(store: &SqlStore, contest_id: i64, keys:
     for chunk in keys.chunks(500) {
         let rows: Vec<(String,)> = on!(store, read, |p| {
             let mut q = sqlx::QueryBuilder::new("SELECT p.person_key FROM participants p WHERE p.contest_id = ");
-            q.push_bind(contest_id).push(" AND p.person_key IN (");
-            let mut list = q.separated(", ");
-            for k in chunk {
-                list.push_bind(k.clone());
-            }
-            q.push(") AND EXISTS (SELECT 1 FROM attempts a WHERE a.participant_id = p.id)");
+            q.push_bind(contest_id).push(" AND p.person_key");
+            in_list(&mut q, chunk.iter().cloned());
+            q.push(" AND EXISTS (SELECT 1 FROM attempts a WHERE a.participant_id = p.id)");
             q.build_query_as().fetch_all(p).await
         })?;
         out.extend(rows.into_iter().map(|r| r.0));

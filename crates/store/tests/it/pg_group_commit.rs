@@ -29,7 +29,7 @@ async fn attempts(store: &SqlStore, n: usize, late: std::ops::Range<usize>) -> V
     let contest = store.insert_contest(&spec, now()).await.expect("contest");
     let round = store.contest_by_id(contest).await.expect("read").expect("the contest").rounds[0].id;
     let draw: Vec<DrawnQuestion> =
-        (0..QUESTIONS as i64).map(|q| DrawnQuestion { question_id: q + 1, order: vec![0, 1, 2, 3] }).collect();
+        (1..).take(QUESTIONS).map(|q| DrawnQuestion { question_id: q, order: vec![0, 1, 2, 3] }).collect();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let who = Identity { full_name: Some(format!("Người thi {i}")), ..Identity::default() };
@@ -62,12 +62,20 @@ async fn attempts(store: &SqlStore, n: usize, late: std::ops::Range<usize>) -> V
 }
 
 fn scorer() -> Scorer {
-    Arc::new(|row: &AttemptRow| (row.answers.encode().bytes().filter(|b| *b == b'1').count() as u32, 1000))
+    Arc::new(|row: &AttemptRow| {
+        let correct = row.answers.encode().bytes().filter(|b| *b == b'1').count();
+        (u32::try_from(correct).expect("a few answers"), 1000)
+    })
 }
 
 /// The choice a task saves at a position: distinct enough to tell saves apart.
 fn choice(position: usize) -> u8 {
-    (position % 4) as u8
+    u8::try_from(position % 4).expect("below 4")
+}
+
+/// The prediction a task saves for attempt `i`.
+fn prediction(i: usize) -> i64 {
+    1000 + i64::try_from(i).expect("a few attempts")
 }
 
 fn slot(position: usize) -> char {
@@ -103,7 +111,7 @@ async fn concurrent_saves_each_get_their_own_outcome(db: TestDb) {
                 let outcome = s.save_answer(attempt, person, position, slot(position), now()).await;
                 (k, outcome, expected(i, position))
             } else if k < N * QUESTIONS + N {
-                let outcome = s.save_prediction(attempt, person, 1000 + i as i64, now()).await;
+                let outcome = s.save_prediction(attempt, person, prediction(i), now()).await;
                 (k, outcome, expected(i, 0))
             } else if k < N * QUESTIONS + N + N {
                 // A position beyond the attempt's answers.
@@ -126,7 +134,7 @@ async fn concurrent_saves_each_get_their_own_outcome(db: TestDb) {
         let row = store.attempt(id).await.expect("read").expect("the attempt");
         if i < 35 {
             assert_eq!(row.answers.encode(), all, "attempt {i}: every acknowledged answer is stored");
-            assert_eq!(row.prediction, Some(1000 + i as i64), "attempt {i}");
+            assert_eq!(row.prediction, Some(prediction(i)), "attempt {i}");
         } else {
             assert_eq!(row.answers.encode(), "-".repeat(QUESTIONS), "attempt {i}: nothing refused is stored");
             assert_eq!(row.prediction, None, "attempt {i}");
@@ -173,7 +181,7 @@ async fn a_save_racing_a_submission_is_never_lost(db: TestDb) {
         let stored = finals[i][position];
         if saved {
             acknowledged += 1;
-            assert_eq!(stored, slot(position) as u8, "attempt {i}: acknowledged answer {position} lost");
+            assert_eq!(char::from(stored), slot(position), "attempt {i}: acknowledged answer {position} lost");
         } else {
             refused += 1;
             assert_eq!(stored, b'-', "attempt {i}: refused answer {position} stored");

@@ -5,7 +5,11 @@ use chrono::{Duration, TimeZone, Utc};
 use cuocthi_store::{ConsoleStore, ThrottleRule};
 use cuocthi_testkit::{TestDb, on_both_backends};
 
-on_both_backends!(two_hundred_parallel_tries_pass_at_most_the_free_ones, waits_double_up_to_the_cap_and_are_forgotten);
+on_both_backends!(
+    two_hundred_parallel_tries_pass_at_most_the_free_ones,
+    waits_double_up_to_the_cap_and_are_forgotten,
+    quiet_keys_are_swept_and_waiting_ones_kept
+);
 
 const RULE: ThrottleRule = ThrottleRule { free: 5, max_wait_ms: 8_000, forget_after_ms: 86_400_000 };
 
@@ -49,4 +53,21 @@ async fn waits_double_up_to_the_cap_and_are_forgotten(db: TestDb) {
     assert_eq!(store.take_try("k", later, &RULE).await.unwrap().unwrap().failures, 1);
     store.clear_throttle("k").await.unwrap();
     assert!(store.throttle("k").await.unwrap().is_none());
+}
+
+/// Rows of keys nobody has tried since a moment are deleted; a key still waiting at that moment,
+/// or tried since, stays.
+async fn quiet_keys_are_swept_and_waiting_ones_kept(db: TestDb) {
+    let store = db.store().await;
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 10, 3, 0, 0).unwrap();
+    let strict = ThrottleRule { free: 1, max_wait_ms: 60_000, forget_after_ms: 86_400_000 };
+    store.take_try("quiet", t0, &RULE).await.unwrap().expect("first try");
+    let waiting = store.take_try("waiting", t0, &strict).await.unwrap().expect("first try");
+    assert_eq!(waiting.blocked_until, t0.timestamp_millis() + 1000, "waits a second");
+    store.take_try("recent", t0 + Duration::days(2), &RULE).await.unwrap().expect("first try");
+    assert_eq!(store.forget_throttles(t0).await.unwrap(), 0, "nothing tried before that moment");
+    assert_eq!(store.forget_throttles(t0 + Duration::milliseconds(500)).await.unwrap(), 1);
+    assert!(store.throttle("quiet").await.unwrap().is_none());
+    assert!(store.throttle("waiting").await.unwrap().is_some(), "still waiting then");
+    assert!(store.throttle("recent").await.unwrap().is_some());
 }

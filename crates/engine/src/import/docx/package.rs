@@ -46,8 +46,8 @@ pub(super) fn declared_entries(bytes: &[u8]) -> Option<usize> {
 pub(super) fn directory_region(bytes: &[u8]) -> &[u8] {
     end_record(bytes)
         .and_then(|r| {
-            let size = le32(r, 12)? as usize;
-            let start = le32(r, 16)? as usize;
+            let size = usize::try_from(le32(r, 12)?).ok()?;
+            let start = usize::try_from(le32(r, 16)?).ok()?;
             bytes.get(start..start.checked_add(size)?)
         })
         .unwrap_or(bytes)

@@ -24,6 +24,11 @@ fn drafts(body: &str) -> Vec<(usize, QuestionDraft)> {
     drafts_from_blocks(&blocks(body)).unwrap()
 }
 
+/// Each draft as (paragraph, topic, option count, marked keys): what a recognition test checks.
+fn outline(d: &[(usize, QuestionDraft)]) -> Vec<(usize, &str, usize, Vec<char>)> {
+    d.iter().map(|(pos, q)| (*pos, q.topic.as_str(), q.options.len(), q.correct.clone())).collect()
+}
+
 /// A paragraph of plain runs; `*text` makes a bold run, `_text` an underlined one.
 fn p(runs: &[&str]) -> String {
     let runs: String = runs
@@ -270,9 +275,8 @@ fn auto_numbered_questions_and_lettered_options() {
     ]
     .concat();
     let d = drafts(&body);
-    let got: Vec<_> = d.iter().map(|(pos, q)| (*pos, q.topic.as_str(), q.options.len(), q.correct.clone())).collect();
     assert_eq!(
-        got,
+        outline(&d),
         [(2, "Lịch sử Đoàn", 3, vec!['B']), (6, "Lịch sử Đoàn", 3, vec!['B']), (10, "Lịch sử Đoàn", 3, vec!['C'])]
     );
     assert_eq!(d[0].1.options[1], "26/3/1931");
@@ -348,9 +352,8 @@ fn tables_with_columns_with_a_question_per_row_and_option_grids() {
     ]
     .concat();
     let d = drafts(&body);
-    let got: Vec<_> = d.iter().map(|(pos, q)| (*pos, q.topic.as_str(), q.options.len(), q.correct.clone())).collect();
     assert_eq!(
-        got,
+        outline(&d),
         [
             (3, "Chuyển đổi số", 4, vec!['A']),
             (5, "Chuyển đổi số", 3, vec!['A']),
