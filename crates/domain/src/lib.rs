@@ -11,12 +11,13 @@
 //! [`identity::Eligibility`]…) and re-exported from `contest`. `text`, `vntime`, `audit`, `draw`
 //! and `ranking` use nothing of the crate; `locality` and `question` use `text`; `stats` uses
 //! `vntime`; `attempt` uses `draw`; `identity` uses `locality`, `text`, `vntime`; `prize` uses
-//! `ranking`; `review` uses `identity`, `text`.
+//! `ranking`; `review` uses `identity`, `text`; `event` (the in-person event) uses `draw`.
 
 pub mod attempt;
 pub mod audit;
 pub mod contest;
 pub mod draw;
+pub mod event;
 pub mod identity;
 pub mod locality;
 pub mod prize;
