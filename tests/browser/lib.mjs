@@ -251,6 +251,20 @@ export async function adminSignIn(page, { username = ADMIN.username, password = 
   await clickAndLoad(page, page.getByRole("button", { name: "Đăng nhập" }));
 }
 
+/**
+ * At a first sign-in every account is sent to set up its authenticator app: reads the secret shown
+ * under the QR code, confirms with the code it gives now, and returns the secret (for later codes).
+ */
+export async function setUpSecondFactor(page) {
+  assert.equal(new URL(page.url()).pathname, "/admin/bao-mat", "a first sign-in leads to the set-up");
+  await clickAndLoad(page, page.getByRole("button", { name: "Bật xác thực hai lớp" }));
+  const secret = (await page.locator("#totp-secret").innerText()).trim();
+  await page.getByLabel("Mã 6 số").fill(totp(secret));
+  await clickAndLoad(page, page.getByRole("button", { name: "Xác nhận và bật" }));
+  assert.equal(new URL(page.url()).pathname, "/admin", await page.locator("main").innerText());
+  return secret;
+}
+
 /** Uploads a question file on a contest's import page; returns the report's sentence. */
 export async function uploadQuestions(page, slug, file) {
   await page.goto(`${BASE}/admin/cuoc-thi/${slug}/nhap-cau-hoi`);

@@ -234,8 +234,8 @@ describe("the participant in Chromium", { concurrency: true }, () => {
       await clickAndLoad(page2, link);
       assert.equal(await page2.locator(".score").innerText(), `2/${TOTAL}`);
       assert.equal(
-        await page2.locator("p.notice").innerText(),
-        "Bài thi được hệ thống tự động nộp khi hết thời gian, với các câu trả lời đã lưu.",
+        await page2.locator("p.time-up").innerText(),
+        "Hết giờ: bài của bạn đã được nộp tự động với các câu đã lưu.",
       );
 
       // The same through the JSON API with the session cookie: submitted automatically, at the end

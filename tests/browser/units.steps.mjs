@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { BASE, adminSignIn, clickAndLoad, newContext, watch } from "./lib.mjs";
+import { BASE, adminSignIn, clickAndLoad, newContext, setUpSecondFactor, watch } from "./lib.mjs";
 
 const UNITS = [
   "Mã đơn vị,Tên đơn vị,Mã đơn vị cấp trên,Số cán bộ",
@@ -91,6 +91,9 @@ export function unitSteps({ step, page, browser, slug }) {
       const seen = watch(p);
       await p.goto(`${BASE}/admin/dang-nhap`);
       await adminSignIn(p, COORDINATOR);
+      // A coordinator sees people's names and lists: the authenticator app first, like everyone.
+      await p.goto(`${BASE}/admin/cuoc-thi/${slug}/tham-gia`);
+      await setUpSecondFactor(p);
       await p.goto(`${BASE}/admin/cuoc-thi/${slug}/tham-gia`);
       const main = () => p.locator("main").innerText();
       assert.match(await main(), /Trường THPT Lê Quý Đôn/);

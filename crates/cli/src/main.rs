@@ -1,5 +1,6 @@
 //! `cuocthi`: one binary for the server and every administrative task.
 
+mod backup;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +54,19 @@ enum Command {
         /// addresses or CIDR ranges (`127.0.0.1,10.0.0.0/8`); none by default.
         #[arg(long, env = "CUOCTHI_TRUSTED_PROXIES", value_delimiter = ',', value_parser = cuocthi_web::WebConfig::parse_proxy)]
         trusted_proxies: Vec<cuocthi_web::TrustedProxy>,
+        /// For a demo only (refused without `--demo`): staff other than system administrators
+        /// sign in with a password alone, without an authenticator app.
+        #[arg(long, requires = "demo")]
+        without_second_factor: bool,
+        /// Take backups from the server itself into this folder (none without it).
+        #[arg(long, env = "CUOCTHI_BACKUP_DIR")]
+        backup_dir: Option<PathBuf>,
+        /// How often a scheduled backup is taken: `30m`, `6h`, `1d`.
+        #[arg(long, env = "CUOCTHI_BACKUP_EVERY", default_value = "6h", value_parser = backup::parse_every)]
+        backup_every: std::time::Duration,
+        /// How many scheduled backups are kept; the oldest beyond this are deleted.
+        #[arg(long, env = "CUOCTHI_BACKUP_KEEP", default_value_t = 14, value_parser = clap::value_parser!(u16).range(1..))]
+        backup_keep: u16,
     },
     /// Apply the database migrations.
     Migrate,
@@ -80,6 +94,9 @@ enum Command {
     /// Rankings, prizes and publication.
     #[command(subcommand)]
     Results(ResultsCommand),
+    /// Backups: create, verify, restore (SQLite directly; PostgreSQL with pg_dump/pg_restore).
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
 }
 
 #[derive(Subcommand)]
@@ -230,10 +247,25 @@ fn explain(e: EngineError) -> anyhow::Error {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { listen, demo, frame_ancestors, public_url, trusted_proxies } => {
+        Command::Serve {
+            listen,
+            demo,
+            frame_ancestors,
+            public_url,
+            trusted_proxies,
+            without_second_factor,
+            backup_dir,
+            backup_every,
+            backup_keep,
+        } => {
             let frame_ancestors = cuocthi_web::WebConfig::parse_origins(&frame_ancestors)
                 .map_err(|e| anyhow::anyhow!("CUOCTHI_FRAME_ANCESTORS: {e}"))?;
-            let web = cuocthi_web::WebConfig { frame_ancestors, public_url, trusted_proxies };
+            let second_factor = if without_second_factor {
+                cuocthi_web::SecondFactor::AdministratorsOnly
+            } else {
+                cuocthi_web::SecondFactor::EveryAccount
+            };
+            let web = cuocthi_web::WebConfig { frame_ancestors, public_url, trusted_proxies, second_factor };
             let (store, engine) = open(&cli.db).await?;
             if demo {
                 let loaded = cuocthi_engine::demo::load(&engine).await.map_err(explain)?;
@@ -241,7 +273,13 @@ async fn run(cli: Cli) -> Result<()> {
                     tracing::info!(?loaded, "demo contests loaded");
                 }
             }
-            serve::run(engine, &listen, web, demo).await?;
+            let backups = backup_dir.map(|dir| backup::Schedule {
+                database_url: cli.db.database_url.clone(),
+                dir,
+                every: backup_every,
+                keep: usize::from(backup_keep),
+            });
+            serve::run(engine, &listen, web, demo, backups).await?;
             store.close().await;
         }
         Command::Migrate => {
@@ -321,6 +359,7 @@ async fn run(cli: Cli) -> Result<()> {
             println!("Đã gỡ xác thực hai lớp của tài khoản \"{username}\"; tài khoản sẽ cài lại khi đăng nhập.");
         }
         Command::Results(cmd) => results(&cli.db, cmd).await?,
+        Command::Backup(cmd) => backup::run(&cli.db.database_url, cmd).await?,
     }
     Ok(())
 }
@@ -416,4 +455,21 @@ async fn results(db: &DbArgs, cmd: ResultsCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn only_a_demo_may_do_without_the_second_factor() {
+        assert!(Cli::try_parse_from(["cuocthi", "serve", "--without-second-factor"]).is_err());
+        let demo = Cli::try_parse_from(["cuocthi", "serve", "--demo", "--without-second-factor"]).expect("a demo");
+        assert!(matches!(demo.command, Command::Serve { without_second_factor: true, .. }));
+        let plain =
+            Cli::try_parse_from(["cuocthi", "serve", "--public-url", "https://thi.tinh.gov.vn"]).expect("serve");
+        assert!(matches!(plain.command, Command::Serve { without_second_factor: false, .. }));
+    }
 }

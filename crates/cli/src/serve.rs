@@ -19,6 +19,8 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 const SWEEP_EVERY: Duration = Duration::from_secs(2);
 /// Submissions are sealed into the audit chain every 30 seconds (see `cuocthi_engine` `seal`).
 const SEAL_EVERY_SWEEPS: u64 = 15;
+/// Throttle rows of quiet keys are deleted hourly (1,800 sweeps of 2 s): a small table scan.
+const FORGET_EVERY_SWEEPS: u64 = 1_800;
 
 pub fn init_tracing(json: bool) {
     let filter =
@@ -31,12 +33,19 @@ pub fn init_tracing(json: bool) {
     }
 }
 
-pub async fn run(engine: Engine, listen: &str, mut web: cuocthi_web::WebConfig, demo: bool) -> Result<()> {
+pub async fn run(
+    engine: Engine,
+    listen: &str,
+    mut web: cuocthi_web::WebConfig,
+    demo: bool,
+    backups: Option<crate::backup::Schedule>,
+) -> Result<()> {
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     web.public_url = Some(public_url(web.public_url.take(), addr, demo)?);
     tracing::info!(%addr, public_url = web.public_url.as_deref().unwrap_or_default(), "cuocthi listening");
     let sweeper = tokio::spawn(sweep_forever(engine.clone()));
+    let backups = backups.map(|schedule| tokio::spawn(crate::backup::schedule_forever(schedule)));
     let app = cuocthi_web::router_with(engine, cuocthi_web::Limits::default(), web);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
@@ -71,6 +80,9 @@ pub async fn run(engine: Engine, listen: &str, mut web: cuocthi_web::WebConfig, 
     }
     tracing::info!("stopping: finishing requests in flight");
     sweeper.abort();
+    if let Some(task) = backups {
+        task.abort();
+    }
     if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
         tracing::warn!("some connections did not finish in time");
     }
@@ -112,6 +124,13 @@ async fn sweep_forever(engine: Engine) {
         match engine.count_attempts().await {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "counting attempts for the statistics failed"),
+        }
+        if n % FORGET_EVERY_SWEEPS == 0 {
+            match engine.forget_old_tries().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(forgotten = n, "throttle rows of quiet keys deleted"),
+                Err(e) => tracing::warn!(error = %e, "forgetting old throttle rows failed"),
+            }
         }
         if n % SEAL_EVERY_SWEEPS == 0 {
             match engine.seal_submissions().await {

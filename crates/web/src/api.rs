@@ -95,6 +95,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(register))
         .routes(routes!(identify))
         .routes(routes!(me))
+        .routes(routes!(my_places))
         .routes(routes!(localities))
         .routes(routes!(start_attempt))
         .routes(routes!(get_attempt))
@@ -104,6 +105,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(result))
         .routes(routes!(round_ranking))
         .routes(routes!(overall_ranking))
+        .routes(routes!(collective_ranking))
 }
 
 /// Adds to every operation the refusals that come from the edge rather than from the operation
@@ -273,6 +275,17 @@ async fn me(State(s): State<AppState>, Participant(who): Participant) -> ApiResu
     Ok(Json(s.engine.me(who).await?))
 }
 
+/// The participant's own place in each published ranking of their contest (rounds first, then
+/// the overall one), with the public id their rows carry in the published lists.
+#[utoipa::path(get, path = "/api/v1/me/places", tag = "results", security(("participant" = [])),
+    responses((status = 200, body = Vec<cuocthi_engine::certificates::OwnStanding>), (status = 401, body = ErrorBody)))]
+async fn my_places(
+    State(s): State<AppState>,
+    Participant(who): Participant,
+) -> ApiResult<Json<Vec<cuocthi_engine::certificates::OwnStanding>>> {
+    Ok(Json(s.engine.my_places(who).await?))
+}
+
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
 pub struct LocalityQuery {
     /// `2025` (default) or `2020`.
@@ -322,10 +335,13 @@ async fn localities(
     Ok(([(header::CACHE_CONTROL, "public, max-age=86400")], Json(out)))
 }
 
-/// Starts an attempt in a round (a new draw), or returns the open one to resume.
+/// Starts an attempt in a round (a new draw: 201, `resumed` false), or returns the person's open
+/// one to resume (200, `resumed` true).
 #[utoipa::path(post, path = "/api/v1/rounds/{round_id}/attempts", tag = "attempts", security(("participant" = [])),
     params(("round_id" = i64, Path)),
-    responses((status = 201, body = AttemptView), (status = 409, body = ErrorBody, description = "round not open, or no attempts left"),
+    responses((status = 201, body = AttemptView, description = "a new attempt"),
+              (status = 200, body = AttemptView, description = "the open attempt, resumed"),
+              (status = 409, body = ErrorBody, description = "round not open, or no attempts left"),
               (status = 403, body = ErrorBody, description = "not eligible")))]
 async fn start_attempt(
     State(s): State<AppState>,
@@ -340,7 +356,8 @@ async fn start_attempt(
         address: client_address(&headers, peer, &s.config.trusted_proxies).parse().ok(),
         device: device.1.is_none().then_some(device.0),
     };
-    Ok((StatusCode::CREATED, Json(s.engine.start_from(who, round_id, &origin).await?)))
+    let view = s.engine.start_from(who, round_id, &origin).await?;
+    Ok((if view.resumed { StatusCode::OK } else { StatusCode::CREATED }, Json(view)))
 }
 
 /// An attempt: its questions with options in this attempt's order, saved answers, the server's deadline.
@@ -477,4 +494,17 @@ async fn round_ranking(State(s): State<AppState>, PathArgs(round_id): PathArgs<i
     params(("slug" = String, Path)), responses((status = 200, body = RankingView), (status = 404, body = ErrorBody, description = "not published")))]
 async fn overall_ranking(State(s): State<AppState>, PathArgs(slug): PathArgs<String>) -> ApiResult<Json<RankingView>> {
     Ok(Json(s.engine.published(&slug, None).await?))
+}
+
+/// The published collective prizes (giải tập thể) of a contest: every ranked unit with its place
+/// and prize, as approved and locked with the ranking that closes the contest (the overall one,
+/// or the last round's). Units with equal values share a place as the definition's `tie_break` says.
+#[utoipa::path(get, path = "/api/v1/contests/{slug}/collective", tag = "results",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<CollectiveView>), (status = 404, body = ErrorBody, description = "no collective prizes, or not published")))]
+async fn collective_ranking(
+    State(s): State<AppState>,
+    PathArgs(slug): PathArgs<String>,
+) -> ApiResult<Json<Vec<CollectiveView>>> {
+    Ok(Json(s.engine.published_collective(&slug).await?))
 }

@@ -75,6 +75,16 @@ pub static LIVE_JS: Asset = Asset::new("live.js", JS, include_str!("../static/li
 /// Every static file, for the route and for computing the versions at start-up.
 pub static ALL: [&Asset; 6] = [&APP_CSS, &ATTEMPT_JS, &CONTEST_JS, &REGISTER_JS, &IMPORT_JS, &LIVE_JS];
 
+/// The site's icon (16×16, the accent colour), for the request every browser makes on its own.
+static FAVICON: &[u8] = include_bytes!("../static/favicon.ico");
+
+/// `GET /favicon.ico`: browsers ask for it whatever the page links, so a 404 would fill the
+/// logs; kept a week, it changes with a release at most.
+pub(crate) async fn favicon() -> Response {
+    ([(header::CONTENT_TYPE, "image/x-icon"), (header::CACHE_CONTROL, "public, max-age=604800")], FAVICON)
+        .into_response()
+}
+
 /// Computes every version now, so the first page served does not pay for the hashing.
 pub fn init() {
     for a in ALL {

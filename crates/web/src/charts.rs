@@ -47,10 +47,13 @@ impl askama::filters::HtmlSafe for Columns {}
     reason = "counts of bars and pixel positions: small, non-negative, well inside every type used"
 )]
 pub fn columns(title: &str, bars: &[Bar]) -> Columns {
+    const MAX_SLOT: f64 = 60.0;
     const H: i64 = 160;
     let n = bars.len().max(1) as i64;
     let w = (n * 28).clamp(240, 960);
-    let slot = w as f64 / n as f64;
+    // A few bars (the first day of a round) stay narrow, on the left, rather than one bar
+    // across the whole chart.
+    let slot = (w as f64 / n as f64).min(MAX_SLOT);
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
     let step = ((n as f64 * 28.0 / w as f64) * 1.6).ceil().max(1.0) as usize;
     let columns = bars
@@ -149,6 +152,15 @@ pub fn rows(title: &str, bars: &[Bar], suffix: &str) -> Rows {
 mod tests {
     use super::*;
 
+    /// One day of a new round: one narrow bar, drawn at the chart's own size (the page never
+    /// stretches it, so its labels keep their size).
+    #[test]
+    fn a_single_day_is_a_narrow_bar_at_natural_size() {
+        let svg = columns("Theo ngày", &[Bar { label: "7/12".into(), value: 3 }]).to_string();
+        assert!(svg.contains(r#"width="240" height="200""#), "{svg}");
+        assert!(svg.contains(r#"<rect x="6.0" y="12" width="48.0" height="160">"#), "{svg}");
+    }
+
     #[test]
     fn labels_are_escaped_and_figures_written() {
         let bars = vec![
@@ -170,13 +182,13 @@ mod tests {
     fn the_geometry_is_that_of_the_hand_drawn_charts() {
         let bars = vec![Bar { label: "1/12".into(), value: 10 }, Bar { label: "2/12".into(), value: 5 }];
         let svg = columns("Ngày", &bars).to_string();
-        assert!(svg.starts_with(r#"<svg class="chart" viewBox="0 0 240 200""#), "{svg}");
+        assert!(svg.starts_with(r#"<svg class="chart" viewBox="0 0 240 200" width="240" height="200""#), "{svg}");
         assert!(
-            svg.contains(r#"<rect x="12.0" y="12" width="96.0" height="160"><title>1/12: 10</title></rect>"#),
+            svg.contains(r#"<rect x="6.0" y="12" width="48.0" height="160"><title>1/12: 10</title></rect>"#),
             "{svg}"
         );
-        assert!(svg.contains(r#"<text x="60.0" y="8" class="v">10</text>"#), "{svg}");
-        assert!(svg.contains(r#"<text x="180.0" y="190" class="l">2/12</text>"#), "{svg}");
+        assert!(svg.contains(r#"<text x="30.0" y="8" class="v">10</text>"#), "{svg}");
+        assert!(svg.contains(r#"<text x="90.0" y="190" class="l">2/12</text>"#), "{svg}");
         let svg = rows("Đơn vị", &bars, "").to_string();
         assert!(
             svg.contains(r#"<text x="232" y="17" class="rl">1/12</text><rect x="240" y="4" width="330" height="18">"#),

@@ -1,7 +1,7 @@
 //! Every cookie the site sets, with its flags, in one table ([`SESSION`], [`DEVICE`], [`LANG`],
 //! [`MODE`], [`STAFF`]); read and written through `axum-extra`'s [`CookieJar`]. Every cookie gets
 //! `SameSite` and `Path` from its row, `HttpOnly` unless a script needs it (none does today),
-//! `Max-Age` from its row or its caller, and `Secure` when the request came over HTTPS.
+//! `Max-Age` from its row or its caller, and `Secure` when the site is served over HTTPS.
 //! A leaf room: it uses nothing of the crate, and `i18n`, `session`, the participant pages and
 //! the console use it.
 
@@ -79,9 +79,11 @@ impl Spec {
     }
 }
 
-/// Whether the request reached the site over HTTPS, as an HTTPS proxy says (`X-Forwarded-Proto`).
-/// It only ever adds `Secure` to a cookie, which weakens nothing, so it is believed from anyone
-/// (unlike the forwarded headers in `http`, believed only from trusted proxies).
+/// Whether the site is served over HTTPS, as the deployment says: a layer of the router
+/// (`http::settle_scheme`, outside every handler and the language switch) rewrites
+/// `X-Forwarded-Proto` from `--public-url` and `--trusted-proxies`, so what a client sends never
+/// decides, and a site whose public address is https marks every cookie `Secure` even behind a
+/// proxy that forwards no scheme.
 pub fn is_https(headers: &HeaderMap) -> bool {
     headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(str::trim) == Some("https")
 }

@@ -31,7 +31,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
-pub use http::{ApiError, TrustedProxy};
+pub use http::{ApiError, TrustedProxy, UPLOAD_ROUTES};
 
 /// What every handler shares. Behind one `Arc`: axum clones the state for every request, and
 /// cloning the engine's handles one by one showed in the profile of the participant's path.
@@ -90,6 +90,29 @@ pub struct WebConfig {
     /// are believed: the client's address (throttling, the judges' review) and the public
     /// address. None by default: the connection's peer is the client.
     pub trusted_proxies: Vec<TrustedProxy>,
+    /// Which staff accounts need an authenticator app before anything else in the console.
+    pub second_factor: SecondFactor,
+}
+
+/// Which staff accounts must sign in with a code from an authenticator app (TOTP).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SecondFactor {
+    /// Every account: every role on a contest reads participants' personal data or can change
+    /// results, and a password alone is too easily guessed, reused or phished. An account without
+    /// an authenticator yet is let in only to set one up.
+    #[default]
+    EveryAccount,
+    /// System administrators only; the other accounts sign in with a password alone. For a demo
+    /// only: `cuocthi serve` accepts it only with `--demo`.
+    AdministratorsOnly,
+}
+
+impl SecondFactor {
+    /// Whether an account (a system administrator or not) may use the console only once an
+    /// authenticator app is set up.
+    pub fn required(self, system_admin: bool) -> bool {
+        self == SecondFactor::EveryAccount || system_admin
+    }
 }
 
 impl WebConfig {
@@ -113,30 +136,8 @@ impl WebConfig {
     }
 }
 
-/// Largest request body: answers and registrations are tiny.
-const BODY_LIMIT: usize = 64 * 1024;
 /// A client must send its body within this time (slow-body clients are cut off).
 const BODY_READ_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// Caps every request body: [`BODY_LIMIT`] for the participant's pages and the API, the upload
-/// limit for the console's forms. A declared length over the cap is refused before reading.
-async fn body_limit(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let limit = if req.uri().path().starts_with("/admin/") { admin::UPLOAD_LIMIT } else { BODY_LIMIT };
-    let declared =
-        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return (
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "Dữ liệu gửi lên quá lớn.",
-        )
-            .into_response();
-    }
-    let (parts, body) = req.into_parts();
-    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
-    next.run(axum::extract::Request::from_parts(parts, body)).await
-}
 
 /// How much the server takes on at once.
 #[derive(Clone, Copy, Debug)]
@@ -178,13 +179,18 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
         .merge(pages::routes())
         .merge(participant::routes())
         .merge(results::routes())
-        .merge(admin::routes().layer(axum::extract::DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
+        .merge(admin::routes())
+        // Each route reads its body only as far as its own limit (`http::limits`); axum's
+        // extractors are allowed the largest, so that the route's limit is the one that answers.
+        .route_layer(axum::middleware::from_fn(http::limit_body))
+        .layer(axum::extract::DefaultBodyLimit::max(http::UPLOAD_LIMIT))
         .fallback(http::not_found)
-        .with_state(state)
+        .with_state(state.clone())
         .layer(axum::middleware::from_fn(i18n::middleware))
+        // Before anything sets a cookie or builds a link: the scheme is the deployment's word.
+        .layer(axum::middleware::from_fn_with_state(state, http::settle_scheme))
         // Cross-site form posts and API writes are refused (Sec-Fetch-Site / Origin checks).
         .layer(CsrfLayer::new().with_rejection_response(http::cross_site))
-        .layer(axum::middleware::from_fn(body_limit))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -16,6 +16,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/livez", get(|| async { "ok" }))
         .route("/static/{name}", get(crate::assets::serve))
+        .route("/favicon.ico", get(crate::assets::favicon))
 }
 
 #[derive(Template, WebTemplate)]

@@ -32,6 +32,10 @@ struct Row {
     unit: String,
     locality: String,
     correct: u32,
+    /// The tiebreak prediction and its distance from the real figure: the ranking used them
+    /// before the time, so they are shown, or faster people below slower ones look wrong.
+    prediction: String,
+    distance: String,
     time: String,
     prize: String,
     serial: String,
@@ -43,6 +47,8 @@ struct List {
     published: String,
     participants: String,
     figure: Option<String>,
+    /// The round asked a prediction: its two columns are shown.
+    predicted: bool,
     rows: Vec<Row>,
 }
 
@@ -136,6 +142,7 @@ async fn results_page(s: &AppState, slug: &str) -> Result<ResultsPage, PageError
             published: p.view.published_at.map(vntime::format).unwrap_or_default(),
             participants: text::thousands(p.view.participants),
             figure: p.view.real_figure.map(text::thousands),
+            predicted: p.view.rows.iter().any(|r| r.prediction.is_some()),
             rows: p
                 .view
                 .rows
@@ -147,6 +154,8 @@ async fn results_page(s: &AppState, slug: &str) -> Result<ResultsPage, PageError
                     unit: r.unit.clone().unwrap_or_default(),
                     locality: r.locality.clone().unwrap_or_default(),
                     correct: r.correct,
+                    prediction: r.prediction.map(text::thousands).unwrap_or_default(),
+                    distance: r.distance.map(text::thousands).unwrap_or_default(),
                     time: text::duration(r.time_taken_ms),
                     prize: r.prize.clone().unwrap_or_default(),
                     serial,

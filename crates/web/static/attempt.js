@@ -258,7 +258,8 @@
   var remaining = parseInt(form.getAttribute("data-remaining-ms"), 10) || 0;
   var t0 = performance.now();
   var told5 = remaining <= 5 * 60000;
-  var told1 = remaining <= 60000;
+  // Loaded within the last minute: the warning still comes, once, at the first tick.
+  var told1 = false;
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function tick() {
     var left = remaining - (performance.now() - t0);
@@ -273,6 +274,11 @@
       act.name = "action";
       act.value = "nop";
       form.appendChild(act);
+      var up = document.createElement("input");
+      up.type = "hidden";
+      up.name = "het_gio"; // the result page then says the time ran out
+      up.value = "1";
+      form.appendChild(up);
       form.submit();
       return;
     }
@@ -286,6 +292,7 @@
       told1 = true;
       if (live) live.textContent = T("one-minute");
       if (clock) clock.className = "urgent";
+      if (clock && clock.parentNode) clock.parentNode.classList.add("last-minute");
     }
     setTimeout(tick, (Math.floor(left) % 1000) + 20);
   }

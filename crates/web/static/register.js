@@ -29,3 +29,24 @@
     });
   });
 })();
+// A date typed on a number pad ("12051988") gets its slashes as the person types: after the day
+// and after the month. A date typed with its own slashes ("1/5/1988") and deleting are left
+// alone; the server reads eight digits the same way, so nothing depends on this script.
+(function () {
+  "use strict";
+  function slashed(v) {
+    var m;
+    if (/^\d{2}$/.test(v)) return v + "/";
+    if (/^\d{3,8}$/.test(v)) return v.slice(0, 2) + "/" + v.slice(2, 4) + (v.length >= 4 ? "/" + v.slice(4) : "");
+    if (/^\d{2}\/\d{2}$/.test(v)) return v + "/";
+    if ((m = /^(\d{2})\/(\d{3,6})$/.exec(v))) return m[1] + "/" + m[2].slice(0, 2) + "/" + m[2].slice(2);
+    return v;
+  }
+  document.querySelectorAll("input[data-date]").forEach(function (box) {
+    box.addEventListener("input", function (e) {
+      if (e.inputType && e.inputType.indexOf("delete") === 0) return;
+      var v = slashed(box.value);
+      if (v !== box.value) box.value = v;
+    });
+  });
+})();

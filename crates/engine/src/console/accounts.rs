@@ -9,10 +9,13 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::access::{Action, Grant, Role, Staff};
+use crate::shared::throttle::STAFF_ACCOUNT;
 use crate::{Engine, EngineError, Result};
 
 /// Shortest password accepted for a staff account.
 pub const MIN_PASSWORD_CHARS: usize = 12;
+
+const WRONG_CURRENT_PASSWORD: &str = "Mật khẩu hiện tại không đúng; mật khẩu chưa được đổi.";
 
 /// An account as the console lists it: never the hash or the TOTP secret.
 #[derive(Clone, Debug, Serialize)]
@@ -218,22 +221,58 @@ impl Engine {
         .await
     }
 
-    /// Sets a new password (an administrator for anyone, anyone for themselves); every session
-    /// of the account ends.
-    pub async fn set_password(&self, by: &Staff, account_id: i64, password: String) -> Result<()> {
-        if by.account_id != account_id {
-            by.require(Action::ManageAccounts, None)?;
+    /// Changes one's own password. The current password is asked first, so that a session left
+    /// open (or stolen) is not enough to take the account over; a wrong one is counted against the
+    /// account like a failed sign-in. Every session of the account ends.
+    pub async fn change_own_password(&self, by: &Staff, current: &str, new: String) -> Result<()> {
+        check_password(&new)?;
+        let account = self.store.account(by.account_id).await?.ok_or(EngineError::Unauthenticated)?;
+        let account_key = format!("u:{}", account.username);
+        let taken = self.take_try(&[(&account_key, STAFF_ACCOUNT)]).await?;
+        if !self.verify_password(current.to_string(), account.password_hash).await? {
+            taken.failed();
+            return Err(EngineError::BadRequest(WRONG_CURRENT_PASSWORD.into()));
         }
-        check_password(&password)?;
+        self.give_back(taken).await?;
+        self.store_password(by, account.id, new, "account.password", json!({})).await
+    }
+
+    /// Sets another account's password (a forgotten one): a system administrator's action of its
+    /// own in the audit log, naming whose password it was; that account's sessions end. One's own
+    /// password is changed with [`Engine::change_own_password`], which asks for the current one.
+    /// Returns the account's username.
+    pub async fn reset_password(&self, by: &Staff, account_id: i64, new: String) -> Result<String> {
+        by.require(Action::ManageAccounts, None)?;
+        if account_id == by.account_id {
+            return Err(EngineError::BadRequest(
+                "Đổi mật khẩu của chính mình ở trang Bảo mật, bằng mật khẩu hiện tại.".into(),
+            ));
+        }
+        check_password(&new)?;
+        let a = self.store.account(account_id).await?.ok_or(EngineError::NotFound("tài khoản"))?;
+        self.store_password(by, a.id, new, "account.password_reset", json!({"username": a.username})).await?;
+        Ok(a.username)
+    }
+
+    /// Stores a new password and ends every session of the account, so that whoever held one
+    /// with the old password is out at once on every node.
+    async fn store_password(
+        &self,
+        by: &Staff,
+        account_id: i64,
+        password: String,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
         let hash = self.hash_password(password).await?;
         self.store.set_password(account_id, &hash).await?;
         self.store.delete_staff_sessions_of(account_id).await?;
-        self.record(Some(by), "account.password", None, &format!("account:{account_id}"), json!({})).await
+        self.record(Some(by), action, None, &format!("account:{account_id}"), detail).await
     }
 
     /// Removes another account's second factor (a lost or replaced phone), from the console: the
-    /// account signs in with its password alone and, if it is a system administrator, must set
-    /// up an authenticator app again before anything else. Its sessions end at once. The CLI's
+    /// account signs in with its password alone and must set up an authenticator app again
+    /// before anything else (see `cuocthi_web::SecondFactor`). Its sessions end at once. The CLI's
     /// `admin reset-totp` does the same for whoever runs the server (see
     /// [`Engine::reset_second_factor`]).
     pub async fn reset_account_second_factor(&self, by: &Staff, account_id: i64) -> Result<String> {

@@ -1,6 +1,8 @@
-//! Signing staff in: password (Argon2id), a TOTP second factor (required for system
-//! administrators), server-side sessions with idle and absolute timeouts, and throttling that
-//! slows guessing without letting an attacker lock the real user out.
+//! Signing staff in: password (Argon2id), a TOTP second factor, server-side sessions with idle
+//! and absolute timeouts, and throttling that slows guessing without letting an attacker lock the
+//! real user out. An account with an authenticator app must give its code at every sign-in; one
+//! without is let in to set it up first (the console sends it nowhere else: every role reads
+//! personal data or can change results, so every account needs one outside a demo).
 
 use chrono::{DateTime, Duration, Utc};
 use cuocthi_store::StaffSessionRow;
@@ -223,17 +225,16 @@ impl Engine {
 }
 
 fn otpauth_url(username: &str, secret: &str) -> String {
-    let label: String =
-        username
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                    c.to_string()
-                } else {
-                    format!("%{:02X}", c as u32)
-                }
-            })
-            .collect();
+    let label: String = username
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c.to_string()
+            } else {
+                format!("%{:02X}", u32::from(c))
+            }
+        })
+        .collect();
     format!("otpauth://totp/cuocthi:{label}?secret={secret}&issuer=cuocthi&algorithm=SHA1&digits=6&period=30")
 }
 

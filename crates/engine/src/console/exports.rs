@@ -128,6 +128,7 @@ impl Engine {
                 ]
             })
             .collect();
+        let contest = &*c;
         let collective: Vec<Vec<String>> = self
             .collective_results(slug)
             .await?
@@ -137,10 +138,13 @@ impl Engine {
                     vec![
                         cr.prize.clone(),
                         u.rank.to_string(),
-                        u.unit,
+                        u.unit.clone(),
+                        unit_name(contest, Some(&u.unit)).unwrap_or_default(),
                         u.participants.to_string(),
                         u.rate_per_mille.map(|r| format!("{r}‰")).unwrap_or_default(),
+                        u.score.to_string(),
                         u.prize.unwrap_or_default(),
+                        u.amount_vnd.to_string(),
                     ]
                 })
             })
@@ -177,7 +181,17 @@ impl Engine {
         sheet(
             &mut book,
             "Giải tập thể",
-            &[("Giải", 30.0), ("Hạng", 7.0), ("Đơn vị", 30.0), ("Số người", 10.0), ("Tỷ lệ", 10.0), ("Giải đạt", 18.0)],
+            &[
+                ("Giải", 30.0),
+                ("Hạng", 7.0),
+                ("Mã", 10.0),
+                ("Đơn vị", 30.0),
+                ("Số người", 10.0),
+                ("Tỷ lệ", 10.0),
+                ("Điểm xét", 10.0),
+                ("Giải đạt", 18.0),
+                ("Tiền thưởng (đồng)", 16.0),
+            ],
             &collective,
         )
         .map_err(xlsx)?;

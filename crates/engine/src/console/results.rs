@@ -3,10 +3,10 @@
 //! last version. The computing is `shared::ranking`; what the public reads is
 //! `participant::results`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use cuocthi_domain::prize::{self, CollectivePrize, UnitResult};
 use cuocthi_domain::ranking;
+use cuocthi_domain::{text, vntime};
 use cuocthi_store::{NewRankingVersion, RankingVersionRow, RoundPhase, StandingRecord};
 
 use crate::console::access::{Action, Staff};
@@ -15,6 +15,17 @@ use crate::shared::lookup::in_contest;
 use crate::shared::ranking::{CollectiveResults, RoundResults};
 use crate::shared::views::RankingView;
 use crate::{Engine, EngineError, Result};
+
+/// The longest meeting reference an approval records.
+const MEETING_REFERENCE_CHARS: usize = 200;
+
+/// What an approval records beside the ranking.
+struct Approval<'a> {
+    /// Why this version replaces the last (required after the first).
+    reason: Option<&'a str>,
+    /// The committee meeting's reference (biên bản), if entered.
+    meeting: Option<&'a str>,
+}
 
 impl Engine {
     /// The ranking and prizes of round `number` (1-based) of a contest.
@@ -39,63 +50,62 @@ impl Engine {
         Ok(Some(RoundResults { round_id: 0, round_name: "Chung cuộc".into(), real_figure: None, standings, awards }))
     }
 
-    /// Collective prizes (giải tập thể): units at the top of the tree, each counting its
-    /// sub-units' people who submitted at least one attempt, and the unit points of their prizes.
+    /// Collective prizes (giải tập thể) as they stand now, from every round's draft ranking.
     pub async fn collective_results(&self, slug: &str) -> Result<Vec<CollectiveResults>> {
         let c = self.contest_by_slug(slug).await?;
-        let people = self.people(c.stored.contest.id).await?;
-        let mut took_part: HashSet<i64> = HashSet::new();
-        let mut points: HashMap<i64, u64> = HashMap::new();
+        let rounds = self.rank_every_round(&c).await?;
+        self.collective_of(&c, &rounds).await
+    }
+
+    async fn rank_every_round(&self, c: &CachedContest) -> Result<Vec<RoundResults>> {
+        let mut out = Vec::with_capacity(c.stored.rounds.len());
         for r in &c.stored.rounds {
-            let results = self.rank(&c, r).await?;
-            took_part.extend(results.standings.iter().map(|s| s.participant_id));
-            for a in &results.awards {
-                let p = r.rules.prizes.get(a.tier).and_then(|t| t.unit_points).unwrap_or(0);
-                *points.entry(a.participant_id).or_default() += u64::from(p);
-            }
+            out.push(self.rank(c, r).await?);
         }
-        let units: Vec<UnitResult> = c
-            .spec
-            .units
-            .iter()
-            .filter(|u| u.parent.is_none())
-            .map(|top| {
-                let codes: HashSet<&str> = c.spec.subtree(&top.code).iter().map(|u| u.code.as_str()).collect();
-                let members: Vec<i64> = took_part
-                    .iter()
-                    .copied()
-                    .filter(|pid| {
-                        people.get(pid).and_then(|p| p.identity.unit.as_deref()).is_some_and(|u| codes.contains(u))
-                    })
-                    .collect();
-                UnitResult {
-                    unit: top.code.clone(),
-                    participants: members.len() as u64,
-                    headcount: top.headcount.map(u64::from),
-                    prize_points: members.iter().map(|m| points.get(m).copied().unwrap_or(0)).sum(),
-                }
-            })
-            .collect();
-        Ok(c.spec
-            .settings
-            .collective_prizes
-            .iter()
-            .map(|p: &CollectivePrize| CollectiveResults { prize: p.name.clone(), units: prize::rank_units(&units, p) })
-            .collect())
+        Ok(out)
     }
 
     /// Approves and publishes at once the ranking of round `number` (or the overall one with
     /// `None`), from the command line. A version after the first needs a reason.
     pub async fn publish(&self, slug: &str, number: Option<i64>, reason: Option<&str>) -> Result<RankingView> {
-        self.approve_by(None, slug, number, reason, true).await.map(|(_, v)| v)
+        self.approve_by(None, slug, number, Approval { reason, meeting: None }, true).await.map(|(_, v)| v)
     }
 
     /// The committee's approval (phê duyệt) of the draft ranking of a closed round, entered by an
     /// organiser: a new locked version, not yet public. A version after the first needs a reason.
     /// Returns the version's id.
     pub async fn approve_as(&self, by: &Staff, slug: &str, number: Option<i64>, reason: &str) -> Result<i64> {
+        self.approve_in_meeting(by, slug, number, reason, "").await
+    }
+
+    /// [`Engine::approve_as`] recording the meeting that decided it (its biên bản's number, e.g.
+    /// "Biên bản số 05/BB-BTC ngày 08/10/2024"): the version then names the document the
+    /// committee signed, and the version's row names who entered it.
+    pub async fn approve_in_meeting(
+        &self,
+        by: &Staff,
+        slug: &str,
+        number: Option<i64>,
+        reason: &str,
+        meeting_reference: &str,
+    ) -> Result<i64> {
         self.contest_for(by, slug, Action::ManageResults).await?;
-        self.approve_by(Some(by), slug, number, Some(reason), false).await.map(|(id, _)| id)
+        let meeting = text::clean(meeting_reference);
+        if meeting.chars().count() > MEETING_REFERENCE_CHARS {
+            return Err(EngineError::BadRequest(format!(
+                "Số hiệu biên bản họp dài quá {MEETING_REFERENCE_CHARS} ký tự."
+            )));
+        }
+        let approval = Approval { reason: Some(reason), meeting: Some(meeting.as_str()).filter(|m| !m.is_empty()) };
+        self.approve_by(Some(by), slug, number, approval, false).await.map(|(id, _)| id)
+    }
+
+    /// The draft ranking of a closed round (or the overall one) as the committee reviews it
+    /// before approving: the winners with the columns that decided their order, and the
+    /// collective results when this scope carries them.
+    pub async fn draft_ranking(&self, by: &Staff, slug: &str, number: Option<i64>) -> Result<RankingView> {
+        let c = self.contest_for(by, slug, Action::ViewResults).await?;
+        self.draft(&c, number).await.map(|(view, _)| view)
     }
 
     /// Shows an approved version on the public results page and its certificates as genuine.
@@ -145,6 +155,40 @@ impl Engine {
         Ok(Some(changes))
     }
 
+    /// Refuses an approval while an attempt of the scope is open (the grace after the close
+    /// included) or the tiebreak figure is not frozen: a version approved then would differ from
+    /// what the answers decide a minute later. The refusal says from when it will be possible.
+    async fn ensure_settled(&self, c: &CachedContest, number: Option<i64>) -> Result<()> {
+        // The scope that carries the collective results waits for every round.
+        let rounds = match number {
+            Some(n) if Self::collective_scope(c) != Some(Some(Self::round_by_number(c, n)?.id)) => {
+                vec![Self::round_by_number(c, n)?]
+            }
+            _ => c.stored.rounds.clone(),
+        };
+        for r in rounds.iter().filter(|r| r.phase(self.now()) == RoundPhase::Closed) {
+            let (open, latest) = self.store.open_attempts(r.id).await?;
+            if let (true, Some(deadline)) = (open > 0, latest) {
+                return Err(EngineError::Conflict(format!(
+                    "{}: còn {} lượt thi chưa nộp bài; chỉ phê duyệt và công bố kết quả khi mọi lượt thi đã nộp, \
+                     chậm nhất là sau hạn nộp {} (giờ Việt Nam).",
+                    r.name,
+                    text::thousands(open),
+                    vntime::format_long(deadline)
+                )));
+            }
+            if r.rules.tiebreak.is_some() && r.figure_frozen_at.is_none() {
+                let settles = r.closes_at + chrono::Duration::seconds(i64::from(r.rules.grace_seconds));
+                return Err(EngineError::Conflict(format!(
+                    "{}: con số thực tế của câu hỏi dự đoán chưa được chốt; có thể phê duyệt và công bố từ {} (giờ Việt Nam).",
+                    r.name,
+                    vntime::format_long(settles.max(self.now()))
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn scope_id(c: &CachedContest, number: Option<i64>) -> Result<Option<i64>> {
         number.map(|n| Self::round_by_number(c, n).map(|r| r.id)).transpose()
     }
@@ -171,7 +215,12 @@ impl Engine {
         };
         let winners: Vec<i64> = results.awards.iter().map(|a| a.participant_id).collect();
         let people = self.store.participants_by_id(&winners).await?.into_iter().map(|p| (p.id, p)).collect();
-        Ok((self.public_view(c, &results, round_id, &people), results))
+        let mut view = self.public_view(c, &results, round_id, &people);
+        if Self::collective_scope(c) == Some(round_id) {
+            let rounds = self.rank_every_round(c).await?;
+            view.collective = Self::collective_view(c, &self.collective_of(c, &rounds).await?);
+        }
+        Ok((view, results))
     }
 
     async fn approve_by(
@@ -179,11 +228,16 @@ impl Engine {
         by: Option<&Staff>,
         slug: &str,
         number: Option<i64>,
-        reason: Option<&str>,
+        approval: Approval<'_>,
         public: bool,
     ) -> Result<(i64, RankingView)> {
+        let Approval { reason, meeting } = approval;
+        // Attempts past their deadline are submitted and closed rounds' figures frozen first, so an
+        // approval from the command line does not wait for a server's sweeper.
+        self.sweep().await?;
         let c = self.contest_by_slug(slug).await?;
         let round_id = Self::scope_id(&c, number)?;
+        self.ensure_settled(&c, number).await?;
         let earlier = self.store.ranking_versions(c.stored.contest.id, round_id).await?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         let reason = match (earlier.is_empty(), reason) {
@@ -198,6 +252,7 @@ impl Engine {
         let (mut view, results) = self.draft(&c, number).await?;
         let now = self.now();
         view.published_at = Some(now);
+        view.meeting_reference = meeting.map(str::to_string);
         // The audit log's digest as it stands: anything changed before this point afterwards
         // breaks the chain up to the approved entry.
         let last = self.store.audit_entries(&cuocthi_store::AuditFilter { limit: 1, ..Default::default() }).await?;
@@ -235,7 +290,7 @@ impl Engine {
             if public { "results.approve_publish" } else { "results.approve" },
             Some(c.stored.contest.id),
             &format!("ranking:{id}"),
-            serde_json::json!({"round_id": round_id, "version": version, "reason": reason, "rows": view.rows.len(), "audit_last_id": view.audit_last_id, "audit_digest": view.audit_digest}),
+            serde_json::json!({"round_id": round_id, "version": version, "reason": reason, "meeting_reference": meeting, "rows": view.rows.len(), "audit_last_id": view.audit_last_id, "audit_digest": view.audit_digest}),
         )
         .await?;
         view.version = Some(version);

@@ -8,7 +8,7 @@ use cuocthi_store::{AttemptRow, RoundRow};
 
 use crate::shared::catalog::CachedContest;
 use crate::shared::ranking::RoundResults;
-use crate::shared::views::RankingView;
+use crate::shared::views::{CollectiveView, RankingView, UnitRankingRow};
 use crate::{Engine, EngineError, Result};
 
 /// Attempts re-scored per read.
@@ -41,13 +41,13 @@ impl Engine {
         }
         out.sealed_checked = self.verify_seals(&mut out.problems).await?;
         self.verify_voids(c.stored.contest.id, &mut out.problems).await?;
-        let rounds: Vec<RoundRow> = match number {
-            Some(n) => {
-                vec![c.stored.rounds.iter().find(|r| r.number == n).cloned().ok_or(EngineError::NotFound("đợt thi"))?]
-            }
-            None => c.stored.rounds.clone(),
+        let round_id = number.map(|n| Self::round_by_number(&c, n).map(|r| r.id)).transpose()?;
+        // The version carrying the collective results is checked against every round's answers.
+        let with_collective = Self::collective_scope(&c) == Some(round_id);
+        let rounds: Vec<RoundRow> = match round_id {
+            Some(id) if !with_collective => c.stored.rounds.iter().filter(|r| r.id == id).cloned().collect(),
+            _ => c.stored.rounds.clone(),
         };
-        let round_id = number.and_then(|_| rounds.first().map(|r| r.id));
         let published = self
             .store
             .published_ranking(c.stored.contest.id, round_id)
@@ -72,17 +72,22 @@ impl Engine {
             scored.retain(|s| excluded.keeps(s));
             rescored.push((r, scored));
         }
-        let results = match number {
-            Some(_) => {
-                let (r, scored) = rescored.pop().ok_or(EngineError::NotFound("đợt thi"))?;
-                self.rank_scored(&c, r, scored).await?
-            }
+        let mut per_round = Vec::with_capacity(rescored.len());
+        for (r, scored) in &rescored {
+            per_round.push(self.rank_scored(&c, r, scored.clone()).await?);
+        }
+        let results = match round_id {
+            Some(id) => per_round.iter().find(|r| r.round_id == id).cloned().ok_or(EngineError::NotFound("đợt thi"))?,
             None => self.overall_from(&c, rescored).await?,
         };
         let winners: Vec<i64> = results.awards.iter().map(|a| a.participant_id).collect();
         let people = self.store.participants_by_id(&winners).await?.into_iter().map(|p| (p.id, p)).collect();
-        let recomputed = self.public_view(&c, &results, round_id, &people);
+        let mut recomputed = self.public_view(&c, &results, round_id, &people);
+        if with_collective {
+            recomputed.collective = Self::collective_view(&c, &self.collective_of(&c, &per_round).await?);
+        }
         compare(&published, &recomputed, &mut out.problems);
+        compare_collective(&published.collective, &recomputed.collective, &mut out.problems);
         Ok(out)
     }
 
@@ -164,6 +169,31 @@ impl Engine {
         let standings = ranking::rank_overall(&inputs, overall.mode, &overall.ranking_order);
         let awards = self.awards(c, &standings, &overall.prizes).await?;
         Ok(RoundResults { round_id: 0, round_name: "Chung cuộc".into(), real_figure: None, standings, awards })
+    }
+}
+
+/// The published collective results against those recomputed from the answers, unit by unit.
+fn compare_collective(published: &[CollectiveView], recomputed: &[CollectiveView], problems: &mut Vec<String>) {
+    let show = |u: Option<&UnitRankingRow>| match u {
+        Some(u) => {
+            format!("{} (hạng {}, {} người, {})", u.unit, u.rank, u.participants, u.prize.clone().unwrap_or_default())
+        }
+        None => "không có".into(),
+    };
+    for i in 0..published.len().max(recomputed.len()) {
+        let (p, r) = (published.get(i), recomputed.get(i));
+        let name = p.or(r).map(|x| x.prize.as_str()).unwrap_or_default();
+        let (pu, ru) = (p.map_or(&[][..], |x| &x.units), r.map_or(&[][..], |x| &x.units));
+        for j in 0..pu.len().max(ru.len()) {
+            if pu.get(j) != ru.get(j) {
+                problems.push(format!(
+                    "Giải tập thể “{name}”, dòng {}: công bố {}, tính lại {}.",
+                    j + 1,
+                    show(pu.get(j)),
+                    show(ru.get(j))
+                ));
+            }
+        }
     }
 }
 

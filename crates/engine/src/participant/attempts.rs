@@ -98,7 +98,9 @@ impl Engine {
         for _ in 0..2 {
             match self.store.start_attempt(&new).await? {
                 StartOutcome::Started(row) => return self.view(&round, row).await,
-                StartOutcome::Resumed(row) if row.deadline_at >= now => return self.view(&round, row).await,
+                StartOutcome::Resumed(row) if row.deadline_at >= now => {
+                    return self.view(&round, row).await.map(|v| AttemptView { resumed: true, ..v });
+                }
                 StartOutcome::Resumed(row) => {
                     self.finish(&round, &row, true).await?;
                 }
@@ -161,6 +163,7 @@ impl Engine {
             questions,
             tiebreak_prompt: round.rules.tiebreak.as_ref().map(|t| t.prompt.clone()),
             prediction: row.prediction,
+            resumed: false,
         })
     }
 

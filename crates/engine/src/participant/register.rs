@@ -4,7 +4,7 @@ use chrono::Duration;
 use cuocthi_domain::attempt::{self, Void};
 use cuocthi_domain::identity::IdentityInput;
 use cuocthi_domain::{text, vntime};
-use cuocthi_store::ParticipantRow;
+use cuocthi_store::{ParticipantRow, RoundPhase};
 
 use crate::shared::catalog::CachedContest;
 use crate::shared::naming::{locality_name, status_name, unit_name};
@@ -131,6 +131,7 @@ impl Engine {
         if let Some(existing) = self.store.participant_by_key(contest_id, &key).await? {
             return self.recognise(&c, &key, address, |p| p.identity.recognises(&identity), existing).await;
         }
+        self.ensure_registration_open(&c)?;
         if !consent {
             return Err(EngineError::ConsentRequired);
         }
@@ -155,6 +156,20 @@ impl Engine {
             Err(e) => return Err(e.into()),
         };
         Ok(self.session(&row, &c, true))
+    }
+
+    /// Refuses a new registration once the last round has closed: personal data collected then
+    /// would serve no attempt. Returning people are still recognised (to read their results).
+    fn ensure_registration_open(&self, c: &CachedContest) -> Result<()> {
+        let now = self.now();
+        if contest_phase(&c.stored.rounds, now) != RoundPhase::Closed {
+            return Ok(());
+        }
+        let closed = c.stored.rounds.iter().map(|r| r.closes_at).max().unwrap_or(now);
+        Err(EngineError::Conflict(format!(
+            "Cuộc thi đã kết thúc lúc {} (giờ Việt Nam); không nhận đăng ký mới.",
+            vntime::format_long(closed)
+        )))
     }
 
     /// A returning person: the identity key (CCCD by default) and the date of birth. Each try is

@@ -1,9 +1,11 @@
 //! What participants and the public read of results: the published rankings, a person's own
 //! places (found with their key and date of birth), and the check of a certificate's serial.
 
+use crate::shared::catalog::CachedContest;
 use crate::shared::certificates::{CertificateData, OwnStanding, PublishedResults, TAG_LEN};
 use crate::shared::throttle::{LOOKUP_ADDRESS, PERSON_KEY};
-use crate::shared::views::RankingView;
+use crate::shared::token::Claims;
+use crate::shared::views::{CollectiveView, RankingView};
 use crate::{Engine, EngineError, Result};
 use cuocthi_domain::identity::normalise_key;
 use cuocthi_domain::{text, vntime};
@@ -48,11 +50,23 @@ impl Engine {
             return Err(EngineError::IdentityMismatch);
         };
         self.try_succeeded(taken, &[&key_throttle]).await?;
-        let pid = person.id;
+        self.places_of(&c, person.id).await
+    }
+
+    /// The signed-in participant's own places in the published rankings of their contest.
+    pub async fn my_places(&self, who: Claims) -> Result<Vec<OwnStanding>> {
+        let c = self.contest_by_id(who.contest_id).await?;
+        self.places_of(&c, who.participant_id).await
+    }
+
+    async fn places_of(&self, c: &CachedContest, pid: i64) -> Result<Vec<OwnStanding>> {
         let mut out = Vec::new();
-        for p in self.public_results(slug).await? {
+        for p in self.public_results(&c.spec.slug).await? {
             let standing = self.store.standing_in(p.ranking_id, pid).await?;
             out.push(OwnStanding {
+                round_id: p.view.round_id,
+                version: p.version,
+                public_id: self.public_id(c.stored.contest.id, pid),
                 title: p.view.title.clone(),
                 ranked: p.view.participants,
                 place: standing.as_ref().map(|s| s.place),
@@ -86,6 +100,20 @@ impl Engine {
         let mut one = all.into_iter().nth(row - 1).ok_or_else(missing)?;
         one.superseded = superseded;
         Ok(one)
+    }
+
+    /// The published collective prizes of a contest: those locked with the newest public version
+    /// of the ranking that carries them. `NotFound` until that version is public.
+    pub async fn published_collective(&self, slug: &str) -> Result<Vec<CollectiveView>> {
+        let c = self.contest_by_slug(slug).await?;
+        let scope = Self::collective_scope(&c).ok_or(EngineError::NotFound("giải tập thể của cuộc thi"))?;
+        let p = self
+            .store
+            .published_ranking(c.stored.contest.id, scope)
+            .await?
+            .ok_or(EngineError::NotFound("kết quả giải tập thể đã công bố"))?;
+        let view: RankingView = serde_json::from_str(&p.body).map_err(|e| EngineError::Internal(e.into()))?;
+        Ok(view.collective)
     }
 
     /// The published results of a round, by its id.

@@ -36,8 +36,13 @@ pub struct CertificateData {
 }
 
 /// A person's row in one published ranking (`place` is `None` when they are not ranked in it).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct OwnStanding {
+    /// The round, or `None` for the overall ranking.
+    pub round_id: Option<i64>,
+    pub version: i64,
+    /// The person's public id, as the published rows carry it.
+    pub public_id: String,
     pub title: String,
     pub ranked: usize,
     pub place: Option<i64>,

@@ -8,14 +8,14 @@ use std::collections::{HashMap, HashSet};
 
 use cuocthi_domain::contest::Predicts;
 use cuocthi_domain::identity::normalise_key;
-use cuocthi_domain::prize::{self, Award, PrizeTier, UnitStanding};
+use cuocthi_domain::prize::{self, Award, PrizeTier, UnitResult, UnitStanding};
 use cuocthi_domain::ranking::{self, Scored, Standing};
 use cuocthi_store::{DisqualificationRow, ParticipantRow, RoundPhase, RoundRow};
 use serde::{Deserialize, Serialize};
 
 use crate::shared::catalog::CachedContest;
 use crate::shared::naming::{locality_name, unit_name};
-use crate::shared::views::{RankingRow, RankingView};
+use crate::shared::views::{CollectiveView, RankingRow, RankingView, UnitRankingRow};
 use crate::{Engine, EngineError, Result};
 
 /// A round's ranking with its prizes, before or after publication.
@@ -163,6 +163,7 @@ impl Engine {
                 let s = by_pid.get(&a.participant_id)?;
                 let p = people.get(&a.participant_id)?;
                 Some(RankingRow {
+                    public_id: Some(self.public_id(c.stored.contest.id, a.participant_id)),
                     rank: s.rank,
                     name: p.identity.full_name.clone().unwrap_or_default(),
                     unit: unit_name(c, p.identity.unit.as_deref()),
@@ -187,7 +188,96 @@ impl Engine {
             audit_last_id: None,
             audit_digest: None,
             version: None,
+            meeting_reference: None,
+            collective: Vec::new(),
         }
+    }
+
+    /// A person's public id in a contest: a keyed tag, so it is stable across versions and
+    /// rounds without being stored, and tells nothing to whoever lacks the deployment's secret.
+    pub(crate) fn public_id(&self, contest_id: i64, participant_id: i64) -> String {
+        self.signer.tag(&format!("public-id:{contest_id}:{participant_id}"), 16)
+    }
+
+    /// The scope whose versions carry the collective results (`Some(None)` the overall ranking,
+    /// `Some(Some(round))` the last round's), or `None` when the contest awards none: units are
+    /// ranked on the whole contest, so they are approved with the ranking approved last.
+    pub(crate) fn collective_scope(c: &CachedContest) -> Option<Option<i64>> {
+        if c.spec.settings.collective_prizes.is_empty() {
+            return None;
+        }
+        if c.spec.settings.overall.is_some() {
+            return Some(None);
+        }
+        c.stored.rounds.iter().max_by_key(|r| r.number).map(|r| Some(r.id))
+    }
+
+    /// Collective prizes from every round's results: units at the top of the tree, each counting
+    /// its sub-units' people ranked in at least one round, and the unit points of their prizes.
+    pub(crate) async fn collective_of(
+        &self,
+        c: &CachedContest,
+        rounds: &[RoundResults],
+    ) -> Result<Vec<CollectiveResults>> {
+        let people = self.people(c.stored.contest.id).await?;
+        let mut took_part: HashSet<i64> = HashSet::new();
+        let mut points: HashMap<i64, u64> = HashMap::new();
+        for results in rounds {
+            let rules = c.stored.rounds.iter().find(|r| r.id == results.round_id).map(|r| &r.rules);
+            took_part.extend(results.standings.iter().map(|s| s.participant_id));
+            for a in &results.awards {
+                let p = rules.and_then(|r| r.prizes.get(a.tier)).and_then(|t| t.unit_points).unwrap_or(0);
+                *points.entry(a.participant_id).or_default() += u64::from(p);
+            }
+        }
+        let unit_of = |pid: &i64| people.get(pid).and_then(|p| p.identity.unit.as_deref());
+        let units: Vec<UnitResult> = c
+            .spec
+            .units
+            .iter()
+            .filter(|u| u.parent.is_none())
+            .map(|top| {
+                let codes: HashSet<&str> = c.spec.subtree(&top.code).iter().map(|u| u.code.as_str()).collect();
+                let members: Vec<i64> =
+                    took_part.iter().copied().filter(|pid| unit_of(pid).is_some_and(|u| codes.contains(u))).collect();
+                UnitResult {
+                    unit: top.code.clone(),
+                    participants: members.len() as u64,
+                    headcount: top.headcount.map(u64::from),
+                    prize_points: members.iter().map(|m| points.get(m).copied().unwrap_or(0)).sum(),
+                }
+            })
+            .collect();
+        Ok(c.spec
+            .settings
+            .collective_prizes
+            .iter()
+            .map(|p| CollectiveResults { prize: p.name.clone(), units: prize::rank_units(&units, p) })
+            .collect())
+    }
+
+    /// The public view of collective results: units named as the definition names them.
+    pub(crate) fn collective_view(c: &CachedContest, results: &[CollectiveResults]) -> Vec<CollectiveView> {
+        results
+            .iter()
+            .map(|r| CollectiveView {
+                prize: r.prize.clone(),
+                units: r
+                    .units
+                    .iter()
+                    .map(|u| UnitRankingRow {
+                        rank: u.rank,
+                        unit_code: u.unit.clone(),
+                        unit: unit_name(c, Some(&u.unit)).unwrap_or_else(|| u.unit.clone()),
+                        score: u.score,
+                        participants: u.participants,
+                        rate_per_mille: u.rate_per_mille,
+                        prize: u.prize.clone(),
+                        amount_vnd: u.amount_vnd,
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 
     /// The disqualifications of a contest standing now, or at a publication's instant.

@@ -149,6 +149,10 @@ pub struct AttemptView {
     pub questions: Vec<QuestionView>,
     pub tiebreak_prompt: Option<String>,
     pub prediction: Option<i64>,
+    /// True when a start found this person's open attempt and handed it back: a client that
+    /// asked for a new attempt learns it is continuing one (answers and time already spent).
+    #[serde(default)]
+    pub resumed: bool,
 }
 
 /// A question after the round: the key and the explanation.
@@ -204,8 +208,12 @@ pub struct MeView {
 }
 
 /// A row of a published ranking: never a CCCD, phone or date of birth.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RankingRow {
+    /// The person's stable public id in this contest: a keyed tag (never the database id or a
+    /// personal number), the same in every round and version, and in `/api/v1/me/places`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_id: Option<String>,
     pub rank: u32,
     pub name: String,
     pub unit: Option<String>,
@@ -237,6 +245,36 @@ pub struct RankingView {
     /// The ranking's version (1, 2…): each approval after the first records why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
+    /// The committee meeting that approved this version (its biên bản), when entered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_reference: Option<String>,
+    /// The collective prizes (giải tập thể), approved and locked with this version: carried by the
+    /// version that closes the contest (the overall ranking, or the last round's when there is
+    /// none); empty in the others and in versions approved before collective results were.
+    #[serde(default)]
+    pub collective: Vec<CollectiveView>,
+}
+
+/// A collective prize with every ranked unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CollectiveView {
+    pub prize: String,
+    pub units: Vec<UnitRankingRow>,
+}
+
+/// A unit's place in a collective ranking: units with equal values share a place, as the
+/// definition's `tie_break` says.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UnitRankingRow {
+    pub rank: u32,
+    pub unit_code: String,
+    pub unit: String,
+    /// What the prize ranks by: participants, the rate in per mille, or the combined score.
+    pub score: u64,
+    pub participants: u64,
+    pub rate_per_mille: Option<u64>,
+    pub prize: Option<String>,
+    pub amount_vnd: i64,
 }
 
 pub(crate) fn phase_name(p: RoundPhase) -> &'static str {

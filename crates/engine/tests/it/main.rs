@@ -1,8 +1,10 @@
 //! The engine on a real database, each test on SQLite and on PostgreSQL.
 
+mod accounts;
 mod common;
 mod feedback;
 mod import_docx;
+mod results_gate;
 mod review;
 mod seed_001;
 mod stats;
@@ -14,6 +16,7 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 use common::*;
+use cuocthi_engine::shared::token::Claims;
 use cuocthi_engine::{Engine, EngineError};
 use cuocthi_store::{AttemptStatus, SqlStore};
 use cuocthi_testkit::{TestDb, on_both_backends};
@@ -25,12 +28,19 @@ fn both_migration_sets_list_the_same_versions() {
     assert_eq!(sqlite, postgres);
 }
 
-/// The shown index of the correct option of question `position` of an attempt.
-async fn correct_choice(engine: &Engine, attempt_id: i64, position: usize) -> u8 {
-    let row = engine.store().attempt(attempt_id).await.unwrap().unwrap();
-    let d = &row.draw[position];
-    let q = &engine.store().questions_by_id(&[d.question_id]).await.unwrap()[0];
-    d.order.iter().position(|o| *o == q.question.correct).unwrap() as u8
+/// `n` starts of one person's attempt sent at once: the ids of the attempts they were given.
+async fn started_at_once(e: &Engine, who: Claims, round: i64, n: usize) -> HashSet<i64> {
+    let starts: Vec<_> = (0..n)
+        .map(|_| {
+            let e = e.clone();
+            tokio::spawn(async move { e.start(who, round).await.map(|a| a.id) })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    for s in starts {
+        ids.insert(s.await.unwrap().expect("a start is given the open attempt, never refused"));
+    }
+    ids
 }
 
 on_both_backends!(
@@ -48,10 +58,8 @@ on_both_backends!(
 );
 
 async fn the_participant_path(db: TestDb) {
-    let f = fixture(db, "").await;
+    let (f, who, round) = with_person(db, 1, 1990).await;
     let e = &f.engine;
-    let who = register(e, "kiem-thu", &person(1, 1990)).await;
-    let round = round_id(e, "kiem-thu", 1).await;
 
     let a = e.start(who, round).await.unwrap();
     assert_eq!(a.questions.len(), 6);
@@ -60,7 +68,7 @@ async fn the_participant_path(db: TestDb) {
     assert_eq!(a.ends_at, t0() + Duration::minutes(10), "the countdown ends at the time limit, without the grace");
     assert_eq!((a.remaining_ms, a.remaining_to_end_ms), (610_000, 600_000));
     // Resuming returns the same attempt with its answers.
-    let right = correct_choice(e, a.id, 0).await;
+    let right = choice(e, a.id, 0, true).await;
     e.save_answer(who, a.id, 0, Some(right)).await.unwrap();
     e.save_answer(who, a.id, 1, Some(0)).await.unwrap();
     e.save_answer(who, a.id, 1, None).await.unwrap();
@@ -109,21 +117,9 @@ async fn the_participant_path(db: TestDb) {
 }
 
 async fn fifty_simultaneous_starts_give_the_allowed_attempts(db: TestDb) {
-    let f = fixture(db, "").await;
-    let who = register(&f.engine, "kiem-thu", &person(7, 1985)).await;
-    let round = round_id(&f.engine, "kiem-thu", 1).await;
+    let (f, who, round) = with_person(db, 7, 1985).await;
     // 50 starts at once: one attempt, everyone resumes it.
-    let starts: Vec<_> = (0..50)
-        .map(|_| {
-            let e = f.engine.clone();
-            tokio::spawn(async move { e.start(who, round).await.map(|a| a.id) })
-        })
-        .collect();
-    let mut ids = HashSet::new();
-    for s in starts {
-        ids.insert(s.await.unwrap().expect("start"));
-    }
-    assert_eq!(ids.len(), 1);
+    assert_eq!(started_at_once(&f.engine, who, round, 50).await.len(), 1);
     // 50 people-in-a-hurry loops of start-and-submit: exactly the 2 allowed attempts exist.
     let loops: Vec<_> = (0..50)
         .map(|_| {
@@ -153,18 +149,16 @@ async fn fifty_simultaneous_starts_give_the_allowed_attempts(db: TestDb) {
 }
 
 async fn the_deadline_submits_what_was_saved(db: TestDb) {
-    let f = fixture(db, "").await;
+    let (f, who, round) = with_person(db, 3, 1970).await;
     let e = &f.engine;
-    let who = register(e, "kiem-thu", &person(3, 1970)).await;
-    let round = round_id(e, "kiem-thu", 1).await;
     let a = e.start(who, round).await.unwrap();
     for pos in 0..3 {
-        let right = correct_choice(e, a.id, pos).await;
+        let right = choice(e, a.id, pos, true).await;
         e.save_answer(who, a.id, pos, Some(right)).await.unwrap();
     }
     // Inside the grace an answer is still accepted; after it, refused, and the sweep submits.
     f.clock.advance(Duration::minutes(10) + Duration::seconds(5));
-    e.save_answer(who, a.id, 3, Some(correct_choice(e, a.id, 3).await)).await.unwrap();
+    e.save_answer(who, a.id, 3, Some(choice(e, a.id, 3, true).await)).await.unwrap();
     f.clock.advance(Duration::seconds(6));
     assert_eq!(e.sweep().await.unwrap(), 1);
     let row = e.store().attempt(a.id).await.unwrap().unwrap();
@@ -224,7 +218,7 @@ async fn registration_rules(db: TestDb) {
 async fn eligibility_rules(db: TestDb) {
     let f = fixture(db, "min_age = 18\nexclusions = [\"0900000009\"]").await;
     let e = &f.engine;
-    let round = round_id(e, "kiem-thu", 1).await;
+    let round = f.round;
     let young = register(e, "kiem-thu", &person(8, 2010)).await;
     assert!(matches!(e.start(young, round).await, Err(EngineError::Ineligible(_))));
     let excluded = register(e, "kiem-thu", &person(9, 1980)).await;
@@ -247,8 +241,7 @@ async fn eligibility_rules(db: TestDb) {
 async fn revising_a_question_keeps_old_attempts(db: TestDb) {
     let f = fixture(db, "").await;
     let e = &f.engine;
-    let who = register(e, "kiem-thu", &person(13, 1975)).await;
-    let a = e.start(who, round_id(e, "kiem-thu", 1).await).await.unwrap();
+    let (who, a) = started(&f, &person(13, 1975)).await;
     let row = e.store().attempt(a.id).await.unwrap().unwrap();
     let qid = row.draw[0].question_id;
     let old = e.store().questions_by_id(&[qid]).await.unwrap().remove(0);
@@ -299,24 +292,12 @@ async fn question_imports_report_every_bad_row(db: TestDb) {
     assert_eq!(bank_size(e).await, before + 1);
 
     // A real .xlsx, with the header on row 2 under a title row.
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.write(0, 0, "Ngân hàng câu hỏi").unwrap();
-    for (c, h) in ["Chủ đề", "Câu hỏi", "A", "B", "C", "D", "Đáp án"].iter().enumerate() {
-        sheet.write(1, c as u16, *h).unwrap();
-    }
-    let rows = [
-        ["T2", "Ngày Chuyển đổi số quốc gia?", "10/10", "1/1", "2/9", "", "A"],
-        ["T2", "Câu sai?", "x", "y", "z", "w", "E"],
-    ];
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                sheet.write(r as u32 + 2, c as u16, *v).unwrap();
-            }
-        }
-    }
-    let bytes = book.save_to_buffer().unwrap();
+    let bytes = xlsx_bytes(&[
+        &["Ngân hàng câu hỏi"],
+        &["Chủ đề", "Câu hỏi", "A", "B", "C", "D", "Đáp án"],
+        &["T2", "Ngày Chuyển đổi số quốc gia?", "10/10", "1/1", "2/9", "", "A"],
+        &["T2", "Câu sai?", "x", "y", "z", "w", "E"],
+    ]);
     match e.import_questions("kiem-thu", "bank.xlsx", &bytes, false).await {
         Err(EngineError::Import(r)) => {
             assert_eq!(r.rows, 2);
@@ -406,7 +387,9 @@ tiers = [{ name = "Giải Nhất", count = 1, amount_vnd = 5000000 }]
     let most = &results[0].units;
     assert_eq!((most[0].unit.as_str(), most[0].participants), ("SO-A", 3));
     assert_eq!((most[1].unit.as_str(), most[1].participants), ("SO-B", 3), "sub-units count for their parent");
-    assert_eq!(most[0].prize.as_deref(), Some("Giải Nhất"), "a tie on participants falls to the unit code");
+    // Equal values share the place and the prize (the default `tie_break`), never decided by the code.
+    assert_eq!((most[0].rank, most[1].rank), (1, 1));
+    assert_eq!((most[0].prize.as_deref(), most[1].prize.as_deref()), (Some("Giải Nhất"), Some("Giải Nhất")));
     let rate = &results[1].units;
     assert_eq!((rate[0].unit.as_str(), rate[0].rate_per_mille), ("SO-B", Some(750)));
     assert_eq!(rate[0].prize.as_deref(), Some("Giải Nhất"));
@@ -417,22 +400,10 @@ tiers = [{ name = "Giải Nhất", count = 1, amount_vnd = 5000000 }]
 /// left" while that attempt was open. Every one of them must get the open attempt.
 async fn racing_starts_on_the_last_attempt_resume_it(db: TestDb) {
     let f = fixture(db, "").await;
-    let round = round_id(&f.engine, "kiem-thu", 1).await;
     for n in 0..10 {
-        let who = register(&f.engine, "kiem-thu", &person(40 + n, 1977)).await;
-        let first = f.engine.start(who, round).await.unwrap();
+        let (who, first) = started(&f, &person(40 + n, 1977)).await;
         f.engine.submit(who, first.id, None).await.unwrap();
-        let starts: Vec<_> = (0..40)
-            .map(|_| {
-                let e = f.engine.clone();
-                tokio::spawn(async move { e.start(who, round).await.map(|a| a.id) })
-            })
-            .collect();
-        let mut ids = HashSet::new();
-        for s in starts {
-            ids.insert(s.await.unwrap().expect("the last attempt is resumed, not refused"));
-        }
-        assert_eq!(ids.len(), 1);
+        assert_eq!(started_at_once(&f.engine, who, f.round, 40).await.len(), 1, "the last attempt is resumed");
     }
 }
 
@@ -441,15 +412,13 @@ async fn racing_starts_on_the_last_attempt_resume_it(db: TestDb) {
 /// must wait for that writer, never fail with "database is locked", while saves keep coming.
 async fn console_writes_go_on_beside_the_participants_writes(db: TestDb) {
     let f = fixture(db, "").await;
-    let round = round_id(&f.engine, "kiem-thu", 1).await;
     let mut savers = Vec::new();
     for n in 0..16 {
-        let who = register(&f.engine, "kiem-thu", &person(100 + n, 1990)).await;
-        let a = f.engine.start(who, round).await.expect("start");
+        let (who, a) = started(&f, &person(100 + n, 1990)).await;
         let e = f.engine.clone();
         savers.push(tokio::spawn(async move {
-            for i in 0..60 {
-                e.save_answer(who, a.id, i % 6, Some((i % 3) as u8)).await.expect("save");
+            for i in 0..60u8 {
+                e.save_answer(who, a.id, usize::from(i % 6), Some(i % 3)).await.expect("save");
             }
             a.id
         }));

@@ -14,8 +14,8 @@ use cuocthi_store::AuditFilter;
 use serde::Deserialize;
 
 use super::{Frame, StaffUser};
-use crate::AppState;
 use crate::http::{Form, PageResult, Path, private, see_other};
+use crate::{AppState, SecondFactor};
 
 struct AccountLine {
     id: i64,
@@ -37,6 +37,8 @@ struct AccountsPage {
     min_password: usize,
     /// The viewer's own account (it cannot lock itself).
     me: i64,
+    /// Whether every account must set up an authenticator app (not only administrators).
+    second_factor_for_all: bool,
 }
 
 async fn accounts_page(s: &AppState, staff: &Staff, error: Option<String>, notice: Option<String>) -> PageResult {
@@ -75,6 +77,7 @@ async fn accounts_page(s: &AppState, staff: &Staff, error: Option<String>, notic
             accounts,
             min_password: MIN_PASSWORD_CHARS,
             me: staff.account_id,
+            second_factor_for_all: s.config.second_factor == SecondFactor::EveryAccount,
         },
     )))
 }
@@ -97,7 +100,7 @@ pub(super) async fn accounts(
                 "Đã gỡ xác thực hai lớp của tài khoản {}: các phiên đăng nhập của tài khoản đã kết thúc; \
                  lần đăng nhập tới, {}",
                 a.username,
-                if a.system_admin {
+                if s.config.second_factor.required(a.system_admin) {
                     "tài khoản phải cài đặt lại ứng dụng xác thực trước khi làm việc khác."
                 } else {
                     "người dùng nên cài đặt lại ứng dụng xác thực ở trang Bảo mật."
@@ -149,6 +152,31 @@ pub(super) async fn lock(
 ) -> PageResult {
     s.engine.set_disabled(&staff, id, f.disabled == "1").await?;
     Ok(see_other("/admin/tai-khoan"))
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewPassword {
+    #[serde(default)]
+    password: String,
+}
+
+/// Sets another account's forgotten password (a system administrator's audited action; one's
+/// own is changed on the security page, with the current one).
+pub(super) async fn reset_password(
+    State(s): State<AppState>,
+    StaffUser(staff): StaffUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NewPassword>,
+) -> PageResult {
+    match s.engine.reset_password(&staff, id, f.password).await {
+        Ok(username) => {
+            let notice =
+                format!("Đã đặt lại mật khẩu của tài khoản {username}: các phiên đăng nhập của tài khoản đã kết thúc.");
+            accounts_page(&s, &staff, None, Some(notice)).await
+        }
+        Err(EngineError::BadRequest(m)) => accounts_page(&s, &staff, Some(m), None).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Removes another account's second factor (a lost phone); the account sets it up again.

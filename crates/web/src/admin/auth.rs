@@ -124,7 +124,7 @@ async fn security_page(
             error,
             username: staff.username.clone(),
             has_totp: staff.has_totp,
-            must: staff.system_admin,
+            must: s.config.second_factor.required(staff.system_admin),
             setup: setup.map(|t| Setup { qr: qr_data_uri(&t.url), secret: t.secret }),
             min_password: MIN_PASSWORD_CHARS,
         },
@@ -164,17 +164,23 @@ pub(super) async fn confirm_totp(
 #[derive(Deserialize)]
 pub(super) struct PasswordForm {
     #[serde(default)]
+    current: String,
+    #[serde(default)]
     password: String,
 }
 
+/// One's own password, after the current one (an administrator's reset of someone else's is
+/// another action). A refusal shows the page again and changes nothing.
 pub(super) async fn change_password(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
     Form(f): Form<PasswordForm>,
 ) -> PageResult {
-    match s.engine.set_password(&staff, staff.account_id, f.password).await {
+    match s.engine.change_own_password(&staff, &f.current, f.password).await {
         Ok(()) => Ok(cookies::with(STAFF.clear(), see_other("/admin/dang-nhap"))),
-        Err(EngineError::BadRequest(m)) => security_page(&s, &staff, Some(m), None).await,
+        Err(e @ (EngineError::BadRequest(_) | EngineError::Throttled(_))) => {
+            security_page(&s, &staff, Some(e.to_string()), None).await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -5,18 +5,18 @@ use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Multipart, Query};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use cuocthi_domain::question::{LETTERS, QuestionDraft};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, BankQuery, ImportPreview, Staff};
 use serde::Deserialize;
 
 use super::import_jobs::{Seen, progress_text};
-use super::{Frame, StaffUser};
+use super::{Console, Frame, XLSX, after_form, download};
 use crate::AppState;
-use crate::http::{Form, PageError, PageResult, Path, private, see_other};
+use crate::http::{Form, PageResult, private, see_other};
 
 /// Most rows the list shows at once.
 const LIST_LIMIT: usize = 500;
@@ -62,12 +62,7 @@ pub(super) struct ListQuery {
     imported: Option<usize>,
 }
 
-pub(super) async fn bank(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Query(lq): Query<ListQuery>,
-) -> PageResult {
+pub(super) async fn bank(Console { s, staff, path: slug }: Console, Query(lq): Query<ListQuery>) -> PageResult {
     let c = s.engine.contest_for(&staff, &slug, Action::ViewBank).await?;
     let view = s
         .engine
@@ -161,20 +156,12 @@ fn page_for(staff: &Staff, slug: &str, id: i64, draft: QuestionDraft, error: Opt
     }
 }
 
-pub(super) async fn new_question(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-) -> PageResult {
+pub(super) async fn new_question(Console { s, staff, path: slug }: Console) -> PageResult {
     s.engine.contest_for(&staff, &slug, Action::EditBank).await?;
     Ok(private(page_for(&staff, &slug, 0, QuestionDraft::default(), None)))
 }
 
-pub(super) async fn question(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, id)): Path<(String, i64)>,
-) -> PageResult {
+pub(super) async fn question(Console { s, staff, path: (slug, id) }: Console<(String, i64)>) -> PageResult {
     question_page(&s, &staff, &slug, id, None, None).await
 }
 
@@ -197,7 +184,7 @@ async fn question_page(
         correct: LETTERS.get(usize::from(q.correct)).copied().into_iter().collect(),
         explanation: q.explanation.clone(),
     };
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let refused = error.is_some();
     let mut page = page_for(staff, slug, id, draft.unwrap_or(stored_draft), error);
     page.active = this.status == "active";
     page.can_edit = staff.can(Action::EditBank, Some(c.stored.contest.id));
@@ -218,7 +205,7 @@ async fn question_page(
             (v.id, format!("phiên bản {} ({state})", v.version))
         })
         .collect();
-    Ok(private((status, page)))
+    Ok(after_form(refused, page))
 }
 
 #[derive(Deserialize)]
@@ -258,12 +245,7 @@ impl QuestionForm {
     }
 }
 
-pub(super) async fn add(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Form(f): Form<QuestionForm>,
-) -> PageResult {
+pub(super) async fn add(Console { s, staff, path: slug }: Console, Form(f): Form<QuestionForm>) -> PageResult {
     let draft = f.draft();
     match s.engine.add_question(&staff, &slug, &draft).await {
         Ok(id) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}/cau-hoi/{id}"))),
@@ -275,9 +257,7 @@ pub(super) async fn add(
 }
 
 pub(super) async fn revise(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, id)): Path<(String, i64)>,
+    Console { s, staff, path: (slug, id) }: Console<(String, i64)>,
     Form(f): Form<QuestionForm>,
 ) -> PageResult {
     // The role first: a refusal must not depend on how the form was filled.
@@ -300,57 +280,23 @@ pub(super) struct StatusForm {
 }
 
 pub(super) async fn set_status(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, id)): Path<(String, i64)>,
+    Console { s, staff, path: (slug, id) }: Console<(String, i64)>,
     Form(f): Form<StatusForm>,
 ) -> PageResult {
     s.engine.set_question_status(&staff, &slug, id, f.active == "1").await?;
     Ok(see_other(&format!("/admin/cuoc-thi/{slug}/cau-hoi/{id}")))
 }
 
-pub(super) async fn export_csv(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-) -> Response {
-    let result = async {
-        s.engine.contest_for(&staff, &slug, Action::ViewBank).await?;
-        s.engine.export_questions_csv(&slug).await
-    }
-    .await;
-    match result {
-        Ok(body) => private((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-cau-hoi.csv\"")),
-            ],
-            body,
-        )),
-        Err(e) => PageError::from(e).into_response(),
-    }
+pub(super) async fn export_csv(Console { s, staff, path: slug }: Console) -> PageResult {
+    s.engine.contest_for(&staff, &slug, Action::ViewBank).await?;
+    let body = s.engine.export_questions_csv(&slug).await?;
+    Ok(download("text/csv; charset=utf-8", &format!("{slug}-cau-hoi.csv"), body))
 }
 
-pub(super) async fn export_xlsx(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-) -> Response {
-    let result = async {
-        s.engine.contest_for(&staff, &slug, Action::ViewBank).await?;
-        s.engine.export_questions_xlsx(&slug).await
-    }
-    .await;
-    match result {
-        Ok(body) => private((
-            [
-                (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-cau-hoi.xlsx\"")),
-            ],
-            body,
-        )),
-        Err(e) => PageError::from(e).into_response(),
-    }
+pub(super) async fn export_xlsx(Console { s, staff, path: slug }: Console) -> PageResult {
+    s.engine.contest_for(&staff, &slug, Action::ViewBank).await?;
+    let body = s.engine.export_questions_xlsx(&slug).await?;
+    Ok(download(XLSX, &format!("{slug}-cau-hoi.xlsx"), body))
 }
 
 /// A line of the report: where, the start of the question (empty without a stem), and what.
@@ -449,22 +395,13 @@ async fn import_view(
     )))
 }
 
-pub(super) async fn import_page(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-) -> PageResult {
+pub(super) async fn import_page(Console { s, staff, path: slug }: Console) -> PageResult {
     import_view(&s, &staff, &slug, None, None, None).await
 }
 
 /// Stages the uploaded file and sends the browser to the page of its reading, which runs in the
 /// background (see `import_jobs`): a bank of thousands of questions takes seconds to read.
-pub(super) async fn upload(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    multipart: Multipart,
-) -> PageResult {
+pub(super) async fn upload(Console { s, staff, path: slug }: Console, multipart: Multipart) -> PageResult {
     // The role first: a refusal must not depend on the file.
     s.engine.contest_for(&staff, &slug, Action::EditBank).await?;
     match super::the_file(multipart).await {
@@ -496,11 +433,7 @@ struct ProgressPage {
 
 /// The page of a reading: its report when done, else its progress (refreshed by the page itself
 /// without JavaScript, by `import.js` with it).
-pub(super) async fn import_job(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, staged)): Path<(String, i64)>,
-) -> PageResult {
+pub(super) async fn import_job(Console { s, staff, path: (slug, staged) }: Console<(String, i64)>) -> PageResult {
     let c = s.engine.contest_for(&staff, &slug, Action::EditBank).await?;
     let mut seen = s.imports.look(&s.engine, &staff, &slug, staged);
     if matches!(seen, Seen::Running(_)) {
@@ -529,14 +462,8 @@ pub(super) async fn import_job(
 }
 
 /// `import.js`'s question: how far the reading has got, as JSON.
-pub(super) async fn import_progress(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, staged)): Path<(String, i64)>,
-) -> Response {
-    if let Err(e) = s.engine.contest_for(&staff, &slug, Action::EditBank).await {
-        return PageError::from(e).into_response();
-    }
+pub(super) async fn import_progress(Console { s, staff, path: (slug, staged) }: Console<(String, i64)>) -> PageResult {
+    s.engine.contest_for(&staff, &slug, Action::EditBank).await?;
     let body = match s.imports.look(&s.engine, &staff, &slug, staged) {
         Seen::Done(_) => serde_json::json!({"finished": true}),
         Seen::Running(p) => serde_json::json!({
@@ -547,7 +474,7 @@ pub(super) async fn import_progress(
             "text": progress_text(&p),
         }),
     };
-    private(axum::Json(body))
+    Ok(private(axum::Json(body)))
 }
 
 #[derive(Deserialize)]
@@ -557,9 +484,7 @@ pub(super) struct ConfirmForm {
 }
 
 pub(super) async fn confirm(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, staged)): Path<(String, i64)>,
+    Console { s, staff, path: (slug, staged) }: Console<(String, i64)>,
     Form(f): Form<ConfirmForm>,
 ) -> PageResult {
     match s.engine.confirm_import(&staff, &slug, staged, f.skip_invalid.is_some()).await {

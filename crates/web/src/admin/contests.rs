@@ -5,16 +5,16 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use cuocthi_domain::contest::DefError;
 use cuocthi_domain::text;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, ConsoleRound, NewContest, Role, Staff};
 use serde::Deserialize;
 
 use super::accounts::{AuditQuery, audit_csv, audit_page};
-use super::{Frame, StaffUser};
+use super::{Console, Frame, StaffUser, after_action, after_form};
 use crate::AppState;
-use crate::http::{Form, PageError, PageResult, Path, private, see_other};
+use crate::http::{Form, PageResult, private, see_other};
 
 struct RoundLine {
     number: i64,
@@ -139,6 +139,18 @@ fn number(s: &str) -> u32 {
     s.trim().parse().unwrap_or(0)
 }
 
+/// The definition names the address `slug`; the form calls it "Địa chỉ cuộc thi", and so does
+/// its error.
+fn as_the_form_names_it(e: DefError) -> String {
+    match e.path.as_str() {
+        "slug" => SLUG_RULE.to_string(),
+        _ => e.message,
+    }
+}
+
+/// What the address field accepts, in the form's words (its `pattern` says the same).
+const SLUG_RULE: &str = "Địa chỉ cuộc thi chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang, dài 3–60 ký tự, không bắt đầu hay kết thúc bằng dấu gạch ngang (vd: phap-luat-2025).";
+
 pub(super) async fn create(
     State(s): State<AppState>,
     StaffUser(staff): StaffUser,
@@ -166,7 +178,7 @@ pub(super) async fn create(
             NewPage {
                 frame: Some(Frame::of(&staff)),
                 notice: None,
-                errors: errors.into_iter().map(|e| e.message).collect(),
+                errors: errors.into_iter().map(as_the_form_names_it).collect(),
                 f,
             },
         ))),
@@ -201,9 +213,8 @@ async fn overview_page(s: &AppState, staff: &Staff, slug: &str, error: Option<St
     let view = s.engine.console_contest(&c).await?;
     let can_bank = staff.can(Action::ViewBank, Some(id));
     let bank_size = if can_bank { s.engine.store().bank(id).await.map(|b| b.len()).unwrap_or(0) } else { 0 };
-    let status = if error.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
-    Ok(private((
-        status,
+    Ok(after_action(
+        error.is_some(),
         Overview {
             frame: Some(Frame::of(staff)),
             notice: None,
@@ -216,22 +227,14 @@ async fn overview_page(s: &AppState, staff: &Staff, slug: &str, error: Option<St
             can_stats: staff.can(Action::ViewStatistics, Some(id)),
             bank_size,
         },
-    )))
+    ))
 }
 
-pub(super) async fn overview(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-) -> PageResult {
+pub(super) async fn overview(Console { s, staff, path: slug }: Console) -> PageResult {
     overview_page(&s, &staff, &slug, None).await
 }
 
-pub(super) async fn open_round(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, number)): Path<(String, i64)>,
-) -> PageResult {
+pub(super) async fn open_round(Console { s, staff, path: (slug, number) }: Console<(String, i64)>) -> PageResult {
     match s.engine.open_round_now(&staff, &slug, number).await {
         Ok(()) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}"))),
         Err(EngineError::Conflict(m)) => overview_page(&s, &staff, &slug, Some(m)).await,
@@ -251,11 +254,7 @@ struct DefinitionPage {
     errors: Vec<String>,
 }
 
-pub(super) async fn definition(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-) -> PageResult {
+pub(super) async fn definition(Console { s, staff, path: slug }: Console) -> PageResult {
     let source = s.engine.definition(&staff, &slug).await?;
     let c = s.engine.contest_for(&staff, &slug, Action::EditContest).await?;
     Ok(private(DefinitionPage {
@@ -278,9 +277,7 @@ pub(super) struct DefinitionForm {
 }
 
 pub(super) async fn save_definition(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
+    Console { s, staff, path: slug }: Console,
     Form(f): Form<DefinitionForm>,
 ) -> PageResult {
     let c = s.engine.contest_for(&staff, &slug, Action::EditContest).await?;
@@ -345,9 +342,8 @@ async fn team_page(s: &AppState, staff: &Staff, slug: &str, error: Option<String
         .map(|r| (r.as_str(), r.label()))
         .collect();
     let units = c.spec.units.iter().map(|u| (u.code.clone(), u.name.clone())).collect();
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(private((
-        status,
+    Ok(after_form(
+        error.is_some(),
         TeamPage {
             frame: Some(Frame::of(staff)),
             notice: None,
@@ -358,14 +354,10 @@ async fn team_page(s: &AppState, staff: &Staff, slug: &str, error: Option<String
             roles,
             units,
         },
-    )))
+    ))
 }
 
-pub(super) async fn team(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-) -> PageResult {
+pub(super) async fn team(Console { s, staff, path: slug }: Console) -> PageResult {
     team_page(&s, &staff, &slug, None).await
 }
 
@@ -379,12 +371,7 @@ pub(super) struct MemberForm {
     unit: String,
 }
 
-pub(super) async fn add_member(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Form(f): Form<MemberForm>,
-) -> PageResult {
+pub(super) async fn add_member(Console { s, staff, path: slug }: Console, Form(f): Form<MemberForm>) -> PageResult {
     let c = s.engine.contest_for(&staff, &slug, Action::ManageGrants).await?;
     let role = Role::parse(&f.role).ok_or_else(|| EngineError::BadRequest("Vai trò không hợp lệ.".into()))?;
     match s.engine.grant(&staff, &f.username, c.stored.contest.id, role, Some(&f.unit)).await {
@@ -396,20 +383,14 @@ pub(super) async fn add_member(
     }
 }
 
-pub(super) async fn remove_member(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, id)): Path<(String, i64)>,
-) -> PageResult {
+pub(super) async fn remove_member(Console { s, staff, path: (slug, id) }: Console<(String, i64)>) -> PageResult {
     let c = s.engine.contest_for(&staff, &slug, Action::ManageGrants).await?;
     s.engine.revoke(&staff, c.stored.contest.id, id).await?;
     Ok(see_other(&format!("/admin/cuoc-thi/{slug}/nhan-su")))
 }
 
 pub(super) async fn contest_audit(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
+    Console { s, staff, path: slug }: Console,
     Query(q): Query<AuditQuery>,
 ) -> PageResult {
     let c = s.engine.contest_for(&staff, &slug, Action::ViewAudit).await?;
@@ -417,15 +398,9 @@ pub(super) async fn contest_audit(
 }
 
 pub(super) async fn contest_audit_csv(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
+    Console { s, staff, path: slug }: Console,
     Query(q): Query<AuditQuery>,
-) -> Response {
-    let result = async {
-        let c = s.engine.contest_for(&staff, &slug, Action::ViewAudit).await?;
-        audit_csv(&s, &staff, Some(c.stored.contest.id), q).await
-    }
-    .await;
-    result.map_err(PageError::from).into_response()
+) -> PageResult {
+    let c = s.engine.contest_for(&staff, &slug, Action::ViewAudit).await?;
+    Ok(audit_csv(&s, &staff, Some(c.stored.contest.id), q).await?)
 }

@@ -5,20 +5,19 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use cuocthi_domain::attempt::Void;
 use cuocthi_domain::question::option_letter;
-use cuocthi_domain::vntime;
 use cuocthi_engine::EngineError;
-use cuocthi_engine::console::Staff;
+use cuocthi_engine::console::{Action, Staff};
 use cuocthi_engine::feedback::{VoidOutcome, void_label};
 use cuocthi_store::{ReportRow, StoredQuestion, VoidRow};
 use serde::Deserialize;
 
-use super::{Frame, StaffUser};
+use super::{Console, Frame, at};
 use crate::AppState;
-use crate::http::{Form, PageResult, Path, private, see_other};
+use crate::http::{Form, PageResult, private, see_other};
 
 /// A question as the queue shows it: the key marked, and its void if it has one.
 struct QuestionBox {
@@ -78,11 +77,6 @@ fn report_line(r: &ReportRow) -> ReportLine {
     }
 }
 
-/// An instant (ms) as the console writes it, Vietnam time.
-fn at(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map(vntime::format).unwrap_or_default()
-}
-
 /// The question's page: its reports, its void or the form to void it.
 struct Focus {
     q: QuestionBox,
@@ -125,7 +119,7 @@ async fn queue_page(
     open_only: bool,
     error: Option<(String, StatusCode)>,
 ) -> PageResult {
-    let c = s.engine.contest_for(staff, slug, cuocthi_engine::console::Action::ViewFeedback).await?;
+    let c = s.engine.contest_for(staff, slug, Action::ViewFeedback).await?;
     let q = s.engine.feedback_queue(staff, slug, open_only).await?;
     let (error, status) = error.map_or((None, StatusCode::OK), |(e, st)| (Some(e), st));
     Ok(private((
@@ -150,12 +144,7 @@ async fn queue_page(
     )))
 }
 
-pub(super) async fn queue(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Query(q): Query<QueueQuery>,
-) -> PageResult {
+pub(super) async fn queue(Console { s, staff, path: slug }: Console, Query(q): Query<QueueQuery>) -> PageResult {
     queue_page(&s, &staff, &slug, q.open_only.as_deref() == Some("1"), None).await
 }
 
@@ -181,15 +170,11 @@ pub(super) struct ReplyForm {
 }
 
 pub(super) async fn reply(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, id)): Path<(String, i64)>,
+    Console { s, staff, path: (slug, id) }: Console<(String, i64)>,
     Form(f): Form<ReplyForm>,
 ) -> PageResult {
-    match s.engine.reply_feedback(&staff, &slug, id, &f.reply, f.close == "1").await {
-        Ok(()) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}/gop-y#gop-y-{id}"))),
-        Err(e) => queue_page(&s, &staff, &slug, false, Some(shown(e)?)).await,
-    }
+    let done = s.engine.reply_feedback(&staff, &slug, id, &f.reply, f.close == "1").await;
+    back_to_queue(&s, &staff, &slug, id, done).await
 }
 
 #[derive(Deserialize)]
@@ -200,14 +185,18 @@ pub(super) struct CloseForm {
 }
 
 pub(super) async fn close(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, id)): Path<(String, i64)>,
+    Console { s, staff, path: (slug, id) }: Console<(String, i64)>,
     Form(f): Form<CloseForm>,
 ) -> PageResult {
-    match s.engine.close_feedback(&staff, &slug, id, f.reopen != "1").await {
+    let done = s.engine.close_feedback(&staff, &slug, id, f.reopen != "1").await;
+    back_to_queue(&s, &staff, &slug, id, done).await
+}
+
+/// Back to report `id` in the queue, or the whole queue again with why it was refused.
+async fn back_to_queue(s: &AppState, staff: &Staff, slug: &str, id: i64, done: Result<(), EngineError>) -> PageResult {
+    match done {
         Ok(()) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}/gop-y#gop-y-{id}"))),
-        Err(e) => queue_page(&s, &staff, &slug, false, Some(shown(e)?)).await,
+        Err(e) => queue_page(s, staff, slug, false, Some(shown(e)?)).await,
     }
 }
 
@@ -242,7 +231,7 @@ async fn question_page(
     error: Option<(String, StatusCode)>,
     typed: VoidForm,
 ) -> PageResult {
-    let c = s.engine.contest_for(staff, slug, cuocthi_engine::console::Action::ViewFeedback).await?;
+    let c = s.engine.contest_for(staff, slug, Action::ViewFeedback).await?;
     let page = s.engine.question_feedback(staff, slug, id).await?;
     let effect = page.void_effect.map(|o: VoidOutcome| {
         format!(
@@ -277,9 +266,7 @@ async fn question_page(
 }
 
 pub(super) async fn question(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, id)): Path<(String, i64)>,
+    Console { s, staff, path: (slug, id) }: Console<(String, i64)>,
     Query(q): Query<QuestionQuery>,
 ) -> PageResult {
     let notice = (q.voided.as_deref() == Some("1"))
@@ -289,9 +276,7 @@ pub(super) async fn question(
 }
 
 pub(super) async fn void(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, id)): Path<(String, i64)>,
+    Console { s, staff, path: (slug, id) }: Console<(String, i64)>,
     Form(f): Form<VoidForm>,
 ) -> PageResult {
     let report = f.report.trim().parse::<i64>().ok();

@@ -3,14 +3,12 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
-use cuocthi_engine::EngineError;
+use axum::extract::Multipart;
 use cuocthi_engine::console::{Action, Staff};
 
-use super::{Frame, StaffUser, the_file};
+use super::{Console, Frame, Shown, after_form, import_upload};
 use crate::AppState;
-use crate::http::{PageResult, Path, private};
+use crate::http::PageResult;
 
 struct Line {
     code: String,
@@ -37,7 +35,7 @@ struct UnitsPage {
     can_edit: bool,
 }
 
-async fn page(s: &AppState, staff: &Staff, slug: &str, error: Option<String>, notice: Option<String>) -> PageResult {
+async fn page(s: &AppState, staff: &Staff, slug: &str, (error, notice): Shown) -> PageResult {
     let c = s.engine.contest_for(staff, slug, Action::ViewParticipants).await?;
     let minimum = c.spec.settings.eligibility.min_registered_per_unit;
     let units = s
@@ -56,9 +54,8 @@ async fn page(s: &AppState, staff: &Staff, slug: &str, error: Option<String>, no
             can_upload: u.can_upload,
         })
         .collect();
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(private((
-        status,
+    Ok(after_form(
+        error.is_some(),
         UnitsPage {
             frame: Some(Frame::of(staff)),
             notice,
@@ -70,71 +67,39 @@ async fn page(s: &AppState, staff: &Staff, slug: &str, error: Option<String>, no
             exclusions: c.spec.settings.eligibility.exclusions.len(),
             can_edit: staff.can(Action::EditContest, Some(c.stored.contest.id)),
         },
-    )))
+    ))
 }
 
-pub(super) async fn units(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-) -> PageResult {
-    page(&s, &staff, &slug, None, None).await
+pub(super) async fn units(Console { s, staff, path: slug }: Console) -> PageResult {
+    page(&s, &staff, &slug, (None, None)).await
 }
 
-/// Shows the outcome of an upload on the units page: what was done, or what is wrong with the file.
-async fn outcome(s: &AppState, staff: &Staff, slug: &str, done: Result<String, EngineError>) -> PageResult {
-    let (error, notice) = super::outcome(done)?;
-    page(s, staff, slug, error, notice).await
+pub(super) async fn upload_units(Console { s, staff, path: slug }: Console, multipart: Multipart) -> PageResult {
+    let shown = import_upload(&s, &staff, &slug, Action::EditContest, multipart, async |name, bytes| {
+        let n = s.engine.import_units(&staff, &slug, &name, &bytes).await?;
+        Ok(format!("Đã nhập {n} đơn vị."))
+    })
+    .await?;
+    page(&s, &staff, &slug, shown).await
 }
 
-pub(super) async fn upload_units(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    multipart: Multipart,
-) -> PageResult {
-    s.engine.contest_for(&staff, &slug, Action::EditContest).await?;
-    let done = match the_file(multipart).await {
-        Ok((name, bytes)) => {
-            s.engine.import_units(&staff, &slug, &name, &bytes).await.map(|n| format!("Đã nhập {n} đơn vị."))
-        }
-        Err(m) => Err(EngineError::BadRequest(m)),
-    };
-    outcome(&s, &staff, &slug, done).await
-}
-
-pub(super) async fn upload_exclusions(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    multipart: Multipart,
-) -> PageResult {
-    s.engine.contest_for(&staff, &slug, Action::EditContest).await?;
-    let done = match the_file(multipart).await {
-        Ok((name, bytes)) => s
-            .engine
-            .import_exclusions(&staff, &slug, &name, &bytes)
-            .await
-            .map(|n| format!("Danh sách không được dự thi nay có {n} số định danh.")),
-        Err(m) => Err(EngineError::BadRequest(m)),
-    };
-    outcome(&s, &staff, &slug, done).await
+pub(super) async fn upload_exclusions(Console { s, staff, path: slug }: Console, multipart: Multipart) -> PageResult {
+    let shown = import_upload(&s, &staff, &slug, Action::EditContest, multipart, async |name, bytes| {
+        let n = s.engine.import_exclusions(&staff, &slug, &name, &bytes).await?;
+        Ok(format!("Danh sách không được dự thi nay có {n} số định danh."))
+    })
+    .await?;
+    page(&s, &staff, &slug, shown).await
 }
 
 pub(super) async fn upload_registered(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, code)): Path<(String, String)>,
+    Console { s, staff, path: (slug, code) }: Console<(String, String)>,
     multipart: Multipart,
 ) -> PageResult {
-    s.engine.contest_for(&staff, &slug, Action::ManageUnitList).await?;
-    let done = match the_file(multipart).await {
-        Ok((name, bytes)) => s
-            .engine
-            .import_registered(&staff, &slug, &code, &name, &bytes)
-            .await
-            .map(|n| format!("Đơn vị {code}: danh sách đăng ký nay có {n} người.")),
-        Err(m) => Err(EngineError::BadRequest(m)),
-    };
-    outcome(&s, &staff, &slug, done).await
+    let shown = import_upload(&s, &staff, &slug, Action::ManageUnitList, multipart, async |name, bytes| {
+        let n = s.engine.import_registered(&staff, &slug, &code, &name, &bytes).await?;
+        Ok(format!("Đơn vị {code}: danh sách đăng ký nay có {n} người."))
+    })
+    .await?;
+    page(&s, &staff, &slug, shown).await
 }

@@ -2,14 +2,13 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
+use axum::extract::Multipart;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, MAX_LOGO_BYTES, MAX_MATERIAL_BYTES, MaterialView, Staff};
 
-use super::{Frame, StaffUser, upload_form};
+use super::{Console, Frame, Shown, after_form, import_upload, outcome, upload_form};
 use crate::AppState;
-use crate::http::{PageResult, Path, private, see_other};
+use crate::http::{PageResult, see_other};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/materials.html")]
@@ -27,12 +26,11 @@ struct MaterialsPage {
     max_logo_kb: usize,
 }
 
-async fn page(s: &AppState, staff: &Staff, slug: &str, error: Option<String>, notice: Option<String>) -> PageResult {
+async fn page(s: &AppState, staff: &Staff, slug: &str, (error, notice): Shown) -> PageResult {
     let c = s.engine.contest_for(staff, slug, Action::EditContest).await?;
     let (materials, logo) = s.engine.materials(slug).await?;
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(private((
-        status,
+    Ok(after_form(
+        error.is_some(),
         MaterialsPage {
             frame: Some(Frame::of(staff)),
             notice,
@@ -46,28 +44,15 @@ async fn page(s: &AppState, staff: &Staff, slug: &str, error: Option<String>, no
             max_mb: MAX_MATERIAL_BYTES / 1024 / 1024,
             max_logo_kb: MAX_LOGO_BYTES / 1024,
         },
-    )))
+    ))
 }
 
-pub(super) async fn materials(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-) -> PageResult {
-    page(&s, &staff, &slug, None, None).await
+pub(super) async fn materials(Console { s, staff, path: slug }: Console) -> PageResult {
+    page(&s, &staff, &slug, (None, None)).await
 }
 
-async fn outcome(s: &AppState, staff: &Staff, slug: &str, done: Result<String, EngineError>) -> PageResult {
-    let (error, notice) = super::outcome(done)?;
-    page(s, staff, slug, error, notice).await
-}
-
-pub(super) async fn add(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    multipart: Multipart,
-) -> PageResult {
+/// A material is a titled file: the form has a title besides its file.
+pub(super) async fn add(Console { s, staff, path: slug }: Console, multipart: Multipart) -> PageResult {
     s.engine.contest_for(&staff, &slug, Action::EditContest).await?;
     let done = match upload_form(multipart).await {
         Ok(form) => match form.file {
@@ -82,28 +67,19 @@ pub(super) async fn add(
         },
         Err(m) => Err(EngineError::BadRequest(m)),
     };
-    outcome(&s, &staff, &slug, done).await
+    page(&s, &staff, &slug, outcome(done)?).await
 }
 
-pub(super) async fn logo(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    multipart: Multipart,
-) -> PageResult {
-    s.engine.contest_for(&staff, &slug, Action::EditContest).await?;
-    let done = match super::the_file(multipart).await {
-        Ok((_, bytes)) => s.engine.set_logo(&staff, &slug, &bytes).await.map(|_| "Đã đặt biểu trưng.".to_string()),
-        Err(m) => Err(EngineError::BadRequest(m)),
-    };
-    outcome(&s, &staff, &slug, done).await
+pub(super) async fn logo(Console { s, staff, path: slug }: Console, multipart: Multipart) -> PageResult {
+    let shown = import_upload(&s, &staff, &slug, Action::EditContest, multipart, async |_, bytes| {
+        s.engine.set_logo(&staff, &slug, &bytes).await?;
+        Ok("Đã đặt biểu trưng.".to_string())
+    })
+    .await?;
+    page(&s, &staff, &slug, shown).await
 }
 
-pub(super) async fn remove(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, id)): Path<(String, i64)>,
-) -> PageResult {
+pub(super) async fn remove(Console { s, staff, path: (slug, id) }: Console<(String, i64)>) -> PageResult {
     s.engine.remove_material(&staff, &slug, id).await?;
     Ok(see_other(&format!("/admin/cuoc-thi/{slug}/tai-lieu")))
 }

@@ -19,19 +19,21 @@ mod units;
 use axum::Router;
 use axum::extract::{FromRequestParts, Multipart};
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
+use cuocthi_domain::vntime;
 use cuocthi_engine::EngineError;
-use cuocthi_engine::console::Staff;
+use cuocthi_engine::console::{Action, Staff};
+use cuocthi_engine::shared::catalog::CachedContest;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::cookies::{self, STAFF};
-use crate::http::{PageError, see_other};
+use crate::http::{PageError, Path, private, see_other};
 
 pub use import_jobs::ImportJobs;
-
-/// The largest file an organiser may upload (question banks, unit lists).
-pub const UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 
 /// One row of the console's route table: a path and the handlers that answer it.
 type Route = (&'static str, MethodRouter<AppState>);
@@ -51,6 +53,7 @@ fn table() -> Vec<Route> {
         ("/admin/tai-khoan", get(accounts::accounts).post(accounts::create)),
         ("/admin/tai-khoan/{id}/khoa", post(accounts::lock)),
         ("/admin/tai-khoan/{id}/go-xac-thuc", post(accounts::reset_second_factor)),
+        ("/admin/tai-khoan/{id}/mat-khau", post(accounts::reset_password)),
         ("/admin/nhat-ky", get(accounts::audit_all)),
         ("/admin/nhat-ky.csv", get(accounts::audit_all_csv)),
         // Contests, their rounds, team and audit log (contests.rs)
@@ -126,7 +129,8 @@ pub fn paths() -> Vec<&'static str> {
 }
 
 /// The signed-in staff member of a console request. Without a live session the request is sent
-/// to the sign-in page; a system administrator without a second factor is sent to set one up.
+/// to the sign-in page; an account that needs a second factor (`WebConfig::second_factor`) and
+/// has none yet is sent to set one up, and may do nothing else.
 pub struct StaffUser(pub Staff);
 
 impl FromRequestParts<AppState> for StaffUser {
@@ -143,10 +147,32 @@ impl FromRequestParts<AppState> for StaffUser {
             }
             Err(e) => return Err(PageError::from(e).into_response()),
         };
-        if staff.system_admin && !staff.has_totp && !parts.uri.path().starts_with("/admin/bao-mat") {
+        let must_set_up = !staff.has_totp && s.config.second_factor.required(staff.system_admin);
+        let path = parts.uri.path();
+        if must_set_up && !path.starts_with("/admin/bao-mat") && path != "/admin/dang-xuat" {
             return Err(see_other("/admin/bao-mat"));
         }
         Ok(StaffUser(staff))
+    }
+}
+
+/// A request to one contest's pages (`/admin/cuoc-thi/{slug}/…`): the application, the signed-in
+/// staff member and the address's parameters (`{slug}` alone unless `P` names more). Read in that
+/// order, as `State`, [`StaffUser`] and `Path` written out one by one would be: a visitor without
+/// a session is sent to sign in before a malformed address is looked at.
+pub struct Console<P = String> {
+    pub s: AppState,
+    pub staff: Staff,
+    pub path: P,
+}
+
+impl<P: DeserializeOwned + Send> FromRequestParts<AppState> for Console<P> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        let StaffUser(staff) = StaffUser::from_request_parts(parts, s).await?;
+        let Path(path) = Path::<P>::from_request_parts(parts, s).await.map_err(IntoResponse::into_response)?;
+        Ok(Console { s: s.clone(), staff, path })
     }
 }
 
@@ -193,9 +219,12 @@ pub(crate) async fn the_file(multipart: Multipart) -> Result<(String, Vec<u8>), 
     upload_form(multipart).await?.file.ok_or_else(|| "Hãy chọn một tệp.".to_string())
 }
 
+/// What a form came to, for its page: `(error, notice)`.
+pub(crate) type Shown = (Option<String>, Option<String>);
+
 /// What an upload form's use case came to, for its page: `(error, notice)`. Mistakes in the file
 /// (bad request, invalid definition) are shown on the page; anything else is an error page.
-pub(crate) fn outcome(done: Result<String, EngineError>) -> Result<(Option<String>, Option<String>), EngineError> {
+pub(crate) fn outcome(done: Result<String, EngineError>) -> Result<Shown, EngineError> {
     match done {
         Ok(notice) => Ok((None, Some(notice))),
         Err(EngineError::BadRequest(m)) => Ok((Some(m), None)),
@@ -204,4 +233,71 @@ pub(crate) fn outcome(done: Result<String, EngineError>) -> Result<(Option<Strin
         }
         Err(e) => Err(e),
     }
+}
+
+/// Hands the one file of an upload form to `import` once the staff member may do `needs` on the
+/// contest (the role first: a refusal must not depend on the file), and says what came of it for
+/// the form's page, as [`outcome`] does.
+pub(crate) async fn import_upload(
+    s: &AppState,
+    staff: &Staff,
+    slug: &str,
+    needs: Action,
+    multipart: Multipart,
+    import: impl AsyncFnOnce(String, Vec<u8>) -> Result<String, EngineError>,
+) -> Result<Shown, EngineError> {
+    s.engine.contest_for(staff, slug, needs).await?;
+    let done = match the_file(multipart).await {
+        Ok((name, bytes)) => import(name, bytes).await,
+        Err(m) => Err(EngineError::BadRequest(m)),
+    };
+    outcome(done)
+}
+
+/// A page that shows why the form just sent was refused answers 422, so that scripts and tests
+/// see the refusal; otherwise 200. Never stored.
+pub(crate) fn after_form(refused: bool, page: impl IntoResponse) -> Response {
+    answered(refused, StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+/// A contest's page that shows why an action on the contest was refused (a round that cannot
+/// open yet, results that cannot be approved) answers 409: the form was right, the contest's
+/// state does not allow it. Otherwise 200. Never stored.
+pub(crate) fn after_action(refused: bool, page: impl IntoResponse) -> Response {
+    answered(refused, StatusCode::CONFLICT, page)
+}
+
+fn answered(refused: bool, refusal: StatusCode, page: impl IntoResponse) -> Response {
+    private((if refused { refusal } else { StatusCode::OK }, page))
+}
+
+/// The spreadsheet type, for the console's workbooks.
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file download of the console: saved under `name`, private, never cached.
+pub(crate) fn download(content_type: &str, name: &str, body: impl IntoResponse) -> Response {
+    private((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        body,
+    ))
+}
+
+/// `?dot=2`: the round a page or a workbook is about.
+#[derive(Deserialize)]
+pub(super) struct RoundQuery {
+    #[serde(default)]
+    pub dot: Option<i64>,
+}
+
+/// The contest's rounds as a round picker lists them: `(number, "Đợt 1: name")`.
+pub(crate) fn round_choices(c: &CachedContest) -> Vec<(i64, String)> {
+    c.stored.rounds.iter().map(|r| (r.number, format!("Đợt {}: {}", r.number, r.name))).collect()
+}
+
+/// An instant (ms) as the console writes it, Vietnam time; nothing for an impossible one.
+pub(crate) fn at(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map(vntime::format).unwrap_or_default()
 }

@@ -2,16 +2,15 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::Query;
 use cuocthi_domain::{text, vntime};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, PersonView, SEARCH_LIMIT, Staff};
 use serde::Deserialize;
 
-use super::{Frame, StaffUser};
+use super::{Console, Frame, Shown, after_form};
 use crate::AppState;
-use crate::http::{Form, PageResult, Path, private, see_other};
+use crate::http::{Form, PageResult, private, see_other};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/people.html")]
@@ -38,14 +37,7 @@ pub(super) struct Search {
     unit: String,
 }
 
-async fn people_page(
-    s: &AppState,
-    staff: &Staff,
-    slug: &str,
-    search: Search,
-    error: Option<String>,
-    notice: Option<String>,
-) -> PageResult {
+async fn people_page(s: &AppState, staff: &Staff, slug: &str, search: Search, (error, notice): Shown) -> PageResult {
     let c = s.engine.contest_for(staff, slug, Action::ViewParticipants).await?;
     let id = c.stored.contest.id;
     let people = s.engine.find_people(staff, slug, &search.q, &search.unit).await?;
@@ -59,9 +51,8 @@ async fn people_page(
         })
         .map(|u| (u.code.clone(), u.name.clone()))
         .collect();
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(private((
-        status,
+    Ok(after_form(
+        error.is_some(),
         PeoplePage {
             frame: Some(Frame::of(staff)),
             notice,
@@ -76,16 +67,11 @@ async fn people_page(
             masked: !staff.can(Action::SeePersonalData, Some(id)),
             can_merge: staff.can(Action::MergeParticipants, Some(id)),
         },
-    )))
+    ))
 }
 
-pub(super) async fn people(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Query(q): Query<Search>,
-) -> PageResult {
-    people_page(&s, &staff, &slug, q, None, None).await
+pub(super) async fn people(Console { s, staff, path: slug }: Console, Query(q): Query<Search>) -> PageResult {
+    people_page(&s, &staff, &slug, q, (None, None)).await
 }
 
 #[derive(Deserialize)]
@@ -98,21 +84,16 @@ pub(super) struct MergeForm {
     reason: String,
 }
 
-pub(super) async fn merge(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Form(f): Form<MergeForm>,
-) -> PageResult {
+pub(super) async fn merge(Console { s, staff, path: slug }: Console, Form(f): Form<MergeForm>) -> PageResult {
     s.engine.contest_for(&staff, &slug, Action::MergeParticipants).await?;
+    let refused = |error: String| people_page(&s, &staff, &slug, Search::default(), (Some(error), None));
     let (Ok(kept), Ok(merged)) = (f.kept.trim().parse::<i64>(), f.merged.trim().parse::<i64>()) else {
-        return people_page(&s, &staff, &slug, Search::default(), Some("Hãy nhập mã hồ sơ bằng số.".into()), None)
-            .await;
+        return refused("Hãy nhập mã hồ sơ bằng số.".into()).await;
     };
     match s.engine.merge_people(&staff, &slug, kept, merged, &f.reason).await {
         Ok(()) => Ok(see_other(&format!("/admin/cuoc-thi/{slug}/thi-sinh/{kept}"))),
         Err(e @ (EngineError::BadRequest(_) | EngineError::Conflict(_) | EngineError::NotFound(_))) => {
-            people_page(&s, &staff, &slug, Search::default(), Some(e.to_string()), None).await
+            refused(e.to_string()).await
         }
         Err(e) => Err(e.into()),
     }
@@ -139,11 +120,7 @@ struct PersonPage {
     attempts: Vec<AttemptLine>,
 }
 
-pub(super) async fn person(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, id)): Path<(String, i64)>,
-) -> PageResult {
+pub(super) async fn person(Console { s, staff, path: (slug, id) }: Console<(String, i64)>) -> PageResult {
     let (p, rows) = s.engine.person(&staff, &slug, id).await?;
     let c = s.engine.contest_for(&staff, &slug, Action::ViewParticipants).await?;
     let attempts = rows

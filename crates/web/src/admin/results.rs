@@ -4,18 +4,16 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use cuocthi_domain::vntime;
+use axum::extract::Query;
+use axum::http::HeaderMap;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, Staff};
 use serde::Deserialize;
 
-use super::{Frame, StaffUser};
+use super::{Console, Frame, XLSX, after_action, at, download};
 use crate::AppState;
 use crate::certificates;
-use crate::http::{Form, PageError, PageResult, Path, Peer, printed_base, private, see_other};
+use crate::http::{Form, PageResult, Peer, printed_base, see_other};
 
 struct VersionView {
     id: i64,
@@ -80,7 +78,6 @@ async fn page(
     if c.spec.settings.overall.is_some() {
         wanted.push((None, "Chung cuộc".into(), c.stored.rounds.iter().all(|r| now >= r.closes_at)));
     }
-    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(vntime::format).unwrap_or_default();
     let mut scopes = Vec::new();
     for (number, name, closed) in wanted {
         let versions: Vec<VersionView> = s
@@ -114,9 +111,8 @@ async fn page(
             can_approve: may_approve && closed,
         });
     }
-    let status = if error.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
-    Ok(private((
-        status,
+    Ok(after_action(
+        error.is_some(),
         ResultsPage {
             frame: Some(Frame::of(staff)),
             notice: None,
@@ -126,14 +122,10 @@ async fn page(
             scopes,
             verification,
         },
-    )))
+    ))
 }
 
-pub(super) async fn results(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-) -> PageResult {
+pub(super) async fn results(Console { s, staff, path: slug }: Console) -> PageResult {
     page(&s, &staff, &slug, None, None).await
 }
 
@@ -155,21 +147,12 @@ pub(super) struct ApproveForm {
     reason: String,
 }
 
-pub(super) async fn approve(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Form(f): Form<ApproveForm>,
-) -> PageResult {
+pub(super) async fn approve(Console { s, staff, path: slug }: Console, Form(f): Form<ApproveForm>) -> PageResult {
     let done = s.engine.approve_as(&staff, &slug, number(&f.dot), &f.reason).await.map(|_| ());
     back(&s, &staff, &slug, done).await
 }
 
-pub(super) async fn publish(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, ranking)): Path<(String, i64)>,
-) -> PageResult {
+pub(super) async fn publish(Console { s, staff, path: (slug, ranking) }: Console<(String, i64)>) -> PageResult {
     let done = s.engine.make_public_as(&staff, &slug, ranking).await;
     back(&s, &staff, &slug, done).await
 }
@@ -184,12 +167,7 @@ async fn back(s: &AppState, staff: &Staff, slug: &str, done: Result<(), EngineEr
     }
 }
 
-pub(super) async fn verify(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Form(f): Form<ScopeForm>,
-) -> PageResult {
+pub(super) async fn verify(Console { s, staff, path: slug }: Console, Form(f): Form<ScopeForm>) -> PageResult {
     s.engine.contest_for(&staff, &slug, Action::ViewResults).await?;
     let n = number(&f.dot);
     let v = s.engine.verify_results(&slug, n).await?;
@@ -206,26 +184,18 @@ pub(super) async fn verify(
 }
 
 pub(super) async fn certificates(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, ranking)): Path<(String, i64)>,
+    Console { s, staff, path: (slug, ranking) }: Console<(String, i64)>,
     Peer(peer): Peer,
     headers: HeaderMap,
-) -> Response {
-    let result = async {
-        let c = s.engine.contest_for(&staff, &slug, Action::ViewResults).await?;
-        let all = s.engine.certificates_of(ranking).await?;
-        if all.first().is_some_and(|x| x.contest_slug != c.spec.slug) {
-            return Err(EngineError::NotFound("kết quả đã công bố"));
-        }
-        let base = printed_base(&s.config, &headers, peer);
-        certificates::render(all.iter().map(|x| certificates::for_print(&base, x)).collect()).await
+) -> PageResult {
+    let c = s.engine.contest_for(&staff, &slug, Action::ViewResults).await?;
+    let all = s.engine.certificates_of(ranking).await?;
+    if all.first().is_some_and(|x| x.contest_slug != c.spec.slug) {
+        return Err(EngineError::NotFound("kết quả đã công bố").into());
     }
-    .await;
-    match result {
-        Ok(pdf) => certificates::pdf_response(&format!("{slug}-giay-chung-nhan.pdf"), pdf, "private, no-store"),
-        Err(e) => PageError::from(e).into_response(),
-    }
+    let base = printed_base(&s.config, &headers, peer);
+    let pdf = certificates::render(all.iter().map(|x| certificates::for_print(&base, x)).collect()).await?;
+    Ok(certificates::pdf_response(&format!("{slug}-giay-chung-nhan.pdf"), pdf, "private, no-store"))
 }
 
 #[derive(Deserialize)]
@@ -235,23 +205,7 @@ pub(super) struct WorkbookQuery {
 }
 
 /// The results workbook of a round (`?dot=1`) or overall (`?dot=`).
-pub(super) async fn workbook(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<WorkbookQuery>,
-) -> Response {
-    match s.engine.results_workbook(&staff, &slug, number(&q.dot)).await {
-        Ok(body) => private((
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                ),
-                (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-ket-qua.xlsx\"")),
-            ],
-            body,
-        )),
-        Err(e) => PageError::from(e).into_response(),
-    }
+pub(super) async fn workbook(Console { s, staff, path: slug }: Console, Query(q): Query<WorkbookQuery>) -> PageResult {
+    let body = s.engine.results_workbook(&staff, &slug, number(&q.dot)).await?;
+    Ok(download(XLSX, &format!("{slug}-ket-qua.xlsx"), body))
 }

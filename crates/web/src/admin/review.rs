@@ -3,17 +3,16 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use cuocthi_domain::{text, vntime};
+use axum::extract::Query;
+use cuocthi_domain::text;
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::{Action, Staff};
 use cuocthi_engine::review::{Suspicious, Target};
 use serde::Deserialize;
 
-use super::{Frame, StaffUser};
+use super::{Console, Frame, RoundQuery, after_form, at, round_choices};
 use crate::AppState;
-use crate::http::{Form, PageResult, Path, private, see_other};
+use crate::http::{Form, PageResult, see_other};
 
 struct Decision {
     id: i64,
@@ -46,19 +45,11 @@ impl ReviewPage {
     }
 }
 
-#[derive(Deserialize)]
-pub(super) struct RoundQuery {
-    #[serde(default)]
-    dot: Option<i64>,
-}
-
 async fn page(s: &AppState, staff: &Staff, slug: &str, number: Option<i64>, error: Option<String>) -> PageResult {
     let c = s.engine.contest_for(staff, slug, Action::Review).await?;
-    let rounds: Vec<(i64, String)> =
-        c.stored.rounds.iter().map(|r| (r.number, format!("Đợt {}: {}", r.number, r.name))).collect();
+    let rounds = round_choices(&c);
     let number = number.or_else(|| rounds.first().map(|r| r.0)).unwrap_or(1);
     let rows = s.engine.review_list(staff, slug, number).await?;
-    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(vntime::format).unwrap_or_default();
     let decisions = s
         .engine
         .disqualifications(staff, slug)
@@ -97,9 +88,8 @@ async fn page(s: &AppState, staff: &Staff, slug: &str, number: Option<i64>, erro
         rules.burst_minutes,
         rules.min_shared_wrong
     );
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(private((
-        status,
+    Ok(after_form(
+        error.is_some(),
         ReviewPage {
             frame: Some(Frame::of(staff)),
             notice: None,
@@ -112,15 +102,10 @@ async fn page(s: &AppState, staff: &Staff, slug: &str, number: Option<i64>, erro
             decisions,
             min_note,
         },
-    )))
+    ))
 }
 
-pub(super) async fn review(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Query(q): Query<RoundQuery>,
-) -> PageResult {
+pub(super) async fn review(Console { s, staff, path: slug }: Console, Query(q): Query<RoundQuery>) -> PageResult {
     page(&s, &staff, &slug, q.dot, None).await
 }
 
@@ -137,12 +122,7 @@ pub(super) struct DisqualifyForm {
     reason: String,
 }
 
-pub(super) async fn disqualify(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Form(f): Form<DisqualifyForm>,
-) -> PageResult {
+pub(super) async fn disqualify(Console { s, staff, path: slug }: Console, Form(f): Form<DisqualifyForm>) -> PageResult {
     let target = match (f.attempt.trim().trim_start_matches('#').parse(), f.participant.trim().parse()) {
         (Ok(a), _) => Some(Target::Attempt(a)),
         (Err(_), Ok(p)) => Some(Target::Person(p)),
@@ -164,9 +144,7 @@ pub(super) struct LiftForm {
 }
 
 pub(super) async fn lift(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, id)): Path<(String, i64)>,
+    Console { s, staff, path: (slug, id) }: Console<(String, i64)>,
     Form(f): Form<LiftForm>,
 ) -> PageResult {
     let done = s.engine.lift_disqualification(&staff, &slug, id, &f.reason).await;

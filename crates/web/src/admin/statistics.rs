@@ -3,55 +3,29 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use cuocthi_domain::text;
 use cuocthi_engine::console::Action;
 use cuocthi_engine::stats::{Bar, Dashboard, UnitFigure};
-use serde::Deserialize;
 
-use super::{Frame, StaffUser};
-use crate::AppState;
+use super::{Console, Frame, RoundQuery, XLSX, download, round_choices};
 use crate::charts;
-use crate::http::{PageResult, Path, private};
-
-/// A file download of the console: private, never cached.
-fn download(content_type: &'static str, name: String, body: Vec<u8>) -> axum::response::Response {
-    use axum::http::header;
-    private((
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    ))
-}
+use crate::http::{PageResult, private};
 
 /// The statistics workbook of a round: participation by unit, locality, group and day, and the
 /// question statistics.
-pub(super) async fn workbook(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Query(q): Query<RoundQuery>,
-) -> PageResult {
-    let body = s.engine.statistics_workbook(&staff, &slug, q.dot.unwrap_or(1)).await?;
-    Ok(download(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        format!("{slug}-thong-ke-dot-{}.xlsx", q.dot.unwrap_or(1)),
-        body,
-    ))
+pub(super) async fn workbook(Console { s, staff, path: slug }: Console, Query(q): Query<RoundQuery>) -> PageResult {
+    let number = q.dot.unwrap_or(1);
+    let body = s.engine.statistics_workbook(&staff, &slug, number).await?;
+    Ok(download(XLSX, &format!("{slug}-thong-ke-dot-{number}.xlsx"), body))
 }
 
 /// The summary report to send to the province, as a Word document to edit.
-pub(super) async fn report(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-) -> PageResult {
+pub(super) async fn report(Console { s, staff, path: slug }: Console) -> PageResult {
     let body = s.engine.summary_report(&staff, &slug).await?;
     Ok(download(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        format!("{slug}-bao-cao.docx"),
+        &format!("{slug}-bao-cao.docx"),
         body,
     ))
 }
@@ -69,12 +43,7 @@ struct AnalysisPage {
 }
 
 /// Question statistics: share right, discrimination, options chosen, and flags.
-pub(super) async fn analysis(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Query(q): Query<RoundQuery>,
-) -> PageResult {
+pub(super) async fn analysis(Console { s, staff, path: slug }: Console, Query(q): Query<RoundQuery>) -> PageResult {
     let c = s.engine.contest_for(&staff, &slug, Action::ViewBank).await?;
     let number = q.dot.unwrap_or(1);
     let items = s.engine.item_analysis(&staff, &slug, number).await?;
@@ -83,7 +52,7 @@ pub(super) async fn analysis(
         notice: None,
         slug: slug.clone(),
         title: c.stored.contest.title.clone(),
-        rounds: c.stored.rounds.iter().map(|r| (r.number, format!("Đợt {}: {}", r.number, r.name))).collect(),
+        rounds: round_choices(&c),
         number,
         items,
     }))
@@ -118,18 +87,7 @@ impl StatisticsPage {
     }
 }
 
-#[derive(Deserialize)]
-pub(super) struct RoundQuery {
-    #[serde(default)]
-    dot: Option<i64>,
-}
-
-pub(super) async fn statistics(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Query(q): Query<RoundQuery>,
-) -> PageResult {
+pub(super) async fn statistics(Console { s, staff, path: slug }: Console, Query(q): Query<RoundQuery>) -> PageResult {
     let c = s.engine.contest_for(&staff, &slug, Action::ViewStatistics).await?;
     let d = s.engine.dashboard(&staff, &slug, q.dot).await?;
     let unit_bars = |units: &[UnitFigure], rate: bool| -> Vec<Bar> {
@@ -143,7 +101,7 @@ pub(super) async fn statistics(
         notice: None,
         slug: slug.clone(),
         title: c.stored.contest.title.clone(),
-        rounds: c.stored.rounds.iter().map(|r| (r.number, format!("Đợt {}: {}", r.number, r.name))).collect(),
+        rounds: round_choices(&c),
         day_chart: charts::columns("Lượt thi theo ngày", &d.by_day),
         hour_chart: charts::columns("Lượt thi theo giờ (48 giờ gần nhất có lượt thi)", &d.by_hour),
         score_chart: charts::columns("Phân bố số câu trả lời đúng", &d.scores),

@@ -3,17 +3,15 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::extract::{Multipart, Query};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::console::Staff;
 use cuocthi_engine::units::UnitView;
 use serde::Deserialize;
 
-use super::{Frame, StaffUser, outcome, the_file};
+use super::{Console, Frame, Shown, XLSX, after_form, download, outcome, the_file};
 use crate::AppState;
-use crate::http::{PageError, PageResult, Path, private};
+use crate::http::PageResult;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/units_view.html")]
@@ -47,20 +45,12 @@ pub(super) struct UnitQuery {
     don_vi: Option<String>,
 }
 
-async fn page(
-    s: &AppState,
-    staff: &Staff,
-    slug: &str,
-    unit: Option<&str>,
-    error: Option<String>,
-    notice: Option<String>,
-) -> PageResult {
+async fn page(s: &AppState, staff: &Staff, slug: &str, unit: Option<&str>, (error, notice): Shown) -> PageResult {
     let v = s.engine.unit_view(staff, slug, unit).await?;
     let title = s.engine.contest(slug).await?.title;
     let bars: Vec<cuocthi_engine::stats::Bar> = v.by_day.iter().map(|(b, _)| b.clone()).collect();
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(private((
-        status,
+    Ok(after_form(
+        error.is_some(),
         UnitPage {
             frame: Some(Frame::of(staff)),
             notice,
@@ -70,22 +60,15 @@ async fn page(
             chart: crate::charts::columns("Số người bắt đầu tham gia theo ngày", &bars),
             v,
         },
-    )))
+    ))
 }
 
-pub(super) async fn unit_page(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path(slug): Path<String>,
-    Query(q): Query<UnitQuery>,
-) -> PageResult {
-    page(&s, &staff, &slug, q.don_vi.as_deref().filter(|u| !u.is_empty()), None, None).await
+pub(super) async fn unit_page(Console { s, staff, path: slug }: Console, Query(q): Query<UnitQuery>) -> PageResult {
+    page(&s, &staff, &slug, q.don_vi.as_deref().filter(|u| !u.is_empty()), (None, None)).await
 }
 
 pub(super) async fn upload_staff(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, unit)): Path<(String, String)>,
+    Console { s, staff, path: (slug, unit) }: Console<(String, String)>,
     multipart: Multipart,
 ) -> PageResult {
     let done = match the_file(multipart).await {
@@ -96,23 +79,10 @@ pub(super) async fn upload_staff(
             .map(|n| format!("Đã nhận danh sách {n} cán bộ của đơn vị.")),
         Err(m) => Err(EngineError::BadRequest(m)),
     };
-    let (error, notice) = outcome(done)?;
-    page(&s, &staff, &slug, Some(&unit), error, notice).await
+    page(&s, &staff, &slug, Some(&unit), outcome(done)?).await
 }
 
-pub(super) async fn absentees(
-    State(s): State<AppState>,
-    StaffUser(staff): StaffUser,
-    Path((slug, unit)): Path<(String, String)>,
-) -> axum::response::Response {
-    match s.engine.absentees_workbook(&staff, &slug, &unit).await {
-        Ok(body) => private((
-            [
-                (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-{unit}-chua-tham-gia.xlsx\"")),
-            ],
-            body,
-        )),
-        Err(e) => PageError::from(e).into_response(),
-    }
+pub(super) async fn absentees(Console { s, staff, path: (slug, unit) }: Console<(String, String)>) -> PageResult {
+    let body = s.engine.absentees_workbook(&staff, &slug, &unit).await?;
+    Ok(download(XLSX, &format!("{slug}-{unit}-chua-tham-gia.xlsx"), body))
 }

@@ -2,18 +2,21 @@
 //! review) and the site's public address (for links). Forwarded headers (`X-Forwarded-For`,
 //! `X-Forwarded-Proto`, `X-Forwarded-Host`) are believed only from the configured trusted proxies
 //! (`--trusted-proxies`, none by default); anything printed (a certificate's QR code) uses the
-//! configured public address (`--public-url`).
+//! configured public address (`--public-url`), and an https one makes every request count as
+//! HTTPS ([`settle_scheme`]).
 
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use ipnet::IpNet;
 
-use crate::WebConfig;
+use crate::{AppState, WebConfig};
 
 /// The peer address of the connection, when the server put it in the request.
 pub struct Peer(pub Option<SocketAddr>);
@@ -99,6 +102,27 @@ pub fn public_base(config: &WebConfig, headers: &HeaderMap, peer: Option<SocketA
     format!("{}://{host}", if https { "https" } else { "http" })
 }
 
+/// Whether the request reached the site over HTTPS, as the deployment says: every request does
+/// when the public address (`--public-url`) is https; otherwise only when a trusted proxy
+/// forwards `X-Forwarded-Proto: https`.
+fn over_https(config: &WebConfig, headers: &HeaderMap, peer: Option<SocketAddr>) -> bool {
+    config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        || (trusted(peer, &config.trusted_proxies) && header(headers, "x-forwarded-proto") == Some("https"))
+}
+
+/// Rewrites `X-Forwarded-Proto` to the deployment's answer ([`over_https`]) before anything
+/// reads it, so that whatever depends on the scheme (the cookies' `Secure` flag, links) follows
+/// the configuration and never a header any client can send.
+pub async fn settle_scheme(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let https = over_https(&s.config, req.headers(), peer);
+    req.headers_mut().remove("x-forwarded-proto");
+    if https {
+        req.headers_mut().insert("x-forwarded-proto", HeaderValue::from_static("https"));
+    }
+    next.run(req).await
+}
+
 static WARNED: AtomicBool = AtomicBool::new(false);
 
 /// The site's public address for what is printed and kept (a certificate's QR code): the
@@ -153,5 +177,20 @@ mod tests {
         assert_eq!(public_base(&config, &headers(&[("host", "a\"b")]), None), "http://localhost");
         config.public_url = Some("https://thi.tinh.gov.vn/".into());
         assert_eq!(printed_base(&config, &h, peer("198.51.100.1")), "https://thi.tinh.gov.vn");
+    }
+
+    #[test]
+    fn the_scheme_is_the_deployments_word() {
+        let proxies: Vec<TrustedProxy> = ["10.0.0.0/8"].iter().filter_map(|p| p.parse().ok()).collect();
+        let mut config = WebConfig { trusted_proxies: proxies, ..Default::default() };
+        let says_https = headers(&[("x-forwarded-proto", "https")]);
+        assert!(!over_https(&config, &says_https, peer("203.0.113.7")), "anyone may send the header");
+        assert!(!over_https(&config, &says_https, None));
+        assert!(over_https(&config, &says_https, peer("10.0.0.2")), "a trusted proxy");
+        assert!(!over_https(&config, &headers(&[("x-forwarded-proto", "http")]), peer("10.0.0.2")));
+        config.public_url = Some("https://thi.tinh.gov.vn".into());
+        assert!(over_https(&config, &headers(&[]), peer("203.0.113.7")), "the public address is https");
+        config.public_url = Some("http://localhost:8080".into());
+        assert!(!over_https(&config, &says_https, peer("203.0.113.7")));
     }
 }

@@ -39,6 +39,13 @@ impl From<EngineError> for PageError {
     }
 }
 
+impl PageError {
+    /// A refusal that no engine error names (a body over the route's limit).
+    pub(crate) fn with_status(status: StatusCode, message: String) -> PageError {
+        PageError { status, message, back: None, cause: None }
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let body = ErrorPage { t: i18n::t(), message: &self.message, back: self.back.clone() }

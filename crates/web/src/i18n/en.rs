@@ -206,7 +206,7 @@ pub const EN: Texts = Texts {
     submitted_at: "Submitted at",
     prediction: "Prediction",
     attempts_left: "Attempts left",
-    auto_submitted: "The attempt was submitted automatically when time ran out, with the saved answers.",
+    auto_submitted: "Time is up: your attempt was submitted automatically with the answers saved.",
     to_contest: "Back to the contest",
     key_heading: "Answers and explanations",
     right: "(Correct)",
@@ -226,6 +226,15 @@ pub const EN: Texts = Texts {
     opens_in: "The round opens in",
     closes_in: "The round closes in",
     countdown_units: "d,h,min,s",
+
+    date_does_not_exist: |d| format!("The date {d} does not exist; check the day, month and year."),
+    identify_no_match: "No registration has this number and date of birth. Check both; if you have not registered yet, register first.",
+    answered_label: "Questions answered",
+    registration_closed: "The contest has ended, so no new registrations are accepted.",
+    running_attempt: "You have an attempt in progress",
+    col_prediction: "Prediction",
+    col_distance: "Distance from the real figure",
+    practice_note: "This is a practice contest with no prizes: the prediction question is only there to practise.",
 };
 
 pub static FEEDBACK_EN: FeedbackTexts = FeedbackTexts {

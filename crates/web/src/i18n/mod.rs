@@ -297,6 +297,20 @@ pub struct Texts {
     pub opens_in: &'static str,
     pub closes_in: &'static str,
     pub countdown_units: &'static str,
+
+    // The participant's rough edges
+    /// A date written in the right form that no calendar has (31/02/1990).
+    pub date_does_not_exist: fn(&str) -> String,
+    /// A returning person's key and date of birth match no registration: worded so that it
+    /// does not suggest someone else registered with the number.
+    pub identify_no_match: &'static str,
+    pub answered_label: &'static str,
+    pub registration_closed: &'static str,
+    pub running_attempt: &'static str,
+    pub col_prediction: &'static str,
+    pub col_distance: &'static str,
+    /// A contest that awards no prizes but asks a tiebreak question (the practice contest).
+    pub practice_note: &'static str,
 }
 
 /// `3 ngày 4 giờ 5 phút 6 giây` from comma-separated unit words; the largest units only.

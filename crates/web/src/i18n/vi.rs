@@ -187,7 +187,7 @@ pub const VI: Texts = Texts {
     submitted_at: "Nộp bài lúc",
     prediction: "Số dự đoán",
     attempts_left: "Số lượt thi còn lại",
-    auto_submitted: "Bài thi được hệ thống tự động nộp khi hết thời gian, với các câu trả lời đã lưu.",
+    auto_submitted: "Hết giờ: bài của bạn đã được nộp tự động với các câu đã lưu.",
     to_contest: "Về trang cuộc thi",
     key_heading: "Đáp án và giải thích",
     right: "(Đúng)",
@@ -207,6 +207,15 @@ pub const VI: Texts = Texts {
     opens_in: "Đợt thi mở sau",
     closes_in: "Đợt thi kết thúc sau",
     countdown_units: "ngày,giờ,phút,giây",
+
+    date_does_not_exist: |d| format!("Ngày {d} không tồn tại; hãy kiểm tra lại ngày, tháng và năm."),
+    identify_no_match: "Không tìm thấy đăng ký nào có số giấy tờ và ngày sinh này. Hãy kiểm tra lại hai thông tin đã nhập; nếu chưa đăng ký, hãy đăng ký dự thi.",
+    answered_label: "Số câu đã trả lời",
+    registration_closed: "Cuộc thi đã kết thúc nên không nhận đăng ký mới.",
+    running_attempt: "Bạn có bài thi đang làm dở",
+    col_prediction: "Số dự đoán",
+    col_distance: "Chênh lệch với con số thực tế",
+    practice_note: "Đây là cuộc thi thử, không xét giải: câu hỏi dự đoán trong bài chỉ để bạn làm quen với cách thi.",
 };
 
 pub static FEEDBACK_VI: FeedbackTexts = FeedbackTexts {

@@ -13,7 +13,7 @@ use cuocthi_engine::review::Origin;
 use cuocthi_engine::token::Claims;
 use cuocthi_engine::views::AttemptView;
 
-use super::{LETTERS, refusable, sent_number, who};
+use super::{LETTERS, Refused, refused_report, sent_number, who};
 use crate::cookies;
 use crate::http::{Form, PageResult, Path, Peer, client_address, private, see_other};
 use crate::i18n::{self, FeedbackTexts, Texts};
@@ -190,7 +190,7 @@ async fn attempt_with_feedback(
     headers: &HeaderMap,
     error: Option<String>,
     sent: Option<usize>,
-    refused: Option<(usize, String, StatusCode)>,
+    refused: Option<Refused>,
 ) -> PageResult {
     let a = s.engine.attempt(claims, id).await?;
     if a.status != "open" {
@@ -235,9 +235,14 @@ pub(super) async fn save(
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let claims = who(&s, &headers)?;
+    // Posted by the page's clock at zero: the result says the time ran out.
+    let done = match form.get("het_gio").map(String::as_str) {
+        Some("1") => format!("/bai-thi/{id}/ket-qua?{}", super::result::TIME_UP),
+        _ => format!("/bai-thi/{id}/ket-qua"),
+    };
     let a = s.engine.attempt(claims, id).await?;
     if a.status != "open" {
-        return Ok(see_other(&format!("/bai-thi/{id}/ket-qua")));
+        return Ok(see_other(&done));
     }
     let closed = |e: &EngineError| matches!(e, EngineError::AttemptSubmitted | EngineError::PastDeadline);
     for q in &a.questions {
@@ -249,7 +254,7 @@ pub(super) async fn save(
         }
         match s.engine.save_answer(claims, id, q.position, Some(choice)).await {
             Ok(_) => {}
-            Err(e) if closed(&e) => return Ok(see_other(&format!("/bai-thi/{id}/ket-qua"))),
+            Err(e) if closed(&e) => return Ok(see_other(&done)),
             Err(e) => return Err(e.into()),
         }
     }
@@ -258,7 +263,7 @@ pub(super) async fn save(
         match parse_prediction(raw) {
             Some(p) if Some(p) != a.prediction => match s.engine.save_prediction(claims, id, p).await {
                 Ok(()) => {}
-                Err(e) if closed(&e) => return Ok(see_other(&format!("/bai-thi/{id}/ket-qua"))),
+                Err(e) if closed(&e) => return Ok(see_other(&done)),
                 Err(EngineError::BadRequest(_)) => bad_prediction = true,
                 Err(e) => return Err(e.into()),
             },
@@ -277,18 +282,16 @@ pub(super) async fn save(
         let message = form.get(&format!("gop_y_{position}")).map(String::as_str).unwrap_or_default();
         return match s.engine.report_question(claims, id, position, message).await {
             Ok(()) => Ok(see_other(&format!("/bai-thi/{id}?gop-y={n}#cau-{n}", n = position + 1))),
-            Err(e) if refusable(&e) => {
-                let status = crate::http::status_of(&e);
-                attempt_with_feedback(&s, claims, id, &headers, None, None, Some((position, e.to_string(), status)))
-                    .await
+            Err(e) => {
+                let refused = refused_report(position, e)?;
+                attempt_with_feedback(&s, claims, id, &headers, None, None, Some(refused)).await
             }
-            Err(e) => Err(e.into()),
         };
     }
     if form.get("action").map(String::as_str) == Some("nop") {
         if form.get("xac_nhan").map(String::as_str) == Some("1") {
             s.engine.submit(claims, id, None).await?;
-            return Ok(see_other(&format!("/bai-thi/{id}/ket-qua")));
+            return Ok(see_other(&done));
         }
         return Ok(see_other(&format!("/bai-thi/{id}/nop")));
     }

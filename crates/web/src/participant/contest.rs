@@ -58,6 +58,18 @@ struct ContestPage {
     logo: Option<MaterialView>,
     /// The contest has its own colour (`giao-dien.css`).
     branded: bool,
+    /// The person's attempt still running, shown first: coming back mid-attempt, the way back
+    /// in is at the top of the page, not under the rounds.
+    running: Option<RunningAttempt>,
+    /// Some results are published: the page links to them.
+    results_published: bool,
+    /// No round awards prizes, yet the attempt asks a tiebreak question: a practice contest.
+    practice: bool,
+}
+
+struct RunningAttempt {
+    href: String,
+    round: String,
 }
 
 /// The contest page's address as the world sees it, and what is built from it: share links as
@@ -208,6 +220,14 @@ pub(super) async fn render_contest(
         (Some(f), Some(l)) => (t.og_description)(&c.summary, f.opens_at, l.closes_at),
         _ => c.summary.clone(),
     };
+    let running = me.as_ref().and_then(|m| m.attempts.iter().find(|a| a.status == "open")).map(|a| RunningAttempt {
+        href: format!("/bai-thi/{}", a.id),
+        round: c.rounds.iter().find(|r| r.id == a.round_id).map(|r| r.name.clone()).unwrap_or_default(),
+    });
+    // Results exist only after a round closes: no look-up while every round is still to come.
+    let results_published =
+        c.rounds.iter().any(|r| r.phase == "closed") && !s.engine.public_results(slug).await?.is_empty();
+    let practice = c.rounds.iter().all(|r| r.prizes.is_empty()) && c.rounds.iter().any(|r| r.tiebreak_prompt.is_some());
     let person = me.as_ref().map(|m| m.participant.full_name.clone().unwrap_or_else(|| t.a_participant.into()));
     let share = share_of(&public_base(&s.config, headers, peer), &c, t);
     let framed = headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()) == Some("iframe");
@@ -218,6 +238,9 @@ pub(super) async fn render_contest(
         materials,
         logo,
         branded: accent.is_some(),
+        running,
+        results_published,
+        practice,
         share,
         framed,
         rules_html: markdown::to_html(&c.rules),

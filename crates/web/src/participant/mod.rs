@@ -6,11 +6,12 @@
 
 mod attempt;
 mod contest;
+mod dates;
 mod register;
 mod result;
 
 use axum::Router;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use cuocthi_domain::text;
 use cuocthi_engine::EngineError;
@@ -51,8 +52,17 @@ fn sent_number(query: &str) -> Option<usize> {
     query.split('&').find_map(|kv| kv.strip_prefix("gop-y=")).and_then(|n| n.parse().ok()).filter(|n| *n > 0)
 }
 
+/// A report just refused: the question's position, why, and the status the page answers with.
+type Refused = (usize, String, StatusCode);
+
 /// A refused report is shown on the page it was sent from, next to its question; anything else
 /// (someone else's attempt, the database down) is an error page.
-fn refusable(e: &EngineError) -> bool {
-    matches!(e, EngineError::BadRequest(_) | EngineError::Conflict(_))
+fn refused_report(position: usize, e: EngineError) -> Result<Refused, EngineError> {
+    match e {
+        EngineError::BadRequest(_) | EngineError::Conflict(_) => {
+            let status = crate::http::status_of(&e);
+            Ok((position, e.to_string(), status))
+        }
+        e => Err(e),
+    }
 }

@@ -8,11 +8,12 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use cuocthi_domain::identity::{Field, IdentityInput};
+use cuocthi_domain::identity::{Cccd, Field, IdentityInput};
 use cuocthi_domain::locality::{self, Scheme};
 use cuocthi_engine::EngineError;
 use cuocthi_engine::views::ContestView;
 
+use super::dates;
 use crate::cookies;
 use crate::http::{Form, PageError, PageResult, Path, Peer, client_address, field_of, private, retry_after, see_other};
 use crate::i18n::{self, Texts};
@@ -54,6 +55,9 @@ struct RegisterPage {
     fields: Vec<FormField>,
     consent_error: Option<String>,
     general_error: Option<String>,
+    /// Every round has closed: the page says so and links to the results instead of the form,
+    /// so that no personal data is collected for nothing.
+    closed: bool,
 }
 
 /// Units in tree order, each sub-unit under its parent and marked by its depth ("— Phòng …"), so
@@ -189,6 +193,7 @@ async fn register_page(
     let c = s.engine.contest(slug).await?;
     Ok(RegisterPage {
         t: i18n::t(),
+        closed: registration_closed(&c),
         fields: registration_fields(&c, c.province_code.as_deref(), typed, errors),
         slug: c.slug,
         title: c.title,
@@ -197,6 +202,11 @@ async fn register_page(
         consent_error,
         general_error,
     })
+}
+
+/// Every round has closed: no registration would lead to an attempt.
+fn registration_closed(c: &ContestView) -> bool {
+    !c.rounds.is_empty() && c.rounds.iter().all(|r| r.phase == "closed")
 }
 
 pub(super) async fn register_form(State(s): State<AppState>, Path(slug): Path<String>) -> PageResult {
@@ -214,9 +224,14 @@ pub(super) async fn register(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
+    if registration_closed(&s.engine.contest(&slug).await?) {
+        let page = register_page(&s, &slug, &HashMap::new(), &[], None, None).await?;
+        return Ok(private((StatusCode::CONFLICT, page)));
+    }
+    let date_of_birth = typed_value(&form, "date_of_birth").map(|d| dates::as_typed(&d));
     let input = IdentityInput {
         full_name: typed_value(&form, "full_name"),
-        date_of_birth: typed_value(&form, "date_of_birth"),
+        date_of_birth: date_of_birth.clone(),
         cccd: typed_value(&form, "cccd"),
         phone: typed_value(&form, "phone"),
         email: typed_value(&form, "email"),
@@ -236,12 +251,24 @@ pub(super) async fn register(
     match s.engine.register(&slug, &input, consent, &address).await {
         Ok(session) => Ok(signed_in(&s, &slug, &session, &headers)),
         Err(EngineError::InvalidIdentity(fields)) => {
-            let errors = fields.into_iter().map(|f| (f.field, f.message)).collect();
+            let missing_day = date_of_birth.as_deref().and_then(|d| dates::missing_day(d, i18n::t()));
+            let errors = fields
+                .into_iter()
+                .map(|f| match (&missing_day, f.field == Field::DateOfBirth.name()) {
+                    (Some(m), true) => (f.field, m.clone()),
+                    _ => (f.field, f.message),
+                })
+                .collect();
             let consent_error = (!consent).then(|| EngineError::ConsentRequired.to_string());
             refused(errors, consent_error, Some(EngineError::InvalidIdentity(Vec::new()).to_string())).await
         }
         Err(e @ EngineError::ConsentRequired) => refused(Vec::new(), Some(e.to_string()), None).await,
         Err(e @ EngineError::IdentityMismatch) => refused(Vec::new(), None, Some(e.to_string())).await,
+        // Registration after the last round closed: the closed page, with the engine's reason.
+        Err(e @ EngineError::Conflict(_)) => {
+            let page = register_page(&s, &slug, &HashMap::new(), &[], None, Some(e.to_string())).await?;
+            Ok(private((crate::http::status_of(&e), page)))
+        }
         Err(e @ EngineError::Throttled(_)) => {
             let page = register_page(&s, &slug, &form, &[], None, Some(e.to_string())).await?;
             Ok(throttled(private((StatusCode::TOO_MANY_REQUESTS, page)), &e))
@@ -273,6 +300,7 @@ struct IdentifyPage {
     dob_label: &'static str,
     dob_hint: &'static str,
     key_inputmode: &'static str,
+    key_kind: Field,
     key: String,
     date_of_birth: String,
     key_error: Option<String>,
@@ -291,6 +319,7 @@ async fn identify_page(s: &AppState, slug: &str) -> Result<IdentifyPage, PageErr
         key_label: (t.field)(key),
         dob_label: (t.field)(Field::DateOfBirth),
         dob_hint: (t.hint)(Field::DateOfBirth),
+        key_kind: key,
         key_inputmode: match key {
             Field::Phone => "tel",
             Field::Email => "email",
@@ -316,20 +345,17 @@ pub(super) async fn identify(
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let key = typed_value(&form, "key").unwrap_or_default();
-    let dob = typed_value(&form, "date_of_birth").unwrap_or_default();
+    let dob = dates::as_typed(&typed_value(&form, "date_of_birth").unwrap_or_default());
     let mut page = identify_page(&s, &slug).await?;
-    if key.is_empty() {
-        page.key_error = Some((page.t.please_enter)(page.key_label));
-    }
-    if dob.is_empty() {
-        page.dob_error = Some((page.t.please_enter)(page.dob_label));
-    }
+    page.key_error = key_problem(&page, &key);
+    page.dob_error =
+        if dob.is_empty() { Some((page.t.please_enter)(page.dob_label)) } else { dates::missing_day(&dob, page.t) };
     if page.key_error.is_none() && page.dob_error.is_none() {
         let address = client_address(&headers, peer, &s.config.trusted_proxies);
         match s.engine.identify(&slug, &key, &dob, &address).await {
             Ok(session) => return Ok(signed_in(&s, &slug, &session, &headers)),
             Err(EngineError::BadRequest(m)) => page.dob_error = Some(m),
-            Err(e @ EngineError::IdentityMismatch) => page.general_error = Some(e.to_string()),
+            Err(EngineError::IdentityMismatch) => page.general_error = Some(page.t.identify_no_match.to_string()),
             Err(e @ EngineError::Throttled(_)) => {
                 page.general_error = Some(e.to_string());
                 (page.key, page.date_of_birth) = (key, dob);
@@ -343,12 +369,30 @@ pub(super) async fn identify(
     Ok(private((StatusCode::UNPROCESSABLE_ENTITY, page)))
 }
 
+/// What is wrong with the typed key before any look-up: empty, or (for a CCCD) not 12 digits
+/// with a province code, so that a mistyped number is not answered as a mismatch.
+fn key_problem(page: &IdentifyPage, key: &str) -> Option<String> {
+    if key.is_empty() {
+        return Some((page.t.please_enter)(page.key_label));
+    }
+    (page.key_kind == Field::Cccd).then(|| Cccd::parse(key).err()).flatten()
+}
+
 #[cfg(test)]
 mod unit_tree_tests {
     use cuocthi_engine::views::UnitView;
 
     fn unit(code: &str, parent: Option<&str>) -> UnitView {
         UnitView { code: code.into(), name: format!("Đơn vị {code}"), parent: parent.map(Into::into) }
+    }
+
+    /// Quảng Ninh under the 2020 scheme: its communes grouped under their districts.
+    #[test]
+    fn communes_are_grouped_under_their_districts() {
+        use cuocthi_domain::locality::Scheme;
+        let groups = super::locality_groups(Scheme::Y2020, Some("22"), "");
+        let ha_long = groups.iter().find(|g| g.label == "Thành phố Hạ Long").expect("districts of Quảng Ninh");
+        assert!(!ha_long.choices.is_empty());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use cuocthi_engine::feedback::OwnReport;
 use cuocthi_engine::token::Claims;
 use cuocthi_engine::views::ResultView;
 
-use super::{LETTERS, refusable, sent_number, who};
+use super::{LETTERS, Refused, refused_report, sent_number, who};
 use crate::AppState;
 use crate::http::{Form, PageResult, Path, private, see_other};
 use crate::i18n::{self, FeedbackTexts, Texts};
@@ -68,6 +68,12 @@ struct ResultPage {
     feedback_open: bool,
     notice: Option<String>,
     error: Option<String>,
+    /// Questions the person answered, of those asked.
+    answered: usize,
+    /// At least half right: the score in the success colour; a low score stays neutral.
+    good_score: bool,
+    /// The time ran out: submitted by the server, or by the page's own clock at zero.
+    time_up: bool,
 }
 
 pub(super) async fn result_page(
@@ -77,8 +83,13 @@ pub(super) async fn result_page(
     axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> PageResult {
     let claims = who(&s, &headers)?;
-    render_result(&s, claims, id, q.as_deref().and_then(sent_number), None).await
+    let q = q.as_deref().unwrap_or_default();
+    let time_up = q.split('&').any(|kv| kv == TIME_UP);
+    render_result(&s, claims, id, sent_number(q), None, time_up).await
 }
+
+/// In the result's address when the attempt page's clock reached zero and posted the answers.
+pub(super) const TIME_UP: &str = "het-gio=1";
 
 /// The result page; `sent` and `refused` as for [`attempt_with_feedback`].
 async fn render_result(
@@ -86,7 +97,8 @@ async fn render_result(
     claims: Claims,
     id: i64,
     sent: Option<usize>,
-    refused: Option<(usize, String, StatusCode)>,
+    refused: Option<Refused>,
+    time_up: bool,
 ) -> PageResult {
     let r = match s.engine.result(claims, id).await {
         Ok(r) => r,
@@ -132,12 +144,12 @@ async fn render_result(
             })
             .collect()
     });
+    let attempt = s.engine.attempt(claims, id).await?;
+    let answered = attempt.questions.iter().filter(|q| q.answer.is_some()).count();
     // Before the key is shown, the questions as the attempt showed them, to report on.
     let feedback = match &key {
         Some(_) => Vec::new(),
-        None => {
-            s.engine.attempt(claims, id).await?.questions.iter().map(|q| feedback_row(q.position, &q.stem)).collect()
-        }
+        None => attempt.questions.iter().map(|q| feedback_row(q.position, &q.stem)).collect(),
     };
     let t = i18n::t();
     let notice = sent.map(|n| (f.sent_notice)(&n));
@@ -157,6 +169,9 @@ async fn render_result(
             notice,
             // A refusal about no question shown (a tampered form) is said at the top.
             error,
+            answered,
+            good_score: r.correct > 0 && r.correct * 2 >= r.questions,
+            time_up: time_up || r.auto_submitted,
             r,
         },
     )))
@@ -178,10 +193,6 @@ pub(super) async fn report_from_result(
     let message = form.get("noi_dung").map(String::as_str).unwrap_or_default();
     match s.engine.report_question(claims, id, position, message).await {
         Ok(()) => Ok(see_other(&format!("/bai-thi/{id}/ket-qua?gop-y={n}#cau-{n}", n = position + 1))),
-        Err(e) if refusable(&e) => {
-            let status = crate::http::status_of(&e);
-            render_result(&s, claims, id, None, Some((position, e.to_string(), status))).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => render_result(&s, claims, id, None, Some(refused_report(position, e)?), false).await,
     }
 }

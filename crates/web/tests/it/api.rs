@@ -17,7 +17,8 @@ use crate::harness::app;
 on_both_backends!(
     the_whole_participant_path_through_the_api,
     errors_are_json_in_vietnamese,
-    whole_numbers_written_with_a_point_zero_are_accepted
+    whole_numbers_written_with_a_point_zero_are_accepted,
+    results_a_province_can_sign_through_the_api
 );
 
 /// What schemathesis found (issue 13, item 7): statuses the server answers that the document did
@@ -263,4 +264,107 @@ async fn whole_numbers_written_with_a_point_zero_are_accepted(db: TestDb) {
         .await;
     assert_eq!(s, StatusCode::OK, "{raw}");
     assert_eq!(result["prediction"], 99, "the prediction sent with the submission");
+}
+
+/// A contest open around the tests' clock, with two units and a collective prize.
+fn contest_with_units(app: &crate::harness::App) -> String {
+    let now = app.engine.now();
+    format!(
+        r#"slug = "don-vi"
+title = "Cuộc thi có giải tập thể"
+organiser = "Sở Tư pháp"
+question_bank = "bank.csv"
+
+[eligibility]
+required_fields = ["full_name", "date_of_birth", "cccd", "unit"]
+
+[[units]]
+code = "SO-A"
+name = "Sở A"
+
+[[units]]
+code = "SO-B"
+name = "Sở B"
+
+[[rounds]]
+name = "Đợt 1"
+opens = "{}"
+closes = "{}"
+questions_per_attempt = 10
+time_limit_minutes = 10
+attempts_per_person = 1
+tiebreak = {{ prompt = "Dự đoán số người tham gia?", predicts = "people" }}
+prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}]
+
+[[collective_prizes]]
+name = "Giải tập thể"
+basis = "participants"
+tiers = [{{ name = "Giải Nhất", count = 1, amount_vnd = 5000000 }}]
+"#,
+        cuocthi_domain::vntime::format(now - Duration::hours(1)),
+        cuocthi_domain::vntime::format(now + Duration::hours(1))
+    )
+}
+
+/// Issue 17 through the API: a resumed attempt says so (200), rows carry a public id the person
+/// finds in `/me/places`, collective prizes are published, and a closed contest takes no new
+/// registration (409).
+async fn results_a_province_can_sign_through_the_api(db: TestDb) {
+    let app = app(db).await;
+    let source = contest_with_units(&app);
+    app.engine.import_contest(&source, Some(("bank.csv", cuocthi_engine::demo::DEMO_BANK))).await.unwrap();
+    let (_, contest, _) = app.call(Method::GET, "/api/v1/contests/don-vi", None, None).await;
+    let round = contest["rounds"][0]["id"].as_i64().unwrap();
+    let register = |n: u32, unit: &str| json!({"full_name": format!("Phạm Văn {n}"), "date_of_birth": "02/09/1995", "cccd": format!("0360950001{n:02}"), "unit": unit, "consent": true});
+    let mut tokens = Vec::new();
+    for (n, unit) in [(1, "SO-A"), (2, "SO-B")] {
+        let (s, session, _) =
+            app.call(Method::POST, "/api/v1/contests/don-vi/participants", None, Some(register(n, unit))).await;
+        assert_eq!(s, StatusCode::CREATED, "{session}");
+        let token = session["token"].as_str().unwrap().to_string();
+        let start = format!("/api/v1/rounds/{round}/attempts");
+        let (s, first, raw) = app.call(Method::POST, &start, Some(&token), None).await;
+        assert_eq!((s, &first["resumed"]), (StatusCode::CREATED, &json!(false)), "{raw}");
+        let (s, again, raw) = app.call(Method::POST, &start, Some(&token), None).await;
+        assert_eq!((s, &again["resumed"]), (StatusCode::OK, &json!(true)), "{raw}");
+        assert_eq!(again["id"], first["id"]);
+        let id = first["id"].as_i64().unwrap();
+        let submit = format!("/api/v1/attempts/{id}/submit");
+        assert_eq!(app.call(Method::POST, &submit, Some(&token), Some(json!({}))).await.0, StatusCode::OK);
+        tokens.push(token);
+    }
+    let (s, places, _) = app.call(Method::GET, "/api/v1/me/places", Some(&tokens[0]), None).await;
+    assert_eq!((s, places), (StatusCode::OK, json!([])), "nothing published yet");
+    let (s, _, _) = app.call(Method::GET, "/api/v1/contests/don-vi/collective", None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    app.clock.advance(Duration::hours(2));
+    let (s, body, _) =
+        app.call(Method::POST, "/api/v1/contests/don-vi/participants", None, Some(register(3, "SO-A"))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("không nhận đăng ký mới"), "{body}");
+
+    app.engine.publish("don-vi", Some(1), None).await.unwrap();
+    let (_, ranking, _) = app.call(Method::GET, &format!("/api/v1/rounds/{round}/ranking"), None, None).await;
+    let winner = &ranking["rows"][0];
+    let public_id = winner["public_id"].as_str().expect("a public id");
+    assert_eq!(public_id.len(), 16);
+    assert!(!public_id.contains("036095"), "not personal");
+    let (s, collective, raw) = app.call(Method::GET, "/api/v1/contests/don-vi/collective", None, None).await;
+    assert_eq!(s, StatusCode::OK, "{raw}");
+    let units = collective[0]["units"].as_array().unwrap();
+    assert_eq!(units.len(), 2);
+    assert!(units.iter().all(|u| u["rank"] == 1 && u["prize"] == "Giải Nhất"), "one person each: a shared place");
+    assert_eq!(ranking["collective"], collective, "the round's version carries them");
+
+    let mut seen = Vec::new();
+    for token in &tokens {
+        let (s, places, raw) = app.call(Method::GET, "/api/v1/me/places", Some(token), None).await;
+        assert_eq!(s, StatusCode::OK, "{raw}");
+        assert_eq!(places.as_array().unwrap().len(), 1);
+        assert!(places[0]["place"].as_i64().is_some(), "{places}");
+        seen.push(places[0]["public_id"].clone());
+    }
+    assert!(seen.contains(&json!(public_id)), "the winner finds their row by its public id");
+    assert_ne!(seen[0], seen[1]);
 }

@@ -10,9 +10,12 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{TimeZone, Utc};
+use cuocthi_domain::draw::DrawnQuestion;
+use cuocthi_domain::identity::IdentityInput;
 use cuocthi_engine::console::Role;
+use cuocthi_engine::token::Claims;
 use cuocthi_engine::{Engine, ManualClock};
-use cuocthi_store::{ConsoleStore, Store};
+use cuocthi_store::{ConsoleStore, Store, StoredQuestion};
 use cuocthi_testkit::TestDb;
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -20,6 +23,12 @@ use tower::ServiceExt;
 
 /// The password of every staff account the tests create.
 pub const PASSWORD: &str = "mat-khau-du-dai-2025";
+
+/// The secret of the tests' authenticator app, given to every account [`App::staff`] creates.
+pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// The address the tests' staff use the console from.
+pub const OFFICE: &str = "10.0.0.1";
 
 /// The longest a background reading may take before its test fails (a 30,000-question file on a
 /// busy machine takes a few seconds; a reading that never ends must fail, not hang).
@@ -93,6 +102,49 @@ pub fn encode(pairs: &[(&str, &str)]) -> String {
     pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
 }
 
+/// `req` with the browser's `cookie` and `form` as its body (`application/x-www-form-urlencoded`),
+/// or an empty body.
+fn with_cookie_and_form(
+    mut req: axum::http::request::Builder,
+    cookie: Option<&str>,
+    form: Option<&[(&str, &str)]>,
+) -> Request<Body> {
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    match form {
+        Some(f) => req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(encode(f))),
+        None => req.body(Body::empty()),
+    }
+    .unwrap()
+}
+
+/// Someone born on 2 September 1995 whose CCCD and phone number end in `tail`.
+pub fn person(name: &str, tail: &str) -> IdentityInput {
+    IdentityInput {
+        full_name: Some(name.to_string()),
+        date_of_birth: Some("02/09/1995".into()),
+        cccd: Some(format!("0361950001{tail}")),
+        phone: Some(format!("09120001{tail}")),
+        ..Default::default()
+    }
+}
+
+/// The options, as the attempt shows them, that answer the even questions of `draw` right and
+/// the odd ones wrong, and how many that makes right: a score a test can predict.
+pub fn right_on_even(draw: &[DrawnQuestion], bank: &[StoredQuestion]) -> (Vec<usize>, usize) {
+    let choices: Vec<usize> = draw
+        .iter()
+        .enumerate()
+        .map(|(pos, d)| {
+            let key = bank.iter().find(|q| q.id == d.question_id).unwrap().question.correct;
+            let shown = d.order.iter().position(|o| *o == key).unwrap();
+            if pos % 2 == 0 { shown } else { (shown + 1) % d.order.len() }
+        })
+        .collect();
+    (choices, draw.len().div_ceil(2))
+}
+
 /// Text as askama escapes it.
 pub fn escape(s: &str) -> String {
     s.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;").replace('"', "&#34;").replace('\'', "&#39;")
@@ -163,17 +215,7 @@ impl App {
         for (k, v) in extra {
             req = req.header(*k, *v);
         }
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        let req = match form {
-            Some(f) => {
-                req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(encode(f)))
-            }
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        self.send(req).await
+        self.send(with_cookie_and_form(req, cookie, form)).await
     }
 
     /// A console request from the client address `from`.
@@ -185,20 +227,34 @@ impl App {
         form: Option<&[(&str, &str)]>,
         from: &str,
     ) -> Reply {
-        let mut req = Request::builder().method(method).uri(uri);
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        let mut req = match form {
-            Some(f) => {
-                req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(encode(f)))
-            }
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
+        let mut req = with_cookie_and_form(Request::builder().method(method).uri(uri), cookie, form);
         let peer: SocketAddr = format!("{from}:40000").parse().unwrap();
         req.extensions_mut().insert(ConnectInfo(peer));
         self.send(req).await
+    }
+
+    /// A console page as the holder of `cookie` sees it from the [`OFFICE`].
+    pub async fn get(&self, uri: &str, cookie: &str) -> Reply {
+        self.admin(Method::GET, uri, Some(cookie), None, OFFICE).await
+    }
+
+    /// A console form sent by the holder of `cookie` from the [`OFFICE`].
+    pub async fn post(&self, uri: &str, cookie: &str, form: &[(&str, &str)]) -> Reply {
+        self.admin(Method::POST, uri, Some(cookie), Some(form), OFFICE).await
+    }
+
+    /// The console's sign-in form sent from `from`, with the session cookie the browser already
+    /// holds, if any.
+    pub async fn sign_in_form(&self, form: &[(&str, &str)], cookie: Option<&str>, from: &str) -> Reply {
+        self.admin(Method::POST, "/admin/dang-nhap", cookie, Some(form), from).await
+    }
+
+    /// `who` registered on `slug`, with an attempt started on `round`: their claims and the
+    /// attempt's id.
+    pub async fn start_attempt(&self, slug: &str, who: &IdentityInput, round: i64) -> (Claims, i64) {
+        let session = self.engine.register(slug, who, true, "127.0.0.1").await.unwrap();
+        let claims = self.engine.authenticate(&session.token).unwrap();
+        (claims, self.engine.start(claims, round).await.unwrap().id)
     }
 
     /// A GET with `cookie`, its body as bytes (a workbook, a PDF, a Word file).
@@ -247,7 +303,7 @@ impl App {
     pub async fn follow_reading(&self, page: &str, cookie: &str) -> Reply {
         let deadline = Deadline::after(READING_LIMIT, format!("the reading at {page}"));
         loop {
-            let r = self.admin(Method::GET, page, Some(cookie), None, "10.0.0.1").await;
+            let r = self.get(page, cookie).await;
             if !r.body.contains("data-progress-url") {
                 return r;
             }
@@ -256,30 +312,46 @@ impl App {
         }
     }
 
-    /// Creates an account (a system administrator gets a second factor) and signs it in;
-    /// returns its session cookie.
+    /// Creates an account with the tests' authenticator app ([`TOTP_SECRET`]) and signs it in
+    /// with a code; returns its session cookie.
     pub async fn staff(&self, username: &str, role: Role, grants: &[(&str, Role, &str)]) -> String {
         let id = self.engine.create_account(username, PASSWORD.into(), role).await.unwrap();
         for (slug, r, unit) in grants {
             let c = self.store.contest_by_slug(slug).await.unwrap().unwrap();
             self.store.insert_grant(id, c.contest.id, r.as_str(), unit, self.engine.now()).await.unwrap();
         }
-        let code = if role == Role::SystemAdmin {
-            let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-            self.store.set_totp_secret(id, Some(secret)).await.unwrap();
-            Engine::totp_code(secret, self.engine.now()).unwrap()
-        } else {
-            String::new()
-        };
-        self.sign_in(username, &code, "10.0.0.1").await
+        self.store.set_totp_secret(id, Some(TOTP_SECRET)).await.unwrap();
+        self.sign_in(username, "", OFFICE).await
     }
 
-    /// Signs `username` in with [`PASSWORD`] and `code` (empty without a second factor) from
-    /// `from`; returns the session cookie.
+    /// The code `username`'s authenticator app shows now; empty when it has none.
+    pub async fn code(&self, username: &str) -> String {
+        let account = self.store.account_by_username(username).await.unwrap().unwrap();
+        account.totp_secret.map(|s| Engine::totp_code(&s, self.engine.now()).unwrap()).unwrap_or_default()
+    }
+
+    /// Signs `username` in with [`PASSWORD`] from `from` as its owner would: with `code`, or when
+    /// it is empty the code its authenticator app shows now; an account without one sets it up
+    /// first, as the console makes it. Returns the session cookie.
     pub async fn sign_in(&self, username: &str, code: &str, from: &str) -> String {
-        let form = [("username", username), ("password", PASSWORD), ("code", code)];
-        let r = self.admin(Method::POST, "/admin/dang-nhap", None, Some(&form), from).await;
+        let code = if code.is_empty() { self.code(username).await } else { code.to_string() };
+        let r = self.sign_in_form(&[("username", username), ("password", PASSWORD), ("code", &code)], None, from).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{username}: {}", r.body);
-        r.session().unwrap()
+        let cookie = r.session().unwrap();
+        if code.is_empty() {
+            self.set_up_second_factor(username, &cookie).await;
+        }
+        cookie
+    }
+
+    /// Sets up an authenticator app through the console's security page, as a person does at
+    /// their first sign-in (the secret read back from the store stands for the QR code).
+    pub async fn set_up_second_factor(&self, username: &str, cookie: &str) {
+        let r = self.post("/admin/bao-mat/bat-dau", cookie, &[]).await;
+        assert_eq!(r.location(), "/admin/bao-mat", "{username}: {}", r.body);
+        let account = self.store.account_by_username(username).await.unwrap().unwrap();
+        let code = Engine::totp_code(&account.totp_pending.unwrap(), self.engine.now()).unwrap();
+        let r = self.post("/admin/bao-mat/xac-nhan", cookie, &[("code", &code)]).await;
+        assert_eq!(r.location(), "/admin", "{username}: {}", r.body);
     }
 }

@@ -4,7 +4,10 @@
 
 mod api;
 mod console;
+mod edge;
 mod feedback;
 mod harness;
 mod pages;
+mod rough_edges;
+mod staff;
 mod throttle;

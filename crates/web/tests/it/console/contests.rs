@@ -8,7 +8,7 @@ use cuocthi_engine::console::Role;
 use cuocthi_store::{ConsoleStore, Store};
 use cuocthi_testkit::{TestDb, on_both_backends};
 
-use crate::harness::{PASSWORD, app};
+use crate::harness::{App, PASSWORD, Reply, app};
 
 on_both_backends!(
     a_contest_is_created_from_the_short_form,
@@ -16,6 +16,26 @@ on_both_backends!(
     study_materials_logo_colour_and_portals,
     the_audit_log_names_actions_accounts_and_contests,
 );
+
+/// The practice contest's definition as its editing page shows it, unescaped.
+async fn definition(app: &App, cookie: &str) -> String {
+    let page = app.get("/admin/cuoc-thi/thi-thu/dinh-nghia", cookie).await.body;
+    let source = page.split("spellcheck=\"false\">").nth(1).unwrap().split("</textarea>").next().unwrap();
+    source
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#38;", "&")
+}
+
+/// Sends `source` as the practice contest's new definition, with `reason`.
+async fn save_definition(app: &App, cookie: &str, source: &str, reason: &str) -> Reply {
+    app.post("/admin/cuoc-thi/thi-thu/dinh-nghia", cookie, &[("source", source), ("reason", reason)]).await
+}
 
 async fn a_contest_is_created_from_the_short_form(db: TestDb) {
     let app = app(db).await;
@@ -35,19 +55,17 @@ async fn a_contest_is_created_from_the_short_form(db: TestDb) {
             ("attempts_per_person", "2"),
             ("tiebreak_prompt", tiebreak),
         ];
-        let r = app.admin(Method::POST, "/admin/cuoc-thi", Some(&admin), Some(&form), "10.0.0.1").await;
+        let r = app.post("/admin/cuoc-thi", &admin, &form).await;
         assert_eq!(r.location(), format!("/admin/cuoc-thi/{slug}"), "{}", r.body);
     }
     let c = app.engine.contest("khong-du-doan").await.unwrap();
     assert!(c.rounds[0].tiebreak_prompt.is_none());
     // A bad date is reported next to the form, which keeps what was typed.
     let r = app
-        .admin(
-            Method::POST,
+        .post(
             "/admin/cuoc-thi",
-            Some(&admin),
-            Some(&[("slug", "sai-ngay"), ("title", "X"), ("organiser", "Y"), ("opens", "32/13/2025")]),
-            "10.0.0.1",
+            &admin,
+            &[("slug", "sai-ngay"), ("title", "X"), ("organiser", "Y"), ("opens", "32/13/2025")],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -57,40 +75,16 @@ async fn a_contest_is_created_from_the_short_form(db: TestDb) {
 async fn a_contest_that_has_begun_keeps_what_decides_scores(db: TestDb) {
     let app = app(db).await;
     let cookie = app.staff("btc", Role::Viewer, &[("thi-thu", Role::Organiser, "")]).await;
-    let page = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/dinh-nghia", Some(&cookie), None, "10.0.0.1").await.body;
-    let source = page.split("spellcheck=\"false\">").nth(1).unwrap().split("</textarea>").next().unwrap();
-    let source = source
-        .replace("&#34;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    let source = source.replace("&#60;", "<").replace("&#62;", ">").replace("&#38;", "&");
+    let source = definition(&app, &cookie).await;
     assert!(source.contains("time_limit_minutes = 20"), "{source}");
     // The round has opened: a longer time limit would be unfair to those who already took part.
     let unfair = source.replace("time_limit_minutes = 20", "time_limit_minutes = 25");
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/cuoc-thi/thi-thu/dinh-nghia",
-            Some(&cookie),
-            Some(&[("source", &unfair), ("reason", "thử")]),
-            "10.0.0.1",
-        )
-        .await;
+    let r = save_definition(&app, &cookie, &unfair, "thử").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("đã mở: không được đổi thời gian làm bài"), "{}", r.body);
     // A new title is fine, and recorded with its reason.
     let retitled = source.replace("Thi thử: Tìm hiểu", "Thi thử (bản sửa): Tìm hiểu");
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/cuoc-thi/thi-thu/dinh-nghia",
-            Some(&cookie),
-            Some(&[("source", &retitled), ("reason", "Sửa tên theo Kế hoạch")]),
-            "10.0.0.1",
-        )
-        .await;
+    let r = save_definition(&app, &cookie, &retitled, "Sửa tên theo Kế hoạch").await;
     assert_eq!(r.location(), "/admin/cuoc-thi/thi-thu", "{}", r.body);
     let public = app.admin(Method::GET, "/cuoc-thi/thi-thu", None, None, "10.0.0.1").await.body;
     assert!(public.contains("Thi thử (bản sửa)"), "the participant page shows the new title at once");
@@ -169,26 +163,10 @@ async fn study_materials_logo_colour_and_portals(db: TestDb) {
     assert_eq!(other.status, StatusCode::NOT_FOUND);
 
     // Colour and portals from the definition: a bad colour is refused with its place.
-    let page =
-        app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/dinh-nghia", Some(&organiser), None, "10.0.0.1").await.body;
-    let source = page.split("spellcheck=\"false\">").nth(1).unwrap().split("</textarea>").next().unwrap();
-    let source = source
-        .replace("&#34;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#60;", "<")
-        .replace("&#62;", ">")
-        .replace("&#38;", "&");
+    let source = definition(&app, &organiser).await;
     let (head, rest) = source.split_once("\n[").unwrap();
     let bad = format!("{head}\naccent_colour = \"đỏ\"\n[{rest}");
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/cuoc-thi/thi-thu/dinh-nghia",
-            Some(&organiser),
-            Some(&[("source", &bad), ("reason", "màu")]),
-            "10.0.0.1",
-        )
-        .await;
+    let r = save_definition(&app, &organiser, &bad, "màu").await;
     assert!(r.body.contains("accent_colour: Màu"), "{}", r.body);
     let register = app.admin(Method::GET, "/cuoc-thi/thi-thu/dang-ky", None, None, "10.0.0.1").await.body;
     assert!(
@@ -198,15 +176,7 @@ async fn study_materials_logo_colour_and_portals(db: TestDb) {
     let good = format!(
         "{head}\naccent_colour = \"#0b5394\"\nportal_origins = [\"https://congthongtin.tinh.gov.vn\"]\ndata_retention = \"24 tháng kể từ ngày kết thúc cuộc thi\"\n[{rest}"
     );
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/cuoc-thi/thi-thu/dinh-nghia",
-            Some(&organiser),
-            Some(&[("source", &good), ("reason", "Giao diện theo cổng tỉnh")]),
-            "10.0.0.1",
-        )
-        .await;
+    let r = save_definition(&app, &organiser, &good, "Giao diện theo cổng tỉnh").await;
     assert_eq!(r.location(), "/admin/cuoc-thi/thi-thu", "{}", r.body);
     let r = app.admin(Method::GET, "/cuoc-thi/thi-thu", None, None, "10.0.0.1").await;
     assert!(r.body.contains("/cuoc-thi/thi-thu/giao-dien.css"));
@@ -223,19 +193,17 @@ async fn the_audit_log_names_actions_accounts_and_contests(db: TestDb) {
     let admin = app.staff("quantri", Role::SystemAdmin, &[]).await;
     app.engine.create_account("nguyen.thu.ha", PASSWORD.into(), Role::Viewer).await.unwrap();
     let r = app
-        .admin(
-            Method::POST,
+        .post(
             "/admin/cuoc-thi/thi-thu/nhan-su",
-            Some(&admin),
-            Some(&[("username", "nguyen.thu.ha"), ("role", "judge"), ("unit", "")]),
-            "10.0.0.1",
+            &admin,
+            &[("username", "nguyen.thu.ha"), ("role", "judge"), ("unit", "")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let title = app.engine.contest("thi-thu").await.unwrap().title;
     let id = app.store.account_by_username("nguyen.thu.ha").await.unwrap().unwrap().id;
 
-    let page = app.admin(Method::GET, "/admin/nhat-ky", Some(&admin), None, "10.0.0.1").await.body;
+    let page = app.get("/admin/nhat-ky", &admin).await.body;
     let row = page.split("<tr><td>").skip(1).find(|r| r.contains("grant.add")).unwrap_or_else(|| panic!("{page}"));
     // The name in words, the code kept beside it; the contest's title and the account's name, not ids.
     assert!(
@@ -249,14 +217,14 @@ async fn the_audit_log_names_actions_accounts_and_contests(db: TestDb) {
     assert!(sign_in.contains("Đăng nhập") && sign_in.contains("phiên đăng nhập"), "{sign_in}");
 
     // The filter still takes codes (or their start).
-    let page = app.admin(Method::GET, "/admin/nhat-ky?loai=grant.", Some(&admin), None, "10.0.0.1").await.body;
+    let page = app.get("/admin/nhat-ky?loai=grant.", &admin).await.body;
     assert!(page.contains("Giao vai trò") && !page.contains("session.sign_in</span>"), "{page}");
     // On the contest's own page the contest goes without saying.
-    let page = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/nhat-ky", Some(&admin), None, "10.0.0.1").await.body;
+    let page = app.get("/admin/cuoc-thi/thi-thu/nhat-ky", &admin).await.body;
     assert!(page.contains("Giao vai trò") && !page.contains(r#"<th scope="col">Cuộc thi</th>"#), "{page}");
 
     // The CSV keeps the codes and adds the names.
-    let csv = app.admin(Method::GET, "/admin/nhat-ky.csv?loai=grant.", Some(&admin), None, "10.0.0.1").await.body;
+    let csv = app.get("/admin/nhat-ky.csv?loai=grant.", &admin).await.body;
     let mut lines = csv.trim_start_matches('\u{feff}').lines();
     assert!(lines.next().unwrap().starts_with(
         "#,Thời điểm (giờ VN),Người thực hiện,Thao tác,Tên thao tác,Cuộc thi,Tên cuộc thi,Đối tượng,Mô tả đối tượng,"

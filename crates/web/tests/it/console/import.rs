@@ -2,7 +2,7 @@
 //! a large file read in the background with its progress.
 
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Request, StatusCode, header};
 use cuocthi_engine::console::Role;
 use cuocthi_store::{ConsoleStore, Store};
 use cuocthi_testkit::{TestDb, on_both_backends};
@@ -37,13 +37,13 @@ async fn a_question_file_is_imported_only_after_its_report(db: TestDb) {
     let staged = r.body.split("/nhap-cau-hoi/").nth(1).and_then(|s| s.split('/').next()).unwrap().to_string();
     let confirm = format!("/admin/cuoc-thi/thi-thu/nhap-cau-hoi/{staged}/xac-nhan");
     // Without agreeing to leave the bad row out, nothing is imported.
-    let r = app.admin(Method::POST, &confirm, Some(&cookie), Some(&[]), "10.0.0.1").await;
+    let r = app.post(&confirm, &cookie, &[]).await;
     assert!(r.body.contains("hãy đánh dấu bỏ qua các câu lỗi"), "{}", r.body);
     assert_eq!(app.store.bank(contest).await.unwrap().len(), before);
-    let r = app.admin(Method::POST, &confirm, Some(&cookie), Some(&[("skip_invalid", "1")]), "10.0.0.1").await;
+    let r = app.post(&confirm, &cookie, &[("skip_invalid", "1")]).await;
     // Redirected, so a reload cannot confirm twice; the bank page says what was done.
     assert_eq!(r.location(), "/admin/cuoc-thi/thi-thu/cau-hoi?da-nhap=2");
-    let r = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/cau-hoi?da-nhap=2", Some(&cookie), None, "10.0.0.1").await;
+    let r = app.get("/admin/cuoc-thi/thi-thu/cau-hoi?da-nhap=2", &cookie).await;
     assert!(r.body.contains("Đã nhập 2 câu hỏi vào ngân hàng."), "{}", r.body);
     // The reading of an imported file is over: its page asks for the file again. (Its reload
     // starts a new reading on this node, which finds the file gone: followed until it does.)
@@ -60,7 +60,7 @@ async fn a_question_file_is_imported_only_after_its_report(db: TestDb) {
         ("opt_D", "2019"),
         ("correct", "C"),
     ];
-    let r = app.admin(Method::POST, "/admin/cuoc-thi/thi-thu/cau-hoi", Some(&cookie), Some(&twin), "10.0.0.1").await;
+    let r = app.post("/admin/cuoc-thi/thi-thu/cau-hoi", &cookie, &twin).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Câu hỏi này đã có trong ngân hàng (câu #"), "{}", r.body);
     // An image is not taken for a CSV saved in the wrong encoding.
@@ -79,17 +79,15 @@ async fn a_question_file_is_imported_only_after_its_report(db: TestDb) {
     );
     // A staged file and its reading are the uploader's own.
     let other = app.staff("thuky2", Role::Viewer, &[("thi-thu", Role::Secretariat, "")]).await;
-    let r = app.admin(Method::POST, &confirm, Some(&other), Some(&[("skip_invalid", "1")]), "10.0.0.1").await;
+    let r = app.post(&confirm, &other, &[("skip_invalid", "1")]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = app.follow_reading(&reading, &other).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(!r.body.contains("Đã đọc") && !r.body.contains("Mật khẩu nào mạnh nhất?"), "{}", r.body);
-    let r = app.admin(Method::GET, &format!("{reading}/tien-do"), Some(&other), None, "10.0.0.1").await;
+    let r = app.get(&format!("{reading}/tien-do"), &other).await;
     assert!(!r.body.contains("Mật khẩu"), "{}", r.body);
     // Searching without marks finds the new question; the import is in the audit log.
-    let r = app
-        .admin(Method::GET, "/admin/cuoc-thi/thi-thu/cau-hoi?q=luat+an+ninh+mang", Some(&cookie), None, "10.0.0.1")
-        .await;
+    let r = app.get("/admin/cuoc-thi/thi-thu/cau-hoi?q=luat+an+ninh+mang", &cookie).await;
     assert!(r.body.contains("Luật An ninh mạng được thông qua năm nào?"), "{}", r.body);
     let log = app
         .store
@@ -129,7 +127,7 @@ async fn a_large_question_file_is_read_in_the_background(db: TestDb) {
     let mut seen = Vec::new();
     let deadline = Deadline::after(READING_LIMIT, format!("the reading of {reading}"));
     let report = loop {
-        let r = app.admin(Method::GET, &format!("{reading}/tien-do"), Some(&cookie), None, "10.0.0.1").await;
+        let r = app.get(&format!("{reading}/tien-do"), &cookie).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.header(header::CACHE_CONTROL), "no-store");
         let p: serde_json::Value = serde_json::from_str(&r.body).unwrap();
@@ -143,7 +141,7 @@ async fn a_large_question_file_is_read_in_the_background(db: TestDb) {
         } else {
             assert_eq!(p, serde_json::json!({"finished": true}));
         }
-        let r = app.admin(Method::GET, &reading, Some(&cookie), None, "10.0.0.1").await;
+        let r = app.get(&reading, &cookie).await;
         if !r.body.contains("data-progress-url") {
             break r;
         }
@@ -172,7 +170,7 @@ async fn a_large_question_file_is_read_in_the_background(db: TestDb) {
             page.body
         );
     }
-    let r = app.admin(Method::GET, &format!("{reading}/tien-do"), Some(&cookie), None, "10.0.0.1").await;
+    let r = app.get(&format!("{reading}/tien-do"), &cookie).await;
     assert_eq!(serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["finished"], true);
 }
 

@@ -9,7 +9,7 @@ use cuocthi_testkit::{TestDb, on_both_backends};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use crate::harness::app;
+use crate::harness::{app, person};
 
 on_both_backends!(published_results_certificates_and_their_check);
 
@@ -70,62 +70,34 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
     let round = app.engine.contest("ket-qua-thu").await.unwrap().rounds[0].id;
     let names = ["Nguyễn Thị Thu Hằng", "Trần Văn Bình", "Lê Hoàng Yến"];
     for (i, name) in names.iter().enumerate() {
-        let who = cuocthi_domain::identity::IdentityInput {
-            full_name: Some(name.to_string()),
-            date_of_birth: Some("02/09/1995".into()),
-            cccd: Some(format!("03619500012{i}")),
-            phone: Some(format!("091200012{i}")),
-            ..Default::default()
-        };
-        let s = app.engine.register("ket-qua-thu", &who, true, "127.0.0.1").await.unwrap();
-        let claims = app.engine.authenticate(&s.token).unwrap();
-        let a = app.engine.start(claims, round).await.unwrap();
+        let (claims, attempt) = app.start_attempt("ket-qua-thu", &person(name, &format!("2{i}")), round).await;
         // The first person answers more questions than the second, the third none.
         for pos in 0..(2 - i) * 5 {
-            app.engine.save_answer(claims, a.id, pos, Some(0)).await.unwrap();
+            app.engine.save_answer(claims, attempt, pos, Some(0)).await.unwrap();
         }
         app.clock.advance(Duration::seconds(20));
-        app.engine.submit(claims, a.id, None).await.unwrap();
+        app.engine.submit(claims, attempt, None).await.unwrap();
     }
     let organiser = app.staff("btc", Role::Viewer, &[("ket-qua-thu", Role::Organiser, "")]).await;
     // Not before the round closes.
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/cuoc-thi/ket-qua-thu/ket-qua/phe-duyet",
-            Some(&organiser),
-            Some(&[("dot", "1")]),
-            "10.0.0.1",
-        )
-        .await;
+    let r = app.post("/admin/cuoc-thi/ket-qua-thu/ket-qua/phe-duyet", &organiser, &[("dot", "1")]).await;
     assert!(r.body.contains("Chỉ phê duyệt kết quả sau khi đợt thi kết thúc."), "{}", r.body);
     app.clock.advance(Duration::hours(2));
     // Two hours idle ended the session: sign in again.
     let organiser = app.sign_in("btc", "", "10.0.0.1").await;
     let judge = app.staff("giamkhao", Role::Viewer, &[("ket-qua-thu", Role::Judge, "")]).await;
-    let approve = |cookie: String, reason: &'static str| {
-        let app = &app;
-        async move {
-            app.admin(
-                Method::POST,
-                "/admin/cuoc-thi/ket-qua-thu/ket-qua/phe-duyet",
-                Some(&cookie),
-                Some(&[("dot", "1"), ("reason", reason)]),
-                "10.0.0.1",
-            )
-            .await
-        }
+    let approve = async |cookie: &str, reason: &str| {
+        app.post("/admin/cuoc-thi/ket-qua-thu/ket-qua/phe-duyet", cookie, &[("dot", "1"), ("reason", reason)]).await
     };
-    assert_eq!(approve(judge.clone(), "").await.status, StatusCode::FORBIDDEN, "judges check, organisers approve");
-    let r = approve(organiser.clone(), "").await;
+    assert_eq!(approve(&judge, "").await.status, StatusCode::FORBIDDEN, "judges check, organisers approve");
+    let r = approve(&organiser, "").await;
     assert_eq!(r.location(), "/admin/cuoc-thi/ket-qua-thu/ket-qua", "{}", r.body);
     // Approved is locked but not yet public; the organiser publishes that version.
     let page = app.admin(Method::GET, "/cuoc-thi/ket-qua-thu/ket-qua", None, None, "10.0.0.9").await.body;
     assert!(!page.contains("Giải Nhất"), "approved, not yet published");
-    let console =
-        app.admin(Method::GET, "/admin/cuoc-thi/ket-qua-thu/ket-qua", Some(&organiser), None, "10.0.0.1").await;
+    let console = app.get("/admin/cuoc-thi/ket-qua-thu/ket-qua", &organiser).await;
     let publish_v1 = publish_address(&console.body);
-    let r = app.admin(Method::POST, &publish_v1, Some(&organiser), Some(&[]), "10.0.0.1").await;
+    let r = app.post(&publish_v1, &organiser, &[]).await;
     assert_eq!(r.location(), "/admin/cuoc-thi/ket-qua-thu/ket-qua", "{}", r.body);
 
     // The public page: winners with unit, locality and prize, never CCCD or phone.
@@ -196,15 +168,7 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
     }
 
     // The judges' check: the publication follows from the raw answers.
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/cuoc-thi/ket-qua-thu/ket-qua/kiem-tra",
-            Some(&judge),
-            Some(&[("dot", "1")]),
-            "10.0.0.1",
-        )
-        .await;
+    let r = app.post("/admin/cuoc-thi/ket-qua-thu/ket-qua/kiem-tra", &judge, &[("dot", "1")]).await;
     assert!(
         r.body.contains("Đã chấm lại 3 lượt thi") && r.body.contains("Kết quả khớp với bản đã công bố."),
         "{}",
@@ -213,7 +177,7 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
 
     // The judge's review: every attempt took 20 s, under the contest's minimum of 60 s; the
     // judge disqualifies the winner's attempt with a reason.
-    let review = app.admin(Method::GET, "/admin/cuoc-thi/ket-qua-thu/ra-soat", Some(&judge), None, "10.0.0.1").await;
+    let review = app.get("/admin/cuoc-thi/ket-qua-thu/ra-soat", &judge).await;
     assert!(review.body.contains("Làm bài quá nhanh"), "{}", review.body);
     let winner_attempt = review
         .body
@@ -223,41 +187,27 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
         .and_then(|x| x.split('"').next())
         .unwrap()
         .to_string();
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/cuoc-thi/ket-qua-thu/ra-soat/loai",
-            Some(&judge),
-            Some(&[("dot", "1"), ("attempt", &winner_attempt), ("reason", "x")]),
-            "10.0.0.1",
-        )
-        .await;
+    let disqualify = async |reason: &str| {
+        let form = [("dot", "1"), ("attempt", winner_attempt.as_str()), ("reason", reason)];
+        app.post("/admin/cuoc-thi/ket-qua-thu/ra-soat/loai", &judge, &form).await
+    };
+    let r = disqualify("x").await;
     assert!(r.body.contains("Hãy ghi rõ lý do"), "a reason is required: {}", r.body);
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/cuoc-thi/ket-qua-thu/ra-soat/loai",
-            Some(&judge),
-            Some(&[("dot", "1"), ("attempt", &winner_attempt), ("reason", "Nộp bài sau 20 giây, biên bản số 3")]),
-            "10.0.0.1",
-        )
-        .await;
+    let r = disqualify("Nộp bài sau 20 giây, biên bản số 3").await;
     assert_eq!(r.location(), "/admin/cuoc-thi/ket-qua-thu/ra-soat?dot=1", "{}", r.body);
-    let review = app.admin(Method::GET, "/admin/cuoc-thi/ket-qua-thu/ra-soat", Some(&judge), None, "10.0.0.1").await;
+    let review = app.get("/admin/cuoc-thi/ket-qua-thu/ra-soat", &judge).await;
     assert!(review.body.contains("Nộp bài sau 20 giây, biên bản số 3") && review.body.contains("Đã loại"));
     // The console shows the draft differs; a new version needs a reason.
-    let console =
-        app.admin(Method::GET, "/admin/cuoc-thi/ket-qua-thu/ket-qua", Some(&organiser), None, "10.0.0.1").await;
+    let console = app.get("/admin/cuoc-thi/ket-qua-thu/ket-qua", &organiser).await;
     assert!(console.body.contains("Bảng xếp hạng nháp đã khác phiên bản đã phê duyệt gần nhất"), "{}", console.body);
-    let r = approve(organiser.clone(), "").await;
+    let r = approve(&organiser, "").await;
     assert!(r.body.contains("phiên bản mới cần ghi lý do"), "{}", r.body);
-    let r = approve(organiser.clone(), "Loại lượt thi theo biên bản số 3").await;
+    let r = approve(&organiser, "Loại lượt thi theo biên bản số 3").await;
     assert_eq!(r.location(), "/admin/cuoc-thi/ket-qua-thu/ket-qua");
-    let console =
-        app.admin(Method::GET, "/admin/cuoc-thi/ket-qua-thu/ket-qua", Some(&organiser), None, "10.0.0.1").await;
+    let console = app.get("/admin/cuoc-thi/ket-qua-thu/ket-qua", &organiser).await;
     assert!(console.body.contains("Loại lượt thi theo biên bản số 3") && console.body.contains("Công bố phiên bản 2"));
     let publish_v2 = publish_address(&console.body);
-    let r = app.admin(Method::POST, &publish_v2, Some(&organiser), Some(&[]), "10.0.0.1").await;
+    let r = app.post(&publish_v2, &organiser, &[]).await;
     assert_eq!(r.location(), "/admin/cuoc-thi/ket-qua-thu/ket-qua", "{}", r.body);
     let page = app.admin(Method::GET, "/cuoc-thi/ket-qua-thu/ket-qua", None, None, "10.0.0.9").await.body;
     assert!(page.contains("phiên bản 2") && !page.contains(winner), "{page}");
@@ -266,18 +216,9 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
     assert!(check.body.contains("đã công bố một phiên bản kết quả mới"), "{}", check.body);
 
     // A participant looks up their own place by CCCD and date of birth, never in the address.
-    let lookup = |cccd: &'static str, dob: &'static str| {
-        let app = &app;
-        async move {
-            app.admin(
-                Method::POST,
-                "/cuoc-thi/ket-qua-thu/ket-qua",
-                None,
-                Some(&[("key", cccd), ("date_of_birth", dob)]),
-                "10.0.0.9",
-            )
-            .await
-        }
+    let lookup = async |cccd: &str, dob: &str| {
+        let form = [("key", cccd), ("date_of_birth", dob)];
+        app.admin(Method::POST, "/cuoc-thi/ket-qua-thu/ket-qua", None, Some(&form), "10.0.0.9").await
     };
     let mine = lookup("036195000122", "02/09/1995").await;
     assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);

@@ -4,7 +4,7 @@ use axum::http::{Method, StatusCode};
 use cuocthi_engine::console::Role;
 use cuocthi_testkit::{TestDb, on_both_backends};
 
-use crate::harness::app;
+use crate::harness::{app, person};
 
 on_both_backends!(live_statistics_come_from_the_counters);
 
@@ -14,24 +14,16 @@ async fn live_statistics_come_from_the_counters(db: TestDb) {
     let app = app(db).await;
     let round = app.engine.contest("thi-thu").await.unwrap().rounds[0].id;
     for i in 0..3 {
-        let who = cuocthi_domain::identity::IdentityInput {
-            full_name: Some(format!("Người thống kê {i}")),
-            date_of_birth: Some("02/09/1995".into()),
-            cccd: Some(format!("03619500013{i}")),
-            phone: Some(format!("091200013{i}")),
-            ..Default::default()
-        };
-        let s = app.engine.register("thi-thu", &who, true, "127.0.0.1").await.unwrap();
-        let claims = app.engine.authenticate(&s.token).unwrap();
-        let a = app.engine.start(claims, round).await.unwrap();
+        let who = person(&format!("Người thống kê {i}"), &format!("3{i}"));
+        let (claims, attempt) = app.start_attempt("thi-thu", &who, round).await;
         if i < 2 {
-            app.engine.submit(claims, a.id, Some(3)).await.unwrap();
+            app.engine.submit(claims, attempt, Some(3)).await.unwrap();
         }
     }
     assert_eq!(app.engine.count_attempts().await.unwrap(), 3);
     let organiser = app.staff("btc", Role::Viewer, &[("thi-thu", Role::Organiser, "")]).await;
     let viewer = app.staff("xem", Role::Viewer, &[("thi-thu", Role::Viewer, "")]).await;
-    let page = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/thong-ke", Some(&organiser), None, "10.0.0.1").await;
+    let page = app.get("/admin/cuoc-thi/thi-thu/thong-ke", &organiser).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let figure = |body: &str, label: &str| -> String {
         body.split(&format!("<dt>{label}</dt><dd>"))
@@ -46,7 +38,7 @@ async fn live_statistics_come_from_the_counters(db: TestDb) {
     assert!(page.body.contains("<svg class=\"chart\"") && page.body.contains("Phân bố số câu trả lời đúng"));
     assert!(page.body.contains("chỉ Ban Tổ chức xem"), "the tiebreak figure so far, for organisers");
     assert!(page.body.contains(cuocthi_web::assets::LIVE_JS.url()), "refreshed live");
-    let seen = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/thong-ke", Some(&viewer), None, "10.0.0.1").await;
+    let seen = app.get("/admin/cuoc-thi/thi-thu/thong-ke", &viewer).await;
     assert_eq!(figure(&seen.body, "Lượt đã nộp bài"), "2");
     assert!(!seen.body.contains("chỉ Ban Tổ chức xem"), "not for viewers");
     // The workbook and the summary report, read back by real readers.
@@ -73,8 +65,7 @@ async fn live_statistics_come_from_the_counters(db: TestDb) {
             "{text}"
         );
     }
-    let analysis =
-        app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/phan-tich?dot=1", Some(&organiser), None, "10.0.0.1").await;
+    let analysis = app.get("/admin/cuoc-thi/thi-thu/phan-tich?dot=1", &organiser).await;
     assert!(analysis.body.contains("Độ phân biệt"), "{}", analysis.body);
     // The public counter says the same.
     let live = app.admin(Method::GET, "/api/v1/contests/thi-thu/live", None, None, "10.0.0.9").await;

@@ -1,12 +1,13 @@
 //! Units in the console: the unit tree, registered lists and exclusions from spreadsheets, and
 //! a unit coordinator's view of who has not taken part.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
+use cuocthi_domain::identity::IdentityInput;
 use cuocthi_engine::console::Role;
 use cuocthi_store::{ConsoleStore, Store};
 use cuocthi_testkit::{TestDb, on_both_backends};
 
-use crate::harness::{PASSWORD, app};
+use crate::harness::{PASSWORD, app, person};
 
 on_both_backends!(units_and_registered_lists_come_from_spreadsheets, a_unit_coordinator_sees_who_has_not_taken_part,);
 
@@ -79,27 +80,16 @@ async fn a_unit_coordinator_sees_who_has_not_taken_part(db: TestDb) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let round = app.engine.contest("thi-thu").await.unwrap().rounds[0].id;
     for (i, name) in ["Phạm Thị Lan", "Đỗ Văn Hùng"].iter().enumerate() {
-        let who = cuocthi_domain::identity::IdentityInput {
-            full_name: Some(name.to_string()),
-            date_of_birth: Some("02/09/1995".into()),
-            cccd: Some(format!("03619500014{i}")),
-            phone: Some(format!("091200014{i}")),
-            unit: Some("THPT1".into()),
-            ..Default::default()
-        };
-        let s = app.engine.register("thi-thu", &who, true, "127.0.0.1").await.unwrap();
-        let claims = app.engine.authenticate(&s.token).unwrap();
-        app.engine.start(claims, round).await.unwrap();
+        let who = IdentityInput { unit: Some("THPT1".into()), ..person(name, &format!("4{i}")) };
+        app.start_attempt("thi-thu", &who, round).await;
     }
     let coordinator = app.staff("daumoi", Role::Viewer, &[("thi-thu", Role::UnitCoordinator, "SGD")]).await;
-    let page = app.admin(Method::GET, "/admin/cuoc-thi/thi-thu/tham-gia", Some(&coordinator), None, "10.0.0.1").await;
+    let page = app.get("/admin/cuoc-thi/thi-thu/tham-gia", &coordinator).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Sở Giáo dục và Đào tạo") && page.body.contains("Trường THPT Chuyên"));
     assert!(page.body.contains("<dt>Người đã tham gia</dt><dd>2</dd>"), "{}", page.body);
     assert!(page.body.contains("chưa tải lên danh sách cán bộ"));
-    let closed = app
-        .admin(Method::GET, "/admin/cuoc-thi/thi-thu/tham-gia?don_vi=CA", Some(&coordinator), None, "10.0.0.1")
-        .await;
+    let closed = app.get("/admin/cuoc-thi/thi-thu/tham-gia?don_vi=CA", &coordinator).await;
     assert_eq!(closed.status, StatusCode::FORBIDDEN);
 
     let staff = "Họ và tên,Số CCCD\nPhạm Thị Lan,036195000140\nĐỗ Văn Hùng,036195000141\nVũ Thị Mai,036195000149\n";

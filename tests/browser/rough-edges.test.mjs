@@ -1,0 +1,102 @@
+// The participant's rough edges (issue 17) in Chromium: a date typed as digits on a number pad,
+// the timer's last minute and the page's own submission when it ends, and a closed contest that
+// leads to its results instead of a registration form. Run at once, each in its own context.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+
+import { BASE, TIMED, answer, attemptId, clickAndLoad, launch, newContext, person, watch, withPages } from "./lib.mjs";
+
+/** A seed contest of `serve --demo`, closed in 2024. */
+const CLOSED = "tim-hieu-chuyen-doi-so-quang-ninh-2024";
+let browser;
+
+describe("the participant's rough edges in Chromium", { concurrency: true }, () => {
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test("a date typed as digits gets its slashes and is accepted", { timeout: 60_000 }, async () => {
+    const ctx = await newContext(browser);
+    await withPages("date-digits", () => [ctx], async () => {
+      const page = await ctx.newPage();
+      const seen = watch(page);
+      const p = person();
+      await page.goto(`${BASE}/cuoc-thi/${TIMED}/dang-ky`);
+      const date = page.getByLabel("Ngày sinh");
+      assert.equal(await date.getAttribute("inputmode"), "numeric");
+      await date.pressSequentially(p.dateOfBirth.replace(/\//g, ""));
+      assert.equal(await date.inputValue(), p.dateOfBirth, "the slashes inserted while typing");
+      await page.getByLabel("Họ và tên").fill(p.fullName);
+      await page.getByLabel("Số CCCD").fill(p.cccd);
+      await page.getByLabel("Số điện thoại").fill(p.phone);
+      await page.getByRole("checkbox", { name: /Tôi đồng ý/ }).check();
+      await clickAndLoad(page, page.getByRole("button", { name: "Đăng ký và tiếp tục" }));
+      assert.equal(new URL(page.url()).pathname, `/cuoc-thi/${TIMED}`);
+      assert.equal(await page.locator(".me strong").innerText(), p.fullName);
+      assert.deepEqual(seen.problems, []);
+    });
+    await ctx.close();
+  });
+
+  test("the last minute is announced once, then the page submits and says so", { timeout: 120_000 }, async () => {
+    const ctx = await newContext(browser);
+    await withPages("last-minute", () => [ctx], async () => {
+      const page = await ctx.newPage();
+      const seen = watch(page);
+      const p = person();
+      // Registered with the date typed as digits, through the sign-up form.
+      await page.goto(`${BASE}/cuoc-thi/${TIMED}/dang-ky`);
+      await page.getByLabel("Họ và tên").fill(p.fullName);
+      await page.getByLabel("Ngày sinh").fill(p.dateOfBirth.replace(/\//g, ""));
+      await page.getByLabel("Số CCCD").fill(p.cccd);
+      await page.getByLabel("Số điện thoại").fill(p.phone);
+      await page.getByRole("checkbox", { name: /Tôi đồng ý/ }).check();
+      await clickAndLoad(page, page.getByRole("button", { name: "Đăng ký và tiếp tục" }));
+      await clickAndLoad(page, page.getByRole("button", { name: "Vào thi" }));
+      const id = attemptId(page);
+
+      // The round allows one minute (plus grace): the warning comes within seconds, once.
+      await page.waitForSelector("#dong-ho.urgent", { timeout: 15_000 });
+      assert.equal(await page.locator("#thong-bao").innerText(), "Còn 1 phút làm bài.");
+      assert.equal(await page.locator("#thong-bao").getAttribute("aria-live"), "assertive");
+      assert.match(await page.locator("p.timer").getAttribute("class"), /last-minute/);
+
+      // An answer shows "Đang lưu…" at once, then "Đã lưu".
+      await answer(page, 0);
+
+      // At zero the page posts the form itself; the result says the time ran out.
+      await page.waitForURL(new RegExp(`/bai-thi/${id}/ket-qua\\?het-gio=1$`), { timeout: 90_000 });
+      assert.equal(
+        await page.locator("p.time-up").innerText(),
+        "Hết giờ: bài của bạn đã được nộp tự động với các câu đã lưu.",
+      );
+      assert.match(await page.locator("dl.result").innerText(), /Số câu đã trả lời\s+1\/30/);
+      assert.deepEqual(seen.problems, []);
+    });
+    await ctx.close();
+  });
+
+  test("a closed contest offers its results, not a registration form", { timeout: 60_000 }, async () => {
+    const ctx = await newContext(browser);
+    await withPages("closed-contest", () => [ctx], async () => {
+      const page = await ctx.newPage();
+      const seen = watch(page);
+      await page.goto(`${BASE}/cuoc-thi/${CLOSED}/dang-ky`);
+      assert.match(await page.locator("main").innerText(), /Cuộc thi đã kết thúc nên không nhận đăng ký mới\./);
+      assert.equal(await page.locator("form[action$='/dang-ky']").count(), 0, "no form");
+      await clickAndLoad(page, page.getByRole("link", { name: "Xem kết quả" }));
+      assert.equal(new URL(page.url()).pathname, `/cuoc-thi/${CLOSED}/ket-qua`);
+      assert.equal(await page.locator("h1").innerText(), "Kết quả");
+      // The contest page links to the results exactly when some are published.
+      const published = (await page.locator("section.results").count()) > 0;
+      await page.goto(`${BASE}/cuoc-thi/${CLOSED}`);
+      assert.equal(await page.locator(`a[href="/cuoc-thi/${CLOSED}/ket-qua"]`).count() > 0, published);
+      assert.deepEqual(seen.problems, []);
+    });
+    await ctx.close();
+  });
+});
