@@ -157,7 +157,15 @@ describe("the organisers' console in Chromium", () => {
     assert.equal(path(), "/admin/cuoc-thi/moi");
     const opens = vnTime(1, "08:00");
     const closes = vnTime(8, "22:00");
-    await page.getByLabel(/^Địa chỉ/).fill(SLUG);
+    // The address's pattern compiles in Chromium (`v` flag: `-` escaped in its class), so the
+    // browser itself refuses a bad address; a good one passes.
+    const address = page.getByLabel(/^Địa chỉ/);
+    for (const bad of ["Sai Địa Chỉ", "-gach-dau", "ab"]) {
+      await address.fill(bad);
+      assert.equal(await address.evaluate((el) => el.checkValidity()), false, bad);
+    }
+    await address.fill(SLUG);
+    assert.equal(await address.evaluate((el) => el.checkValidity()), true);
     await page.getByLabel("Tên cuộc thi", { exact: true }).fill(TITLE);
     await page.getByLabel("Cơ quan tổ chức").fill("Sở Tư pháp tỉnh Khánh Hoà");
     await page.getByLabel("Giới thiệu ngắn").fill("Tìm hiểu Hiến pháp, pháp luật và lịch sử, địa lý Việt Nam.");

@@ -1,11 +1,28 @@
 // The participant's rough edges (issue 17) in Chromium: a date typed as digits on a number pad,
-// the timer's last minute and the page's own submission when it ends, and a closed contest that
+// the timer's last minute and the page's own submission when it ends, the saving state on a slow
+// network and the running attempt at the top of the contest page, and a closed contest that
 // leads to its results instead of a registration form. Run at once, each in its own context.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { BASE, TIMED, answer, attemptId, clickAndLoad, launch, newContext, person, watch, withPages } from "./lib.mjs";
+import {
+  BASE,
+  FLOW,
+  TIMED,
+  answer,
+  attemptId,
+  clickAndLoad,
+  launch,
+  newContext,
+  person,
+  question,
+  register,
+  saved,
+  sleep,
+  watch,
+  withPages,
+} from "./lib.mjs";
 
 /** A seed contest of `serve --demo`, closed in 2024. */
 const CLOSED = "tim-hieu-chuyen-doi-so-quang-ninh-2024";
@@ -75,6 +92,47 @@ describe("the participant's rough edges in Chromium", { concurrency: true }, () 
         "Hết giờ: bài của bạn đã được nộp tự động với các câu đã lưu.",
       );
       assert.match(await page.locator("dl.result").innerText(), /Số câu đã trả lời\s+1\/30/);
+      assert.deepEqual(seen.problems, []);
+    });
+    await ctx.close();
+  });
+
+  test("answers show 'Đang lưu…' at once on a slow network; coming back, the attempt is at the top", { timeout: 60_000 }, async () => {
+    const ctx = await newContext(browser);
+    await withPages("saving-state", () => [ctx], async () => {
+      const page = await ctx.newPage();
+      const seen = watch(page);
+      await register(page, FLOW, person());
+      await clickAndLoad(page, page.getByRole("button", { name: "Vào thi" }));
+      const id = attemptId(page);
+      // Every save takes 1.5 s, as on slow 3G.
+      await page.route("**/api/v1/attempts/*/answers/*", async (route) => {
+        await sleep(1_500);
+        await route.continue();
+      });
+      const first = await question(page, 0);
+      await first.options[0].input.check();
+      const status = first.fs.locator(".st");
+      assert.equal(await status.getAttribute("data-state"), "saving");
+      assert.equal((await status.innerText()).trim(), "Đang lưu…");
+      // The person keeps answering while the first answer is on its way.
+      const second = await question(page, 1);
+      await second.options[1].input.check();
+      assert.equal(await second.options[1].input.isChecked(), true);
+      await saved(status);
+      await saved(second.fs.locator(".st"));
+
+      // Back on the contest page mid-attempt: the way back in comes before the rounds.
+      await page.goto(`${BASE}/cuoc-thi/${FLOW}`);
+      const back = page.locator("section.running a.btn");
+      assert.equal(await back.innerText(), "Tiếp tục làm bài");
+      assert.equal(await back.getAttribute("href"), `/bai-thi/${id}`);
+      const above = await page.evaluate(() => {
+        const running = document.querySelector("section.running").getBoundingClientRect().top;
+        const round = document.querySelector("section.round").getBoundingClientRect().top;
+        return running < round && running < window.innerHeight;
+      });
+      assert.equal(above, true, "at the top, on the first screen");
       assert.deepEqual(seen.problems, []);
     });
     await ctx.close();

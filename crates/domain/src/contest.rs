@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::identity::{Field, FieldError, Identity, IdentityInput};
 use crate::locality::Scheme;
-use crate::prize::{CollectivePrize, PrizeTier};
+use crate::prize::{CollectiveBasis, CollectivePrize, CollectiveTie, PrizeTier};
 use crate::ranking::{Criterion, OverallMode};
 use crate::review::ReviewRules;
 use crate::{text, vntime};
@@ -346,6 +346,13 @@ impl ContestDef {
             if c.tiers.is_empty() {
                 errors.push(err(format!("collective_prizes[{}]", i + 1), "Giải tập thể cần ít nhất một hạng giải."));
             }
+            if c.basis == CollectiveBasis::Participants && c.tie_break == CollectiveTie::MoreParticipants {
+                errors.push(err(
+                    format!("collective_prizes[{}].tie_break", i + 1),
+                    "Giải xét theo số người tham gia không thể phân định bằng nhau theo số người tham gia; \
+                     hãy chọn \"shared\" (đồng giải) hoặc \"higher_rate\" (tỷ lệ tham gia cao hơn).",
+                ));
+            }
         }
     }
 
@@ -645,6 +652,22 @@ prizes = [{ name = "Giải Nhất", count = 1, amount_vnd = 3000000 }]
             1,
         );
         assert!(ContestDef::from_toml(&with_date).unwrap().validate().is_ok());
+    }
+
+    /// A collective tie rule that cannot separate units (more participants, when the prize ranks
+    /// by participants) is refused, and so is a rule the format does not know.
+    #[test]
+    fn a_collective_tie_rule_must_be_able_to_decide() {
+        let with = |rule: &str| {
+            format!(
+                "{MINIMAL}\n[[collective_prizes]]\nname = \"Giải tập thể\"\nbasis = \"participants\"\n\
+                 tie_break = \"{rule}\"\ntiers = [{{ name = \"Giải Nhất\", count = 1 }}]\n"
+            )
+        };
+        assert!(ContestDef::from_toml(&with("shared")).unwrap().validate().is_ok());
+        let errors = ContestDef::from_toml(&with("more_participants")).unwrap().validate().unwrap_err();
+        assert_eq!(errors[0].path, "collective_prizes[1].tie_break");
+        assert!(ContestDef::from_toml(&with("unit_code")).is_err(), "an unknown rule is refused");
     }
 
     #[test]

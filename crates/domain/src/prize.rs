@@ -1,8 +1,6 @@
 //! Prizes (giải thưởng): individual prizes walk a ranking, one prize per person; collective prizes
 //! (giải tập thể) rank units by participants, participation rate, or a combined score.
 
-use std::cmp::Ordering;
-
 use serde::{Deserialize, Serialize};
 
 use crate::ranking::Standing;
@@ -67,6 +65,21 @@ pub enum CollectiveBasis {
     Combined { rate_weight: u32 },
 }
 
+/// How units with equal values are ordered (`tie_break` in a definition): the plan states the rule
+/// the committee signs, so a tie at a prize boundary is never settled silently by a unit's code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CollectiveTie {
+    /// Equal values share the place and its prize (đồng giải), and use up the places they cover:
+    /// two units tied for the last first prize both get it, and the next place starts one lower.
+    #[default]
+    Shared,
+    /// More participants first; units still equal share the place and the prize.
+    MoreParticipants,
+    /// The higher participation rate first; units still equal share the place and the prize.
+    HigherRate,
+}
+
 /// A collective prize structure of a contest. (No `deny_unknown_fields`: serde does not support it
 /// beside a flattened field, and it would refuse the `basis` key itself.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +90,8 @@ pub struct CollectivePrize {
     /// Units with fewer participants are not ranked.
     #[serde(default)]
     pub min_participants: u64,
+    #[serde(default)]
+    pub tie_break: CollectiveTie,
     pub tiers: Vec<PrizeTier>,
 }
 
@@ -111,42 +126,52 @@ pub struct UnitStanding {
     pub amount_vnd: i64,
 }
 
-/// Ranks units for a collective prize and gives its tiers in order. Ties fall to more
-/// participants, then the unit code, so the result never depends on input order.
+/// Ranks units for a collective prize and gives its tiers in order. Units equal on the score and
+/// the prize's `tie_break` share a place (1, 2, 2, 4) and the prize of the first slot they reach;
+/// the unit code only orders the rows of a shared place, never a place or a prize.
 pub fn rank_units(results: &[UnitResult], prize: &CollectivePrize) -> Vec<UnitStanding> {
     let mut rows: Vec<(u64, &UnitResult)> = results
         .iter()
         .filter(|r| r.participants >= prize.min_participants)
-        .filter_map(|r| {
-            let score = match prize.basis {
-                CollectiveBasis::Participants => Some(r.participants),
-                CollectiveBasis::ParticipationRate => r.rate_per_mille(),
-                CollectiveBasis::Combined { rate_weight } => {
-                    Some(r.rate_per_mille().unwrap_or(0) * u64::from(rate_weight) + r.prize_points)
-                }
-            }?;
-            Some((score, r))
-        })
+        .filter_map(|r| Some((score(r, &prize.basis)?, r)))
         .collect();
-    rows.sort_by(|(sa, a), (sb, b)| {
-        sb.cmp(sa).then(b.participants.cmp(&a.participants)).then_with(|| a.unit.cmp(&b.unit)).then(Ordering::Equal)
-    });
-    let mut slots = prize.tiers.iter().flat_map(|t| std::iter::repeat_n(t, t.count as usize));
-    rows.into_iter()
-        .zip(1u32..)
-        .map(|((score, r), rank)| {
-            let tier = slots.next();
-            UnitStanding {
-                rank,
-                unit: r.unit.clone(),
-                score,
-                participants: r.participants,
-                rate_per_mille: r.rate_per_mille(),
-                prize: tier.map(|t| t.name.clone()),
-                amount_vnd: tier.map_or(0, |t| t.amount_vnd),
-            }
-        })
-        .collect()
+    let tie = |r: &UnitResult| match prize.tie_break {
+        CollectiveTie::Shared => 0,
+        CollectiveTie::MoreParticipants => r.participants,
+        CollectiveTie::HigherRate => r.rate_per_mille().unwrap_or(0),
+    };
+    let key = |(score, r): &(u64, &UnitResult)| (*score, tie(r));
+    rows.sort_by(|a, b| key(b).cmp(&key(a)).then_with(|| a.1.unit.cmp(&b.1.unit)));
+    let slots: Vec<&PrizeTier> = prize.tiers.iter().flat_map(|t| std::iter::repeat_n(t, t.count as usize)).collect();
+    let mut out: Vec<UnitStanding> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        // The first row of a shared place decides its rank and tier for every row of it.
+        let first = out.last().filter(|_| i > 0 && key(&rows[i - 1]) == key(row)).map(|prev| prev.rank);
+        let rank = first.unwrap_or_else(|| u32::try_from(i + 1).unwrap_or(u32::MAX));
+        let tier = slots.get(rank as usize - 1).copied();
+        let (score, r) = *row;
+        out.push(UnitStanding {
+            rank,
+            unit: r.unit.clone(),
+            score,
+            participants: r.participants,
+            rate_per_mille: r.rate_per_mille(),
+            prize: tier.map(|t| t.name.clone()),
+            amount_vnd: tier.map_or(0, |t| t.amount_vnd),
+        });
+    }
+    out
+}
+
+/// What a unit is ranked by under `basis`; `None` leaves it out (a rate without a headcount).
+fn score(r: &UnitResult, basis: &CollectiveBasis) -> Option<u64> {
+    match *basis {
+        CollectiveBasis::Participants => Some(r.participants),
+        CollectiveBasis::ParticipationRate => r.rate_per_mille(),
+        CollectiveBasis::Combined { rate_weight } => {
+            Some(r.rate_per_mille().unwrap_or(0) * u64::from(rate_weight) + r.prize_points)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -266,6 +291,7 @@ mod tests {
             name: "Tỷ lệ".into(),
             basis: CollectiveBasis::ParticipationRate,
             min_participants: 0,
+            tie_break: CollectiveTie::Shared,
             tiers: tiers(&[1, 1]),
         };
         let rows = rank_units(&results, &prize);
@@ -280,6 +306,38 @@ mod tests {
         assert_eq!(rank_units(&with_points, &combined)[0].unit, "A");
     }
 
+    /// Two units with equal values at a prize boundary: the stated rule decides, never the code.
+    #[test]
+    fn a_tie_at_a_collective_boundary_follows_the_stated_rule() {
+        let r = |u: &str, p, h| UnitResult { unit: u.into(), participants: p, headcount: Some(h), prize_points: 0 };
+        // B and A have the same rate (50 %), at the boundary between the one first prize and the second.
+        let results = vec![r("C", 90, 100), r("B", 40, 80), r("A", 50, 100), r("D", 10, 100)];
+        let mut prize = CollectivePrize {
+            name: "Tỷ lệ".into(),
+            basis: CollectiveBasis::ParticipationRate,
+            min_participants: 0,
+            tie_break: CollectiveTie::Shared,
+            tiers: tiers(&[1, 1, 1]),
+        };
+        let shown = |rows: &[UnitStanding]| {
+            rows.iter().map(|u| (u.unit.clone(), u.rank, u.prize.clone().unwrap_or_default())).collect::<Vec<_>>()
+        };
+        let s = |u: &str, rank, p: &str| (u.to_string(), rank, p.to_string());
+        assert_eq!(
+            shown(&rank_units(&results, &prize)),
+            vec![s("C", 1, "Giải 0"), s("A", 2, "Giải 1"), s("B", 2, "Giải 1"), s("D", 4, "")],
+            "equal rates share the place and the prize; the fourth place gets no third prize"
+        );
+        prize.tie_break = CollectiveTie::MoreParticipants;
+        assert_eq!(
+            shown(&rank_units(&results, &prize)),
+            vec![s("C", 1, "Giải 0"), s("A", 2, "Giải 1"), s("B", 3, "Giải 2"), s("D", 4, "")]
+        );
+        // Reversed input, same answer: the order of the rows read never decides.
+        let reversed: Vec<UnitResult> = results.iter().rev().cloned().collect();
+        assert_eq!(shown(&rank_units(&reversed, &prize)), shown(&rank_units(&results, &prize)));
+    }
+
     #[test]
     fn collective_prizes_read_from_toml() {
         #[derive(Deserialize)]
@@ -292,11 +350,13 @@ mod tests {
 name = "Đơn vị có tỷ lệ tham gia cao nhất"
 basis = "combined"
 rate_weight = 2
+tie_break = "more_participants"
 tiers = [{ name = "Giải Nhất", count = 1, amount_vnd = 8000000 }]
 "#,
         )
         .unwrap();
         assert_eq!(f.collective_prizes[0].basis, CollectiveBasis::Combined { rate_weight: 2 });
+        assert_eq!(f.collective_prizes[0].tie_break, CollectiveTie::MoreParticipants);
     }
 
     proptest! {

@@ -1,4 +1,5 @@
-//! The HTTP client: one hyper keep-alive pool shared by every virtual user, aimed at loopback only.
+//! The HTTP client: one hyper keep-alive pool shared by every virtual user, or the user's own
+//! connection in the `connections` scenario (`crate::own`), aimed at loopback only.
 //!
 //! Load is only ever sent to this machine (the workplace forbids any other target, and a load
 //! generator aimed at a wrong address by a typo would be an attack), so the target is checked
@@ -18,6 +19,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::Semaphore;
+
+use crate::own::{self, OwnConnection};
 
 /// Where the load goes: a loopback socket address, and the `Host` header to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,31 +110,18 @@ impl Api {
     }
 
     /// Sends one request and reads the whole answer. `json` is the body, if any; `token` the
-    /// participant's bearer token.
+    /// participant's bearer token. A task that holds its own connection ([`own::OWN`]) sends it
+    /// there; any other through the shared pool.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, json: Option<String>) -> Reply {
+        if let Ok(conn) = own::OWN.try_with(Arc::clone) {
+            return self.call_own(&conn, request(method, path.to_string(), token, json)).await;
+        }
         let Ok(_permit) = self.inflight.acquire().await else {
             return Reply::Failed("closed".into());
         };
-        let mut req = Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base))
-            .header(hyper::header::HOST, &*self.authority);
-        if let Some(t) = token {
-            match HeaderValue::from_str(&format!("Bearer {t}")) {
-                Ok(v) => req = req.header(AUTHORIZATION, v),
-                Err(_) => return Reply::Failed("token is not a header value".into()),
-            }
-        }
-        let body = match json {
-            Some(j) => {
-                req = req.header(CONTENT_TYPE, "application/json");
-                Full::new(Bytes::from(j))
-            }
-            None => Full::new(Bytes::new()),
-        };
-        let req = match req.body(body) {
-            Ok(r) => r,
-            Err(e) => return Reply::Failed(format!("bad request: {e}")),
+        let req = match request(method, format!("{}{path}", self.base), token, json) {
+            Ok(r) => with_host(r, &self.authority),
+            Err(why) => return Reply::Failed(why),
         };
         let exchange = async {
             let resp = self.client.request(req).await.map_err(|e| short_error(&e))?;
@@ -145,10 +135,62 @@ impl Api {
             Err(_) => Reply::Failed("timeout".into()),
         }
     }
+
+    /// On the user's own connection: not capped by `--max-inflight` (each user holds one socket
+    /// whatever), and a connection left in the middle of an exchange by the timeout is closed.
+    async fn call_own(
+        &self,
+        conn: &tokio::sync::Mutex<OwnConnection>,
+        req: Result<Request<Full<Bytes>>, String>,
+    ) -> Reply {
+        let req = match req {
+            Ok(r) => r,
+            Err(why) => return Reply::Failed(why),
+        };
+        let mut conn = conn.lock().await;
+        match tokio::time::timeout(self.timeout, conn.exchange(req)).await {
+            Ok(Ok((status, body))) => Reply::Answered { status, body },
+            Ok(Err(why)) => Reply::Failed(why),
+            Err(_) => {
+                conn.close();
+                Reply::Failed("timeout".into())
+            }
+        }
+    }
+}
+
+/// Names the server in the `Host` header (a value that is not a header leaves it out).
+pub fn with_host(mut req: Request<Full<Bytes>>, authority: &str) -> Request<Full<Bytes>> {
+    if let Ok(v) = HeaderValue::from_str(authority) {
+        req.headers_mut().insert(hyper::header::HOST, v);
+    }
+    req
+}
+
+/// A request to `uri` with the participant's token and a JSON body, if any.
+fn request(
+    method: Method,
+    uri: String,
+    token: Option<&str>,
+    json: Option<String>,
+) -> Result<Request<Full<Bytes>>, String> {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        let v = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| "token is not a header value".to_string())?;
+        req = req.header(AUTHORIZATION, v);
+    }
+    let body = match json {
+        Some(j) => {
+            req = req.header(CONTENT_TYPE, "application/json");
+            Full::new(Bytes::from(j))
+        }
+        None => Full::new(Bytes::new()),
+    };
+    req.body(body).map_err(|e| format!("bad request: {e}"))
 }
 
 /// A transport error in a few words: the error keys of the report group by it.
-fn short_error(e: &dyn std::error::Error) -> String {
+pub fn short_error(e: &dyn std::error::Error) -> String {
     let mut source: Option<&dyn std::error::Error> = Some(e);
     let mut last = e.to_string();
     while let Some(s) = source {

@@ -11,6 +11,7 @@
 
 mod http;
 mod ledger;
+mod own;
 mod people;
 mod play;
 mod procfs;
@@ -30,7 +31,7 @@ use serde::Serialize;
 use crate::http::Api;
 use crate::ledger::{Ledger, Tally};
 use crate::play::{Ctx, Phase, Stop, Think};
-use crate::scenarios::{Plan, Scenario};
+use crate::scenarios::{OwnPlan, Plan, Scenario};
 use crate::stats::Kind;
 
 /// Hard caps, whatever the flags say: a typo must not start an unbounded run.
@@ -111,6 +112,14 @@ struct Args {
     /// (default: a random block of 100,000).
     #[arg(long)]
     id_start: Option<u64>,
+    /// connections: chance, before each answer, that the taker's connection is lost (a phone
+    /// losing its signal) and a new one is opened for the answer.
+    #[arg(long, default_value_t = 0.02)]
+    drop_probability: f64,
+    /// connections: loopback source addresses to spread the sockets over (127.0.0.2, 127.0.0.3,
+    /// …), each with the whole ephemeral port range towards the server.
+    #[arg(long, default_value_t = 8)]
+    source_addresses: u32,
     /// Seed of the random choices (default: random).
     #[arg(long)]
     seed: Option<u64>,
@@ -148,6 +157,12 @@ impl Args {
                 bail!("{name} must be above 0 and at most {MAX_SECONDS} s");
             }
         }
+        if !(0.0..=1.0).contains(&self.drop_probability) {
+            bail!("--drop-probability must be within 0..=1");
+        }
+        if self.source_addresses == 0 || self.source_addresses > own::Sources::MAX {
+            bail!("--source-addresses must be within 1..={}", own::Sources::MAX);
+        }
         if self.retries > 100 {
             bail!("--retries must be within 0..=100");
         }
@@ -167,7 +182,7 @@ impl Args {
     fn think(&self) -> Think {
         self.think_ms.unwrap_or(match self.scenario {
             Scenario::Herd => Think { min_ms: 1_000, max_ms: 3_000 },
-            Scenario::Steady => Think { min_ms: 30_000, max_ms: 90_000 },
+            Scenario::Steady | Scenario::Connections => Think { min_ms: 30_000, max_ms: 90_000 },
             _ => Think::NONE,
         })
     }
@@ -176,9 +191,20 @@ impl Args {
         let d = self.duration.or(match self.scenario {
             Scenario::Steady => Some(60.0),
             Scenario::Save | Scenario::Ceiling => Some(10.0),
+            // The ramp, then a minute with every taker in.
+            Scenario::Connections => Some(self.spread().as_secs_f64() + 60.0),
             _ => None,
         });
         d.map(Duration::from_secs_f64)
+    }
+
+    /// herd: starts within 10 s; flood: submissions within 5 s; connections: a 60-s ramp.
+    fn spread(&self) -> Duration {
+        Duration::from_secs_f64(self.spread_seconds.unwrap_or(match self.scenario {
+            Scenario::Flood => 5.0,
+            Scenario::Connections => 60.0,
+            _ => 10.0,
+        }))
     }
 }
 
@@ -235,6 +261,41 @@ struct Report {
     server_runq_wait_pct: Option<f64>,
     /// The same for this generator.
     load_runq_wait_pct: Option<f64>,
+    /// connections only: sockets opened (reopenings included), reopened after a lost signal,
+    /// dropped as a lost signal, found closed by the server, failed to connect; the most open at
+    /// once, and the most takers in the middle of an attempt at once.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    connections: Option<ConnReport>,
+}
+
+#[derive(Serialize)]
+struct ConnReport {
+    connections_opened: u64,
+    connections_reopened: u64,
+    connections_dropped: u64,
+    connections_closed_by_server: u64,
+    connections_failed: u64,
+    peak_connections: u64,
+    peak_users: u64,
+    source_addresses: u32,
+    drop_probability: f64,
+}
+
+impl ConnReport {
+    fn of(stats: &own::ConnStats, args: &Args) -> ConnReport {
+        let get = own::ConnStats::get;
+        ConnReport {
+            connections_opened: get(&stats.opened),
+            connections_reopened: get(&stats.reopened),
+            connections_dropped: get(&stats.dropped),
+            connections_closed_by_server: get(&stats.closed_by_server),
+            connections_failed: get(&stats.connect_failed),
+            peak_connections: get(&stats.peak_open),
+            peak_users: get(&stats.peak_users),
+            source_addresses: args.source_addresses,
+            drop_probability: args.drop_probability,
+        }
+    }
 }
 
 fn round2(x: f64) -> f64 {
@@ -304,6 +365,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         think,
         next_person: AtomicU64::new(id_start),
         retries: args.retries,
+        connections: Arc::new(own::ConnStats::default()),
     });
     let plan = Plan {
         scenario: args.scenario,
@@ -311,14 +373,16 @@ async fn run(args: Args) -> Result<ExitCode> {
         users: args.users,
         attempts: args.attempts,
         attempts_per_person: args.attempts_per_person,
-        spread: Duration::from_secs_f64(args.spread_seconds.unwrap_or(if args.scenario == Scenario::Flood {
-            5.0
-        } else {
-            10.0
-        })),
+        spread: args.spread(),
         prep_concurrency: args.prep_concurrency,
         seed,
         drain: Duration::from_secs_f64(args.request_timeout + 5.0),
+        own: (args.scenario == Scenario::Connections).then(|| OwnPlan {
+            target: target.addr,
+            authority: target.authority.clone().into(),
+            sources: own::Sources::new(args.source_addresses),
+            signal: own::Signal { think, drop_probability: args.drop_probability },
+        }),
     };
     let think_text = if think.min_ms == think.max_ms {
         think.min_ms.to_string()
@@ -335,7 +399,7 @@ async fn run(args: Args) -> Result<ExitCode> {
     // Preparation: people (and their open attempts) that the scenario needs beforehand.
     let prep = Arc::new(Phase::new(Stop::at(run_deadline), stats::Recorder::new()));
     let needs = match args.scenario {
-        Scenario::Herd => Some((false, false)),
+        Scenario::Herd | Scenario::Connections => Some((false, false)),
         Scenario::Flood => Some((true, true)),
         Scenario::Steady | Scenario::Save => Some((true, false)),
         Scenario::Full | Scenario::Ceiling => None,
@@ -488,6 +552,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         load_cpu_pct,
         server_runq_wait_pct,
         load_runq_wait_pct,
+        connections: (args.scenario == Scenario::Connections).then(|| ConnReport::of(&ctx.connections, &args)),
     };
     let line = serde_json::to_string(&report).context("cannot write the report")?;
     println!("{line}");

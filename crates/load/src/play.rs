@@ -150,6 +150,8 @@ pub struct Ctx {
     /// goes on. 0: the participant moves on at once. Each failed try is counted as an error; a
     /// save of unknown outcome is remembered as uncertain whether or not a later try is answered.
     pub retries: u32,
+    /// Connections opened, lost and reopened (the `connections` scenario; zeros otherwise).
+    pub connections: std::sync::Arc<crate::own::ConnStats>,
 }
 
 /// The pause before try `n + 1` of a request that got no answer: 100 ms, doubling, at most 1.6 s.

@@ -3,6 +3,7 @@
 //! measured phase, both bounded by the run's time limit.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,6 +15,7 @@ use rand::{Rng, SeedableRng};
 use tokio::task::JoinSet;
 
 use crate::http::Reply;
+use crate::own::{OWN, OwnConnection, Signal, Sources};
 use crate::play::{Ctx, Phase, Saved, Started, random_choice};
 use crate::stats::Kind;
 
@@ -32,6 +34,9 @@ pub enum Scenario {
     Save,
     /// `GET /livez` in a closed loop: the no-op ceiling of the server and this client.
     Ceiling,
+    /// `--users` takers, each on its own TCP connection, starting over `--spread-seconds`
+    /// (default 60), 30–90 s between answers, sometimes losing the connection, for `--duration`.
+    Connections,
 }
 
 impl Scenario {
@@ -43,6 +48,7 @@ impl Scenario {
             Scenario::Steady => "steady",
             Scenario::Save => "save",
             Scenario::Ceiling => "ceiling",
+            Scenario::Connections => "connections",
         }
     }
 }
@@ -60,6 +66,17 @@ pub struct Plan {
     pub seed: u64,
     /// When in-flight requests are given up after a phase stops.
     pub drain: Duration,
+    /// Where and how the `connections` scenario connects.
+    pub own: Option<OwnPlan>,
+}
+
+/// The `connections` scenario's sockets: the server, the source addresses, the lost signals.
+#[derive(Clone, Debug)]
+pub struct OwnPlan {
+    pub target: SocketAddr,
+    pub authority: Arc<str>,
+    pub sources: Sources,
+    pub signal: Signal,
 }
 
 /// A user's own random stream: runs with the same `--seed` make the same choices.
@@ -154,6 +171,7 @@ pub async fn run(ctx: &Arc<Ctx>, ph: &Arc<Phase>, plan: &Plan, ready: Vec<Ready>
         Scenario::Steady => steady(ctx, ph, plan, ready).await,
         Scenario::Save => save(ctx, ph, plan, ready).await,
         Scenario::Ceiling => ceiling(ctx, ph, plan).await,
+        Scenario::Connections => connections(ctx, ph, plan, ready).await,
     }
 }
 
@@ -328,6 +346,62 @@ async fn ceiling(ctx: &Arc<Ctx>, ph: &Arc<Phase>, plan: &Plan) -> usize {
     }
     drain(set, ph, plan.drain).await;
     plan.concurrency
+}
+
+/// Each taker opens its own connection at its instant in the ramp and keeps it for its attempt.
+async fn connections(ctx: &Arc<Ctx>, ph: &Arc<Phase>, plan: &Plan, ready: Vec<Ready>) -> usize {
+    let Some(own) = plan.own.clone() else { return 0 };
+    let n = ready.len();
+    let t0 = Instant::now();
+    let mut set = JoinSet::new();
+    for (i, r) in ready.into_iter().enumerate() {
+        let (c, p, seed, spread, own) = (ctx.clone(), ph.clone(), plan.seed, plan.spread, own.clone());
+        set.spawn(async move {
+            let mut rng = rng_for(seed, i);
+            let at = schedule(t0, spread, i, n, &mut rng);
+            if !p.stop.sleep_until(at).await {
+                return;
+            }
+            let conn = OwnConnection::new(own.target, own.authority, own.sources, i, c.connections.clone());
+            let conn = Arc::new(tokio::sync::Mutex::new(conn));
+            OWN.scope(conn.clone(), take_on_own_connection(&c, &p, &mut rng, &r.token, at, &conn, own.signal)).await;
+        });
+    }
+    drain(set, ph, plan.drain).await;
+    n
+}
+
+/// One taker's attempt on its own connection: opened at the start (timed from `at`, the start's
+/// due instant, so a slow connect counts), answers with think time, lost now and then.
+async fn take_on_own_connection(
+    c: &Ctx,
+    p: &Phase,
+    rng: &mut StdRng,
+    token: &str,
+    at: Instant,
+    conn: &tokio::sync::Mutex<OwnConnection>,
+    signal: Signal,
+) {
+    let _taking = c.connections.taker();
+    if let Err(why) = conn.lock().await.open().await {
+        p.rec.error(Kind::Start, at, &format!("transport {why}"), false);
+        return;
+    }
+    let Some(a) = c.start(p, token, at).await else { return };
+    for pos in 0..a.options.len() {
+        let step = signal.next(rng);
+        if step.lose_signal {
+            conn.lock().await.lose_signal();
+        }
+        if !p.stop.sleep(step.pause).await {
+            return;
+        }
+        let choice = random_choice(rng, a.options[pos]);
+        if let Saved::Refused { closed: true } = c.save(p, token, a.id, pos, choice).await {
+            return;
+        }
+    }
+    c.finish(p, rng, token, &a).await;
 }
 
 #[cfg(test)]

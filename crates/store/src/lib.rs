@@ -11,12 +11,14 @@
 //! - `model`, `review`, `feedback`, `stats`, `console`: what the traits take and hand back, and
 //!   [`ConsoleStore`] (types only, no SQL);
 //! - `sqlite_direct`: rusqlite on SQLite's participant path (the writer thread, point reads);
-//! - `sql`: [`SqlStore`], the SQL of both traits, one module per table family.
+//! - `sql`: [`SqlStore`], the SQL of both traits, one module per table family;
+//! - `backup`: backups and restores of a whole store, from its URL (uses `error` only).
 //!
 //! Each trait's text is held by a macro (`store_trait!`, `console::console_trait!`) that both
 //! declares the trait and lets `sql` implement it from the same words, so a method's signature is
 //! written in the trait and in its table family's file, and nowhere in between.
 
+pub mod backup;
 mod console;
 mod error;
 mod feedback;
@@ -159,6 +161,9 @@ macro_rules! store_trait {
                 ) -> Result<usize>;
 
                 // Results.
+                /// How many attempts of a round are still open and the latest of their deadlines:
+                /// a ranking approved before they are in would leave them out.
+                async fn open_attempts(&self, round_id: i64) -> Result<(i64, Option<DateTime<Utc>>)>;
                 /// The newest ranking version of a scope shown to the public.
                 async fn published_ranking(
                     &self,

@@ -218,6 +218,7 @@ pub struct RegisterRequest {
     params(("slug" = String, Path)), request_body = RegisterRequest,
     responses((status = 201, body = Session, description = "registered"), (status = 200, body = Session, description = "recognised"),
               (status = 422, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "the contest is over: no new registration (a returning person is still recognised)"),
               (status = 429, body = ErrorBody, description = "too many wrong tries for this key or address; see Retry-After")))]
 async fn register(
     State(s): State<AppState>,

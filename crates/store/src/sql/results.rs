@@ -6,6 +6,7 @@ use crate::model::*;
 use crate::pool::{Pools, WritePool, on, statement};
 use crate::review::*;
 use crate::{Result, StoreError};
+use chrono::{DateTime, Utc};
 
 const VERSION_SELECT: &str =
     "SELECT id, contest_id, round_id, version, published_at, approved_by, reason, public_at FROM published_rankings";
@@ -33,6 +34,12 @@ pub(super) async fn published_ranking(
         .await?,
     };
     Ok(row.map(|(id, at_ms, body, version)| PublishedRanking { id, published_at: at(at_ms), version, body }))
+}
+
+pub(super) async fn open_attempts(store: &SqlStore, round_id: i64) -> Result<(i64, Option<DateTime<Utc>>)> {
+    let sql = "SELECT COUNT(*), MAX(deadline_at) FROM attempts WHERE round_id = $1 AND status = 'open'";
+    let (count, latest): (i64, Option<i64>) = statement!(store, read, fetch_one, sql, round_id)?;
+    Ok((count, latest.map(at)))
 }
 
 pub(super) async fn published_by_id(store: &SqlStore, id: i64) -> Result<Option<(RankingVersionRow, String)>> {

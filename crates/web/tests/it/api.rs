@@ -49,6 +49,14 @@ async fn the_openapi_document_lists_what_the_server_answers() {
     let answer = &doc["paths"]["/api/v1/attempts/{attempt_id}/answers/{position}"]["put"];
     let position = answer["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "position").unwrap();
     assert_eq!(position["schema"]["maximum"], 199, "an attempt has at most 200 questions");
+    let registration = &doc["paths"]["/api/v1/contests/{slug}/participants"]["post"]["responses"];
+    assert!(registration.get("409").is_some(), "a closed contest refuses new registrations");
+    let start = &doc["paths"]["/api/v1/rounds/{round_id}/attempts"]["post"]["responses"];
+    assert!(start.get("200").is_some() && start.get("201").is_some(), "a resumed attempt and a new one");
+    assert!(
+        doc["paths"].get("/api/v1/me/places").is_some()
+            && doc["paths"].get("/api/v1/contests/{slug}/collective").is_some()
+    );
     let schemas = &doc["components"]["schemas"];
     assert_eq!(schemas["AnswerRequest"]["properties"]["choice"]["maximum"], 3);
     assert_eq!(schemas["PredictionRequest"]["properties"]["value"]["minimum"], 0);
