@@ -20,6 +20,15 @@ use crate::{Engine, EngineError, Result};
 const MEETING_REFERENCE_CHARS: usize = 200;
 
 /// What an approval records beside the ranking.
+/// A meeting's reference as entered, cleaned and bounded.
+fn meeting_reference_of(text: &str) -> Result<String> {
+    let meeting = text::clean(text);
+    if meeting.chars().count() > MEETING_REFERENCE_CHARS {
+        return Err(EngineError::BadRequest(format!("Số hiệu biên bản họp dài quá {MEETING_REFERENCE_CHARS} ký tự.")));
+    }
+    Ok(meeting)
+}
+
 struct Approval<'a> {
     /// Why this version replaces the last (required after the first).
     reason: Option<&'a str>,
@@ -68,7 +77,21 @@ impl Engine {
     /// Approves and publishes at once the ranking of round `number` (or the overall one with
     /// `None`), from the command line. A version after the first needs a reason.
     pub async fn publish(&self, slug: &str, number: Option<i64>, reason: Option<&str>) -> Result<RankingView> {
-        self.approve_by(None, slug, number, Approval { reason, meeting: None }, true).await.map(|(_, v)| v)
+        self.publish_in_meeting(slug, number, reason, "").await
+    }
+
+    /// [`Engine::publish`] recording the meeting that decided it (its biên bản's number), for
+    /// the command line, where no staff account signs in.
+    pub async fn publish_in_meeting(
+        &self,
+        slug: &str,
+        number: Option<i64>,
+        reason: Option<&str>,
+        meeting_reference: &str,
+    ) -> Result<RankingView> {
+        let meeting = meeting_reference_of(meeting_reference)?;
+        let approval = Approval { reason, meeting: Some(meeting.as_str()).filter(|m| !m.is_empty()) };
+        self.approve_by(None, slug, number, approval, true).await.map(|(_, v)| v)
     }
 
     /// The committee's approval (phê duyệt) of the draft ranking of a closed round, entered by an
@@ -90,12 +113,7 @@ impl Engine {
         meeting_reference: &str,
     ) -> Result<i64> {
         self.contest_for(by, slug, Action::ManageResults).await?;
-        let meeting = text::clean(meeting_reference);
-        if meeting.chars().count() > MEETING_REFERENCE_CHARS {
-            return Err(EngineError::BadRequest(format!(
-                "Số hiệu biên bản họp dài quá {MEETING_REFERENCE_CHARS} ký tự."
-            )));
-        }
+        let meeting = meeting_reference_of(meeting_reference)?;
         let approval = Approval { reason: Some(reason), meeting: Some(meeting.as_str()).filter(|m| !m.is_empty()) };
         self.approve_by(Some(by), slug, number, approval, false).await.map(|(id, _)| id)
     }

@@ -170,4 +170,11 @@ async fn an_approval_records_who_and_the_meeting(db: TestDb) {
     let published = e.published("kiem-thu", Some(f.round)).await.unwrap();
     assert_eq!(published.meeting_reference.as_deref(), Some("Biên bản số 05/BB-BTC"));
     assert_eq!(published.rows, draft.rows, "what was reviewed is what was approved");
+    // From the command line (`results publish --meeting`), a second version with its reason.
+    let again = e.publish_in_meeting("kiem-thu", Some(1), Some("đính chính"), "Biên bản số 06/BB-BTC").await.unwrap();
+    assert_eq!((again.version, again.meeting_reference.as_deref()), (Some(2), Some("Biên bản số 06/BB-BTC")));
+    assert!(matches!(
+        e.publish_in_meeting("kiem-thu", Some(1), Some("x"), &too_long).await,
+        Err(EngineError::BadRequest(_))
+    ));
 }
