@@ -197,6 +197,10 @@ enum ResultsCommand {
         /// Why this version replaces the one before (a disqualification, a voided question…).
         #[arg(long)]
         reason: Option<String>,
+        /// The reference of the committee's meeting that approved it (its biên bản), recorded
+        /// with the version and in the audit log.
+        #[arg(long, default_value = "")]
+        meeting: String,
     },
     /// Recompute a published ranking from the raw answers and check it, and the audit chain,
     /// against the publication. Exits with an error naming every difference.
@@ -272,6 +276,10 @@ async fn run(cli: Cli) -> Result<()> {
                 if !loaded.is_empty() {
                     tracing::info!(?loaded, "demo contests loaded");
                 }
+                let played = cuocthi_engine::demo::play_seed_004(&engine).await.map_err(explain)?;
+                if played > 0 {
+                    tracing::info!(played, "demo seed 004 played and its results published");
+                }
             }
             let backups = backup_dir.map(|dir| backup::Schedule {
                 database_url: cli.db.database_url.clone(),
@@ -294,6 +302,10 @@ async fn run(cli: Cli) -> Result<()> {
             }
             for slug in loaded {
                 println!("Đã nạp cuộc thi mẫu: {slug}");
+            }
+            let played = cuocthi_engine::demo::play_seed_004(&engine).await.map_err(explain)?;
+            if played > 0 {
+                println!("Đã cho {} người dự thi mẫu làm bài cuộc thi 004 và công bố kết quả.", text::thousands(played));
             }
             if let Some(n) = synthetic {
                 let started = std::time::Instant::now();
@@ -429,8 +441,8 @@ async fn results(db: &DbArgs, cmd: ResultsCommand) -> Result<()> {
                 }
             }
         }
-        ResultsCommand::Publish { contest, round, reason } => {
-            let v = engine.publish(&contest, round, reason.as_deref()).await.map_err(explain)?;
+        ResultsCommand::Publish { contest, round, reason, meeting } => {
+            let v = engine.publish_in_meeting(&contest, round, reason.as_deref(), &meeting).await.map_err(explain)?;
             println!(
                 "Đã phê duyệt và công bố {}, phiên bản {} ({} người đoạt giải) lúc {}.",
                 v.title,

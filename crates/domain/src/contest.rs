@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::event::EventSpec;
 use crate::identity::{Field, FieldError, Identity, IdentityInput};
 use crate::locality::Scheme;
 use crate::prize::{CollectiveBasis, CollectivePrize, CollectiveTie, PrizeTier};
@@ -154,6 +155,14 @@ pub struct ContestSettings {
     /// How the judges' review list recognises suspicious attempts.
     #[serde(default, skip_serializing_if = "is_default_review")]
     pub review: ReviewRules,
+    /// The in-person event (hội thi trực tiếp) of the units' teams, if the contest has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventSpec>,
+    /// The event's team prizes (giải tập thể của đội thi), best first: kept beside the event
+    /// rather than in it, because the event's rules compute a ranking and prizes are the
+    /// committee's to approve from it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_prizes: Vec<PrizeTier>,
 }
 
 fn is_default_review(r: &ReviewRules) -> bool {
@@ -342,6 +351,7 @@ impl ContestDef {
                 errors.push(err("overall", "Xếp hạng chung cuộc chỉ dùng khi có từ hai đợt thi."));
             }
         }
+        self.validate_event(errors);
         for (i, c) in self.settings.collective_prizes.iter().enumerate() {
             if c.tiers.is_empty() {
                 errors.push(err(format!("collective_prizes[{}]", i + 1), "Giải tập thể cần ít nhất một hạng giải."));
@@ -352,6 +362,30 @@ impl ContestDef {
                     "Giải xét theo số người tham gia không thể phân định bằng nhau theo số người tham gia; \
                      hãy chọn \"shared\" (đồng giải) hoặc \"higher_rate\" (tỷ lệ tham gia cao hơn).",
                 ));
+            }
+        }
+    }
+
+    /// The event's own rules, and what it needs of the contest: teams are the units', so an
+    /// event needs units; its prizes need an event to rank.
+    fn validate_event(&self, errors: &mut Vec<DefError>) {
+        let Some(event) = &self.settings.event else {
+            if !self.settings.event_prizes.is_empty() {
+                errors.push(err("event_prizes", "Giải của đội thi cần có hội thi trực tiếp ([event])."));
+            }
+            return;
+        };
+        for message in event.validate() {
+            // The event's messages begin with where they are (`event.parts[0].step: …`).
+            let (path, message) = message.split_once(": ").unwrap_or(("event", message.as_str()));
+            errors.push(err(path, message));
+        }
+        if self.units.is_empty() {
+            errors.push(err("event", "Hội thi trực tiếp cần danh sách đơn vị: mỗi đơn vị có một đội thi."));
+        }
+        for (i, p) in self.settings.event_prizes.iter().enumerate() {
+            if p.count == 0 || p.amount_vnd < 0 {
+                errors.push(err(format!("event_prizes[{}]", i + 1), "Số giải phải lớn hơn 0 và giá trị giải không âm."));
             }
         }
     }
@@ -630,6 +664,60 @@ prizes = [{ name = "Giải Nhất", count = 1, amount_vnd = 3000000 }]
         assert!(paths.contains(&"slug"), "{errors:?}");
         assert!(paths.contains(&"rounds[1].closes"), "{errors:?}");
         assert!(paths.contains(&"units[2].parent"), "{errors:?}");
+    }
+
+    const EVENT: &str = r#"
+[event]
+name = "Hội thi trực tiếp"
+max_team_size = 5
+aggregation = { method = "mean", decimals = 2, round_at = "total" }
+tie_breaks = ["kien-thuc"]
+
+[[event.parts]]
+key = "gioi-thieu"
+name = "Giới thiệu đội thi"
+kind = "judged"
+step = 0.25
+criteria = [{ key = "noi-dung", name = "Nội dung", max = 40 }, { key = "trinh-bay", name = "Trình bày", max = 30 }]
+
+[[event.parts]]
+key = "kien-thuc"
+name = "Tìm hiểu kiến thức"
+kind = "knowledge"
+questions = 5
+points = 10
+seconds_per_question = 30
+answering = 3
+
+[[event_prizes]]
+name = "Giải Nhất"
+count = 1
+"#;
+
+    /// The event is read with the rest of the definition, checked with it (its own rules and
+    /// the units its teams come from), and written back by `contest export`.
+    #[test]
+    fn an_event_is_read_checked_and_round_trips() {
+        let spec = ContestDef::from_toml(&format!("{MINIMAL}{EVENT}")).unwrap().validate().unwrap();
+        let event = spec.settings.event.as_ref().expect("the event");
+        assert_eq!((event.parts.len(), event.max_team_size), (2, 5));
+        assert_eq!(spec.settings.event_prizes[0].name, "Giải Nhất");
+        let again = ContestDef::from_toml(&ContestDef::from_spec(&spec).to_toml()).unwrap().validate().unwrap();
+        assert_eq!(again, spec);
+
+        let broken = EVENT.replace("answering = 3", "answering = 9").replace("step = 0.25", "step = 0.3");
+        let errors = ContestDef::from_toml(&format!("{MINIMAL}{broken}")).unwrap().validate().unwrap_err();
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert!(paths.contains(&"event.parts[0].step") && paths.contains(&"event.parts[1].answering"), "{errors:?}");
+        let without_units = MINIMAL.split("[[units]]").next().unwrap().to_string()
+            + MINIMAL.split_once("[[rounds]]").map(|(_, r)| format!("[[rounds]]{r}")).unwrap().as_str();
+        let errors = ContestDef::from_toml(&format!("{without_units}{EVENT}")).unwrap().validate().unwrap_err();
+        assert!(errors.iter().any(|e| e.path == "event" && e.message.contains("đơn vị")), "{errors:?}");
+        let prizes_alone = format!("{MINIMAL}\n[[event_prizes]]\nname = \"Giải Nhất\"\ncount = 1\n");
+        let errors = ContestDef::from_toml(&prizes_alone).unwrap().validate().unwrap_err();
+        assert_eq!(errors[0].path, "event_prizes");
+        let typo = EVENT.replace("max_team_size", "max_team");
+        assert!(ContestDef::from_toml(&format!("{MINIMAL}{typo}")).is_err(), "a mistyped key is refused");
     }
 
     #[test]

@@ -75,6 +75,37 @@ pub async fn load(engine: &Engine) -> Result<Vec<String>> {
     Ok(loaded)
 }
 
+/// Seed 004, the one with collective prizes, as a newcomer should find it: played.
+pub const PLAYED_SLUG: &str = "tim-hieu-de-an-06-thai-binh-2023";
+
+/// How many synthetic people play seed 004: enough that every unit has a different count (the
+/// collective prize ranks units by participants) and start-up stays a matter of seconds.
+pub const PLAYED_PEOPLE: u64 = 3_000;
+
+/// Plays seed 004 with [`PLAYED_PEOPLE`] synthetic people spread over its units and groups, then
+/// approves and publishes its results through the same path as `cuocthi results publish`: so
+/// `serve --demo` shows a finished contest with winners, collective prizes and certificates, all
+/// computed from the synthetic answers. Does nothing once seed 004 has an approved version (a
+/// second start), and does not play again after a start that stopped before approving. Returns
+/// the number of people added.
+pub async fn play_seed_004(engine: &Engine) -> Result<u64> {
+    let c = engine.contest_by_slug(PLAYED_SLUG).await?;
+    let Some(round) = c.stored.rounds.first() else { return Ok(0) };
+    if !engine.store.ranking_versions(c.stored.contest.id, Some(round.id)).await?.is_empty() {
+        return Ok(0);
+    }
+    let added = if engine.store.round_counts(round.id).await?.attempts == 0 {
+        synthetic(engine, PLAYED_SLUG, round.number, PLAYED_PEOPLE, 2023).await?
+    } else {
+        0
+    };
+    engine.publish(PLAYED_SLUG, Some(round.number), None).await?;
+    if c.spec.settings.overall.is_some() {
+        engine.publish(PLAYED_SLUG, None, None).await?;
+    }
+    Ok(added)
+}
+
 /// Fills round `number` of a contest with `n` synthetic people, one submitted attempt each —
 /// drawn, answered with a varied skill and scored exactly as real attempts are — for benchmarks
 /// at the scale of a province (`cuocthi demo --synthetic 1000000`). Deterministic for a seed.
@@ -85,7 +116,8 @@ pub async fn synthetic(engine: &Engine, slug: &str, number: i64, n: u64, seed: u
     let all_ids: Vec<i64> = bank.entries.iter().map(|e| e.question_id).collect();
     let keys = engine.questions(&all_ids).await?.into_iter().map(|(id, q)| (id, q.question.correct)).collect();
     let units = c.spec.units.iter().map(|u| u.code.clone()).collect();
-    let filler = Synthetic { round: &round, bank: &bank.entries, keys, units, people: n };
+    let groups = c.spec.settings.eligibility.groups.iter().map(|g| g.code.clone()).collect();
+    let filler = Synthetic { round: &round, bank: &bank.entries, keys, units, groups, people: n };
     let mut rng = SplitMix64::new(seed);
     let mut done = 0u64;
     while done < n {
@@ -104,6 +136,8 @@ struct Synthetic<'a> {
     /// The key (the correct original option) of every question of the bank.
     keys: HashMap<i64, u8>,
     units: Vec<String>,
+    /// The contest's groups (đối tượng), so people of a contest that asks for one may win.
+    groups: Vec<String>,
     /// How many people fill the round: the predictions spread up to twice as many.
     people: u64,
 }
@@ -142,7 +176,8 @@ impl Synthetic<'_> {
     }
 
     /// Person `i`: a valid CCCD (their key) and phone, born in 1960–1999, spread over the
-    /// contest's units when it has any, so unit figures and collective prizes have something to show.
+    /// contest's units when it has any — unevenly, so unit figures and collective prizes have
+    /// something to show rather than a tie — and over its groups.
     fn person(&self, i: u64) -> Result<(String, Identity)> {
         let year = 1960 + i32::try_from(i % 40).unwrap_or_default();
         let century = if year >= 2000 { 2 } else { 0 };
@@ -155,9 +190,9 @@ impl Synthetic<'_> {
             cccd: Some(cccd.clone()),
             phone: Some(phone),
             email: None,
-            unit: usize::try_from(i).ok().and_then(|i| self.units.get(i % self.units.len().max(1))).cloned(),
+            unit: usize::try_from(i).ok().and_then(|i| self.units.get(uneven(i, self.units.len()))).cloned(),
             locality: None,
-            group: None,
+            group: usize::try_from(i).ok().and_then(|i| self.groups.get(i % self.groups.len().max(1))).cloned(),
         };
         Ok((cccd.as_str().to_string(), identity))
     }
@@ -177,6 +212,18 @@ impl Synthetic<'_> {
         }
         answers
     }
+}
+
+/// Which of `k` units person `i` belongs to: unit `j` gets `j + 1` people in every
+/// `k (k + 1) / 2`, so no two units end with the same count.
+fn uneven(i: usize, k: usize) -> usize {
+    let mut slot = i % (k * (k + 1) / 2).max(1);
+    let mut unit = 0;
+    while slot > unit {
+        slot -= unit + 1;
+        unit += 1;
+    }
+    unit
 }
 
 /// A uniform integer in `0..n` for a positive `n` held in an i64 (a span of milliseconds).

@@ -582,4 +582,17 @@ mod tests {
         assert!(Args::try_parse_from(["cuocthi-load", "full", "--max-seconds", "0"]).unwrap().check().is_err());
         assert!(Args::try_parse_from(["cuocthi-load", "nope"]).is_err());
     }
+
+    #[test]
+    fn connections_default_to_a_phone_s_pace_over_a_minute_s_ramp() {
+        let a = Args::try_parse_from(["cuocthi-load", "connections", "--users", "100000"]).unwrap();
+        a.check().unwrap();
+        assert_eq!(a.think(), Think { min_ms: 30_000, max_ms: 90_000 });
+        assert_eq!(a.spread(), Duration::from_secs(60));
+        assert_eq!(a.duration(), Some(Duration::from_secs(120)));
+        let bad_p = Args::try_parse_from(["cuocthi-load", "connections", "--drop-probability", "1.5"]).unwrap();
+        assert!(bad_p.check().is_err());
+        let no_source = Args::try_parse_from(["cuocthi-load", "connections", "--source-addresses", "0"]).unwrap();
+        assert!(no_source.check().is_err());
+    }
 }

@@ -147,7 +147,8 @@ impl OwnConnection {
 
     /// Connects from this user's source address.
     pub async fn open(&mut self) -> Result<(), String> {
-        let source = self.sources.for_user(self.user, self.reopened);
+        // Back after a lost signal: the next address, as if the carrier gave another.
+        let source = self.sources.for_user(self.user, self.reopened + u64::from(self.lost));
         let connect = async {
             let socket = TcpSocket::new_v4()?;
             socket.set_nodelay(true)?;

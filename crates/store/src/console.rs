@@ -358,6 +358,41 @@ macro_rules! console_trait {
                 ) -> Result<(crate::VoidRow, AuditRow)>;
                 /// Stores scores derived again; returns how many attempts changed.
                 async fn rescore_attempts(&self, rescores: &[crate::Rescore]) -> Result<u64>;
+
+                // The in-person event (crate::event).
+                /// Registers a unit's team, or replaces its name and members.
+                async fn save_team(&self, team: &crate::event::NewTeam<'_>) -> Result<crate::event::TeamRow>;
+                async fn event_teams(&self, contest_id: i64) -> Result<Vec<crate::event::TeamRow>>;
+                /// Every member of the contest's teams, by team and list order.
+                async fn event_members(&self, contest_id: i64) -> Result<Vec<crate::event::MemberRow>>;
+                /// Sets the teams' places on stage, `(team, place)`.
+                async fn set_performance_order(&self, contest_id: i64, order: &[(i64, i64)]) -> Result<()>;
+                async fn set_part_open(&self, contest_id: i64, part_key: &str, open: bool, by: &str, at: i64) -> Result<()>;
+                async fn event_parts(&self, contest_id: i64) -> Result<Vec<crate::event::PartStateRow>>;
+                /// Stores a sheet (or a reopened sheet's correction) with its audit entry, in one
+                /// transaction; `None`, nothing written, when it is already submitted.
+                async fn submit_sheet(
+                    &self,
+                    sheet: &crate::event::NewSheet<'_>,
+                    entry: &NewAudit,
+                ) -> Result<Option<crate::event::SheetRow>>;
+                /// Reopens a submitted sheet with its audit entry; `None` if it is not submitted.
+                async fn reopen_sheet(
+                    &self,
+                    contest_id: i64,
+                    sheet_id: i64,
+                    reason: &str,
+                    entry: &NewAudit,
+                ) -> Result<Option<crate::event::SheetRow>>;
+                /// The sheets of a contest, of one judge or all.
+                async fn event_sheets(&self, contest_id: i64, judge_id: Option<i64>) -> Result<Vec<crate::event::SheetRow>>;
+                async fn event_sheet(&self, id: i64) -> Result<Option<crate::event::SheetRow>>;
+                async fn set_answers(&self, answers: &crate::event::AnswerRow) -> Result<()>;
+                async fn event_answers(&self, contest_id: i64) -> Result<Vec<crate::event::AnswerRow>>;
+                async fn insert_adjustment(&self, adjustment: &crate::event::AdjustmentRow) -> Result<i64>;
+                async fn event_adjustments(&self, contest_id: i64) -> Result<Vec<crate::event::AdjustmentRow>>;
+                async fn set_tie_lots(&self, lots: &[crate::event::TieLotRow]) -> Result<()>;
+                async fn event_tie_lots(&self, contest_id: i64) -> Result<Vec<crate::event::TieLotRow>>;
             }
         }
     };

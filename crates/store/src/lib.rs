@@ -21,6 +21,7 @@
 pub mod backup;
 mod console;
 mod error;
+mod event;
 mod feedback;
 mod model;
 mod pg_writer;
@@ -32,6 +33,7 @@ mod stats;
 
 pub use console::*;
 pub use error::{BoxError, StoreError};
+pub use event::*;
 pub use feedback::{NewReport, NewVoid, ReportFilter, ReportRow, Rescore, VoidRow};
 pub use model::*;
 pub use pool::Backend;

@@ -84,7 +84,7 @@ impl From<Points> for f64 {
 }
 
 /// One criterion of a judged part (tiêu chí chấm), with its maximum.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Criterion {
     pub key: String,
@@ -93,7 +93,7 @@ pub struct Criterion {
 }
 
 /// How a part is scored.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PartKind {
     /// Judges score each criterion, in steps of `step` (0,25 or 0,5), up to its maximum.
     Judged { criteria: Vec<Criterion>, step: Points },
@@ -103,7 +103,7 @@ pub enum PartKind {
 }
 
 /// A part of the event (phần thi) and its weight in the total, in percent (100: counted once).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "PartFile", into = "PartFile")]
 pub struct PartSpec {
     pub key: String,
@@ -243,7 +243,7 @@ impl From<Aggregation> for AggregationFile {
 }
 
 /// The in-person event of a contest.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventSpec {
     pub name: String,

@@ -88,6 +88,12 @@ pub enum Action {
     ViewFeedback,
     /// Reply to feedback, close it, and void a question (hủy câu hỏi) with a written reason.
     ManageFeedback,
+    /// Run the in-person event: teams, parts opened and closed, paper sheets, answers, adjustments.
+    ManageEvent,
+    /// Score teams on one's own sheets (phiếu chấm) while a part is open.
+    ScoreEvent,
+    /// Reopen a judge's submitted sheet, with a reason.
+    ReopenSheet,
 }
 
 impl Action {
@@ -108,6 +114,9 @@ impl Action {
             Action::ViewStatistics => &[Organiser, Judge, Secretariat, Viewer],
             Action::ViewFeedback => &[Organiser, Judge, Secretariat],
             Action::ManageFeedback => &[Organiser, Secretariat],
+            Action::ManageEvent => &[Organiser, Secretariat],
+            Action::ScoreEvent => &[Judge],
+            Action::ReopenSheet => &[Secretariat],
         }
     }
 }

@@ -13,29 +13,29 @@ use crate::shared::naming::locality_name;
 use crate::{Engine, EngineError, Result};
 
 /// Half-points: 13 pt.
-const SIZE: usize = 26;
+pub(super) const SIZE: usize = 26;
 
-fn run(t: &str) -> Run {
+pub(super) fn run(t: &str) -> Run {
     Run::new()
         .add_text(t)
         .size(SIZE)
         .fonts(RunFonts::new().ascii("Times New Roman").hi_ansi("Times New Roman").cs("Times New Roman"))
 }
 
-fn para(t: &str) -> Paragraph {
+pub(super) fn para(t: &str) -> Paragraph {
     Paragraph::new().add_run(run(t))
 }
 
-fn bold(t: &str) -> Paragraph {
+pub(super) fn bold(t: &str) -> Paragraph {
     Paragraph::new().add_run(run(t).bold())
 }
 
-fn centred(t: &str, strong: bool) -> Paragraph {
+pub(super) fn centred(t: &str, strong: bool) -> Paragraph {
     let r = if strong { run(t).bold() } else { run(t).italic() };
     Paragraph::new().align(AlignmentType::Center).add_run(r)
 }
 
-fn table(headings: &[&str], rows: &[Vec<String>]) -> Table {
+pub(super) fn table(headings: &[&str], rows: &[Vec<String>]) -> Table {
     let row =
         |cells: Vec<Paragraph>| TableRow::new(cells.into_iter().map(|p| TableCell::new().add_paragraph(p)).collect());
     let mut all = vec![row(headings.iter().map(|h| bold(h)).collect())];

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use cuocthi_domain::contest::CertificateText;
-use cuocthi_domain::vntime;
+use cuocthi_domain::{text as vntext, vntime};
 use serde::Serialize;
 
 use crate::shared::views::RankingView;
@@ -33,6 +33,8 @@ pub struct CertificateData {
     pub contest_slug: String,
     /// A newer version of these results has been published since (the verification page says so).
     pub superseded: bool,
+    /// A unit's certificate for a collective prize (giải tập thể), not a person's.
+    pub collective: bool,
 }
 
 /// A person's row in one published ranking (`place` is `None` when they are not ranked in it).
@@ -60,6 +62,11 @@ pub struct PublishedResults {
     pub serials: Vec<String>,
 }
 
+/// A count as Vietnamese writes it (`1.234`).
+fn thousands(n: u64) -> String {
+    vntext::thousands(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 /// `Hà Giang, ngày 20 tháng 11 năm 2025` (the date in Vietnam).
 fn place_and_date(place: &str, at: DateTime<Utc>) -> String {
     let d = vntime::local_date(at);
@@ -73,7 +80,9 @@ impl Engine {
         format!("{payload}-{}", self.signer.tag(&format!("certificate:{payload}"), TAG_LEN))
     }
 
-    /// Every certificate of a publication, in the order of its prize list.
+    /// Every certificate of a publication, in the order of its prize list, then one for each
+    /// unit awarded a collective prize the version carries. The units' certificates continue the
+    /// rows' numbering, so their serials are made and checked exactly as the people's are.
     pub async fn certificates_of(&self, ranking_id: i64) -> Result<Vec<CertificateData>> {
         let (version, body) =
             self.store.published_by_id(ranking_id).await?.ok_or(EngineError::NotFound("kết quả đã công bố"))?;
@@ -88,28 +97,48 @@ impl Engine {
         });
         let round = round_id.and_then(|id| c.stored.rounds.iter().find(|r| r.id == id)).map(|r| r.name.clone());
         let published_at = view.published_at.unwrap_or_else(|| self.now());
-        Ok(view
-            .rows
-            .iter()
+        let blank = CertificateData {
+            serial: String::new(),
+            verify_path: String::new(),
+            heading: text.heading.clone(),
+            contest_title: c.spec.title.clone(),
+            recipient: String::new(),
+            recipient_detail: Vec::new(),
+            award: String::new(),
+            round: None,
+            place_and_date: place_and_date(&text.place, published_at),
+            signatory_title: text.signatory_title.clone(),
+            signatory_name: text.signatory_name.clone(),
+            published_at,
+            contest_slug: c.spec.slug.clone(),
+            superseded: false,
+            collective: false,
+        };
+        let people = view.rows.iter().map(|r| CertificateData {
+            recipient: r.name.clone(),
+            recipient_detail: [r.unit.clone(), r.locality.clone()].into_iter().flatten().collect(),
+            award: r.prize.clone().unwrap_or_default(),
+            round: round.clone(),
+            ..blank.clone()
+        });
+        let units = view.collective.iter().flat_map(|p| {
+            p.units.iter().filter_map(|u| {
+                Some(CertificateData {
+                    recipient: u.unit.clone(),
+                    recipient_detail: vec![format!("Tập thể có {} người tham gia dự thi", thousands(u.participants))],
+                    award: u.prize.clone()?,
+                    round: Some(p.prize.clone()),
+                    collective: true,
+                    ..blank.clone()
+                })
+            })
+        });
+        Ok(people
+            .chain(units)
             .enumerate()
-            .map(|(i, r)| {
+            .map(|(i, one)| {
                 let serial = self.serial(ranking_id, i);
-                CertificateData {
-                    verify_path: format!("/chung-nhan/{serial}"),
-                    serial,
-                    heading: text.heading.clone(),
-                    contest_title: c.spec.title.clone(),
-                    recipient: r.name.clone(),
-                    recipient_detail: [r.unit.clone(), r.locality.clone()].into_iter().flatten().collect(),
-                    award: r.prize.clone().unwrap_or_default(),
-                    round: round.clone(),
-                    place_and_date: place_and_date(&text.place, published_at),
-                    signatory_title: text.signatory_title.clone(),
-                    signatory_name: text.signatory_name.clone(),
-                    published_at,
-                    contest_slug: c.spec.slug.clone(),
-                    superseded: false,
-                }
+                CertificateData { verify_path: format!("/chung-nhan/{serial}"), serial, ..one }
             })
             .collect())
     }

@@ -2,8 +2,10 @@
 
 mod accounts;
 mod common;
+mod event;
 mod feedback;
 mod import_docx;
+mod meeting;
 mod results_gate;
 mod review;
 mod seed_001;

@@ -18,11 +18,13 @@
 //! | `files` | staged_files, materials | |
 //! | `feedback` | question_reports, question_voids | `audit`, `sqlite_direct` |
 //! | `stats` | stat_counters, unit_staff | |
+//! | `event` | event_teams, event_members, event_parts, event_sheets, event_answers, event_adjustments, event_tie_lots | `audit` |
 
 mod accounts;
 mod attempts;
 mod audit;
 mod contests;
+mod event;
 mod feedback;
 mod files;
 mod participants;
@@ -51,6 +53,7 @@ use accounts::*;
 use attempts::*;
 use audit::*;
 use contests::*;
+use event::*;
 use feedback::*;
 use files::*;
 use participants::*;

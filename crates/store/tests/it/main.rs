@@ -3,5 +3,6 @@
 
 mod backup;
 mod contract;
+mod event;
 mod pg_group_commit;
 mod throttle;

@@ -103,6 +103,7 @@ fn table() -> Vec<Route> {
         ("/admin/cuoc-thi/{slug}/ket-qua/kiem-tra", post(results::verify)),
         ("/admin/cuoc-thi/{slug}/ket-qua/{ranking}/chung-nhan.pdf", get(results::certificates)),
         ("/admin/cuoc-thi/{slug}/ket-qua.xlsx", get(results::workbook)),
+        ("/admin/cuoc-thi/{slug}/ket-qua/bien-ban.docx", get(results::meeting_record)),
         // The judges' review (review.rs)
         ("/admin/cuoc-thi/{slug}/ra-soat", get(review::review)),
         ("/admin/cuoc-thi/{slug}/ra-soat/loai", post(review::disqualify)),

@@ -233,7 +233,7 @@ pub const EN: Texts = Texts {
     registration_closed: "The contest has ended, so no new registrations are accepted.",
     running_attempt: "You have an attempt in progress",
     col_prediction: "Prediction",
-    col_distance: "Distance from the real figure",
+    col_distance: "Prediction distance",
     practice_note: "This is a practice contest with no prizes: the prediction question is only there to practise.",
 };
 

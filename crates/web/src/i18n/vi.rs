@@ -214,7 +214,7 @@ pub const VI: Texts = Texts {
     registration_closed: "Cuộc thi đã kết thúc nên không nhận đăng ký mới.",
     running_attempt: "Bạn có bài thi đang làm dở",
     col_prediction: "Số dự đoán",
-    col_distance: "Chênh lệch với con số thực tế",
+    col_distance: "Chênh lệch dự đoán",
     practice_note: "Đây là cuộc thi thử, không xét giải: câu hỏi dự đoán trong bài chỉ để bạn làm quen với cách thi.",
 };
 

@@ -264,9 +264,9 @@ pub(super) async fn register(
         }
         Err(e @ EngineError::ConsentRequired) => refused(Vec::new(), Some(e.to_string()), None).await,
         Err(e @ EngineError::IdentityMismatch) => refused(Vec::new(), None, Some(e.to_string())).await,
-        // Registration after the last round closed: the closed page, with the engine's reason.
+        // Registration as the last round closes: the closed page, with the engine's reason.
         Err(e @ EngineError::Conflict(_)) => {
-            let page = register_page(&s, &slug, &HashMap::new(), &[], None, Some(e.to_string())).await?;
+            let page = register_page(&s, &slug, &form, &[], None, Some(e.to_string())).await?;
             Ok(private((crate::http::status_of(&e), page)))
         }
         Err(e @ EngineError::Throttled(_)) => {

@@ -162,7 +162,7 @@ async fn a_closed_contest_leads_to_its_results(db: TestDb) {
     let results = app.page(Method::GET, &format!("{page}/ket-qua"), None, None, &[]).await;
     assert_eq!(results.status, StatusCode::OK);
     let head = results.body.split("<thead>").nth(1).unwrap().split("</thead>").next().unwrap();
-    let columns = ["Số câu đúng", "Số dự đoán", "Chênh lệch với con số thực tế", "Thời gian"];
+    let columns = ["Số câu đúng", "Số dự đoán", "Chênh lệch dự đoán", "Thời gian"];
     let at: Vec<usize> = columns.iter().map(|c| head.find(c).unwrap_or_else(|| panic!("no {c} in {head}"))).collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "the columns in the ranking's order: {head}");
 }

@@ -34,7 +34,7 @@ fn address(pattern: &str, question: i64) -> String {
         .replace("{code}", "X")
         .replace("{unit}", "X");
     let uri = ["{id}", "{staged}", "{ranking}"].iter().fold(uri, |uri, id| uri.replace(id, "999"));
-    let of_round = ["/thong-ke.xlsx", "/ket-qua.xlsx", "/phan-tich"].iter().any(|end| uri.ends_with(end));
+    let of_round = ["/thong-ke.xlsx", "/ket-qua.xlsx", "/bien-ban.docx", "/phan-tich"].iter().any(|end| uri.ends_with(end));
     if of_round { format!("{uri}?dot=1") } else { uri }
 }
 
@@ -126,6 +126,7 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
         (Method::POST, "/admin/cuoc-thi/{slug}/ket-qua/kiem-tra", May::Roles(auditors)),
         (Method::GET, "/admin/cuoc-thi/{slug}/ket-qua/{ranking}/chung-nhan.pdf", May::Roles(auditors)),
         (Method::GET, "/admin/cuoc-thi/{slug}/ket-qua.xlsx", May::Roles(auditors)),
+        (Method::GET, "/admin/cuoc-thi/{slug}/ket-qua/bien-ban.docx", May::Roles(auditors)),
         (Method::GET, "/admin/cuoc-thi/{slug}/gop-y", May::Roles(bank_readers)),
         (Method::POST, "/admin/cuoc-thi/{slug}/gop-y/{id}/tra-loi", May::Roles(bank_editors)),
         (Method::POST, "/admin/cuoc-thi/{slug}/gop-y/{id}/dong", May::Roles(bank_editors)),

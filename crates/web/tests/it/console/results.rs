@@ -5,13 +5,17 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use chrono::Duration;
 use cuocthi_engine::console::Role;
+use cuocthi_store::{ConsoleStore, Store};
 use cuocthi_testkit::{TestDb, on_both_backends};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use crate::harness::{app, person};
 
-on_both_backends!(published_results_certificates_and_their_check);
+on_both_backends!(
+    published_results_certificates_and_their_check,
+    the_committee_reviews_the_draft_and_approves_it_in_a_meeting
+);
 
 fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
@@ -226,4 +230,87 @@ prizes = [{{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }}, {{ name
     let wrong = lookup("036195000122", "03/09/1995").await;
     assert!(!wrong.body.contains("Hạng "), "{}", wrong.body);
     assert_ne!(wrong.status, StatusCode::OK);
+}
+
+/// Seed 004 after its close, played by 120 synthetic people: the committee sees the draft it
+/// approves (winners with their deciding columns, collective prizes, the judges' exclusion),
+/// downloads the meeting's record, approves with the record's number and, once published,
+/// prints each awarded unit's certificate.
+async fn the_committee_reviews_the_draft_and_approves_it_in_a_meeting(db: TestDb) {
+    use cuocthi_engine::console::review::Target;
+    let app = app(db).await;
+    let slug = cuocthi_engine::demo::PLAYED_SLUG;
+    cuocthi_engine::demo::synthetic(&app.engine, slug, 1, 120, 5).await.unwrap();
+    let judge = app.staff("giamkhao", Role::Viewer, &[(slug, Role::Judge, "")]).await;
+    let organiser = app.staff("btc", Role::Viewer, &[(slug, Role::Organiser, "")]).await;
+    let leader = app.engine.round_results(slug, 1).await.unwrap().awards[0].participant_id;
+    let admin = cuocthi_engine::console::Staff {
+        account_id: 0,
+        username: "quantri".into(),
+        full_name: "Quản trị".into(),
+        system_admin: true,
+        has_totp: true,
+        grants: vec![],
+        session: String::new(),
+    };
+    let reason = "Khai báo sai đơn vị, biên bản rà soát số 2";
+    app.engine.disqualify(&admin, slug, Target::Person(leader), reason).await.unwrap();
+    let draft = app.engine.round_results(slug, 1).await.unwrap();
+    let first = draft.awards[0].participant_id;
+    let first = app.store.participants_by_id(&[first]).await.unwrap().remove(0).identity.full_name.unwrap();
+
+    let page = app.get(&format!("/admin/cuoc-thi/{slug}/ket-qua"), &judge).await.body;
+    for want in [
+        "Bảng xếp hạng nháp trình Hội đồng",
+        first.as_str(),
+        "Chênh lệch",
+        "Giải tập thể",
+        "Giải Khuyến khích",
+        reason,
+        "ket-qua/bien-ban.docx?dot=1",
+    ] {
+        assert!(page.contains(want), "{want} in {page}");
+    }
+    assert!(!page.contains("name=\"meeting\""), "judges review, organisers approve");
+    let record = app.download(&format!("/admin/cuoc-thi/{slug}/ket-qua/bien-ban.docx?dot=1"), Some(&judge)).await;
+    assert!(record.starts_with(b"PK"), "a .docx is a zip");
+
+    let page = app.get(&format!("/admin/cuoc-thi/{slug}/ket-qua"), &organiser).await.body;
+    assert!(page.contains("name=\"meeting\""), "the approval asks for the meeting's record");
+    let meeting = "Biên bản số 05/BB-BTC ngày 07/12/2026";
+    let form = [("dot", "1"), ("reason", ""), ("meeting", meeting)];
+    let r = app.post(&format!("/admin/cuoc-thi/{slug}/ket-qua/phe-duyet"), &organiser, &form).await;
+    assert_eq!(r.location(), format!("/admin/cuoc-thi/{slug}/ket-qua"), "{}", r.body);
+    let stored = app.store.contest_by_slug(slug).await.unwrap().unwrap();
+    let versions = app.store.ranking_versions(stored.contest.id, Some(stored.rounds[0].id)).await.unwrap();
+    assert_eq!(versions[0].approved_by.as_deref(), Some("btc"), "who approved");
+    let (_, body) = app.store.published_by_id(versions[0].id).await.unwrap().unwrap();
+    assert!(body.contains(meeting), "the meeting's reference with the version: {body}");
+    let page = app.get(&format!("/admin/cuoc-thi/{slug}/ket-qua"), &organiser).await.body;
+    assert!(!page.contains("trình Hội đồng"), "approved as it stands: no draft to review");
+    assert!(!page.contains("loai=tap-the"), "the units' certificates wait for the publication");
+
+    // Published, each awarded unit has its certificate, checked by its QR code's address.
+    let r = app.post(&publish_address(&page), &organiser, &[]).await;
+    assert_eq!(r.location(), format!("/admin/cuoc-thi/{slug}/ket-qua"), "{}", r.body);
+    let page = app.get(&format!("/admin/cuoc-thi/{slug}/ket-qua"), &organiser).await.body;
+    let units = format!("/admin/cuoc-thi/{slug}/ket-qua/{}/chung-nhan.pdf?loai=tap-the", versions[0].id);
+    assert!(page.contains(&units), "{page}");
+    let awarded: Vec<String> = app.engine.published_collective(slug).await.unwrap()[0]
+        .units
+        .iter()
+        .filter(|u| u.prize.is_some())
+        .map(|u| u.unit.clone())
+        .collect();
+    let text = pdf_text(&app.download(&units, Some(&judge)).await);
+    assert_eq!(text.matches("GIẤY CHỨNG NHẬN").count(), awarded.len(), "{text}");
+    for want in
+        [awarded[0].as_str(), awarded[awarded.len() - 1].as_str(), "Giải Nhất", "Giải tập thể", "người tham gia"]
+    {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+    assert!(!text.contains(&first), "no person's certificate among the units'");
+    let unit = app.engine.certificates_of(versions[0].id).await.unwrap().into_iter().find(|c| c.collective).unwrap();
+    let check = app.admin(Method::GET, &unit.verify_path, None, None, "10.0.0.9").await;
+    assert!(check.body.contains("Giấy chứng nhận hợp lệ") && check.body.contains(&awarded[0]), "{}", check.body);
 }
