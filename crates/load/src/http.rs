@@ -20,7 +20,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::Semaphore;
 
-use crate::own::{self, OwnConnection};
+pub mod own;
+
+use self::own::OwnConnection;
 
 /// Where the load goes: a loopback socket address, and the `Host` header to send.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,12 +11,12 @@
 
 mod http;
 mod ledger;
-mod own;
 mod people;
 mod play;
 mod procfs;
 mod scenarios;
 mod stats;
+mod think;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -160,8 +160,8 @@ impl Args {
         if !(0.0..=1.0).contains(&self.drop_probability) {
             bail!("--drop-probability must be within 0..=1");
         }
-        if self.source_addresses == 0 || self.source_addresses > own::Sources::MAX {
-            bail!("--source-addresses must be within 1..={}", own::Sources::MAX);
+        if self.source_addresses == 0 || self.source_addresses > http::own::Sources::MAX {
+            bail!("--source-addresses must be within 1..={}", http::own::Sources::MAX);
         }
         if self.retries > 100 {
             bail!("--retries must be within 0..=100");
@@ -282,8 +282,8 @@ struct ConnReport {
 }
 
 impl ConnReport {
-    fn of(stats: &own::ConnStats, args: &Args) -> ConnReport {
-        let get = own::ConnStats::get;
+    fn of(stats: &http::own::ConnStats, args: &Args) -> ConnReport {
+        let get = http::own::ConnStats::get;
         ConnReport {
             connections_opened: get(&stats.opened),
             connections_reopened: get(&stats.reopened),
@@ -365,7 +365,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         think,
         next_person: AtomicU64::new(id_start),
         retries: args.retries,
-        connections: Arc::new(own::ConnStats::default()),
+        connections: Arc::new(http::own::ConnStats::default()),
     });
     let plan = Plan {
         scenario: args.scenario,
@@ -380,8 +380,8 @@ async fn run(args: Args) -> Result<ExitCode> {
         own: (args.scenario == Scenario::Connections).then(|| OwnPlan {
             target: target.addr,
             authority: target.authority.clone().into(),
-            sources: own::Sources::new(args.source_addresses),
-            signal: own::Signal { think, drop_probability: args.drop_probability },
+            sources: http::own::Sources::new(args.source_addresses),
+            signal: http::own::Signal { think, drop_probability: args.drop_probability },
         }),
     };
     let think_text = if think.min_ms == think.max_ms {

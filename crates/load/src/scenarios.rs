@@ -15,7 +15,7 @@ use rand::{Rng, SeedableRng};
 use tokio::task::JoinSet;
 
 use crate::http::Reply;
-use crate::own::{OWN, OwnConnection, Signal, Sources};
+use crate::http::own::{OWN, OwnConnection, Signal, Sources};
 use crate::play::{Ctx, Phase, Saved, Started, random_choice};
 use crate::stats::Kind;
 

@@ -24,7 +24,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use tokio::net::TcpSocket;
 
-use crate::play::Think;
+use crate::think::Think;
 
 tokio::task_local! {
     /// The connection of the virtual user whose task this is; absent, requests use the pool.
@@ -202,7 +202,7 @@ impl OwnConnection {
         if self.sender.is_none() {
             self.open().await?;
         }
-        let req = crate::http::with_host(req, &self.authority);
+        let req = super::with_host(req, &self.authority);
         let Some(sender) = self.sender.as_mut() else { return Err("not connected".into()) };
         let sent = async {
             sender.ready().await?;
@@ -215,7 +215,7 @@ impl OwnConnection {
             Ok(answer) => Ok(answer),
             Err(e) => {
                 self.close();
-                Err(crate::http::short_error(&e))
+                Err(super::short_error(&e))
             }
         }
     }
