@@ -54,13 +54,35 @@ pub fn parse(s: &str) -> Result<DateTime<Utc>, String> {
     from_local(NaiveDateTime::new(date, time))
 }
 
-/// Reads `20/03/2023`, `20/3/2023`, `20-03-2023` or ISO `2023-03-20`.
+/// Reads `20/03/2023`, `20/3/2023`, `20-03-2023`, ISO `2023-03-20`, or `20032023` as a phone's
+/// number pad types it. A date in the right form that no calendar has is told so, not told to
+/// use the form it already used.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     let s = s.trim();
-    NaiveDate::parse_from_str(s, "%d/%m/%Y")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%d-%m-%Y"))
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
-        .map_err(|_| format!("Ngày \"{s}\" không hợp lệ; hãy viết dạng 20/03/2023."))
+    let digits = (s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("{}/{}/{}", &s[..2], &s[2..4], &s[4..]));
+    let written = digits.as_deref().unwrap_or(s);
+    NaiveDate::parse_from_str(written, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(written, "%d-%m-%Y"))
+        .or_else(|_| NaiveDate::parse_from_str(written, "%Y-%m-%d"))
+        .map_err(|_| {
+            if day_month_year(written).is_some() {
+                format!("Ngày {written} không tồn tại; hãy kiểm tra lại ngày và tháng.")
+            } else {
+                format!("Ngày \"{s}\" không hợp lệ; hãy viết dạng 20/03/2023.")
+            }
+        })
+}
+
+/// `d/m/yyyy` (or with `-`) split into its numbers, whether or not the day exists.
+fn day_month_year(s: &str) -> Option<(u32, u32, i32)> {
+    let parts: Vec<&str> = s.split(['/', '-']).collect();
+    let [d, m, y] = parts.as_slice() else { return None };
+    let short = |p: &str| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+    if !(short(d) && short(m) && y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    Some((d.parse().ok()?, m.parse().ok()?, y.parse().ok()?))
 }
 
 fn from_local(local: NaiveDateTime) -> Result<DateTime<Utc>, String> {
@@ -83,6 +105,15 @@ mod tests {
         }
         assert_eq!(format(want), "10:00 20/03/2023");
         assert_eq!(format_long(want), "10:00 ngày 20/03/2023");
+    }
+
+    #[test]
+    fn reads_a_number_pad_and_names_a_day_that_does_not_exist() {
+        assert_eq!(parse_date("12051988"), Ok(NaiveDate::from_ymd_opt(1988, 5, 12).unwrap()));
+        assert!(parse_date("31/02/1990").unwrap_err().contains("không tồn tại"));
+        assert!(parse_date("31021990").unwrap_err().contains("31/02/1990 không tồn tại"));
+        assert!(parse_date("1205198").unwrap_err().contains("hãy viết dạng"));
+        assert!(parse_date("hôm qua").unwrap_err().contains("hãy viết dạng"));
     }
 
     #[test]

@@ -191,11 +191,11 @@ async fn live_counts(
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
     pub full_name: Option<String>,
-    /// dd/mm/yyyy, dd-mm-yyyy or yyyy-mm-dd (what `vntime::parse_date` reads); required by every
+    /// dd/mm/yyyy, dd-mm-yyyy, yyyy-mm-dd or ddmmyyyy (what `vntime::parse_date` reads); required by every
     /// contest, since identity rests on it (a missing one is answered 422 with the field named).
     #[schema(
         required = true,
-        pattern = r"^\s*([0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})\s*$"
+        pattern = r"^\s*([0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{8})\s*$"
     )]
     pub date_of_birth: Option<String>,
     pub cccd: Option<String>,
@@ -248,7 +248,7 @@ pub struct IdentifyRequest {
     pub key: String,
     /// dd/mm/yyyy or yyyy-mm-dd.
     #[schema(
-        pattern = r"^\s*([0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})\s*$"
+        pattern = r"^\s*([0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{8})\s*$"
     )]
     pub date_of_birth: String,
 }
