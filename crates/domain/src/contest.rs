@@ -385,7 +385,8 @@ impl ContestDef {
         }
         for (i, p) in self.settings.event_prizes.iter().enumerate() {
             if p.count == 0 || p.amount_vnd < 0 {
-                errors.push(err(format!("event_prizes[{}]", i + 1), "Số giải phải lớn hơn 0 và giá trị giải không âm."));
+                errors
+                    .push(err(format!("event_prizes[{}]", i + 1), "Số giải phải lớn hơn 0 và giá trị giải không âm."));
             }
         }
     }

@@ -55,6 +55,15 @@ pub const ACTION_LABELS: &[(&str, &str)] = &[
     ("results.approve", "Phê duyệt kết quả"),
     ("results.approve_publish", "Phê duyệt và công bố kết quả"),
     ("results.publish", "Công bố kết quả"),
+    ("event.team_save", "Đăng ký hoặc sửa đội thi"),
+    ("event.performance_order", "Bốc thăm thứ tự thi của các đội"),
+    ("event.part_open", "Mở phần thi để giám khảo chấm"),
+    ("event.part_close", "Đóng chấm phần thi"),
+    ("event.sheet_submit", "Nộp phiếu chấm"),
+    ("event.sheet_reopen", "Mở lại phiếu chấm đã nộp"),
+    ("event.answers", "Ghi số câu trả lời đúng của đội"),
+    ("event.adjustment", "Cộng hoặc trừ điểm đội thi"),
+    ("event.tie_lot", "Bốc thăm phân định các đội bằng điểm"),
 ];
 
 /// The Vietnamese name of an action code, if it has one.
