@@ -305,7 +305,10 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let played = cuocthi_engine::demo::play_seed_004(&engine).await.map_err(explain)?;
             if played > 0 {
-                println!("Đã cho {} người dự thi mẫu làm bài cuộc thi 004 và công bố kết quả.", text::thousands(played));
+                println!(
+                    "Đã cho {} người dự thi mẫu làm bài cuộc thi 004 và công bố kết quả.",
+                    text::thousands(played)
+                );
             }
             if let Some(n) = synthetic {
                 let started = std::time::Instant::now();

@@ -34,7 +34,8 @@ fn address(pattern: &str, question: i64) -> String {
         .replace("{code}", "X")
         .replace("{unit}", "X");
     let uri = ["{id}", "{staged}", "{ranking}"].iter().fold(uri, |uri, id| uri.replace(id, "999"));
-    let of_round = ["/thong-ke.xlsx", "/ket-qua.xlsx", "/bien-ban.docx", "/phan-tich"].iter().any(|end| uri.ends_with(end));
+    let of_round =
+        ["/thong-ke.xlsx", "/ket-qua.xlsx", "/bien-ban.docx", "/phan-tich"].iter().any(|end| uri.ends_with(end));
     if of_round { format!("{uri}?dot=1") } else { uri }
 }
 
