@@ -178,8 +178,15 @@ pub(super) async fn change_password(
 ) -> PageResult {
     match s.engine.change_own_password(&staff, &f.current, f.password).await {
         Ok(()) => Ok(cookies::with(STAFF.clear(), see_other("/admin/dang-nhap"))),
-        Err(e @ (EngineError::BadRequest(_) | EngineError::Throttled(_))) => {
-            security_page(&s, &staff, Some(e.to_string()), None).await
+        Err(e @ EngineError::BadRequest(_)) => security_page(&s, &staff, Some(e.to_string()), None).await,
+        // Like every throttle: the page again, with 429 and the wait.
+        Err(e @ EngineError::Throttled(_)) => {
+            let mut page = security_page(&s, &staff, Some(e.to_string()), None).await?;
+            *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            if let Some(wait) = crate::http::retry_after(&e) {
+                page.headers_mut().insert(axum::http::header::RETRY_AFTER, wait);
+            }
+            Ok(page)
         }
         Err(e) => Err(e.into()),
     }

@@ -22,6 +22,7 @@ on_both_backends!(
     a_password_alone_is_refused_to_a_viewer,
     only_a_demo_lets_staff_in_with_a_password_alone,
     changing_ones_password_asks_for_the_current_one,
+    guessing_the_current_password_is_told_when_to_come_back,
     an_administrator_resets_another_accounts_password,
 );
 
@@ -135,6 +136,29 @@ async fn changing_ones_password_asks_for_the_current_one(db: TestDb) {
     assert!(r.session().is_some(), "the new password: {}", r.body);
     let log = app.store.audit_entries(&AuditFilter { limit: 50, ..Default::default() }).await.unwrap();
     assert_eq!(log.iter().filter(|e| e.action == "account.password").count(), 1);
+}
+
+/// A stolen session guessing the current password meets the account's throttle, and the page
+/// answers like every throttle: 429 with the wait in `Retry-After`.
+async fn guessing_the_current_password_is_told_when_to_come_back(db: TestDb) {
+    let app = app(db).await;
+    let cookie = app.staff("btc", Role::Viewer, &[("thi-thu", Role::Organiser, "")]).await;
+    let mut refused = None;
+    for n in 0..30 {
+        let guess = format!("doan-mat-khau-{n}");
+        let r = app
+            .post("/admin/bao-mat/mat-khau", &cookie, &[("current", &guess), ("password", "mat-khau-moi-2026")])
+            .await;
+        if r.status != StatusCode::UNPROCESSABLE_ENTITY {
+            refused = Some((n, r));
+            break;
+        }
+    }
+    let (n, r) = refused.expect("the throttle holds within 30 guesses");
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "guess {n}: {}", r.body);
+    let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(wait >= 1, "a wait in seconds");
+    assert!(r.body.contains("<form"), "the page again, with the message");
 }
 
 async fn an_administrator_resets_another_accounts_password(db: TestDb) {
