@@ -201,3 +201,12 @@ pub fn xlsx_bytes(rows: &[&[&str]]) -> Vec<u8> {
     }
     book.save_to_buffer().expect("xlsx")
 }
+
+/// The contest `slug` of [`contest_toml`] whose registration also asks for the unit, with these
+/// `[[units]]` tables: where collective prizes are tested.
+pub fn asking_unit(slug: &str, units: &str) -> String {
+    contest_toml(slug, "").replace(
+        "required_fields = [\"full_name\", \"date_of_birth\", \"cccd\", \"phone\"]",
+        "required_fields = [\"full_name\", \"date_of_birth\", \"cccd\", \"phone\", \"unit\"]",
+    ) + units
+}

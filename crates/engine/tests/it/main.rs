@@ -347,10 +347,9 @@ async fn every_example_contest_imports_and_exports(db: TestDb) {
 async fn collective_prizes_rank_units(db: TestDb) {
     let clock = std::sync::Arc::new(cuocthi_engine::ManualClock::new(t0()));
     let e = Engine::new(db.dyn_store().await, clock.clone()).await.unwrap();
-    let toml = contest_toml("tap-the", "").replace(
-        "required_fields = [\"full_name\", \"date_of_birth\", \"cccd\", \"phone\"]",
-        "required_fields = [\"full_name\", \"date_of_birth\", \"cccd\", \"phone\", \"unit\"]",
-    ) + r#"
+    let toml = asking_unit(
+        "tap-the",
+        r#"
 [[units]]
 code = "SO-B"
 name = "Sở B"
@@ -370,7 +369,8 @@ tiers = [{ name = "Giải Nhất", count = 1, amount_vnd = 5000000 }]
 name = "Đơn vị có tỷ lệ tham gia cao nhất"
 basis = "participation_rate"
 tiers = [{ name = "Giải Nhất", count = 1, amount_vnd = 5000000 }]
-"#;
+"#,
+    );
     e.import_contest(&toml, Some(("bank.csv", &bank_csv(10)))).await.unwrap();
     let round = round_id(&e, "tap-the", 1).await;
     // Sở A (headcount 10): 3 people. Sở B (headcount 4): 1 in the Sở, 2 in its sub-unit.

@@ -63,10 +63,9 @@ async fn no_publication_while_attempts_are_open_in_the_grace(db: TestDb) {
 }
 
 fn contest_with_units() -> String {
-    contest_toml("tap-the", "").replace(
-        "required_fields = [\"full_name\", \"date_of_birth\", \"cccd\", \"phone\"]",
-        "required_fields = [\"full_name\", \"date_of_birth\", \"cccd\", \"phone\", \"unit\"]",
-    ) + r#"
+    asking_unit(
+        "tap-the",
+        r#"
 [[units]]
 code = "SO-B"
 name = "Sở B"
@@ -87,7 +86,8 @@ name = "Đơn vị tích cực"
 basis = "participants"
 tie_break = "higher_rate"
 tiers = [{ name = "Giải Nhất", count = 1, amount_vnd = 2000000 }]
-"#
+"#,
+    )
 }
 
 /// Seeds 003 and 004 award collective prizes: they are part of the approved, locked version,
