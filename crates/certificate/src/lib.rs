@@ -18,7 +18,10 @@
 
 mod layout;
 mod pdf;
+pub mod sheet;
 mod text;
+
+pub use sheet::{BlankSheet, SheetCriterion, SheetError};
 
 use std::sync::LazyLock;
 

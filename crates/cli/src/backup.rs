@@ -101,11 +101,16 @@ pub async fn schedule_forever(schedule: Schedule) {
     tracing::info!(dir = %schedule.dir.display(), every_s = schedule.every.as_secs(), keep = schedule.keep, "scheduled backups");
     loop {
         tick.tick().await;
+        let started = std::time::Instant::now();
         match take_one(&schedule).await {
             Ok((file, manifest)) => {
+                cuocthi_web::metrics::backup_done(started.elapsed(), Some(manifest.image_bytes));
                 tracing::info!(file = %file.display(), bytes = manifest.image_bytes, "backup written")
             }
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "scheduled backup failed"),
+            Err(e) => {
+                cuocthi_web::metrics::backup_done(started.elapsed(), None);
+                tracing::warn!(error = format!("{e:#}"), "scheduled backup failed")
+            }
         }
         if let Err(e) = prune(&schedule.dir, schedule.keep) {
             tracing::warn!(error = format!("{e:#}"), "deleting old backups failed");

@@ -1,7 +1,10 @@
 //! `cuocthi`: one binary for the server and every administrative task.
 
 mod backup;
+mod config;
+mod privacy;
 mod serve;
+mod store_copy;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,8 +20,15 @@ use cuocthi_store::{SqlStore, Store};
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
-    /// Write logs as JSON lines.
-    #[arg(long, global = true, env = "CUOCTHI_LOG_JSON")]
+    /// A TOML configuration file (deploy/cuocthi.toml.example): every `serve` option is a key;
+    /// the command line and the environment override it.
+    #[arg(long, global = true, env = "CUOCTHI_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log lines as text or as JSON (one object a line: level, message, route, request id…).
+    #[arg(long, global = true, env = "CUOCTHI_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: serve::LogFormat,
+    /// Write logs as JSON lines (the same as `--log-format json`, kept for older set-ups).
+    #[arg(long, global = true, env = "CUOCTHI_LOG_JSON", hide = true)]
     log_json: bool,
     #[command(subcommand)]
     command: Command,
@@ -34,40 +44,10 @@ struct DbArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server (participant pages, JSON API, health checks).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "CUOCTHI_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// Load the demo contests first if they are absent.
-        #[arg(long)]
-        demo: bool,
-        /// Portal origins allowed to show the pages in a frame, space-separated
-        /// (`https://congthongtin.example.vn https://*.tinh.gov.vn`); none by default.
-        #[arg(long, env = "CUOCTHI_FRAME_ANCESTORS", default_value = "")]
-        frame_ancestors: String,
-        /// The site's public address (`https://thi.example.vn`), for share links, embedding
-        /// snippets and what is printed, such as certificates' QR codes. Required, except with
-        /// `--demo`, where it defaults to the address the server listens on.
-        #[arg(long, env = "CUOCTHI_PUBLIC_URL")]
-        public_url: Option<String>,
-        /// Reverse proxies whose X-Forwarded-For, -Proto and -Host are believed, comma-separated
-        /// addresses or CIDR ranges (`127.0.0.1,10.0.0.0/8`); none by default.
-        #[arg(long, env = "CUOCTHI_TRUSTED_PROXIES", value_delimiter = ',', value_parser = cuocthi_web::WebConfig::parse_proxy)]
-        trusted_proxies: Vec<cuocthi_web::TrustedProxy>,
-        /// For a demo only (refused without `--demo`): staff other than system administrators
-        /// sign in with a password alone, without an authenticator app.
-        #[arg(long, requires = "demo")]
-        without_second_factor: bool,
-        /// Take backups from the server itself into this folder (none without it).
-        #[arg(long, env = "CUOCTHI_BACKUP_DIR")]
-        backup_dir: Option<PathBuf>,
-        /// How often a scheduled backup is taken: `30m`, `6h`, `1d`.
-        #[arg(long, env = "CUOCTHI_BACKUP_EVERY", default_value = "6h", value_parser = backup::parse_every)]
-        backup_every: std::time::Duration,
-        /// How many scheduled backups are kept; the oldest beyond this are deleted.
-        #[arg(long, env = "CUOCTHI_BACKUP_KEEP", default_value_t = 14, value_parser = clap::value_parser!(u16).range(1..))]
-        backup_keep: u16,
-    },
+    Serve(Box<serve::ServeArgs>),
+    /// The configuration: what `serve` would run with, or the documented example file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Apply the database migrations.
     Migrate,
     /// Contest definitions (TOML).
@@ -97,6 +77,19 @@ enum Command {
     /// Backups: create, verify, restore (SQLite directly; PostgreSQL with pg_dump/pg_restore).
     #[command(subcommand)]
     Backup(backup::BackupCommand),
+    /// Personal data: the purge when a contest's retention period has ended.
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCommand),
+    /// The whole store: copy it into another, empty database (SQLite ⇄ PostgreSQL).
+    #[command(subcommand)]
+    Store(store_copy::StoreCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the settings `serve` would use (command line > environment > file > default), as
+    /// a configuration file; the metrics token is not shown.
+    Show(Box<serve::ServeArgs>),
 }
 
 #[derive(Subcommand)]
@@ -201,6 +194,9 @@ enum ResultsCommand {
         /// with the version and in the audit log.
         #[arg(long, default_value = "")]
         meeting: String,
+        /// The in-person event's team ranking and team prizes instead of a round's.
+        #[arg(long, conflicts_with = "round")]
+        event: bool,
     },
     /// Recompute a published ranking from the raw answers and check it, and the audit chain,
     /// against the publication. Exits with an error naming every difference.
@@ -209,13 +205,22 @@ enum ResultsCommand {
         contest: String,
         #[arg(long)]
         round: Option<i64>,
+        /// The in-person event's published results, recomputed from the stored score sheets.
+        #[arg(long, conflicts_with = "round")]
+        event: bool,
     },
 }
 
 #[tokio::main]
 async fn main() {
-    let cli = Cli::parse();
-    serve::init_tracing(cli.log_json);
+    let cli = match config::parse(std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("Lỗi: {e:#}");
+            std::process::exit(2);
+        }
+    };
+    serve::init_tracing(if cli.log_json { serve::LogFormat::Json } else { cli.log_format });
     if let Err(e) = run(cli).await {
         eprintln!("Lỗi: {e:#}");
         std::process::exit(1);
@@ -251,44 +256,13 @@ fn explain(e: EngineError) -> anyhow::Error {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve {
-            listen,
-            demo,
-            frame_ancestors,
-            public_url,
-            trusted_proxies,
-            without_second_factor,
-            backup_dir,
-            backup_every,
-            backup_keep,
-        } => {
-            let frame_ancestors = cuocthi_web::WebConfig::parse_origins(&frame_ancestors)
-                .map_err(|e| anyhow::anyhow!("CUOCTHI_FRAME_ANCESTORS: {e}"))?;
-            let second_factor = if without_second_factor {
-                cuocthi_web::SecondFactor::AdministratorsOnly
-            } else {
-                cuocthi_web::SecondFactor::EveryAccount
-            };
-            let web = cuocthi_web::WebConfig { frame_ancestors, public_url, trusted_proxies, second_factor };
+        Command::Serve(args) => {
             let (store, engine) = open(&cli.db).await?;
-            if demo {
-                let loaded = cuocthi_engine::demo::load(&engine).await.map_err(explain)?;
-                if !loaded.is_empty() {
-                    tracing::info!(?loaded, "demo contests loaded");
-                }
-                let played = cuocthi_engine::demo::play_seed_004(&engine).await.map_err(explain)?;
-                if played > 0 {
-                    tracing::info!(played, "demo seed 004 played and its results published");
-                }
-            }
-            let backups = backup_dir.map(|dir| backup::Schedule {
-                database_url: cli.db.database_url.clone(),
-                dir,
-                every: backup_every,
-                keep: usize::from(backup_keep),
-            });
-            serve::run(engine, &listen, web, demo, backups).await?;
+            serve::start(*args, &cli.db.database_url, store.clone(), engine).await?;
             store.close().await;
+        }
+        Command::Config(ConfigCommand::Show(args)) => {
+            print!("{}", serve::show(&args, &cli.db.database_url, cli.log_format, cli.config.as_deref()));
         }
         Command::Migrate => {
             let (store, _) = open(&cli.db).await?;
@@ -375,6 +349,8 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Results(cmd) => results(&cli.db, cmd).await?,
         Command::Backup(cmd) => backup::run(&cli.db.database_url, cmd).await?,
+        Command::Privacy(cmd) => privacy::run(&open(&cli.db).await?.1, cmd).await?,
+        Command::Store(cmd) => store_copy::run(cmd).await?,
     }
     Ok(())
 }
@@ -444,18 +420,29 @@ async fn results(db: &DbArgs, cmd: ResultsCommand) -> Result<()> {
                 }
             }
         }
-        ResultsCommand::Publish { contest, round, reason, meeting } => {
-            let v = engine.publish_in_meeting(&contest, round, reason.as_deref(), &meeting).await.map_err(explain)?;
+        ResultsCommand::Publish { contest, round, reason, meeting, event } => {
+            let v = if event {
+                engine
+                    .publish_event(&contest, reason.as_deref().unwrap_or_default(), &meeting)
+                    .await
+                    .map_err(explain)?
+            } else {
+                engine.publish_in_meeting(&contest, round, reason.as_deref(), &meeting).await.map_err(explain)?
+            };
             println!(
                 "Đã phê duyệt và công bố {}, phiên bản {} ({} người đoạt giải) lúc {}.",
                 v.title,
                 v.version.unwrap_or(1),
-                v.rows.len(),
+                v.rows.len() + v.event.as_ref().map_or(0, |e| e.teams.iter().filter(|t| t.prize.is_some()).count()),
                 v.published_at.map(vntime::format_long).unwrap_or_default()
             );
         }
-        ResultsCommand::Verify { contest, round } => {
-            let v = engine.verify_results(&contest, round).await.map_err(explain)?;
+        ResultsCommand::Verify { contest, round, event } => {
+            let v = if event {
+                engine.verify_event_results(&contest).await.map_err(explain)?
+            } else {
+                engine.verify_results(&contest, round).await.map_err(explain)?
+            };
             println!(
                 "Đã chấm lại {} lượt thi; đối chiếu {} bài đã niêm phong; nhật ký thao tác có {} mục, mã băm cuối {}.",
                 v.attempts_checked, v.sealed_checked, v.audit_entries, v.audit_digest
@@ -482,9 +469,9 @@ mod tests {
     fn only_a_demo_may_do_without_the_second_factor() {
         assert!(Cli::try_parse_from(["cuocthi", "serve", "--without-second-factor"]).is_err());
         let demo = Cli::try_parse_from(["cuocthi", "serve", "--demo", "--without-second-factor"]).expect("a demo");
-        assert!(matches!(demo.command, Command::Serve { without_second_factor: true, .. }));
+        assert!(matches!(demo.command, Command::Serve(a) if a.without_second_factor));
         let plain =
             Cli::try_parse_from(["cuocthi", "serve", "--public-url", "https://thi.tinh.gov.vn"]).expect("serve");
-        assert!(matches!(plain.command, Command::Serve { without_second_factor: false, .. }));
+        assert!(matches!(plain.command, Command::Serve(a) if !a.without_second_factor));
     }
 }

@@ -149,6 +149,10 @@ pub struct ContestSettings {
     /// kết quả`); the organiser confirms it. A default text when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_retention: Option<String>,
+    /// `[privacy]`: how long personal data is kept, for winners and everyone else, and how long
+    /// the secretariat has for a person's request (crate::privacy).
+    #[serde(default, skip_serializing_if = "is_default_privacy")]
+    pub privacy: crate::privacy::PrivacySpec,
     /// What the certificates (giấy chứng nhận) say of who issues them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateText>,
@@ -163,6 +167,10 @@ pub struct ContestSettings {
     /// committee's to approve from it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub event_prizes: Vec<PrizeTier>,
+}
+
+fn is_default_privacy(p: &crate::privacy::PrivacySpec) -> bool {
+    *p == crate::privacy::PrivacySpec::default()
 }
 
 fn is_default_review(r: &ReviewRules) -> bool {
@@ -352,6 +360,9 @@ impl ContestDef {
             }
         }
         self.validate_event(errors);
+        for (key, message) in self.settings.privacy.problems(self.settings.data_retention.is_some()) {
+            errors.push(err(key, message));
+        }
         for (i, c) in self.settings.collective_prizes.iter().enumerate() {
             if c.tiers.is_empty() {
                 errors.push(err(format!("collective_prizes[{}]", i + 1), "Giải tập thể cần ít nhất một hạng giải."));

@@ -21,6 +21,7 @@ pub mod event;
 pub mod identity;
 pub mod locality;
 pub mod prize;
+pub mod privacy;
 pub mod question;
 pub mod ranking;
 pub mod review;

@@ -59,19 +59,33 @@ pub fn parse(s: &str) -> Result<DateTime<Utc>, String> {
 /// use the form it already used.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     let s = s.trim();
-    let digits = (s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| format!("{}/{}/{}", &s[..2], &s[2..4], &s[4..]));
-    let written = digits.as_deref().unwrap_or(s);
-    NaiveDate::parse_from_str(written, "%d/%m/%Y")
-        .or_else(|_| NaiveDate::parse_from_str(written, "%d-%m-%Y"))
-        .or_else(|_| NaiveDate::parse_from_str(written, "%Y-%m-%d"))
+    let written = date_as_typed(s);
+    NaiveDate::parse_from_str(&written, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(&written, "%d-%m-%Y"))
+        .or_else(|_| NaiveDate::parse_from_str(&written, "%Y-%m-%d"))
         .map_err(|_| {
-            if day_month_year(written).is_some() {
+            if is_missing_day(&written) {
                 format!("Ngày {written} không tồn tại; hãy kiểm tra lại ngày và tháng.")
             } else {
                 format!("Ngày \"{s}\" không hợp lệ; hãy viết dạng 20/03/2023.")
             }
         })
+}
+
+/// Eight digits (`12051988`, a phone's number pad) written as `12/05/1988`; anything else as
+/// typed, trimmed.
+pub fn date_as_typed(s: &str) -> String {
+    let s = s.trim();
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}/{}/{}", &s[..2], &s[2..4], &s[4..])
+    } else {
+        s.to_string()
+    }
+}
+
+/// A date written `d/m/yyyy` (or with `-`) in the right form that no calendar has (`31/02/1990`).
+pub fn is_missing_day(written: &str) -> bool {
+    day_month_year(written).is_some_and(|(d, m, y)| NaiveDate::from_ymd_opt(y, m, d).is_none())
 }
 
 /// `d/m/yyyy` (or with `-`) split into its numbers, whether or not the day exists.

@@ -40,7 +40,7 @@ rules = """
 1. Mỗi lượt thi gồm 20 câu hỏi trắc nghiệm được rút ngẫu nhiên từ ngân hàng câu hỏi; mỗi câu có một đáp án đúng.
 2. Thời gian làm bài tối đa 20 phút; hết giờ, hệ thống tự động nộp bài với các câu trả lời đã lưu.
 3. Mỗi người được thi tối đa 03 lượt; lượt có kết quả cao nhất được tính.
-4. Xếp hạng theo số câu trả lời đúng, sau đó theo câu hỏi dự đoán, thời gian làm bài và thời điểm nộp bài.
+4. Kết quả thi thử không xét giải. Bảng xếp hạng thi thử chỉ để làm quen với cách xếp hạng của các cuộc thi thật: theo số câu trả lời đúng, sau đó theo câu hỏi dự đoán, thời gian làm bài và thời điểm nộp bài.
 """
 question_bank = "../questions/demo-bank.csv"
 

@@ -71,6 +71,8 @@ pub struct Engine {
     pub(crate) reading: Arc<tokio::sync::Semaphore>,
     /// A hash checked when a sign-in names no account, so that case costs the same time.
     pub(crate) dummy_hash: Arc<std::sync::OnceLock<String>>,
+    /// The stage's screens open on this node, one channel per contest (`console::stage`).
+    pub(crate) stage_hub: Arc<console::stage::Hub>,
 }
 
 impl Engine {
@@ -87,6 +89,7 @@ impl Engine {
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
             reading: Arc::new(tokio::sync::Semaphore::new(2)),
             dummy_hash: Arc::new(std::sync::OnceLock::new()),
+            stage_hub: Arc::default(),
         })
     }
 

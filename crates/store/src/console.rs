@@ -289,6 +289,15 @@ macro_rules! console_trait {
                 ) -> Result<Vec<RankingVersionRow>>;
                 /// A person's row in a ranking version.
                 async fn standing_in(&self, ranking_id: i64, participant_id: i64) -> Result<Option<StandingRecord>>;
+                /// Stores an approved version of the in-person event's results (scope `event`, no round,
+                /// no standings) numbered after the event's last; returns (id, version).
+                async fn approve_event_version(&self, v: &NewRankingVersion<'_>) -> Result<(i64, i64)>;
+                /// The in-person event's versions, newest first.
+                async fn event_versions(&self, contest_id: i64) -> Result<Vec<RankingVersionRow>>;
+                /// The newest public version of the in-person event's results.
+                async fn published_event(&self, contest_id: i64) -> Result<Option<crate::model::PublishedRanking>>;
+                /// What a version is of: `ranking` or `event`; `None` when there is no such version.
+                async fn version_scope(&self, id: i64) -> Result<Option<String>>;
                 /// Seals up to `limit` submitted attempts not sealed yet: one audit entry, chained, holding
                 /// their digest; each attempt then names that entry. `None` when nothing waits.
                 async fn seal_submissions(
@@ -393,6 +402,74 @@ macro_rules! console_trait {
                 async fn event_adjustments(&self, contest_id: i64) -> Result<Vec<crate::event::AdjustmentRow>>;
                 async fn set_tie_lots(&self, lots: &[crate::event::TieLotRow]) -> Result<()>;
                 async fn event_tie_lots(&self, contest_id: i64) -> Result<Vec<crate::event::TieLotRow>>;
+
+                // The event's stage (crate::stage).
+                /// Replaces a knowledge part's question sets with their audit entry; false, nothing
+                /// written, once a team has drawn a set of the part.
+                async fn replace_question_sets(
+                    &self,
+                    contest_id: i64,
+                    part_key: &str,
+                    rows: &[crate::stage::SetQuestionRow],
+                    entry: &NewAudit,
+                ) -> Result<bool>;
+                async fn question_sets(&self, contest_id: i64) -> Result<Vec<crate::stage::SetQuestionRow>>;
+                /// Stores a team's lot with its audit entry; `None` when the team already drew in the
+                /// part or another team drew that set meanwhile.
+                async fn insert_set_lot(
+                    &self,
+                    lot: &crate::stage::SetLotRow,
+                    entry: &NewAudit,
+                ) -> Result<Option<crate::stage::SetLotRow>>;
+                async fn set_lots(&self, contest_id: i64) -> Result<Vec<crate::stage::SetLotRow>>;
+                /// Stores an answer given on stage with its audit entry and the team's count of correct
+                /// answers; without `replace`, an answer already given stays (false).
+                async fn record_stage_answer(
+                    &self,
+                    answer: &crate::stage::StageAnswerRow,
+                    replace: bool,
+                    entry: &NewAudit,
+                ) -> Result<bool>;
+                async fn stage_answers(&self, contest_id: i64) -> Result<Vec<crate::stage::StageAnswerRow>>;
+                async fn stage(&self, contest_id: i64) -> Result<Option<crate::stage::StageRow>>;
+                async fn stage_version(&self, contest_id: i64) -> Result<Option<i64>>;
+                /// Writes the stage if it is still at version `expected` (0: none yet); `None` when it
+                /// changed meanwhile.
+                async fn save_stage(
+                    &self,
+                    row: &crate::stage::StageRow,
+                    expected: i64,
+                ) -> Result<Option<crate::stage::StageRow>>;
+
+                // Personal data (crate::privacy): retention, removal, people's requests.
+                /// Everyone holding a prize in any approved version of the contest's rankings.
+                async fn prize_holders(&self, contest_id: i64) -> Result<Vec<i64>>;
+                /// When the contest's results were last made public (ms), if ever.
+                async fn last_publication(&self, contest_id: i64) -> Result<Option<i64>>;
+                /// The people of a contest whose personal fields are still stored.
+                async fn unpurged_participants(&self, contest_id: i64) -> Result<Vec<i64>>;
+                /// When a person's personal fields were removed, if they were.
+                async fn purged_at(&self, participant_id: i64) -> Result<Option<i64>>;
+                /// Removes the personal fields of `ids` for good, in one transaction (see
+                /// `sql/privacy.rs`); `keep_published` keeps the name published with a prize.
+                async fn purge_participants(
+                    &self,
+                    contest_id: i64,
+                    ids: &[i64],
+                    keep_published: bool,
+                    at: i64,
+                ) -> Result<crate::PurgeCounts>;
+                /// Deletes the rows of registered and staff lists whose key is not in `keep`.
+                async fn purge_lists(&self, contest_id: i64, keep: &[String]) -> Result<u64>;
+                async fn insert_privacy_request(&self, r: &crate::NewPrivacyRequest<'_>) -> Result<i64>;
+                /// A contest's requests, open ones first by deadline.
+                async fn privacy_requests(&self, contest_id: i64, open_only: bool) -> Result<Vec<crate::PrivacyRequestRow>>;
+                async fn privacy_requests_of(&self, participant_id: i64) -> Result<Vec<crate::PrivacyRequestRow>>;
+                async fn privacy_request(&self, id: i64) -> Result<Option<crate::PrivacyRequestRow>>;
+                /// Settles an open request; false if it is not open.
+                async fn decide_privacy_request(&self, id: i64, status: &str, by: &str, answer: &str, at: i64) -> Result<bool>;
+                /// Sets one personal field (`full_name`, `date_of_birth` as `YYYY-MM-DD`, `phone`, `email`).
+                async fn correct_participant(&self, id: i64, field: &str, value: &str) -> Result<bool>;
             }
         }
     };

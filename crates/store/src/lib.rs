@@ -13,12 +13,14 @@
 //! - `sqlite_direct`: rusqlite on SQLite's participant path (the writer thread, point reads);
 //! - `sql`: [`SqlStore`], the SQL of both traits, one module per table family;
 //! - `backup`: backups and restores of a whole store, from its URL (uses `error` only).
+//! - `copy`: a whole store copied into another, empty one, across backends (uses `error`, `sql`).
 //!
 //! Each trait's text is held by a macro (`store_trait!`, `console::console_trait!`) that both
 //! declares the trait and lets `sql` implement it from the same words, so a method's signature is
 //! written in the trait and in its table family's file, and nowhere in between.
 
 pub mod backup;
+pub mod copy;
 mod console;
 mod error;
 mod event;
@@ -26,9 +28,11 @@ mod feedback;
 mod model;
 mod pg_writer;
 mod pool;
+mod privacy;
 mod review;
 mod sql;
 mod sqlite_direct;
+mod stage;
 mod stats;
 
 pub use console::*;
@@ -36,8 +40,11 @@ pub use error::{BoxError, StoreError};
 pub use event::*;
 pub use feedback::{NewReport, NewVoid, ReportFilter, ReportRow, Rescore, VoidRow};
 pub use model::*;
+pub use pg_writer::PoolUse;
 pub use pool::Backend;
+pub use privacy::{NewPrivacyRequest, PrivacyRequestRow, PurgeCounts};
 pub use review::*;
+pub use stage::*;
 pub use sql::{SqlStore, redact};
 pub use stats::{CounterRow, StaffMember};
 

@@ -1,16 +1,23 @@
-//! PostgreSQL's group commit for the participant's small writes (answer and prediction saves), as
-//! SQLite has its writer thread ([`crate::sqlite_direct`]).
+//! PostgreSQL's group commit for every write of the participant's path — answer and prediction
+//! saves, registrations, starts and submissions — as SQLite has its writer thread
+//! ([`crate::sqlite_direct`]).
 //!
-//! On PostgreSQL each save used to be its own statement, transaction and WAL flush. Here every save
-//! waiting for a pool goes into one queue; one flush task at a time takes all of them (up to
-//! [`BATCH_MAX`]) and writes them with one `UPDATE attempts … FROM unnest(…)` — each row under the
-//! same conditions as the single statement (the attempt, its participant, `status = 'open'`, the
+//! On PostgreSQL each of those writes used to be its own transaction and WAL flush (and a start
+//! five round trips, a submission four). Here every write waiting for a pool goes into one queue;
+//! one flush task at a time takes all of them (up to [`BATCH_MAX`]) and runs them in one
+//! transaction: the saves with one `UPDATE attempts … FROM unnest(…)` — each row under the same
+//! conditions as the single statement (the attempt, its participant, `status = 'open'`, the
 //! deadline not passed, the position within the answers) — and `RETURNING` which saves were
-//! written. A save is answered only after that statement's transaction has committed
-//! (`synchronous_commit` stays on), each with its own outcome; if the batch fails (a dropped
-//! connection, a failed commit) every save of it is answered with the error, none acknowledged. A
-//! lone save is a batch of one and waits for nothing.
+//! written; then each other write ([`transaction`]: a registration, a start, a submission) with
+//! its own statements, in the order they came. Each write is answered only after that
+//! transaction has committed (`synchronous_commit` stays on), with its own outcome; if the batch
+//! fails (a dropped connection, a failed commit) every write of it is answered with the error,
+//! none acknowledged. A lone write is a batch of one and waits for nothing.
 //!
+//! - A write that fails for itself alone (a unique rule — the same person registering twice at
+//!   once —, a value PostgreSQL refuses) would abort the whole transaction: the batch is rolled
+//!   back, nothing of it acknowledged, and its writes are run again each in a transaction of its
+//!   own, so that only the failing one fails, with the driver's error as its cause.
 //! - Two saves of one attempt in a batch go into successive statements of one transaction, in the
 //!   order they came (an `UPDATE … FROM` joining one row twice would apply only one of them).
 //! - Rows are given in attempt id order, so two batches (of two app nodes) lock rows in the same
@@ -19,18 +26,22 @@
 //!   in the slot) runs alone, so that it cannot fail the others.
 //!
 //! The queue is a field of the store (`SqlStore::pg_saves`); the flush task holds a clone of the
-//! pool only while there is work.
+//! pool only while there is work. `CUOCTHI_PG_GROUP_COMMIT=0` runs every write alone (its own
+//! transaction, as before), for measuring one against the other in one build.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use tokio::sync::oneshot;
 
 use crate::model::bigint;
 use crate::{Result, StoreError};
 
-/// Most saves written together.
+/// Most writes run together.
 const BATCH_MAX: usize = 1024;
 /// Tries of a batch rolled back whole by a deadlock or a serialization failure.
 const TRIES: usize = 3;
@@ -70,14 +81,53 @@ const BATCH_SQL: &str = "UPDATE attempts AS a SET
     AND (u.pos IS NULL OR length(a.answers) > u.pos)
   RETURNING u.n";
 
-struct Job {
-    save: Save,
-    done: oneshot::Sender<Result<bool>>,
+/// Why a write run by [`transaction`] stopped half-way: its transaction must not be committed with
+/// it. (A refusal that wrote nothing — the attempt limit, say — is an `Ok` answer instead.)
+#[derive(Debug)]
+pub(crate) enum JobError {
+    /// A statement failed: the transaction is aborted.
+    Db(sqlx::Error),
+    /// The write cannot go on (a stored value it cannot read back); what it wrote must go.
+    Store(StoreError),
+}
+
+impl From<sqlx::Error> for JobError {
+    fn from(e: sqlx::Error) -> Self {
+        JobError::Db(e)
+    }
+}
+
+impl From<StoreError> for JobError {
+    fn from(e: StoreError) -> Self {
+        JobError::Store(e)
+    }
+}
+
+impl From<JobError> for StoreError {
+    fn from(e: JobError) -> Self {
+        match e {
+            JobError::Db(e) => StoreError::from(e),
+            JobError::Store(e) => e,
+        }
+    }
+}
+
+/// What a write run by [`transaction`] returns: `Err` to have its statements undone, `Ok` with
+/// its answer (which may be a refusal) to keep them.
+pub(crate) type JobFuture<'c, T> = Pin<Box<dyn Future<Output = std::result::Result<Result<T>, JobError>> + Send + 'c>>;
+
+/// A write of several statements, type-erased so that writes of every kind share one queue. It is
+/// `Fn`, not `FnOnce`: a batch rolled back (a deadlock, another write's failure) runs it again.
+type Run = Box<dyn for<'c> Fn(&'c mut PgConnection) -> JobFuture<'c, Box<dyn Any + Send>> + Send + Sync>;
+
+enum Work {
+    Save { save: Save, done: oneshot::Sender<Result<bool>> },
+    Write { run: Run, done: oneshot::Sender<Result<Box<dyn Any + Send>>> },
 }
 
 #[derive(Default)]
 struct Queue {
-    jobs: Vec<Job>,
+    jobs: Vec<Work>,
     /// A flush task is running (and will take what is queued before it stops).
     busy: bool,
 }
@@ -88,11 +138,27 @@ pub(crate) struct Group {
     queue: Mutex<Queue>,
 }
 
-/// Whether saves go through the group commit: yes unless `CUOCTHI_PG_GROUP_COMMIT=0`, which
-/// writes each save alone as before (kept for measuring one against the other in one build).
+/// Whether writes go through the group commit: yes unless `CUOCTHI_PG_GROUP_COMMIT=0`, which
+/// writes each alone as before (kept for measuring one against the other in one build).
 pub(crate) fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| std::env::var("CUOCTHI_PG_GROUP_COMMIT").map_or(true, |v| v != "0"))
+}
+
+/// Queues `work`, starting the flush task if none runs.
+fn enqueue(pool: &PgPool, group: &Arc<Group>, work: Work) {
+    let start = {
+        let mut q = group.queue.lock().unwrap_or_else(|e| e.into_inner());
+        q.jobs.push(work);
+        !std::mem::replace(&mut q.busy, true)
+    };
+    if start {
+        tokio::spawn(flush(group.clone(), pool.clone()));
+    }
+}
+
+fn no_answer() -> StoreError {
+    StoreError::unavailable("the PostgreSQL group commit did not answer")
 }
 
 /// Runs `save` in the pool's next batch; answers once that batch is committed: whether it was
@@ -102,20 +168,35 @@ pub(crate) async fn save(pool: &PgPool, group: &Arc<Group>, save: Save) -> Resul
         return Ok(write_batch(pool, std::slice::from_ref(&save)).await?[0]);
     }
     let (done, reply) = oneshot::channel();
-    let start = {
-        let mut q = group.queue.lock().unwrap_or_else(|e| e.into_inner());
-        q.jobs.push(Job { save, done });
-        !std::mem::replace(&mut q.busy, true)
+    enqueue(pool, group, Work::Save { save, done });
+    reply.await.map_err(|_| no_answer())?
+}
+
+/// Runs `job` inside the pool's next batch transaction (with the group commit off, in one of its
+/// own) and answers once that transaction has committed. `job` may run more than once — each run
+/// after the transaction of the one before was rolled back — so it must take its inputs by clone.
+pub(crate) async fn transaction<T, F>(pool: &PgPool, group: &Arc<Group>, job: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: for<'c> Fn(&'c mut PgConnection) -> JobFuture<'c, T> + Send + Sync + 'static,
+{
+    let run: Run = Box::new(move |c| {
+        let fut = job(c);
+        Box::pin(async move { fut.await.map(|answer| answer.map(|t| Box::new(t) as Box<dyn Any + Send>)) })
+    });
+    let answer = if enabled() {
+        let (done, reply) = oneshot::channel();
+        enqueue(pool, group, Work::Write { run, done });
+        reply.await.map_err(|_| no_answer())??
+    } else {
+        alone(pool, &run).await?
     };
-    if start {
-        tokio::spawn(flush(group.clone(), pool.clone()));
-    }
-    reply.await.map_err(|_| StoreError::unavailable("the PostgreSQL group commit did not answer"))?
+    answer.downcast::<T>().map(|t| *t).map_err(|_| StoreError::unavailable("a group-commit answer of the wrong type"))
 }
 
 /// Clears `busy` if the flush task ends other than by finding the queue empty (a panic, the
-/// runtime shutting down): the saves still queued are dropped, so answered as failed, and the next
-/// save starts a new task.
+/// runtime shutting down): the writes still queued are dropped, so answered as failed, and the
+/// next write starts a new task.
 struct Flushing {
     group: Arc<Group>,
     finished: bool,
@@ -131,11 +212,11 @@ impl Drop for Flushing {
     }
 }
 
-/// Takes every waiting save, writes them, answers each; until the queue is empty.
+/// Takes every waiting write, runs them, answers each; until the queue is empty.
 async fn flush(group: Arc<Group>, pool: PgPool) {
     let mut flushing = Flushing { group, finished: false };
     loop {
-        let batch: Vec<Job> = {
+        let batch: Vec<Work> = {
             let mut q = flushing.group.queue.lock().unwrap_or_else(|e| e.into_inner());
             if q.jobs.is_empty() {
                 q.busy = false;
@@ -146,21 +227,145 @@ async fn flush(group: Arc<Group>, pool: PgPool) {
             let n = q.jobs.len().min(BATCH_MAX);
             q.jobs.drain(..n).collect()
         };
-        let saves: Vec<Save> = batch.iter().map(|j| j.save.clone()).collect();
-        match write_batch(&pool, &saves).await {
-            Ok(saved) => {
-                for (job, saved) in batch.into_iter().zip(saved) {
-                    let _ = job.done.send(Ok(saved));
+        let (mut saves, mut save_dones, mut runs, mut run_dones) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for work in batch {
+            match work {
+                Work::Save { save, done } => {
+                    saves.push(save);
+                    save_dones.push(done);
+                }
+                Work::Write { run, done } => {
+                    runs.push(run);
+                    run_dones.push(done);
                 }
             }
-            Err(e) => {
+        }
+        // Metrics (a no-op unless the server installed a recorder): one sample per batch.
+        let batch_started = std::time::Instant::now();
+        #[allow(clippy::cast_precision_loss)] // at most BATCH_MAX
+        metrics::histogram!("cuocthi_group_commit_batch_size", "store" => "postgres")
+            .record((saves.len() + runs.len()) as f64);
+        let written = write_mixed(&pool, &saves, &runs).await;
+        metrics::histogram!("cuocthi_group_commit_seconds", "store" => "postgres").record(batch_started.elapsed());
+        match written {
+            Ok((saved, answers)) => {
+                for (done, saved) in save_dones.into_iter().zip(saved) {
+                    let _ = done.send(Ok(saved));
+                }
+                for (done, answer) in run_dones.into_iter().zip(answers) {
+                    let _ = done.send(answer);
+                }
+            }
+            Err(Isolate) => {
+                // One write failed for itself and took the batch's transaction with it: nothing
+                // was committed; each write runs again alone and gets its own outcome.
+                metrics::counter!("cuocthi_group_commit_failures_total", "store" => "postgres").increment(1);
+                let saved = if saves.is_empty() { Ok(Vec::new()) } else { write_batch(&pool, &saves).await };
+                answer_saves(save_dones, saved);
+                for (run, done) in runs.iter().zip(run_dones) {
+                    let _ = done.send(alone(&pool, run).await);
+                }
+            }
+            Err(Failed(e)) => {
+                metrics::counter!("cuocthi_group_commit_failures_total", "store" => "postgres").increment(1);
                 let cause = Arc::new(e);
-                for job in batch {
-                    let _ = job.done.send(Err(StoreError::Unavailable(Box::new(BatchFailed(cause.clone())))));
+                let failed = || StoreError::Unavailable(Box::new(BatchFailed(cause.clone())));
+                for done in save_dones {
+                    let _ = done.send(Err(failed()));
+                }
+                for done in run_dones {
+                    let _ = done.send(Err(failed()));
                 }
             }
         }
     }
+}
+
+fn answer_saves(dones: Vec<oneshot::Sender<Result<bool>>>, saved: Result<Vec<bool>>) {
+    match saved {
+        Ok(saved) => {
+            for (done, saved) in dones.into_iter().zip(saved) {
+                let _ = done.send(Ok(saved));
+            }
+        }
+        Err(e) => {
+            let cause = Arc::new(e);
+            for done in dones {
+                let _ = done.send(Err(StoreError::Unavailable(Box::new(BatchFailed(cause.clone())))));
+            }
+        }
+    }
+}
+
+/// Runs one write in a transaction of its own: committed if it answers, rolled back if it fails.
+async fn alone(pool: &PgPool, run: &Run) -> Result<Box<dyn Any + Send>> {
+    let mut tx = pool.begin().await?;
+    match run(&mut tx).await {
+        Ok(answer) => {
+            tx.commit().await?;
+            answer
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e.into())
+        }
+    }
+}
+
+/// How a batch of several kinds of writes failed.
+enum MixedError {
+    /// One write's own failure (a unique rule, a value refused): run each alone.
+    Isolate,
+    /// The batch's (the connection, the commit): every write of it fails.
+    Failed(StoreError),
+}
+use MixedError::{Failed, Isolate};
+
+/// Whether a failure inside a batch is a write's own — PostgreSQL's data exceptions (class 22)
+/// and broken rules (23), or a value the write could not read back — and not the connection's,
+/// the server's or the batch's as a whole.
+fn own_failure(e: &JobError) -> bool {
+    match e {
+        JobError::Store(_) => true,
+        JobError::Db(sqlx::Error::Database(d)) => d.code().is_some_and(|c| c.starts_with("22") || c.starts_with("23")),
+        JobError::Db(_) => false,
+    }
+}
+
+fn retryable(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40P01") | Some("40001")))
+}
+
+type Answers = (Vec<bool>, Vec<Result<Box<dyn Any + Send>>>);
+
+/// Writes `saves` and runs `runs` in one transaction, retrying one rolled back whole for a
+/// deadlock or a serialization failure.
+async fn write_mixed(pool: &PgPool, saves: &[Save], runs: &[Run]) -> std::result::Result<Answers, MixedError> {
+    if runs.is_empty() {
+        return write_batch(pool, saves).await.map(|saved| (saved, Vec::new())).map_err(Failed);
+    }
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match try_mixed(pool, saves, runs).await {
+            Err(JobError::Db(e)) if tries < TRIES && retryable(&e) => {}
+            Err(e) if own_failure(&e) => return Err(Isolate),
+            Err(e) => return Err(Failed(e.into())),
+            Ok(done) => return Ok(done),
+        }
+    }
+}
+
+async fn try_mixed(pool: &PgPool, saves: &[Save], runs: &[Run]) -> std::result::Result<Answers, JobError> {
+    let mut tx = pool.begin().await?;
+    // The saves first: a submission in the same batch as a save of its attempt then scores it.
+    let saved = save_statements(&mut tx, saves).await?;
+    let mut answers = Vec::with_capacity(runs.len());
+    for run in runs {
+        answers.push(run(&mut tx).await?);
+    }
+    tx.commit().await?;
+    Ok((saved, answers))
 }
 
 /// The error each save of a failed batch is answered with (`Unavailable`), the batch's as its cause.
@@ -183,7 +388,35 @@ async fn write_batch(pool: &PgPool, saves: &[Save]) -> Result<Vec<bool>> {
 }
 
 async fn try_batch(pool: &PgPool, saves: &[Save]) -> sqlx::Result<Vec<bool>> {
-    // Statement k holds the (k+1)-th save of each attempt, so that no statement joins one row twice.
+    let statements = statements(saves);
+    if let [rows] = statements.as_slice() {
+        // One statement is its own transaction: committed when it returns.
+        let mut saved = vec![false; saves.len()];
+        for n in batch_query(saves, rows).fetch_all(pool).await? {
+            mark(&mut saved, n);
+        }
+        return Ok(saved);
+    }
+    let mut tx = pool.begin().await?;
+    let saved = save_statements(&mut tx, saves).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// The saves' statements, on a transaction begun by the caller; whether each was saved.
+async fn save_statements(c: &mut PgConnection, saves: &[Save]) -> sqlx::Result<Vec<bool>> {
+    let mut saved = vec![false; saves.len()];
+    for rows in &statements(saves) {
+        for n in batch_query(saves, rows).fetch_all(&mut *c).await? {
+            mark(&mut saved, n);
+        }
+    }
+    Ok(saved)
+}
+
+/// Splits saves into statements: statement k holds the (k+1)-th save of each attempt, so that no
+/// statement joins one row twice; each in attempt id order.
+fn statements(saves: &[Save]) -> Vec<Vec<usize>> {
     let mut seen: HashMap<i64, usize> = HashMap::with_capacity(saves.len());
     let mut statements: Vec<Vec<usize>> = Vec::new();
     for (i, s) in saves.iter().enumerate() {
@@ -197,22 +430,7 @@ async fn try_batch(pool: &PgPool, saves: &[Save]) -> sqlx::Result<Vec<bool>> {
     for rows in &mut statements {
         rows.sort_by_key(|&i| saves[i].attempt_id());
     }
-    let mut saved = vec![false; saves.len()];
-    if let [rows] = statements.as_slice() {
-        // One statement is its own transaction: committed when it returns.
-        for n in batch_query(saves, rows).fetch_all(pool).await? {
-            mark(&mut saved, n);
-        }
-        return Ok(saved);
-    }
-    let mut tx = pool.begin().await?;
-    for rows in &statements {
-        for n in batch_query(saves, rows).fetch_all(&mut *tx).await? {
-            mark(&mut saved, n);
-        }
-    }
-    tx.commit().await?;
-    Ok(saved)
+    statements
 }
 
 fn mark(saved: &mut [bool], n: (i64,)) {
@@ -257,4 +475,32 @@ fn batch_query(saves: &[Save], rows: &[usize]) -> BatchQuery {
         ns.push(bigint(i));
     }
     sqlx::query_as(BATCH_SQL).bind(ids).bind(people).bind(positions).bind(slots).bind(predictions).bind(nows).bind(ns)
+}
+
+/// How many connections of each pool are open and how many of them are busy, for the server's
+/// `cuocthi_store_pool_connections` gauge (docs/OPERATIONS.md, "Ngày cao điểm"): a pool always full
+/// means requests wait for the database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolUse {
+    /// `read`, `write` (SQLite's sqlx pools), `main` (PostgreSQL).
+    pub pool: &'static str,
+    /// Connections open.
+    pub open: u32,
+    /// Connections open and not in use.
+    pub idle: usize,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+impl crate::SqlStore {
+    /// The use of each sqlx pool now (SQLite's hot path has its own writer thread and readers).
+    pub fn pool_use(&self) -> Vec<PoolUse> {
+        fn of<Db: sqlx::Database>(pool: &'static str, p: &sqlx::Pool<Db>) -> PoolUse {
+            PoolUse { pool, open: p.size(), idle: p.num_idle(), max: p.options().get_max_connections() }
+        }
+        match &self.pools {
+            crate::pool::Pools::Sqlite { read, write } => vec![of("read", read), of("write", write)],
+            crate::pool::Pools::Postgres(p) => vec![of("main", p)],
+        }
+    }
 }

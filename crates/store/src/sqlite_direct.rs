@@ -191,6 +191,10 @@ fn run_writer(conn: Connection, mut queue: mpsc::Receiver<Job>) {
             }
         }
         let mut delivers: Vec<Deliver> = Vec::with_capacity(batch.len());
+        // Metrics (a no-op unless the server installed a recorder): one sample per batch, not per job.
+        let batch_started = std::time::Instant::now();
+        #[allow(clippy::cast_precision_loss)] // at most BATCH_MAX
+        metrics::histogram!("cuocthi_group_commit_batch_size", "store" => "sqlite").record(batch.len() as f64);
         let mut began = begin(&conn);
         // Jobs before this index lost their writes: SQLite rolled the whole transaction back under
         // them (an I/O error, a full disk), so they must not be acknowledged.
@@ -224,6 +228,10 @@ fn run_writer(conn: Connection, mut queue: mpsc::Receiver<Job>) {
             }),
             Err(_) => None,
         };
+        metrics::histogram!("cuocthi_group_commit_seconds", "store" => "sqlite").record(batch_started.elapsed());
+        if commit_failed.is_some() {
+            metrics::counter!("cuocthi_group_commit_failures_total", "store" => "sqlite").increment(1);
+        }
         let rolled_back = BatchFailed::new("the SQLite writer's transaction was rolled back", None);
         for (i, deliver) in delivers.into_iter().enumerate() {
             if i < lost {

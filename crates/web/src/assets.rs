@@ -71,9 +71,15 @@ pub static CONTEST_JS: Asset = Asset::new("contest.js", JS, include_str!("../sta
 pub static REGISTER_JS: Asset = Asset::new("register.js", JS, include_str!("../static/register.js"));
 pub static IMPORT_JS: Asset = Asset::new("import.js", JS, include_str!("../static/import.js"));
 pub static LIVE_JS: Asset = Asset::new("live.js", JS, include_str!("../static/live.js"));
+pub static EVENT_JS: Asset = Asset::new("event.js", JS, include_str!("../static/event.js"));
+
+/// The in-person event's stage: the projector page, the public scoreboard and the control page.
+pub static STAGE_JS: Asset = Asset::new("stage.js", JS, include_str!("../static/stage.js"));
+pub static STAGE_CSS: Asset = Asset::new("stage.css", CSS, include_str!("../static/stage.css"));
 
 /// Every static file, for the route and for computing the versions at start-up.
-pub static ALL: [&Asset; 6] = [&APP_CSS, &ATTEMPT_JS, &CONTEST_JS, &REGISTER_JS, &IMPORT_JS, &LIVE_JS];
+pub static ALL: [&Asset; 9] =
+    [&APP_CSS, &ATTEMPT_JS, &CONTEST_JS, &REGISTER_JS, &IMPORT_JS, &LIVE_JS, &EVENT_JS, &STAGE_JS, &STAGE_CSS];
 
 /// The site's icon (16×16, the accent colour), for the request every browser makes on its own.
 static FAVICON: &[u8] = include_bytes!("../static/favicon.ico");

@@ -10,10 +10,12 @@ mod cookies;
 mod http;
 pub mod i18n;
 mod markdown;
+pub mod metrics;
 mod pages;
 mod participant;
 mod results;
 mod session;
+mod stage;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +33,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
+pub use admin::BackupPlace;
 pub use http::{ApiError, TrustedProxy, UPLOAD_ROUTES};
 
 /// What every handler shares. Behind one `Arc`: axum clones the state for every request, and
@@ -92,6 +95,11 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<TrustedProxy>,
     /// Which staff accounts need an authenticator app before anything else in the console.
     pub second_factor: SecondFactor,
+    /// Whether `/metrics` is recorded and where it is served (see [`metrics`]).
+    pub metrics: metrics::MetricsConfig,
+    /// The server's scheduled backups (`--backup-dir`), listed for system administrators at
+    /// `/admin/sao-luu` and watched by `/metrics`. None without a backup folder.
+    pub backups: Option<BackupPlace>,
 }
 
 /// Which staff accounts must sign in with a code from an authenticator app (TOTP).
@@ -165,6 +173,8 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
         HeaderValue::from_static(CSP)
     });
     assets::init();
+    let metrics_on = config.metrics.enabled && metrics::install().is_some();
+    let metrics_public = config.metrics.on_public_port();
     let state = AppState(Arc::new(Shared { engine, config, imports: Arc::default() }));
     let (api, openapi) = api::routes().split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).unwrap_or_else(|_| "{}".into());
@@ -180,6 +190,12 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
         .merge(participant::routes())
         .merge(results::routes())
         .merge(admin::routes())
+        .merge(stage::routes())
+        .merge(if metrics_public {
+            Router::new().route("/metrics", axum::routing::get(metrics::serve))
+        } else {
+            Router::new()
+        })
         // Each route reads its body only as far as its own limit (`http::limits`); axum's
         // extractors are allowed the largest, so that the route's limit is the one that answers.
         .route_layer(axum::middleware::from_fn(http::limit_body))
@@ -205,13 +221,18 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
         .layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT))
         .layer(
             ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(|_: BoxError| async { http::overloaded() }))
+                .layer(HandleErrorLayer::new(|_: BoxError| async {
+                    metrics::shed();
+                    http::overloaded()
+                }))
                 .load_shed()
                 .concurrency_limit(limits.max_in_flight),
         )
         .layer(CatchPanicLayer::custom(http::panic_response))
         // The cause of an error response, logged once with its route and request id.
         .layer(axum::middleware::from_fn(http::log_causes))
+        // Requests by route template and status, their latency, those in flight (`/metrics`).
+        .layer(axum::middleware::from_fn_with_state(metrics_on, metrics::track))
         // One span per request, by route (never the query string); the request id set before it
         // and returned with the response.
         .layer(

@@ -21,14 +21,24 @@ pub enum Role {
     UnitCoordinator,
     /// Chỉ xem.
     Viewer,
+    /// Người dẫn chương trình (MC) of the in-person event: controls the stage and the hall's
+    /// screen, and nothing else.
+    Mc,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::SystemAdmin, Role::Organiser, Role::Judge, Role::Secretariat, Role::UnitCoordinator, Role::Viewer];
+    pub const ALL: [Role; 7] = [
+        Role::SystemAdmin,
+        Role::Organiser,
+        Role::Judge,
+        Role::Secretariat,
+        Role::UnitCoordinator,
+        Role::Viewer,
+        Role::Mc,
+    ];
     /// The roles given on one contest.
-    pub const ON_CONTEST: [Role; 5] =
-        [Role::Organiser, Role::Judge, Role::Secretariat, Role::UnitCoordinator, Role::Viewer];
+    pub const ON_CONTEST: [Role; 6] =
+        [Role::Organiser, Role::Judge, Role::Secretariat, Role::UnitCoordinator, Role::Viewer, Role::Mc];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -38,6 +48,7 @@ impl Role {
             Role::Secretariat => "secretariat",
             Role::UnitCoordinator => "unit_coordinator",
             Role::Viewer => "viewer",
+            Role::Mc => "mc",
         }
     }
 
@@ -54,6 +65,7 @@ impl Role {
             Role::Secretariat => "Tổ Thư ký",
             Role::UnitCoordinator => "Đầu mối đơn vị",
             Role::Viewer => "Chỉ xem",
+            Role::Mc => "Người dẫn chương trình",
         }
     }
 }
@@ -94,6 +106,13 @@ pub enum Action {
     ScoreEvent,
     /// Reopen a judge's submitted sheet, with a reason.
     ReopenSheet,
+    /// Run the stage (sân khấu) and the hall's screen: a team on stage, its lot, the questions,
+    /// their answers, the reveal, the scoreboard and its freeze.
+    ControlStage,
+    /// Answer people's requests about their personal data (correction, erasure).
+    HandlePrivacyRequests,
+    /// Read the record of processing of personal data (hồ sơ xử lý dữ liệu cá nhân).
+    ViewProcessingRecord,
 }
 
 impl Action {
@@ -101,7 +120,7 @@ impl Action {
         use Role::*;
         match self {
             Action::ManageAccounts | Action::CreateContest => &[],
-            Action::ViewContest => &[Organiser, Judge, Secretariat, UnitCoordinator, Viewer],
+            Action::ViewContest => &[Organiser, Judge, Secretariat, UnitCoordinator, Viewer, Mc],
             Action::EditContest | Action::ManageGrants => &[Organiser],
             Action::ViewBank => &[Organiser, Judge, Secretariat],
             Action::EditBank => &[Organiser, Secretariat],
@@ -117,6 +136,8 @@ impl Action {
             Action::ManageEvent => &[Organiser, Secretariat],
             Action::ScoreEvent => &[Judge],
             Action::ReopenSheet => &[Secretariat],
+            Action::HandlePrivacyRequests | Action::ViewProcessingRecord => &[Organiser, Secretariat],
+            Action::ControlStage => &[Organiser, Secretariat, Mc],
         }
     }
 }

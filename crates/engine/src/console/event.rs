@@ -55,6 +55,8 @@ pub struct SheetView {
     pub status: String,
     pub paper: bool,
     pub entered_by: String,
+    /// Why the secretariat reopened it (lý do mở lại), shown to the judge who corrects it.
+    pub reopen_reason: Option<String>,
 }
 
 /// A sheet the secretariat is still waiting for.
@@ -108,6 +110,7 @@ fn sheet_view(row: &SheetRow) -> Result<SheetView> {
         status: row.status.clone(),
         paper: row.paper != 0,
         entered_by: row.entered_by.clone(),
+        reopen_reason: row.reopen_reason.clone(),
     })
 }
 
@@ -305,6 +308,28 @@ impl Engine {
         part_key: &str,
         scores: &BTreeMap<String, Points>,
     ) -> Result<SheetView> {
+        self.submit_sheet_once(by, slug, team_id, part_key, scores, None).await
+    }
+
+    /// [`Engine::submit_sheet`] with the idempotency key (khóa gửi phiếu) the judge's phone gave
+    /// this submission when it was typed, and resends with it until it gets an answer. The key is
+    /// written to the audit entry; a key already recorded for this sheet is answered with the
+    /// stored sheet and writes nothing, even after the secretariat has reopened it: a retry that
+    /// was held offline must not overwrite the reopened sheet with the scores it had before.
+    pub async fn submit_sheet_once(
+        &self,
+        by: &Staff,
+        slug: &str,
+        team_id: i64,
+        part_key: &str,
+        scores: &BTreeMap<String, Points>,
+        key: Option<&str>,
+    ) -> Result<SheetView> {
+        let key = key.map(str::trim).filter(|k| !k.is_empty());
+        if key.is_some_and(|k| k.len() > 64 || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
+            return Err(EngineError::BadRequest("Khóa gửi phiếu không hợp lệ; hãy tải lại trang.".into()));
+        }
         let ev = self.event_for(by, slug, Action::ScoreEvent).await?;
         // A system administrator may do everything else, but only the jury's sheets are counted.
         if !by.grants.iter().any(|g| g.contest_id == ev.id() && g.role == Role::Judge) {
@@ -313,7 +338,37 @@ impl Engine {
         let part = ev.part(part_key)?;
         check_scores(part, scores)?;
         self.require_open(&ev, part).await?;
-        self.store_sheet(by, &ev, by.account_id, team_id, part, scores, false).await
+        if let Some(key) = key {
+            let mine = self.store.event_sheets(ev.id(), Some(by.account_id)).await?;
+            let reopened =
+                mine.iter().find(|s| s.team_id == team_id && s.part_key == part.key && s.status == "reopened");
+            if let Some(sheet) = reopened
+                && self.sheet_key_recorded(by, ev.id(), sheet, key).await?
+            {
+                return sheet_view(sheet);
+            }
+        }
+        self.store_sheet(by, &ev, by.account_id, team_id, part, scores, false, key).await
+    }
+
+    /// Whether a submission of `sheet` with `key` is in the audit log already.
+    async fn sheet_key_recorded(&self, by: &Staff, contest_id: i64, sheet: &SheetRow, key: &str) -> Result<bool> {
+        let filter = cuocthi_store::AuditFilter {
+            contest_id: Some(contest_id),
+            // The store drops `_` from a prefix (a LIKE wildcard): the action is compared below.
+            action_prefix: Some("event.sheet".into()),
+            actor: Some(by.actor()),
+            before_id: None,
+            limit: 100_000,
+        };
+        let subject = format!("team:{}", sheet.team_id);
+        Ok(self.store.audit_entries(&filter).await?.iter().any(|a| {
+            a.action == "event.sheet_submit"
+                && a.subject == subject
+                && serde_json::from_str::<serde_json::Value>(&a.detail).is_ok_and(|d| {
+                    d["key"] == key && d["part"] == sheet.part_key.as_str() && d["judge_id"] == sheet.judge_id
+                })
+        }))
     }
 
     /// The secretariat types in a judge's paper sheet; the audit log marks it as such.
@@ -331,7 +386,7 @@ impl Engine {
             return Err(EngineError::BadRequest("Tài khoản này không phải giám khảo của cuộc thi.".into()));
         }
         let part = ev.part(part_key)?;
-        self.store_sheet(by, &ev, judge_id, team_id, part, scores, true).await
+        self.store_sheet(by, &ev, judge_id, team_id, part, scores, true, None).await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -344,6 +399,7 @@ impl Engine {
         part: &PartSpec,
         scores: &BTreeMap<String, Points>,
         paper: bool,
+        key: Option<&str>,
     ) -> Result<SheetView> {
         let team = self.team_in(ev, team_id).await?;
         check_scores(part, scores)?;
@@ -360,7 +416,10 @@ impl Engine {
             entered_by: &actor,
             at: self.now().timestamp_millis(),
         };
-        let detail = json!({"judge_id": judge_id, "part": part.key, "scores": hundredths, "paper": paper});
+        let mut detail = json!({"judge_id": judge_id, "part": part.key, "scores": hundredths, "paper": paper});
+        if let Some(key) = key {
+            detail["key"] = json!(key);
+        }
         let entry = self.audit_entry(by, "event.sheet_submit", ev.id(), format!("team:{}", team.id), detail);
         if let Some(row) = self.store.submit_sheet(&sheet, &entry).await? {
             return sheet_view(&row);
@@ -558,7 +617,12 @@ impl Engine {
     /// The event's ranking from the stored submitted sheets, answers, adjustments and lots.
     pub async fn event_ranking(&self, by: &Staff, slug: &str) -> Result<Vec<TeamStanding>> {
         let ev = self.event_for_any(by, slug, &[Action::ManageEvent, Action::ViewResults]).await?;
-        let id = ev.id();
+        self.ranking_of(ev.id(), &ev.spec).await
+    }
+
+    /// The ranking of a contest's event, for whoever the caller checked (the stage's public
+    /// scoreboard shows it to everyone).
+    pub(super) async fn ranking_of(&self, id: i64, spec: &EventSpec) -> Result<Vec<TeamStanding>> {
         let teams = self.store.event_teams(id).await?;
         let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
         let sheets = self.store.event_sheets(id, None).await?;
@@ -591,7 +655,7 @@ impl Engine {
             .iter()
             .map(|l| TieLot { team: l.team_id, order: u32::try_from(l.lot_order).unwrap_or(u32::MAX) })
             .collect();
-        let results = aggregate::aggregate(&ev.spec, &ids, &sheets, &answered, &adjustments, &lots)
+        let results = aggregate::aggregate(spec, &ids, &sheets, &answered, &adjustments, &lots)
             .map_err(|e| EngineError::Internal(Box::new(e)))?;
         Ok(results
             .into_iter()

@@ -11,7 +11,7 @@ use docx_rs::{AlignmentType, Docx, Paragraph, Table, TableCell, TableRow, WidthT
 use crate::console::access::{Action, Staff};
 use crate::console::report::{bold, centred, para, run, table};
 use crate::shared::catalog::CachedContest;
-use crate::shared::views::{CollectiveView, RankingView};
+use crate::shared::views::{CollectiveStructure, CollectiveView, RankingRow, RankingView};
 use crate::{Engine, EngineError, Result};
 
 /// A disqualification standing now, as the committee reads it.
@@ -92,6 +92,85 @@ impl Engine {
     }
 }
 
+/// The columns that decided a version's order, in the order its rules compare them (the
+/// default order for versions that did not record it); the prediction's only where there is one.
+pub fn deciding_order(v: &RankingView) -> Vec<&'static str> {
+    let predicted = v.real_figure.is_some() || v.rows.iter().any(|r| r.prediction.is_some());
+    let default = ["correct", "prediction", "time", "submitted"];
+    let listed: Vec<&str> = if v.columns.is_empty() {
+        default[..3].to_vec()
+    } else {
+        v.columns.iter().filter_map(|c| default.iter().find(|d| **d == c.as_str()).copied()).collect()
+    };
+    listed.into_iter().filter(|c| *c != "prediction" || predicted).collect()
+}
+
+/// The headings of [`deciding_order`]'s columns (the prediction takes two: the number and its
+/// distance).
+pub fn deciding_headings(order: &[&str]) -> Vec<&'static str> {
+    order
+        .iter()
+        .flat_map(|c| match *c {
+            "correct" => vec!["Số câu đúng"],
+            "prediction" => vec!["Dự đoán", "Chênh lệch"],
+            "time" => vec!["Thời gian"],
+            _ => vec!["Nộp bài lúc"],
+        })
+        .collect()
+}
+
+/// A row's cells for [`deciding_order`]'s columns.
+pub fn deciding_cells(order: &[&str], r: &RankingRow) -> Vec<String> {
+    let [correct, prediction, distance, time] = deciding_columns(r.correct, r.prediction, r.distance, r.time_taken_ms);
+    order
+        .iter()
+        .flat_map(|c| match *c {
+            "correct" => vec![correct.clone()],
+            "prediction" => vec![prediction.clone(), distance.clone()],
+            "time" => vec![time.clone()],
+            _ => vec![
+                r.submitted_at_ms
+                    .and_then(DateTime::from_timestamp_millis)
+                    .map(vntime::format)
+                    .unwrap_or_else(|| "—".into()),
+            ],
+        })
+        .collect()
+}
+
+/// "số câu đúng, rồi độ chênh lệch của dự đoán, rồi thời gian làm bài": the order in words.
+pub fn order_in_words(order: &[&str]) -> String {
+    order
+        .iter()
+        .map(|c| match *c {
+            "correct" => "số câu đúng",
+            "prediction" => "độ chênh lệch của dự đoán",
+            "time" => "thời gian làm bài",
+            _ => "thời điểm nộp bài",
+        })
+        .collect::<Vec<_>>()
+        .join(", rồi ")
+}
+
+/// The collective structure applied, as one sentence per adjusted level, and the reason.
+pub fn structure_lines(s: &CollectiveStructure) -> Vec<String> {
+    let mut lines = Vec::new();
+    for p in &s.prizes {
+        for t in p.tiers.iter().filter(|t| (t.count, t.amount_vnd) != (t.defined_count, t.defined_amount_vnd)) {
+            lines.push(format!(
+                "{} – {}: {} giải, trị giá {} (định nghĩa: {} giải, {}).",
+                p.prize,
+                t.name,
+                t.count,
+                text::vnd(t.amount_vnd),
+                t.defined_count,
+                text::vnd(t.defined_amount_vnd)
+            ));
+        }
+    }
+    lines
+}
+
 /// The prediction's distance and the time, as the ranking compared them.
 pub fn deciding_columns(correct: u32, prediction: Option<i64>, distance: Option<u64>, time_ms: i64) -> [String; 4] {
     [
@@ -118,6 +197,9 @@ fn record(m: &MeetingDraft, now: DateTime<Utc>) -> Docx {
         .add_paragraph(para("Thành phần tham dự: ……………………………………………………………………………………"));
     doc = winners(doc, &m.draft);
     doc = collective(doc, &m.draft.collective);
+    if let Some(s) = &m.draft.collective_structure {
+        doc = structure(doc, s);
+    }
     doc = exclusions(doc, &m.exclusions);
     doc.add_paragraph(bold("4. Kết luận"))
         .add_paragraph(para(
@@ -147,38 +229,35 @@ fn heading(organiser: &str) -> Table {
 
 fn winners(doc: Docx, v: &RankingView) -> Docx {
     let figure = v.real_figure.map(|f| format!(" Con số thực tế của câu hỏi dự đoán: {}.", text::thousands(f)));
+    let order = deciding_order(v);
     let rows: Vec<Vec<String>> = v
         .rows
         .iter()
         .map(|r| {
-            let [correct, prediction, distance, time] =
-                deciding_columns(r.correct, r.prediction, r.distance, r.time_taken_ms);
-            vec![
+            let mut row = vec![
                 r.rank.to_string(),
                 r.name.clone(),
                 r.unit.clone().or_else(|| r.locality.clone()).unwrap_or_default(),
-                correct,
-                prediction,
-                distance,
-                time,
-                r.prize.clone().unwrap_or_default(),
-                text::vnd(r.amount_vnd),
-            ]
+            ];
+            row.extend(deciding_cells(&order, r));
+            row.extend([r.prize.clone().unwrap_or_default(), text::vnd(r.amount_vnd)]);
+            row
         })
         .collect();
     let doc =
         doc.add_paragraph(bold("1. Bảng xếp hạng dự thảo và đề xuất giải cá nhân")).add_paragraph(para(&format!(
-            "{} người được xếp hạng; xếp theo số câu đúng, rồi độ chênh lệch của dự đoán, rồi thời gian làm bài.{}",
+            "{} người được xếp hạng; xếp theo {}.{}",
             text::thousands(v.participants),
+            order_in_words(&order),
             figure.unwrap_or_default()
         )));
     if rows.is_empty() {
         return doc.add_paragraph(para("Không có người đủ điều kiện đạt giải."));
     }
-    doc.add_table(table(
-        &["Hạng", "Họ và tên", "Đơn vị", "Số câu đúng", "Dự đoán", "Chênh lệch", "Thời gian", "Giải", "Trị giá"],
-        &rows,
-    ))
+    let mut headings = vec!["Hạng", "Họ và tên", "Đơn vị"];
+    headings.extend(deciding_headings(&order));
+    headings.extend(["Giải", "Trị giá"]);
+    doc.add_table(table(&headings, &rows))
 }
 
 fn collective(mut doc: Docx, prizes: &[CollectiveView]) -> Docx {
@@ -207,6 +286,19 @@ fn collective(mut doc: Docx, prizes: &[CollectiveView]) -> Docx {
             .add_table(table(&["Hạng", "Đơn vị", "Người tham gia", "Tỷ lệ", "Giải", "Trị giá"], &rows));
     }
     doc
+}
+
+/// The committee's adjustment of the collective prize structure, when there is one.
+fn structure(mut doc: Docx, s: &CollectiveStructure) -> Docx {
+    let lines = structure_lines(s);
+    if lines.is_empty() {
+        return doc.add_paragraph(para("Cơ cấu giải tập thể theo đúng Thể lệ."));
+    }
+    doc = doc.add_paragraph(para("Hội đồng điều chỉnh cơ cấu giải tập thể như sau:"));
+    for l in lines {
+        doc = doc.add_paragraph(para(&format!("– {l}")));
+    }
+    doc.add_paragraph(para(&format!("Lý do: {}", s.reason.clone().unwrap_or_else(|| "……………………".into()))))
 }
 
 fn exclusions(doc: Docx, all: &[Exclusion]) -> Docx {

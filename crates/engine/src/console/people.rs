@@ -98,7 +98,7 @@ impl Engine {
                 .take(SEARCH_LIMIT)
                 .collect()
         };
-        Ok(rows
+        let found: Vec<PersonView> = rows
             .iter()
             .filter(|p| scope.as_ref().is_none_or(|s| p.identity.unit.as_ref().is_some_and(|u| s.contains(u))))
             .map(|p| {
@@ -107,7 +107,19 @@ impl Engine {
                     crate::shared::naming::locality_name(&c, p.identity.locality.as_deref()).unwrap_or_default();
                 self.person_view(by, id, p, unit, locality)
             })
-            .collect())
+            .collect();
+        // Who looked at personal data (Luật 91/2025): the kind of search, never what was typed.
+        let kind = if query.is_empty() {
+            "list"
+        } else if exact {
+            "key"
+        } else {
+            "name"
+        };
+        let detail = json!({"query": kind, "unit": unit, "results": found.len(),
+            "unmasked": by.can(Action::SeePersonalData, Some(id))});
+        self.record(Some(by), "personal.search", Some(id), &format!("contest:{id}"), detail).await?;
+        Ok(found)
     }
 
     /// `units` and every unit below them.
@@ -137,6 +149,15 @@ impl Engine {
             }
         }
         let attempts = self.store.attempts_of(id).await?;
+        let unmasked = by.can(Action::SeePersonalData, Some(c.stored.contest.id));
+        self.record(
+            Some(by),
+            "personal.view",
+            Some(c.stored.contest.id),
+            &format!("participant:{id}"),
+            json!({"unmasked": unmasked}),
+        )
+        .await?;
         let unit = crate::shared::naming::unit_name(&c, p.identity.unit.as_deref()).unwrap_or_default();
         let locality = crate::shared::naming::locality_name(&c, p.identity.locality.as_deref()).unwrap_or_default();
         Ok((self.person_view(by, c.stored.contest.id, &p, unit, locality), attempts))
@@ -163,7 +184,8 @@ impl Engine {
             "participant.merge",
             Some(id),
             &format!("participant:{kept}"),
-            json!({"reason": reason.trim(), "kept": a.person_key, "merged": b.person_key, "merged_id": merged}),
+            // Ids, not identity keys: the chain is never purged, so it holds no CCCD.
+            json!({"reason": reason.trim(), "kept_id": a.id, "merged_id": b.id}),
         )
         .await?;
         // Who was whose first attempt changed: the statistics are counted again.

@@ -1,14 +1,18 @@
 //! `cuocthi results verify`: recomputes a published ranking from the raw answers — every attempt
 //! scored again from its draw, its answers and the key — and checks it against the publication,
-//! and the audit chain against the digest the publication carries. Any difference is named.
+//! and the audit chain against the digest the publication carries; the collective prizes with the
+//! structure the version stored; the in-person event's teams from the stored score sheets, each
+//! sheet also against the audit entry that recorded it. Any difference is named.
+
+use std::collections::HashMap;
 
 use cuocthi_domain::attempt::{self, Key};
 use cuocthi_domain::ranking::{self, Scored};
-use cuocthi_store::{AttemptRow, RoundRow};
+use cuocthi_store::{AttemptRow, AuditFilter, RoundRow};
 
 use crate::shared::catalog::CachedContest;
-use crate::shared::ranking::RoundResults;
-use crate::shared::views::{CollectiveView, RankingView, UnitRankingRow};
+use crate::shared::ranking::{EventInputs, RoundResults};
+use crate::shared::views::{CollectiveView, EventResultsView, RankingView, TeamRankingRow, UnitRankingRow};
 use crate::{Engine, EngineError, Result};
 
 /// Attempts re-scored per read.
@@ -31,16 +35,7 @@ impl Engine {
     /// Verifies the published results of round `number` (or the overall ones with `None`).
     pub async fn verify_results(&self, slug: &str, number: Option<i64>) -> Result<Verification> {
         let c = self.contest_by_slug(slug).await?;
-        let mut out = Verification::default();
-        match self.verify_audit_chain().await? {
-            Ok(check) => {
-                out.audit_entries = check.entries;
-                out.audit_digest = check.digest;
-            }
-            Err(e) => out.problems.push(e.to_string()),
-        }
-        out.sealed_checked = self.verify_seals(&mut out.problems).await?;
-        self.verify_voids(c.stored.contest.id, &mut out.problems).await?;
+        let mut out = self.verify_common(&c).await?;
         let round_id = number.map(|n| Self::round_by_number(&c, n).map(|r| r.id)).transpose()?;
         // The version carrying the collective results is checked against every round's answers.
         let with_collective = Self::collective_scope(&c) == Some(round_id);
@@ -56,14 +51,7 @@ impl Engine {
         let published_at = published.published_at;
         let published: RankingView =
             serde_json::from_str(&published.body).map_err(|e| EngineError::Internal(e.into()))?;
-        if let (Some(id), Some(digest)) = (published.audit_last_id, &published.audit_digest) {
-            match self.store.audit_entry(id).await? {
-                Some(e) if &e.hash == digest => {}
-                _ => out.problems.push(format!(
-                    "Nhật ký thao tác không còn khớp với mã băm đã công bố (mục #{id}): lịch sử trước khi công bố đã bị sửa."
-                )),
-            }
-        }
+        self.verify_digest(&published, &mut out.problems).await?;
         // The disqualifications that stood when the committee approved this version.
         let excluded = self.exclusions(c.stored.contest.id, Some(published_at.timestamp_millis())).await?;
         let mut rescored = Vec::new();
@@ -84,11 +72,147 @@ impl Engine {
         let people = self.store.participants_by_id(&winners).await?.into_iter().map(|p| (p.id, p)).collect();
         let mut recomputed = self.public_view(&c, &results, round_id, &people);
         if with_collective {
-            recomputed.collective = Self::collective_view(&c, &self.collective_of(&c, &per_round).await?);
+            // With the structure the committee approved (stored in the version), not today's definition.
+            let prizes = match &published.collective_structure {
+                Some(s) => {
+                    let changed = s
+                        .prizes
+                        .iter()
+                        .flat_map(|p| &p.tiers)
+                        .any(|t| (t.count, t.amount_vnd) != (t.defined_count, t.defined_amount_vnd));
+                    if changed && s.reason.is_none() {
+                        out.problems.push(
+                            "Cơ cấu giải tập thể của bản công bố khác định nghĩa mà không ghi lý do của Hội đồng."
+                                .into(),
+                        );
+                    }
+                    Self::collective_prizes_of(&c, s)
+                }
+                None => c.spec.settings.collective_prizes.clone(),
+            };
+            recomputed.collective = Self::collective_view(&c, &self.collective_of(&c, &per_round, &prizes).await?);
         }
         compare(&published, &recomputed, &mut out.problems);
         compare_collective(&published.collective, &recomputed.collective, &mut out.problems);
         Ok(out)
+    }
+
+    /// Verifies the published results of the in-person event: the audit chain and the digest the
+    /// publication carries, then the team ranking and prizes recomputed from the stored sheets,
+    /// answers, adjustments and lots with the prize levels the version applied.
+    pub async fn verify_event_results(&self, slug: &str) -> Result<Verification> {
+        let c = self.contest_by_slug(slug).await?;
+        let mut out = self.verify_common(&c).await?;
+        let published = self
+            .store
+            .published_event(c.stored.contest.id)
+            .await?
+            .ok_or(EngineError::NotFound("kết quả hội thi đã công bố"))?;
+        let published: RankingView =
+            serde_json::from_str(&published.body).map_err(|e| EngineError::Internal(e.into()))?;
+        self.verify_digest(&published, &mut out.problems).await?;
+        let inputs = self.event_inputs(&c).await?.ok_or(EngineError::NotFound("hội thi trực tiếp"))?;
+        let tiers = published.event.as_ref().map(|e| e.prizes.clone()).unwrap_or_else(|| Self::event_tiers(&c));
+        let (recomputed, _) = Self::event_view(&c, &inputs, &tiers)?;
+        compare_event(published.event.as_ref(), Some(&recomputed), &mut out.problems);
+        self.verify_event_inputs(&c, &inputs, &mut out.problems).await?;
+        Ok(out)
+    }
+
+    /// Each counted score sheet, and each knowledge-round entry the log recorded, against the
+    /// newest audit entry that recorded it: the hash-chained log holds what the judge sent, so a
+    /// row changed in the database afterwards is named even where the ranking does not move.
+    async fn verify_event_inputs(
+        &self,
+        c: &CachedContest,
+        inputs: &EventInputs,
+        problems: &mut Vec<String>,
+    ) -> Result<()> {
+        let mut sheets: HashMap<(i64, i64, String), serde_json::Value> = HashMap::new();
+        let mut answers: HashMap<(i64, String), i64> = HashMap::new();
+        let mut before = None;
+        loop {
+            let filter = AuditFilter {
+                contest_id: Some(c.stored.contest.id),
+                action_prefix: Some("event.".into()),
+                before_id: before,
+                limit: PAGE,
+                ..Default::default()
+            };
+            let page = self.store.audit_entries(&filter).await?;
+            // Newest first: the first entry seen for a sheet or an answer is what stands.
+            for a in &page {
+                let Some(team) = a.subject.strip_prefix("team:").and_then(|t| t.parse::<i64>().ok()) else { continue };
+                let d: serde_json::Value = serde_json::from_str(&a.detail).unwrap_or_default();
+                let part = d["part"].as_str().unwrap_or_default().to_string();
+                match a.action.as_str() {
+                    "event.sheet_submit" => {
+                        let judge = d["judge_id"].as_i64().unwrap_or_default();
+                        sheets.entry((judge, team, part)).or_insert_with(|| d["scores"].clone());
+                    }
+                    "event.answers" => {
+                        answers.entry((team, part)).or_insert(d["correct"].as_i64().unwrap_or(-1));
+                    }
+                    _ => {}
+                }
+            }
+            match page.last() {
+                Some(last) if i64::try_from(page.len()).is_ok_and(|n| n == PAGE) => before = Some(last.id),
+                _ => break,
+            }
+        }
+        let team =
+            |id: i64| inputs.teams.iter().find(|t| t.id == id).map_or_else(|| format!("#{id}"), |t| t.name.clone());
+        for s in inputs.sheets.iter().filter(|s| s.status == "submitted") {
+            let stored: serde_json::Value = serde_json::from_str(&s.scores).unwrap_or_default();
+            if sheets.get(&(s.judge_id, s.team_id, s.part_key.clone())) != Some(&stored) {
+                problems.push(format!(
+                    "Phiếu chấm #{} (giám khảo #{}, đội “{}”, phần “{}”) khác với điểm ghi trong nhật ký thao tác khi nộp.",
+                    s.id,
+                    s.judge_id,
+                    team(s.team_id),
+                    s.part_key
+                ));
+            }
+        }
+        for a in &inputs.answered {
+            if answers.get(&(a.team, a.part.clone())).is_some_and(|logged| *logged != i64::from(a.correct)) {
+                problems.push(format!(
+                    "Số câu đúng của đội “{}” ở phần “{}” khác với nhật ký thao tác.",
+                    team(a.team),
+                    a.part
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The checks every verification starts with: the audit chain, the seals, the voids.
+    async fn verify_common(&self, c: &CachedContest) -> Result<Verification> {
+        let mut out = Verification::default();
+        match self.verify_audit_chain().await? {
+            Ok(check) => {
+                out.audit_entries = check.entries;
+                out.audit_digest = check.digest;
+            }
+            Err(e) => out.problems.push(e.to_string()),
+        }
+        out.sealed_checked = self.verify_seals(&mut out.problems).await?;
+        self.verify_voids(c.stored.contest.id, &mut out.problems).await?;
+        Ok(out)
+    }
+
+    /// The audit entry a publication names still has the hash it recorded.
+    async fn verify_digest(&self, published: &RankingView, problems: &mut Vec<String>) -> Result<()> {
+        if let (Some(id), Some(digest)) = (published.audit_last_id, &published.audit_digest) {
+            match self.store.audit_entry(id).await? {
+                Some(e) if &e.hash == digest => {}
+                _ => problems.push(format!(
+                    "Nhật ký thao tác không còn khớp với mã băm đã công bố (mục #{id}): lịch sử trước khi công bố đã bị sửa."
+                )),
+            }
+        }
+        Ok(())
     }
 
     /// Calls `each` with every submitted attempt of a round and the key of its questions
@@ -172,8 +296,49 @@ impl Engine {
     }
 }
 
+/// The published event results against those recomputed from the stored sheets, team by team.
+pub(crate) fn compare_event(
+    published: Option<&EventResultsView>,
+    recomputed: Option<&EventResultsView>,
+    problems: &mut Vec<String>,
+) {
+    let show = |t: Option<&TeamRankingRow>| match t {
+        Some(t) => format!(
+            "{} (hạng {}, tổng {}, các phần [{}], {})",
+            t.team,
+            t.rank,
+            t.total,
+            t.parts.iter().map(|p| p.clone().unwrap_or_else(|| "—".into())).collect::<Vec<_>>().join("; "),
+            t.prize.clone().unwrap_or_else(|| "không giải".into())
+        ),
+        None => "không có".into(),
+    };
+    let (p, r) = (published.map_or(&[][..], |e| &e.teams), recomputed.map_or(&[][..], |e| &e.teams));
+    for i in 0..p.len().max(r.len()) {
+        let same = match (p.get(i), r.get(i)) {
+            (Some(a), Some(b)) => {
+                (a.rank, a.team_id, &a.parts, &a.adjustments, &a.total, &a.prize, a.amount_vnd, a.lot)
+                    == (b.rank, b.team_id, &b.parts, &b.adjustments, &b.total, &b.prize, b.amount_vnd, b.lot)
+            }
+            _ => false,
+        };
+        if !same {
+            problems.push(format!(
+                "Kết quả hội thi, dòng {}: công bố {}, tính lại từ phiếu chấm {}.",
+                i + 1,
+                show(p.get(i)),
+                show(r.get(i))
+            ));
+        }
+    }
+}
+
 /// The published collective results against those recomputed from the answers, unit by unit.
-fn compare_collective(published: &[CollectiveView], recomputed: &[CollectiveView], problems: &mut Vec<String>) {
+pub(crate) fn compare_collective(
+    published: &[CollectiveView],
+    recomputed: &[CollectiveView],
+    problems: &mut Vec<String>,
+) {
     let show = |u: Option<&UnitRankingRow>| match u {
         Some(u) => {
             format!("{} (hạng {}, {} người, {})", u.unit, u.rank, u.participants, u.prize.clone().unwrap_or_default())

@@ -7,5 +7,6 @@
 
 pub mod attempts;
 pub mod feedback;
+pub mod privacy;
 pub mod register;
 pub mod results;

@@ -35,6 +35,9 @@ pub struct CertificateData {
     pub superseded: bool,
     /// A unit's certificate for a collective prize (giải tập thể), not a person's.
     pub collective: bool,
+    /// A team's certificate for a prize of the in-person event (đội thi), naming its unit and
+    /// its members.
+    pub team: bool,
 }
 
 /// A person's row in one published ranking (`place` is `None` when they are not ranked in it).
@@ -60,6 +63,31 @@ pub struct PublishedResults {
     pub version: i64,
     pub view: RankingView,
     pub serials: Vec<String>,
+}
+
+/// The longest line of a certificate's detail (the renderer's limit).
+const DETAIL_LINE: usize = 100;
+
+/// A team's members on at most two detail lines of the certificate, the rest counted.
+fn member_lines(members: &[String]) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    for (i, m) in members.iter().enumerate() {
+        let last = lines.len() - 1;
+        let sep = if lines[last].is_empty() { if last == 0 { "Thành viên: " } else { "" } } else { ", " };
+        let rest = members.len() - i - 1;
+        let tail = if rest > 0 { format!(" và {rest} người khác") } else { String::new() };
+        let candidate = format!("{}{sep}{m}", lines[last]);
+        if candidate.chars().count() + tail.chars().count() <= DETAIL_LINE || lines[last].is_empty() {
+            lines[last] = candidate;
+        } else if lines.len() < 2 {
+            lines.push(m.clone());
+        } else {
+            lines[last].push_str(&format!(" và {} người khác", members.len() - i));
+            break;
+        }
+    }
+    lines.retain(|l| !l.is_empty());
+    lines.into_iter().map(|l| l.chars().take(DETAIL_LINE).collect()).collect()
 }
 
 /// A count as Vietnamese writes it (`1.234`).
@@ -113,6 +141,7 @@ impl Engine {
             contest_slug: c.spec.slug.clone(),
             superseded: false,
             collective: false,
+            team: false,
         };
         let people = view.rows.iter().map(|r| CertificateData {
             recipient: r.name.clone(),
@@ -133,8 +162,23 @@ impl Engine {
                 })
             })
         });
+        let teams = view.event.iter().flat_map(|e| {
+            e.teams.iter().filter_map(|t| {
+                let mut detail = vec![t.unit.clone()];
+                detail.extend(member_lines(&t.members));
+                Some(CertificateData {
+                    recipient: t.team.clone(),
+                    recipient_detail: detail,
+                    award: t.prize.clone()?,
+                    round: Some(e.name.chars().take(40).collect()),
+                    team: true,
+                    ..blank.clone()
+                })
+            })
+        });
         Ok(people
             .chain(units)
+            .chain(teams)
             .enumerate()
             .map(|(i, one)| {
                 let serial = self.serial(ranking_id, i);
@@ -144,10 +188,54 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// The in-person event's newest public results with each awarded team's certificate serial,
+    /// for the public results page; `None` until published.
+    pub async fn public_event_results(&self, slug: &str) -> Result<Option<PublishedResults>> {
+        let c = self.contest_by_slug(slug).await?;
+        let Some(p) = self.store.published_event(c.stored.contest.id).await? else { return Ok(None) };
+        let mut view: RankingView = serde_json::from_str(&p.body).map_err(|e| EngineError::Internal(e.into()))?;
+        view.version = Some(p.version);
+        let awarded = view.event.as_ref().map_or(0, |e| e.teams.iter().filter(|t| t.prize.is_some()).count());
+        let serials = (0..awarded).map(|i| self.serial(p.id, i)).collect();
+        Ok(Some(PublishedResults { ranking_id: p.id, version: p.version, view, serials }))
+    }
+
+    /// The serials of a version's first `n` certificates (its people's, then its units' and
+    /// teams'), for pages that link to each.
+    pub fn serials_of(&self, ranking_id: i64, n: usize) -> Vec<String> {
+        (0..n).map(|i| self.serial(ranking_id, i)).collect()
+    }
+
+    /// The certificate a serial names, as the public check page shows it: a team's certificate
+    /// is superseded by a newer public version of the event's results (not of a ranking).
+    pub async fn checked_certificate(&self, serial: &str) -> Result<CertificateData> {
+        let mut one = self.certificate(serial).await?;
+        if one.team {
+            let id = serial.split('-').next().and_then(|x| x.parse::<i64>().ok()).unwrap_or_default();
+            let c = self.contest_by_slug(&one.contest_slug).await?;
+            let newest = self.store.published_event(c.stored.contest.id).await?;
+            one.superseded = newest.is_some_and(|n| n.id != id);
+        }
+        Ok(one)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn members_fit_two_lines_and_the_rest_are_counted() {
+        let few: Vec<String> = ["Nguyễn Văn An (đội trưởng)", "Trần Thị Bình"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(member_lines(&few), vec!["Thành viên: Nguyễn Văn An (đội trưởng), Trần Thị Bình".to_string()]);
+        let many: Vec<String> = (0..30).map(|i| format!("Nguyễn Thị Thu Hằng {i}")).collect();
+        let lines = member_lines(&many);
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| l.chars().count() <= DETAIL_LINE), "{lines:?}");
+        assert!(lines[1].contains("người khác"), "{lines:?}");
+    }
 
     #[test]
     fn the_date_is_the_vietnamese_one() {

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod counters;
 pub mod lookup;
 pub mod naming;
+pub mod privacy;
 pub mod ranking;
 pub mod text;
 pub mod throttle;

@@ -6,16 +6,24 @@
 
 use std::collections::{HashMap, HashSet};
 
+use std::collections::BTreeMap;
+
 use cuocthi_domain::contest::Predicts;
+use cuocthi_domain::event::EventSpec;
+use cuocthi_domain::event::Points;
+use cuocthi_domain::event::aggregate::{self, Adjustment, Answered, Sheet, TieLot};
 use cuocthi_domain::identity::normalise_key;
-use cuocthi_domain::prize::{self, Award, PrizeTier, UnitResult, UnitStanding};
-use cuocthi_domain::ranking::{self, Scored, Standing};
-use cuocthi_store::{DisqualificationRow, ParticipantRow, RoundPhase, RoundRow};
+use cuocthi_domain::prize::{self, Award, CollectivePrize, PrizeTier, UnitResult, UnitStanding};
+use cuocthi_domain::ranking::{self, Criterion, Scored, Standing};
+use cuocthi_store::{DisqualificationRow, MemberRow, ParticipantRow, RoundPhase, RoundRow, SheetRow, TeamRow};
 use serde::{Deserialize, Serialize};
 
 use crate::shared::catalog::CachedContest;
 use crate::shared::naming::{locality_name, unit_name};
-use crate::shared::views::{CollectiveView, RankingRow, RankingView, UnitRankingRow};
+use crate::shared::views::{
+    AppliedPrize, AppliedTier, CollectiveStructure, CollectiveView, EventPartView, EventResultsView, RankingRow,
+    RankingView, TeamRankingRow, UnitRankingRow,
+};
 use crate::{Engine, EngineError, Result};
 
 /// A round's ranking with its prizes, before or after publication.
@@ -156,6 +164,8 @@ impl Engine {
         people: &HashMap<i64, ParticipantRow>,
     ) -> RankingView {
         let by_pid: HashMap<i64, &Standing> = results.standings.iter().map(|s| (s.participant_id, s)).collect();
+        let order = Self::ranking_order(c, round_id);
+        let by_submission = order.contains(&Criterion::SubmittedAtAsc);
         let rows = results
             .awards
             .iter()
@@ -174,6 +184,7 @@ impl Engine {
                     distance: s.distance,
                     prize: Some(a.prize.clone()),
                     amount_vnd: a.amount_vnd,
+                    submitted_at_ms: by_submission.then_some(s.submitted_at_ms),
                 })
             })
             .collect();
@@ -190,7 +201,19 @@ impl Engine {
             version: None,
             meeting_reference: None,
             collective: Vec::new(),
+            columns: order.iter().map(|c| column_of(*c).to_string()).collect(),
+            collective_structure: None,
+            event: None,
         }
+    }
+
+    /// The criteria a scope's ranking compares, in the order its rules list them.
+    fn ranking_order(c: &CachedContest, round_id: Option<i64>) -> Vec<Criterion> {
+        match round_id {
+            Some(id) => c.stored.rounds.iter().find(|r| r.id == id).map(|r| r.rules.ranking_order.clone()),
+            None => c.spec.settings.overall.as_ref().map(|o| o.ranking_order.clone()),
+        }
+        .unwrap_or_else(Criterion::default_order)
     }
 
     /// A person's public id in a contest: a keyed tag, so it is stable across versions and
@@ -218,6 +241,7 @@ impl Engine {
         &self,
         c: &CachedContest,
         rounds: &[RoundResults],
+        prizes: &[CollectivePrize],
     ) -> Result<Vec<CollectiveResults>> {
         let people = self.people(c.stored.contest.id).await?;
         let mut took_part: HashSet<i64> = HashSet::new();
@@ -248,9 +272,7 @@ impl Engine {
                 }
             })
             .collect();
-        Ok(c.spec
-            .settings
-            .collective_prizes
+        Ok(prizes
             .iter()
             .map(|p| CollectiveResults { prize: p.name.clone(), units: prize::rank_units(&units, p) })
             .collect())
@@ -280,9 +302,231 @@ impl Engine {
             .collect()
     }
 
+    /// The collective prizes as a version applies them: the definition's, each level's count and
+    /// amount replaced by `adjusted[prize][level]` where given; with the structure to store.
+    pub(crate) fn applied_collective(
+        c: &CachedContest,
+        adjusted: Option<&[Vec<(u32, i64)>]>,
+    ) -> (Vec<CollectivePrize>, Vec<AppliedPrize>) {
+        let mut prizes = c.spec.settings.collective_prizes.clone();
+        let mut applied = Vec::with_capacity(prizes.len());
+        for (i, p) in prizes.iter_mut().enumerate() {
+            let mut tiers = Vec::with_capacity(p.tiers.len());
+            for (j, t) in p.tiers.iter_mut().enumerate() {
+                let (defined_count, defined_amount_vnd) = (t.count, t.amount_vnd);
+                if let Some((count, amount)) = adjusted.and_then(|a| a.get(i)).and_then(|a| a.get(j)) {
+                    (t.count, t.amount_vnd) = (*count, *amount);
+                }
+                tiers.push(AppliedTier {
+                    name: t.name.clone(),
+                    count: t.count,
+                    amount_vnd: t.amount_vnd,
+                    defined_count,
+                    defined_amount_vnd,
+                });
+            }
+            applied.push(AppliedPrize { prize: p.name.clone(), tiers });
+        }
+        (prizes, applied)
+    }
+
+    /// The collective prizes a stored structure applied: the definition's bases and rules with the
+    /// levels the version recorded (what `results verify` recomputes with).
+    pub(crate) fn collective_prizes_of(c: &CachedContest, stored: &CollectiveStructure) -> Vec<CollectivePrize> {
+        let levels: Vec<Vec<(u32, i64)>> =
+            stored.prizes.iter().map(|p| p.tiers.iter().map(|t| (t.count, t.amount_vnd)).collect()).collect();
+        let (mut prizes, _) = Self::applied_collective(c, Some(&levels));
+        for (p, s) in prizes.iter_mut().zip(&stored.prizes) {
+            for (t, st) in p.tiers.iter_mut().zip(&s.tiers) {
+                t.name.clone_from(&st.name);
+            }
+        }
+        prizes
+    }
+
+    /// The in-person event's stored inputs, or `None` when the contest has no event.
+    pub(crate) async fn event_inputs(&self, c: &CachedContest) -> Result<Option<EventInputs>> {
+        let Some(spec) = c.spec.settings.event.clone() else { return Ok(None) };
+        let id = c.stored.contest.id;
+        let sheets = self.store.event_sheets(id, None).await?;
+        let counted = sheets
+            .iter()
+            .filter(|s| s.status == "submitted")
+            .map(|s| {
+                Ok(Sheet { judge: s.judge_id, team: s.team_id, part: s.part_key.clone(), scores: sheet_scores(s)? })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let answered = self
+            .store
+            .event_answers(id)
+            .await?
+            .into_iter()
+            .map(|a| Answered { team: a.team_id, part: a.part_key, correct: u32::try_from(a.correct).unwrap_or(0) })
+            .collect();
+        let adjustments = self
+            .store
+            .event_adjustments(id)
+            .await?
+            .into_iter()
+            .map(|a| Adjustment { team: a.team_id, points: Points::hundredths(a.points), reason: a.reason })
+            .collect();
+        let lots = self
+            .store
+            .event_tie_lots(id)
+            .await?
+            .iter()
+            .map(|l| TieLot { team: l.team_id, order: u32::try_from(l.lot_order).unwrap_or(u32::MAX) })
+            .collect();
+        Ok(Some(EventInputs {
+            spec,
+            teams: self.store.event_teams(id).await?,
+            members: self.store.event_members(id).await?,
+            sheets,
+            counted,
+            answered,
+            adjustments,
+            lots,
+        }))
+    }
+
+    /// The event's prize levels as the definition states them.
+    pub(crate) fn event_tiers(c: &CachedContest) -> Vec<AppliedTier> {
+        c.spec
+            .settings
+            .event_prizes
+            .iter()
+            .map(|t| AppliedTier {
+                name: t.name.clone(),
+                count: t.count,
+                amount_vnd: t.amount_vnd,
+                defined_count: t.count,
+                defined_amount_vnd: t.amount_vnd,
+            })
+            .collect()
+    }
+
+    /// The event's ranking and team prizes from its inputs, and what stops its approval: a tie at
+    /// a prize boundary the rules left for the committee's lot, a team without every part's score.
+    pub(crate) fn event_view(
+        c: &CachedContest,
+        inputs: &EventInputs,
+        tiers: &[AppliedTier],
+    ) -> Result<(EventResultsView, Vec<String>)> {
+        let spec = &inputs.spec;
+        let ids: Vec<i64> = inputs.teams.iter().map(|t| t.id).collect();
+        let results =
+            aggregate::aggregate(spec, &ids, &inputs.counted, &inputs.answered, &inputs.adjustments, &inputs.lots)
+                .map_err(|e| EngineError::Internal(Box::new(e)))?;
+        let slots: Vec<&AppliedTier> = tiers.iter().flat_map(|t| std::iter::repeat_n(t, t.count as usize)).collect();
+        let mut problems = Vec::new();
+        let mut teams: Vec<TeamRankingRow> = Vec::with_capacity(results.len());
+        for r in &results {
+            let Some(t) = inputs.teams.iter().find(|t| t.id == r.team) else { continue };
+            if !r.complete {
+                problems.push(format!("Đội “{}” chưa có đủ điểm các phần thi.", t.name));
+            }
+            teams.push(TeamRankingRow {
+                rank: r.rank,
+                team_id: t.id,
+                team: t.name.clone(),
+                unit_code: t.unit_code.clone(),
+                unit: unit_name(c, Some(&t.unit_code)).unwrap_or_else(|| t.unit_code.clone()),
+                members: inputs.members.iter().filter(|m| m.team_id == t.id).map(member_line).collect(),
+                parts: spec
+                    .parts
+                    .iter()
+                    .map(|p| r.parts.get(&p.key).copied().flatten().map(|x| x.display(6)))
+                    .collect(),
+                adjustments: r.adjustments.display(2),
+                total: r.total.display(spec.aggregation.decimals),
+                lot: inputs.lots.iter().find(|l| l.team == t.id).map(|l| l.order),
+                needs_lot: r.needs_lot,
+                prize: None,
+                amount_vnd: 0,
+            });
+        }
+        // Teams sharing a place share its prize when the place's slots are all of one level;
+        // a shared place across two levels (or the last prize) waits for the committee's lot.
+        let mut i = 0;
+        while i < teams.len() {
+            let n = teams[i..].iter().take_while(|t| t.rank == teams[i].rank).count();
+            let levels: Vec<Option<&AppliedTier>> = (i..i + n).map(|k| slots.get(k).copied()).collect();
+            if levels.windows(2).all(|w| w[0].map(|t| &t.name) == w[1].map(|t| &t.name)) {
+                for (team, level) in teams[i..i + n].iter_mut().zip(&levels) {
+                    team.prize = level.map(|t| t.name.clone());
+                    team.amount_vnd = level.map_or(0, |t| t.amount_vnd);
+                }
+            } else {
+                let names: Vec<&str> = teams[i..i + n].iter().map(|t| t.team.as_str()).collect();
+                problems.push(format!(
+                    "Các đội {} bằng điểm ở ranh giới giải, sau khi xét {}; Ban Tổ chức cần bốc thăm phân định.",
+                    names.join(", "),
+                    if spec.tie_breaks.is_empty() {
+                        "tổng điểm".to_string()
+                    } else {
+                        "các tiêu chí phụ".to_string()
+                    }
+                ));
+            }
+            i += n;
+        }
+        let view = EventResultsView {
+            name: spec.name.clone(),
+            parts: spec
+                .parts
+                .iter()
+                .map(|p| EventPartView { key: p.key.clone(), name: p.name.clone(), weight_percent: p.weight_percent })
+                .collect(),
+            tie_breaks: spec
+                .tie_breaks
+                .iter()
+                .map(|k| spec.part(k).map_or_else(|| k.clone(), |p| p.name.clone()))
+                .collect(),
+            teams,
+            prizes: tiers.to_vec(),
+        };
+        Ok((view, problems))
+    }
+
     /// The disqualifications of a contest standing now, or at a publication's instant.
     pub(crate) async fn exclusions(&self, contest_id: i64, as_of: Option<i64>) -> Result<Exclusions> {
         Ok(Exclusions::of(&self.store.disqualifications(contest_id).await?, as_of))
+    }
+}
+
+/// The in-person event's stored sheets, answers, adjustments and lots, as read for its ranking.
+pub(crate) struct EventInputs {
+    pub spec: EventSpec,
+    pub teams: Vec<TeamRow>,
+    pub members: Vec<MemberRow>,
+    /// Every sheet, reopened ones too (the workbook lists them).
+    pub sheets: Vec<SheetRow>,
+    /// The submitted sheets, which the ranking counts.
+    pub counted: Vec<Sheet>,
+    pub answered: Vec<Answered>,
+    pub adjustments: Vec<Adjustment>,
+    pub lots: Vec<TieLot>,
+}
+
+/// A sheet's scores (criterion → hundredths).
+pub(crate) fn sheet_scores(s: &SheetRow) -> Result<BTreeMap<String, Points>> {
+    let hundredths: BTreeMap<String, i64> = serde_json::from_str(&s.scores)
+        .map_err(|e| EngineError::Internal(format!("phiếu chấm {}: {e}", s.id).into()))?;
+    Ok(hundredths.into_iter().map(|(k, h)| (k, Points::hundredths(h))).collect())
+}
+
+/// A member as the results name them: `Nguyễn Văn A (đội trưởng)`.
+fn member_line(m: &MemberRow) -> String {
+    if m.captain != 0 { format!("{} (đội trưởng)", m.name) } else { m.name.clone() }
+}
+
+/// A ranking criterion's column name in a version's `columns`.
+pub fn column_of(c: Criterion) -> &'static str {
+    match c {
+        Criterion::CorrectDesc => "correct",
+        Criterion::PredictionDistanceAsc => "prediction",
+        Criterion::TimeTakenAsc => "time",
+        Criterion::SubmittedAtAsc => "submitted",
     }
 }
 

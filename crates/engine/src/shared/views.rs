@@ -224,6 +224,9 @@ pub struct RankingRow {
     pub distance: Option<u64>,
     pub prize: Option<String>,
     pub amount_vnd: i64,
+    /// When the counted attempt was submitted (ms since the epoch): shown where the rules rank by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at_ms: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -253,6 +256,84 @@ pub struct RankingView {
     /// none); empty in the others and in versions approved before collective results were.
     #[serde(default)]
     pub collective: Vec<CollectiveView>,
+    /// The columns that decided the order, in the order the rules compare them (`correct`,
+    /// `prediction`, `time`, `submitted`): pages show them so. Empty in versions approved before
+    /// they were recorded (the default order then).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// The collective prize structure (cơ cấu giải tập thể) this version applied, with the
+    /// committee's reason when it differs from the definition's: `results verify` recomputes the
+    /// collective results with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collective_structure: Option<CollectiveStructure>,
+    /// The in-person event's team ranking and team prizes (a version of scope `event`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventResultsView>,
+}
+
+/// A prize level as a version applied it, beside what the definition states.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AppliedTier {
+    pub name: String,
+    pub count: u32,
+    pub amount_vnd: i64,
+    pub defined_count: u32,
+    pub defined_amount_vnd: i64,
+}
+
+/// A collective prize's levels as applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AppliedPrize {
+    pub prize: String,
+    pub tiers: Vec<AppliedTier>,
+}
+
+/// The collective prize structure of a version and, when the committee adjusted it, why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CollectiveStructure {
+    pub prizes: Vec<AppliedPrize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A part of the in-person event as its results show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventPartView {
+    pub key: String,
+    pub name: String,
+    pub weight_percent: u32,
+}
+
+/// A team's line of the in-person event's results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TeamRankingRow {
+    pub rank: u32,
+    pub team_id: i64,
+    pub team: String,
+    pub unit_code: String,
+    pub unit: String,
+    pub members: Vec<String>,
+    /// Each part's score before weighting, in the parts' order (`None`: nothing entered).
+    pub parts: Vec<Option<String>>,
+    pub adjustments: String,
+    pub total: String,
+    /// The committee's lot among teams the rules left tied (1 first).
+    pub lot: Option<u32>,
+    /// Still tied after every rule and lot.
+    pub needs_lot: bool,
+    pub prize: Option<String>,
+    pub amount_vnd: i64,
+}
+
+/// The in-person event's ranking and team prizes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventResultsView {
+    pub name: String,
+    pub parts: Vec<EventPartView>,
+    /// The parts compared, in order, when totals are equal (their names), then the lot.
+    pub tie_breaks: Vec<String>,
+    pub teams: Vec<TeamRankingRow>,
+    pub prizes: Vec<AppliedTier>,
 }
 
 /// A collective prize with every ranked unit.

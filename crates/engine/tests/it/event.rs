@@ -15,6 +15,9 @@ use cuocthi_testkit::{TestDb, on_both_backends};
 
 use crate::common::*;
 
+#[path = "event_sheets.rs"]
+mod sheets;
+
 on_both_backends!(
     teams_are_registered_and_drawn_on_stage,
     sheets_are_checked_locked_and_reopened_by_the_secretariat,

@@ -120,8 +120,11 @@ pub(super) async fn start_attempt(store: &SqlStore, new: &NewAttempt) -> Result<
             })
             .await;
     }
-    // Two simultaneous starts (even on two app nodes) both see no open attempt; the unique
-    // indexes let one insert win and the other retry, finding the winner's attempt.
+    if let Pools::Postgres(p) = &store.pools {
+        return start_on_postgres(p, &store.pg_saves, new, draw, blank).await;
+    }
+    // SQLite in memory (sqlx's pool, one connection): two simultaneous starts both see no open
+    // attempt; the unique indexes let one insert win and the other retry, finding the winner's.
     for _ in 0..5 {
         // The body is an async block so that `?` and `return` end this try, not the retry loop.
         let outcome: Result<StartOutcome> = on!(store, write, |p| async {
@@ -176,6 +179,80 @@ pub(super) async fn start_attempt(store: &SqlStore, new: &NewAttempt) -> Result<
         }
     }
     Err(StoreError::unavailable("could not start the attempt under contention"))
+}
+
+/// A start on PostgreSQL in one statement: the open attempt, the count of attempts used and the
+/// insert read one snapshot, so that a start racing the person's last allowed start either sees
+/// the winner's attempt (open and counted) or neither; never "limit reached" while the attempt
+/// that reached it is open. `ON CONFLICT DO NOTHING`: an insert that collides with one committed
+/// after the snapshot (another node's start) writes nothing and fails nothing; the statement is
+/// run again, with a new snapshot that sees the winner's attempt. The third branch carries the
+/// count when neither of the others has a row.
+const START_PG: &str = "WITH open AS (
+    SELECT id, round_id, participant_id, seq, seed, draw, answers, prediction, status, started_at, deadline_at, submitted_at, auto_submitted, correct, time_taken_ms
+      FROM attempts WHERE round_id = $1 AND participant_id = $2 AND status = 'open'),
+  used AS (SELECT COUNT(*) AS n FROM attempts WHERE round_id = $1 AND participant_id = $2),
+  started AS (
+    INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at, client_tag, device_tag)
+    SELECT $1, $2, used.n + 1, $3, $4, $5, $6, 'open', $7, $8, $9, $10 FROM used
+     WHERE used.n < $11 AND NOT EXISTS (SELECT 1 FROM open)
+    ON CONFLICT DO NOTHING
+    RETURNING id, round_id, participant_id, seq, seed, draw, answers, prediction, status, started_at, deadline_at, submitted_at, auto_submitted, correct, time_taken_ms)
+SELECT 0::BIGINT AS outcome, (SELECT n FROM used) AS used, started.* FROM started
+UNION ALL SELECT 1, (SELECT n FROM used), open.* FROM open
+UNION ALL SELECT 2, used.n, 0, 0, 0, 0, 0, '', '', NULL, '', 0, 0, NULL, 0, NULL, NULL FROM used
+  WHERE NOT EXISTS (SELECT 1 FROM started) AND NOT EXISTS (SELECT 1 FROM open)";
+
+/// A row of [`START_PG`]: which branch (0 started, 1 the open attempt, 2 neither) and the count.
+#[derive(sqlx::FromRow)]
+struct StartRow {
+    outcome: i64,
+    used: i64,
+    #[sqlx(flatten)]
+    attempt: RawAttempt,
+}
+
+async fn start_on_postgres(
+    pool: &sqlx::PgPool,
+    group: &std::sync::Arc<pg_writer::Group>,
+    new: &NewAttempt,
+    draw: String,
+    blank: String,
+) -> Result<StartOutcome> {
+    let new = std::sync::Arc::new((new.clone(), draw, blank));
+    pg_writer::transaction(pool, group, move |c| {
+        let new = new.clone();
+        Box::pin(async move {
+            let (new, draw, blank) = &*new;
+            for _ in 0..5 {
+                let row: StartRow = sqlx::query_as(START_PG)
+                    .bind(new.round_id)
+                    .bind(new.participant_id)
+                    .bind(stored_seed(new.seed))
+                    .bind(draw)
+                    .bind(bigint(new.draw.len()))
+                    .bind(blank)
+                    .bind(ms(new.started_at))
+                    .bind(ms(new.deadline_at))
+                    .bind(&new.client_tag)
+                    .bind(&new.device_tag)
+                    .bind(i64::from(new.allowed))
+                    .fetch_one(&mut *c)
+                    .await?;
+                match row.outcome {
+                    0 => return Ok(Ok(StartOutcome::Started(row.attempt.try_into()?))),
+                    1 => return Ok(Ok(StartOutcome::Resumed(row.attempt.try_into()?))),
+                    _ if row.used >= i64::from(new.allowed) => {
+                        return Ok(Ok(StartOutcome::LimitReached { used: count(row.used)? }));
+                    }
+                    // Collided with a start committed after this statement's snapshot: again.
+                    _ => continue,
+                }
+            }
+            Ok(Err(StoreError::unavailable("could not start the attempt under contention")))
+        })
+    })
+    .await
 }
 
 pub(super) async fn attempt(store: &SqlStore, id: i64) -> Result<Option<AttemptRow>> {
@@ -269,6 +346,29 @@ pub(super) async fn submit_attempt(
                 })
             })
             .await;
+    }
+    if let Pools::Postgres(p) = &store.pools {
+        // In the pool's group commit: the close and the score in the batch's transaction.
+        let close_sql: std::sync::Arc<str> = close_sql.into();
+        return pg_writer::transaction(p, &store.pg_saves, move |c| {
+            let (close_sql, scorer) = (close_sql.clone(), scorer.clone());
+            Box::pin(async move {
+                let closed: Option<RawAttempt> = sqlx::query_as(sqlx::AssertSqlSafe(&*close_sql))
+                    .bind(attempt_id)
+                    .bind(ms(submitted_at))
+                    .bind(flag(auto))
+                    .fetch_optional(&mut *c)
+                    .await?;
+                let Some(closed) = closed else { return Ok(Ok(None)) };
+                let mut row = AttemptRow::try_from(closed)?;
+                let (correct, taken) = scorer(&row);
+                sqlx::query(SCORE_SQL).bind(attempt_id).bind(i64::from(correct)).bind(taken).execute(&mut *c).await?;
+                row.correct = Some(correct);
+                row.time_taken_ms = Some(taken);
+                Ok(Ok(Some(row)))
+            })
+        })
+        .await;
     }
     let close_sql = sqlx::AssertSqlSafe(close_sql);
     on!(store, write, |p| {

@@ -18,7 +18,9 @@
 //! | `files` | staged_files, materials | |
 //! | `feedback` | question_reports, question_voids | `audit`, `sqlite_direct` |
 //! | `stats` | stat_counters, unit_staff | |
+//! | `privacy` | participants' personal columns (and those of registered, unit_staff, question_reports, attempts), privacy_requests | |
 //! | `event` | event_teams, event_members, event_parts, event_sheets, event_answers, event_adjustments, event_tie_lots | `audit` |
+//! | `stage` | event_question_sets, event_set_lots, event_stage_answers, event_stage (and event_answers' count) | `audit` |
 
 mod accounts;
 mod attempts;
@@ -28,8 +30,10 @@ mod event;
 mod feedback;
 mod files;
 mod participants;
+mod privacy;
 mod questions;
 mod results;
+mod stage;
 mod stats;
 
 use std::collections::BTreeMap;
@@ -57,8 +61,10 @@ use event::*;
 use feedback::*;
 use files::*;
 use participants::*;
+use privacy::*;
 use questions::*;
 use results::*;
+use stage::*;
 use stats::*;
 
 use crate::console::*;

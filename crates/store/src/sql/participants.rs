@@ -5,10 +5,13 @@ use chrono::{DateTime, Utc};
 use cuocthi_domain::identity::Identity;
 use rusqlite::named_params;
 
+use std::sync::Arc;
+
 use super::SqlStore;
 use crate::Result;
 use crate::model::*;
-use crate::pool::{WritePool, on, statement};
+use crate::pg_writer;
+use crate::pool::{Pools, WritePool, on, statement};
 use crate::sqlite_direct;
 
 // Run by both drivers (sqlx, and rusqlite on SQLite's participant path): one text each.
@@ -73,6 +76,25 @@ pub(super) async fn insert_participant(
                 )?)
             })
             .await?;
+        return Ok(raw.into());
+    }
+    if let Pools::Postgres(p) = &store.pools {
+        // In the pool's group commit. The same key registered twice at once breaks the unique
+        // rule inside the batch: the batch runs again write by write, and the second is answered
+        // `Conflict` with the driver's error as its cause, as a lone insert would be.
+        let input = Arc::new((key.to_string(), who.clone(), consent.map(str::to_string)));
+        let raw: RawParticipant = pg_writer::transaction(p, &store.pg_saves, move |c| {
+            let input = input.clone();
+            Box::pin(async move {
+                let (key, who, consent) = &*input;
+                let raw: RawParticipant =
+                    participant_insert!(contest_id, key, who, complete, consent.as_deref(), ms(now))
+                        .fetch_one(&mut *c)
+                        .await?;
+                Ok(Ok(raw))
+            })
+        })
+        .await?;
         return Ok(raw.into());
     }
     let raw: RawParticipant =

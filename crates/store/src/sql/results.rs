@@ -1,5 +1,6 @@
 //! Results (`published_rankings`, `ranking_standings`, `disqualifications`): the judges' review,
-//! ranking versions approved and made public, and each person's row in them.
+//! ranking versions approved and made public, and each person's row in them. A version's `scope`
+//! is `ranking` (a round's or the overall ranking) or `event` (the in-person event's teams).
 
 use super::SqlStore;
 use crate::model::*;
@@ -11,25 +12,46 @@ use chrono::{DateTime, Utc};
 const VERSION_SELECT: &str =
     "SELECT id, contest_id, round_id, version, published_at, approved_by, reason, public_at FROM published_rankings";
 
+/// The scope of the online rounds' versions.
+const RANKING: &str = "ranking";
+/// The scope of the in-person event's versions.
+const EVENT: &str = "event";
+
 pub(super) async fn published_ranking(
     store: &SqlStore,
     contest_id: i64,
     round_id: Option<i64>,
 ) -> Result<Option<PublishedRanking>> {
+    published_in(store, contest_id, round_id, RANKING).await
+}
+
+pub(super) async fn published_event(store: &SqlStore, contest_id: i64) -> Result<Option<PublishedRanking>> {
+    published_in(store, contest_id, None, EVENT).await
+}
+
+/// The newest public version of a scope.
+async fn published_in(
+    store: &SqlStore,
+    contest_id: i64,
+    round_id: Option<i64>,
+    scope: &str,
+) -> Result<Option<PublishedRanking>> {
     // `IS NOT DISTINCT FROM` is PostgreSQL; SQLite spells it `IS`. Written twice for that.
     let row: Option<(i64, i64, String, i64)> = match &store.pools {
         Pools::Sqlite { read, .. } => sqlx::query_as(
-            "SELECT id, published_at, body, version FROM published_rankings WHERE contest_id = $1 AND round_id IS $2 AND public_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+            "SELECT id, published_at, body, version FROM published_rankings WHERE contest_id = $1 AND round_id IS $2 AND scope = $3 AND public_at IS NOT NULL ORDER BY id DESC LIMIT 1",
         )
         .bind(contest_id)
         .bind(round_id)
+        .bind(scope)
         .fetch_optional(read)
         .await?,
         Pools::Postgres(p) => sqlx::query_as(
-            "SELECT id, published_at, body, version FROM published_rankings WHERE contest_id = $1 AND round_id IS NOT DISTINCT FROM $2 AND public_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+            "SELECT id, published_at, body, version FROM published_rankings WHERE contest_id = $1 AND round_id IS NOT DISTINCT FROM $2 AND scope = $3 AND public_at IS NOT NULL ORDER BY id DESC LIMIT 1",
         )
         .bind(contest_id)
         .bind(round_id)
+        .bind(scope)
         .fetch_optional(p)
         .await?,
     };
@@ -94,6 +116,15 @@ pub(super) async fn disqualifications(store: &SqlStore, contest_id: i64) -> Resu
 }
 
 pub(super) async fn approve_ranking(store: &SqlStore, v: &NewRankingVersion<'_>) -> Result<(i64, i64)> {
+    approve_in(store, v, RANKING).await
+}
+
+pub(super) async fn approve_event_version(store: &SqlStore, v: &NewRankingVersion<'_>) -> Result<(i64, i64)> {
+    approve_in(store, &NewRankingVersion { round_id: None, standings: &[], ..v.clone() }, EVENT).await
+}
+
+/// Stores a version of a scope numbered after that scope's last.
+async fn approve_in(store: &SqlStore, v: &NewRankingVersion<'_>, scope: &str) -> Result<(i64, i64)> {
     on!(store, write, |p| {
         async {
         let mut tx = p.begin_write().await?;
@@ -107,16 +138,17 @@ pub(super) async fn approve_ranking(store: &SqlStore, v: &NewRankingVersion<'_>)
         }
         let (last,): (Option<i64>,) = sqlx::query_as(
             "SELECT MAX(version) FROM published_rankings
-             WHERE contest_id = $1 AND (round_id = $2 OR (round_id IS NULL AND $2 IS NULL))",
+             WHERE contest_id = $1 AND (round_id = $2 OR (round_id IS NULL AND $2 IS NULL)) AND scope = $3",
         )
         .bind(v.contest_id)
         .bind(v.round_id)
+        .bind(scope)
         .fetch_one(&mut *tx)
         .await?;
         let version = last.unwrap_or(0) + 1;
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO published_rankings (contest_id, round_id, published_at, body, version, reason, approved_by, public_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO published_rankings (contest_id, round_id, published_at, body, version, reason, approved_by, public_at, scope)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(v.contest_id)
         .bind(v.round_id)
@@ -126,6 +158,7 @@ pub(super) async fn approve_ranking(store: &SqlStore, v: &NewRankingVersion<'_>)
         .bind(v.reason)
         .bind(v.approved_by)
         .bind(v.public.then_some(v.approved_at))
+        .bind(scope)
         .fetch_one(&mut *tx)
         .await?;
         for chunk in v.standings.chunks(500) {
@@ -160,10 +193,29 @@ pub(super) async fn ranking_versions(
     contest_id: i64,
     round_id: Option<i64>,
 ) -> Result<Vec<RankingVersionRow>> {
+    versions_in(store, contest_id, round_id, RANKING).await
+}
+
+pub(super) async fn event_versions(store: &SqlStore, contest_id: i64) -> Result<Vec<RankingVersionRow>> {
+    versions_in(store, contest_id, None, EVENT).await
+}
+
+pub(super) async fn version_scope(store: &SqlStore, id: i64) -> Result<Option<String>> {
+    let sql = "SELECT scope FROM published_rankings WHERE id = $1";
+    let row: Option<(String,)> = statement!(store, read, fetch_optional, sql, id)?;
+    Ok(row.map(|(s,)| s))
+}
+
+async fn versions_in(
+    store: &SqlStore,
+    contest_id: i64,
+    round_id: Option<i64>,
+    scope: &str,
+) -> Result<Vec<RankingVersionRow>> {
     let sql = format!(
-        "{VERSION_SELECT} WHERE contest_id = $1 AND (round_id = $2 OR (round_id IS NULL AND $2 IS NULL)) ORDER BY id DESC"
+        "{VERSION_SELECT} WHERE contest_id = $1 AND (round_id = $2 OR (round_id IS NULL AND $2 IS NULL)) AND scope = $3 ORDER BY id DESC"
     );
-    Ok(statement!(store, read, fetch_all, sqlx::AssertSqlSafe(sql), contest_id, round_id)?)
+    Ok(statement!(store, read, fetch_all, sqlx::AssertSqlSafe(sql), contest_id, round_id, scope)?)
 }
 
 pub(super) async fn standing_in(

@@ -4,5 +4,6 @@
 mod backup;
 mod contract;
 mod event;
+mod pg_batch;
 mod pg_group_commit;
 mod throttle;

@@ -205,6 +205,10 @@ struct Overview {
     can_audit: bool,
     can_stats: bool,
     bank_size: usize,
+    /// The definition has an in-person event (`[event]`) and this staff member runs it (the
+    /// secretariat's page) or judges it (the judge's sheets): link those pages.
+    event_desk: bool,
+    event_judge: bool,
 }
 
 async fn overview_page(s: &AppState, staff: &Staff, slug: &str, error: Option<String>) -> PageResult {
@@ -226,6 +230,8 @@ async fn overview_page(s: &AppState, staff: &Staff, slug: &str, error: Option<St
             can_audit: staff.can(Action::ViewAudit, Some(id)),
             can_stats: staff.can(Action::ViewStatistics, Some(id)),
             bank_size,
+            event_desk: c.spec.settings.event.is_some() && staff.can(Action::ManageEvent, Some(id)),
+            event_judge: c.spec.settings.event.is_some() && staff.can(Action::ScoreEvent, Some(id)),
         },
     ))
 }

@@ -6,14 +6,18 @@ mod accounts;
 mod auth;
 mod bank;
 mod contests;
+mod event;
 mod feedback;
 mod import_jobs;
 mod lists;
 mod materials;
 mod people;
+mod privacy;
 mod results;
 mod review;
+mod stage;
 mod statistics;
+mod system;
 mod units;
 
 use axum::Router;
@@ -34,6 +38,8 @@ use crate::cookies::{self, STAFF};
 use crate::http::{PageError, Path, private, see_other};
 
 pub use import_jobs::ImportJobs;
+pub(crate) use system::newest_backup_age;
+pub use system::BackupPlace;
 
 /// One row of the console's route table: a path and the handlers that answer it.
 type Route = (&'static str, MethodRouter<AppState>);
@@ -56,6 +62,9 @@ fn table() -> Vec<Route> {
         ("/admin/tai-khoan/{id}/mat-khau", post(accounts::reset_password)),
         ("/admin/nhat-ky", get(accounts::audit_all)),
         ("/admin/nhat-ky.csv", get(accounts::audit_all_csv)),
+        // The backup folder and its files (system administrators) (system.rs)
+        ("/admin/sao-luu", get(system::backups)),
+        ("/admin/sao-luu/kiem-tra", post(system::check)),
         // Contests, their rounds, team and audit log (contests.rs)
         ("/admin", get(contests::dashboard)),
         ("/admin/cuoc-thi/moi", get(contests::new_page)),
@@ -88,6 +97,11 @@ fn table() -> Vec<Route> {
         ("/admin/cuoc-thi/{slug}/thi-sinh", get(people::people)),
         ("/admin/cuoc-thi/{slug}/thi-sinh/gop", post(people::merge)),
         ("/admin/cuoc-thi/{slug}/thi-sinh/{id}", get(people::person)),
+        // Personal data: people's requests, the record of processing, the audit of access (privacy.rs)
+        ("/admin/cuoc-thi/{slug}/du-lieu-ca-nhan", get(privacy::queue)),
+        ("/admin/cuoc-thi/{slug}/du-lieu-ca-nhan/{id}", post(privacy::decide)),
+        ("/admin/cuoc-thi/{slug}/du-lieu-ca-nhan/truy-cap.csv", get(privacy::access_csv)),
+        ("/admin/cuoc-thi/{slug}/ho-so-xu-ly", get(privacy::record)),
         // Unit lists and exclusions (lists.rs)
         ("/admin/cuoc-thi/{slug}/don-vi", get(lists::units).post(lists::upload_units)),
         ("/admin/cuoc-thi/{slug}/loai-tru", post(lists::upload_exclusions)),
@@ -117,6 +131,22 @@ fn table() -> Vec<Route> {
         ("/admin/cuoc-thi/{slug}/tham-gia", get(units::unit_page)),
         ("/admin/cuoc-thi/{slug}/tham-gia/{unit}/danh-sach-can-bo", post(units::upload_staff)),
         ("/admin/cuoc-thi/{slug}/tham-gia/{unit}/chua-tham-gia.xlsx", get(units::absentees)),
+        // The event's stage: the control page and the knowledge round's question sets (stage.rs)
+        ("/admin/cuoc-thi/{slug}/san-khau", get(stage::control).post(stage::step)),
+        ("/admin/cuoc-thi/{slug}/san-khau/bo-cau-hoi", post(stage::prepare_sets)),
+        // The in-person event: the secretariat's page, the judges' sheets, paper sheets (event/)
+        ("/admin/cuoc-thi/{slug}/hoi-thi", get(event::secretariat)),
+        ("/admin/cuoc-thi/{slug}/hoi-thi/doi", post(event::save_team)),
+        ("/admin/cuoc-thi/{slug}/hoi-thi/thu-tu", post(event::draw_order)),
+        ("/admin/cuoc-thi/{slug}/hoi-thi/phan-thi", post(event::open_part)),
+        ("/admin/cuoc-thi/{slug}/hoi-thi/phieu/{id}/mo-lai", post(event::reopen)),
+        ("/admin/cuoc-thi/{slug}/hoi-thi/phieu-giay", post(event::paper_sheet)),
+        ("/admin/cuoc-thi/{slug}/hoi-thi/kien-thuc", post(event::answers)),
+        ("/admin/cuoc-thi/{slug}/hoi-thi/cong-tru", post(event::adjustment)),
+        ("/admin/cuoc-thi/{slug}/hoi-thi/boc-tham", post(event::tie_lots)),
+        ("/admin/cuoc-thi/{slug}/hoi-thi/phieu-trang.pdf", get(event::paper::blank)),
+        ("/admin/cuoc-thi/{slug}/cham-diem", get(event::judge::judge)),
+        ("/admin/cuoc-thi/{slug}/cham-diem/phieu", post(event::judge::submit)),
     ]
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use cuocthi_domain::identity::Field;
 use cuocthi_domain::text;
 
-use super::{FeedbackTexts, Texts, vn};
+use super::{FeedbackTexts, PrivacyTexts, Texts, vn};
 
 fn en_long(at: DateTime<Utc>) -> String {
     vn(at, "%H:%M on %d/%m/%Y")
@@ -235,6 +235,17 @@ pub const EN: Texts = Texts {
     col_prediction: "Prediction",
     col_distance: "Prediction distance",
     practice_note: "This is a practice contest with no prizes: the prediction question is only there to practise.",
+    col_submitted: "Submitted at",
+    results_collective: "Collective prizes",
+    results_structure_adjusted: |why| format!("Prize structure adjusted by the committee: {why}"),
+    results_order: "Ranked by the columns in turn",
+    col_team: "Team",
+    col_members: "Members",
+    col_adjustments: "Bonus/penalty",
+    col_total: "Total",
+    col_participants: "Participants",
+    col_rate: "Rate",
+    results_tie_breaks: "Equal totals are decided by, in turn",
 };
 
 pub static FEEDBACK_EN: FeedbackTexts = FeedbackTexts {
@@ -251,4 +262,64 @@ pub static FEEDBACK_EN: FeedbackTexts = FeedbackTexts {
     award: "This question was voided: everyone asked it is counted as right.",
     drop: "This question was voided: it is not scored.",
     not_scored: "Not scored",
+};
+
+pub static PRIVACY_EN: PrivacyTexts = PrivacyTexts {
+    heading: "My personal data",
+    intro: |key| {
+        format!(
+            "Under the Personal Data Protection Law you may see and download the personal data the organisers keep \
+             about you, ask for it to be corrected, withdraw your consent and ask for it to be erased. So that only \
+             you can see it, enter your {} and the date of birth you gave when you registered.",
+            key.to_lowercase()
+        )
+    },
+    show: "Show my data",
+    stored: "What is stored",
+    purged: |at| {
+        format!("Your personal data was erased at {at} (Vietnam time); your results remain only as anonymous figures.")
+    },
+    retention: "Kept for",
+    removal_due: "Erased from",
+    registered: "Registered at",
+    consent: "Consent text version",
+    complete: "Complete enough for prizes",
+    attempts: "Attempts",
+    col_round: "Round",
+    col_attempt: "No.",
+    col_status: "Status",
+    col_started: "Started",
+    col_correct: "Correct answers",
+    requests: "Your requests",
+    col_request: "Request",
+    col_sent: "Sent",
+    col_due: "Answer due",
+    col_answer: "Answer",
+    download: "Download my data (JSON)",
+    download_hint: "The file holds everything on this page, for you to keep or take elsewhere.",
+    correction: "Ask for a correction",
+    field: "What to correct",
+    value: "The correct value",
+    reason: "Why (optional)",
+    send_correction: "Send the request",
+    deadline: |days| format!("The secretariat answers within {days} days (the organisers' setting)."),
+    erasure: "Withdraw consent and ask for erasure",
+    erasure_intro: "Once your data is erased you cannot sign in again and cannot receive a prize; your attempts remain only as anonymous figures. Erasure cannot be undone.",
+    ask_erasure: "Ask for erasure",
+    confirm_heading: "Confirm the erasure",
+    at_once: "The contest is over and no prize depends on your data: it will be erased as soon as you confirm.",
+    queued: |due| {
+        format!(
+            "The contest is still running: your request goes to the secretariat, who answer by {due} (Vietnam time)."
+        )
+    },
+    confirm: "I confirm: erase my data",
+    cancel: "Go back",
+    refused: "Your data cannot be erased",
+    erased: "Your personal data has been erased.",
+    sent: |due| {
+        format!("Request sent. The secretariat answers by {due} (Vietnam time); the answer appears on this page.")
+    },
+    back: "Back to the contest",
+    again: "Show my data again",
 };

@@ -22,6 +22,9 @@ mod vi;
 pub use en::{EN, FEEDBACK_EN};
 pub use vi::{FEEDBACK_VI, VI};
 
+pub use en::PRIVACY_EN;
+pub use vi::PRIVACY_VI;
+
 use crate::cookies;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -311,6 +314,20 @@ pub struct Texts {
     pub col_distance: &'static str,
     /// A contest that awards no prizes but asks a tiebreak question (the practice contest).
     pub practice_note: &'static str,
+
+    // Results a province can sign (issues 14 and 17)
+    pub col_submitted: &'static str,
+    pub results_collective: &'static str,
+    /// The committee adjusted the collective prize structure, with this reason.
+    pub results_structure_adjusted: fn(&str) -> String,
+    pub results_order: &'static str,
+    pub col_team: &'static str,
+    pub col_members: &'static str,
+    pub col_adjustments: &'static str,
+    pub col_total: &'static str,
+    pub col_participants: &'static str,
+    pub col_rate: &'static str,
+    pub results_tie_breaks: &'static str,
 }
 
 /// `3 ngày 4 giờ 5 phút 6 giây` from comma-separated unit words; the largest units only.
@@ -362,6 +379,60 @@ impl FeedbackTexts {
             Void::Award => self.award,
             Void::Drop => self.drop,
         }
+    }
+}
+
+/// The texts of a person's personal-data pages (dữ liệu cá nhân của tôi), in the page's language.
+/// (The engine's labels of fields and statuses, and its refusals, are Vietnamese, as everywhere.)
+pub struct PrivacyTexts {
+    pub heading: &'static str,
+    pub intro: fn(&str) -> String,
+    pub show: &'static str,
+    pub stored: &'static str,
+    pub purged: fn(&str) -> String,
+    pub retention: &'static str,
+    pub removal_due: &'static str,
+    pub registered: &'static str,
+    pub consent: &'static str,
+    pub complete: &'static str,
+    pub attempts: &'static str,
+    pub col_round: &'static str,
+    pub col_attempt: &'static str,
+    pub col_status: &'static str,
+    pub col_started: &'static str,
+    pub col_correct: &'static str,
+    pub requests: &'static str,
+    pub col_request: &'static str,
+    pub col_sent: &'static str,
+    pub col_due: &'static str,
+    pub col_answer: &'static str,
+    pub download: &'static str,
+    pub download_hint: &'static str,
+    pub correction: &'static str,
+    pub field: &'static str,
+    pub value: &'static str,
+    pub reason: &'static str,
+    pub send_correction: &'static str,
+    pub deadline: fn(u32) -> String,
+    pub erasure: &'static str,
+    pub erasure_intro: &'static str,
+    pub ask_erasure: &'static str,
+    pub confirm_heading: &'static str,
+    pub at_once: &'static str,
+    pub queued: fn(&str) -> String,
+    pub confirm: &'static str,
+    pub cancel: &'static str,
+    pub refused: &'static str,
+    pub erased: &'static str,
+    pub sent: fn(&str) -> String,
+    pub back: &'static str,
+    pub again: &'static str,
+}
+
+impl PrivacyTexts {
+    /// The texts in the language of `t` (the request's).
+    pub fn of(t: &Texts) -> &'static PrivacyTexts {
+        if t.lang == "en" { &PRIVACY_EN } else { &PRIVACY_VI }
     }
 }
 

@@ -3,7 +3,7 @@
 use cuocthi_domain::identity::Field;
 use cuocthi_domain::{text, vntime};
 
-use super::{FeedbackTexts, Texts, vn};
+use super::{FeedbackTexts, PrivacyTexts, Texts, vn};
 
 pub const VI: Texts = Texts {
     lang: "vi",
@@ -216,6 +216,17 @@ pub const VI: Texts = Texts {
     col_prediction: "Số dự đoán",
     col_distance: "Chênh lệch dự đoán",
     practice_note: "Đây là cuộc thi thử, không xét giải: câu hỏi dự đoán trong bài chỉ để bạn làm quen với cách thi.",
+    col_submitted: "Nộp bài lúc",
+    results_collective: "Giải tập thể",
+    results_structure_adjusted: |why| format!("Cơ cấu giải do Hội đồng điều chỉnh: {why}"),
+    results_order: "Xếp hạng lần lượt theo các cột",
+    col_team: "Đội thi",
+    col_members: "Thành viên",
+    col_adjustments: "Cộng/trừ",
+    col_total: "Tổng điểm",
+    col_participants: "Người tham gia",
+    col_rate: "Tỷ lệ",
+    results_tie_breaks: "Bằng điểm thì xét lần lượt",
 };
 
 pub static FEEDBACK_VI: FeedbackTexts = FeedbackTexts {
@@ -234,4 +245,62 @@ pub static FEEDBACK_VI: FeedbackTexts = FeedbackTexts {
     award: "Câu hỏi đã bị hủy: mọi người được hỏi câu này đều được tính đúng.",
     drop: "Câu hỏi đã bị hủy: câu này không được tính điểm.",
     not_scored: "Không tính điểm",
+};
+
+pub static PRIVACY_VI: PrivacyTexts = PrivacyTexts {
+    heading: "Dữ liệu cá nhân của tôi",
+    intro: |key| {
+        format!(
+            "Theo Luật Bảo vệ dữ liệu cá nhân, bạn có quyền xem, tải về, yêu cầu sửa dữ liệu cá nhân mà Ban Tổ chức \
+             lưu về bạn, rút lại sự đồng ý và yêu cầu xóa dữ liệu. Để bảo đảm chỉ bạn xem được, hãy nhập {} và ngày \
+             sinh đã khai khi đăng ký.",
+            key.to_lowercase()
+        )
+    },
+    show: "Xem dữ liệu của tôi",
+    stored: "Thông tin đang được lưu",
+    purged: |at| {
+        format!(
+            "Dữ liệu cá nhân của bạn đã được xóa lúc {at} (giờ Việt Nam); kết quả thi chỉ còn lưu dưới dạng ẩn danh."
+        )
+    },
+    retention: "Thời hạn lưu trữ",
+    removal_due: "Dữ liệu được xóa từ ngày",
+    registered: "Thời điểm đăng ký",
+    consent: "Phiên bản nội dung đồng ý",
+    complete: "Đủ thông tin để xét giải",
+    attempts: "Các lượt thi",
+    col_round: "Đợt thi",
+    col_attempt: "Lần",
+    col_status: "Trạng thái",
+    col_started: "Bắt đầu",
+    col_correct: "Số câu đúng",
+    requests: "Các yêu cầu của bạn",
+    col_request: "Yêu cầu",
+    col_sent: "Gửi lúc",
+    col_due: "Hạn trả lời",
+    col_answer: "Trả lời",
+    download: "Tải về dữ liệu của tôi (JSON)",
+    download_hint: "Tệp chứa toàn bộ thông tin ở trang này, để bạn lưu giữ hoặc chuyển cho nơi khác.",
+    correction: "Yêu cầu sửa dữ liệu",
+    field: "Thông tin cần sửa",
+    value: "Giá trị đúng",
+    reason: "Lý do (không bắt buộc)",
+    send_correction: "Gửi yêu cầu sửa",
+    deadline: |days| format!("Tổ Thư ký xem xét và trả lời trong {days} ngày (thời hạn do Ban Tổ chức quy định)."),
+    erasure: "Rút lại sự đồng ý và yêu cầu xóa dữ liệu",
+    erasure_intro: "Khi dữ liệu được xóa, bạn không đăng nhập lại được và không được xét giải; kết quả các lượt thi chỉ còn trong thống kê dưới dạng ẩn danh. Việc xóa không khôi phục được.",
+    ask_erasure: "Yêu cầu xóa dữ liệu",
+    confirm_heading: "Xác nhận yêu cầu xóa dữ liệu",
+    at_once: "Cuộc thi đã kết thúc và không có giải thưởng nào phụ thuộc vào dữ liệu của bạn: dữ liệu cá nhân sẽ được xóa ngay khi bạn xác nhận.",
+    queued: |due| {
+        format!("Cuộc thi đang diễn ra: yêu cầu được chuyển đến Tổ Thư ký, trả lời trước {due} (giờ Việt Nam).")
+    },
+    confirm: "Tôi xác nhận yêu cầu xóa dữ liệu",
+    cancel: "Quay lại",
+    refused: "Không thể xóa dữ liệu",
+    erased: "Dữ liệu cá nhân của bạn đã được xóa.",
+    sent: |due| format!("Đã gửi yêu cầu. Tổ Thư ký trả lời trước {due} (giờ Việt Nam); kết quả hiện ở trang này."),
+    back: "Về trang cuộc thi",
+    again: "Xem lại dữ liệu của tôi",
 };

@@ -2,31 +2,19 @@
 //! with a numeric keypad types `12051988`, and a person who typed `31/02/1990` in the right form
 //! must hear that the day does not exist, not that the form is wrong.
 
-use chrono::NaiveDate;
+use cuocthi_domain::vntime;
 
 use crate::i18n::Texts;
 
 /// Eight digits read as `ddmmyyyy` and written with slashes; anything else as typed.
 pub(super) fn as_typed(raw: &str) -> String {
-    let s = raw.trim();
-    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{}/{}/{}", &s[..2], &s[2..4], &s[4..])
-    } else {
-        s.to_string()
-    }
+    vntime::date_as_typed(raw)
 }
 
 /// The message for a date written as `dd/mm/yyyy` (or with `-`) that no calendar has; `None`
 /// for a real date or one in another form (the domain explains the form).
 pub(super) fn missing_day(date: &str, t: &Texts) -> Option<String> {
-    let parts: Vec<&str> = date.split(['/', '-']).collect();
-    let [d, m, y] = parts.as_slice() else { return None };
-    let number = |p: &str, most: usize| (1..=most).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
-    if !(number(d, 2) && number(m, 2) && y.len() == 4 && number(y, 4)) {
-        return None;
-    }
-    let (d, m, y) = (d.parse().ok()?, m.parse().ok()?, y.parse().ok()?);
-    NaiveDate::from_ymd_opt(y, m, d).is_none().then(|| (t.date_does_not_exist)(date))
+    vntime::is_missing_day(date).then(|| (t.date_does_not_exist)(date))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 mod attempt;
 mod contest;
 mod dates;
+mod privacy;
 mod register;
 mod result;
 
@@ -26,6 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/cuoc-thi/{slug}/dang-ky", get(register::register_form).post(register::register))
         .route("/cuoc-thi/{slug}/dang-nhap", get(register::identify_form).post(register::identify))
         .route("/cuoc-thi/{slug}/dang-xuat", post(contest::sign_out))
+        .route("/cuoc-thi/{slug}/du-lieu-ca-nhan", get(privacy::form).post(privacy::show))
+        .route("/cuoc-thi/{slug}/du-lieu-ca-nhan/tai-ve", post(privacy::download))
+        .route("/cuoc-thi/{slug}/du-lieu-ca-nhan/sua", post(privacy::correction))
+        .route("/cuoc-thi/{slug}/du-lieu-ca-nhan/xoa", post(privacy::erasure))
         .route("/cuoc-thi/{slug}/vao-thi/{round_id}", post(attempt::start))
         .route("/cuoc-thi/{slug}/tai-lieu/{id}", get(contest::material))
         .route("/cuoc-thi/{slug}/giao-dien.css", get(contest::brand_css))

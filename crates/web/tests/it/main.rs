@@ -5,9 +5,14 @@
 mod api;
 mod console;
 mod edge;
+mod event;
 mod feedback;
 mod harness;
+mod metrics;
 mod pages;
+mod privacy;
+mod results_structure;
 mod rough_edges;
 mod staff;
+mod stage;
 mod throttle;

@@ -178,6 +178,8 @@ async fn the_running_attempt_is_at_the_top(db: TestDb) {
     assert!(running < rounds && link < rounds, "before the rounds");
     // The practice contest awards no prizes: its tiebreak question is said to be for practice.
     assert!(page.body.contains("câu hỏi dự đoán trong bài chỉ để bạn làm quen"));
+    // … and its rules say the ranking is only for practice, not how prizes are given.
+    assert!(page.body.contains("Kết quả thi thử không xét giải. Bảng xếp hạng thi thử chỉ để làm quen"));
 }
 
 async fn the_console_s_rough_edges(db: TestDb) {

@@ -61,6 +61,7 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
     let auditors: &[Role] = &[Organiser, Judge];
     let list_keepers: &[Role] = &[Organiser, UnitCoordinator];
     let figure_readers: &[Role] = &[Organiser, Judge, Secretariat, Viewer];
+    let event_keepers: &[Role] = &[Organiser, Secretariat];
     let table: Vec<(Method, &str, May)> = vec![
         (Method::GET, "/admin/dang-nhap", May::Anyone),
         (Method::POST, "/admin/dang-nhap", May::Anyone),
@@ -103,6 +104,10 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
         (Method::GET, "/admin/cuoc-thi/{slug}/thi-sinh", May::Roles(everyone_on_contest)),
         (Method::POST, "/admin/cuoc-thi/{slug}/thi-sinh/gop", May::Roles(bank_editors)),
         (Method::GET, "/admin/cuoc-thi/{slug}/thi-sinh/{id}", May::Roles(everyone_on_contest)),
+        (Method::GET, "/admin/cuoc-thi/{slug}/du-lieu-ca-nhan", May::Roles(event_keepers)),
+        (Method::POST, "/admin/cuoc-thi/{slug}/du-lieu-ca-nhan/{id}", May::Roles(event_keepers)),
+        (Method::GET, "/admin/cuoc-thi/{slug}/du-lieu-ca-nhan/truy-cap.csv", May::Roles(auditors)),
+        (Method::GET, "/admin/cuoc-thi/{slug}/ho-so-xu-ly", May::Roles(event_keepers)),
         (Method::GET, "/admin/cuoc-thi/{slug}/don-vi", May::Roles(everyone_on_contest)),
         (Method::POST, "/admin/cuoc-thi/{slug}/don-vi", May::Roles(organisers)),
         (Method::POST, "/admin/cuoc-thi/{slug}/loai-tru", May::Roles(organisers)),
@@ -133,6 +138,23 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
         (Method::POST, "/admin/cuoc-thi/{slug}/gop-y/{id}/dong", May::Roles(bank_editors)),
         (Method::GET, "/admin/cuoc-thi/{slug}/gop-y/cau-hoi/{id}", May::Roles(bank_readers)),
         (Method::POST, "/admin/cuoc-thi/{slug}/gop-y/cau-hoi/{id}/huy", May::Roles(bank_editors)),
+        (Method::GET, "/admin/cuoc-thi/{slug}/hoi-thi", May::Roles(event_keepers)),
+        (Method::POST, "/admin/cuoc-thi/{slug}/hoi-thi/doi", May::Roles(event_keepers)),
+        (Method::POST, "/admin/cuoc-thi/{slug}/hoi-thi/thu-tu", May::Roles(event_keepers)),
+        (Method::POST, "/admin/cuoc-thi/{slug}/hoi-thi/phan-thi", May::Roles(event_keepers)),
+        (Method::POST, "/admin/cuoc-thi/{slug}/hoi-thi/phieu/{id}/mo-lai", May::Roles(&[Secretariat])),
+        (Method::POST, "/admin/cuoc-thi/{slug}/hoi-thi/phieu-giay", May::Roles(event_keepers)),
+        (Method::POST, "/admin/cuoc-thi/{slug}/hoi-thi/kien-thuc", May::Roles(event_keepers)),
+        (Method::POST, "/admin/cuoc-thi/{slug}/hoi-thi/cong-tru", May::Roles(event_keepers)),
+        (Method::POST, "/admin/cuoc-thi/{slug}/hoi-thi/boc-tham", May::Roles(organisers)),
+        (Method::GET, "/admin/cuoc-thi/{slug}/hoi-thi/phieu-trang.pdf", May::Roles(&[Organiser, Secretariat, Judge])),
+        (Method::GET, "/admin/cuoc-thi/{slug}/cham-diem", May::Roles(&[Judge])),
+        (Method::POST, "/admin/cuoc-thi/{slug}/cham-diem/phieu", May::Roles(&[Judge])),
+        // The event's stage: run by the organisers, the secretariat and the MC; its question sets by the
+        // first two only.
+        (Method::GET, "/admin/cuoc-thi/{slug}/san-khau", May::Roles(&[Organiser, Secretariat, Mc])),
+        (Method::POST, "/admin/cuoc-thi/{slug}/san-khau", May::Roles(&[Organiser, Secretariat, Mc])),
+        (Method::POST, "/admin/cuoc-thi/{slug}/san-khau/bo-cau-hoi", May::Roles(bank_editors)),
         (Method::POST, "/admin/dang-xuat", May::Signed),
     ];
     let uploads =
