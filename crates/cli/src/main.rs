@@ -257,6 +257,7 @@ fn explain(e: EngineError) -> anyhow::Error {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => {
+            args.check()?;
             let (store, engine) = open(&cli.db).await?;
             serve::start(*args, &cli.db.database_url, store.clone(), engine).await?;
             store.close().await;

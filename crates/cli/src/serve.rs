@@ -83,6 +83,21 @@ pub struct ServeArgs {
     pub metrics_token: Option<String>,
 }
 
+impl ServeArgs {
+    /// Refuses settings that cannot work before the store is opened (and created, for SQLite).
+    pub fn check(&self) -> Result<()> {
+        if let Some(token) = &self.metrics_token {
+            anyhow::ensure!(
+                token.chars().count() >= MIN_TOKEN_CHARS && !token.chars().any(char::is_whitespace),
+                "--metrics-token (CUOCTHI_METRICS_TOKEN) phải dài ít nhất {MIN_TOKEN_CHARS} ký tự, không có khoảng trắng"
+            );
+        }
+        cuocthi_web::WebConfig::parse_origins(&self.frame_ancestors)
+            .map_err(|e| anyhow::anyhow!("CUOCTHI_FRAME_ANCESTORS: {e}"))?;
+        Ok(())
+    }
+}
+
 /// A trusted proxy as written (checked here, read again by the web layer), so that `config show`
 /// prints it back as given.
 fn proxy(s: &str) -> Result<String, String> {
@@ -153,12 +168,6 @@ pub async fn start(args: ServeArgs, database_url: &str, store: Arc<SqlStore>, en
     } else {
         cuocthi_web::SecondFactor::EveryAccount
     };
-    if let Some(token) = &args.metrics_token {
-        anyhow::ensure!(
-            token.chars().count() >= MIN_TOKEN_CHARS && !token.chars().any(char::is_whitespace),
-            "--metrics-token (CUOCTHI_METRICS_TOKEN) phải dài ít nhất {MIN_TOKEN_CHARS} ký tự, không có khoảng trắng"
-        );
-    }
     let metrics = MetricsConfig {
         enabled: args.metrics_listen.is_some() || args.metrics_token.is_some(),
         separate_listener: args.metrics_listen.is_some(),

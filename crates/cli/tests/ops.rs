@@ -109,7 +109,7 @@ fn unknown_keys_and_bad_values_in_the_file_are_refused_by_name() {
     ] {
         std::fs::write(&file, body).unwrap();
         for args in [vec!["--config", path(&file), "config", "show"], vec!["--config", path(&file), "serve"]] {
-            let out = cuocthi(&args, &[]);
+            let out = cuocthi(&args, &[("CUOCTHI_DATABASE_URL", "sqlite:///khong/duoc/mo.db")]);
             assert!(!out.status.success(), "{body} accepted");
             assert!(text(&out).contains(expected), "{body}: {}", text(&out));
             assert!(text(&out).contains("cuocthi.toml"), "names the file: {}", text(&out));
@@ -119,9 +119,13 @@ fn unknown_keys_and_bad_values_in_the_file_are_refused_by_name() {
     assert!(!missing.status.success());
     assert!(text(&missing).contains("không đọc được tệp cấu hình"), "{}", text(&missing));
     // A metrics token too short to be a secret stops the server before it listens.
-    let out = cuocthi(&["serve", "--demo", "--listen", "127.0.0.1:0", "--metrics-token", "ngan"], &[]);
+    let db = dir.path().join("khong-duoc-tao.db");
+    let url = format!("sqlite://{}", db.display());
+    let env = [("CUOCTHI_DATABASE_URL", url.as_str())];
+    let out = cuocthi(&["serve", "--demo", "--listen", "127.0.0.1:0", "--metrics-token", "ngan"], &env);
     assert!(!out.status.success());
     assert!(text(&out).contains("ít nhất 16 ký tự"), "{}", text(&out));
+    assert!(!db.exists(), "refused before the store is opened");
 }
 
 /// A free loopback port (the listener is closed at once; the server binds it a moment later).

@@ -22,7 +22,7 @@ use std::str::FromStr;
 
 use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
-use sqlx::{Connection, PgConnection, Row, SqliteConnection};
+use sqlx::{ConnectOptions, Connection, PgConnection, Row, SqliteConnection};
 
 use crate::error::StoreError;
 
@@ -182,9 +182,14 @@ fn is_sqlite(url: &str) -> bool {
 
 async fn connect(url: &str, must_exist: bool) -> Result<Conn> {
     if is_postgres(url) {
-        Ok(Conn::Postgres(PgConnection::connect(url).await?))
+        // A whole table read as one stream is "slow" to sqlx: its statement log would only alarm.
+        let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.disable_statement_logging();
+        Ok(Conn::Postgres(PgConnection::connect_with(&opts).await?))
     } else if is_sqlite(url) {
-        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)?.create_if_missing(!must_exist).foreign_keys(true);
+        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)?
+            .create_if_missing(!must_exist)
+            .foreign_keys(true)
+            .disable_statement_logging();
         Ok(Conn::Sqlite(SqliteConnection::connect_with(&opts).await?))
     } else {
         Err(CopyError::Url(crate::redact(url)))

@@ -8,7 +8,7 @@
 //! - `error`: [`StoreError`], every driver error mapped with its cause kept (a leaf);
 //! - `pool`: the pools of either backend, and the `on!` and `statement!` macros that run SQL on
 //!   whichever is in use (a leaf);
-//! - `model`, `review`, `feedback`, `stats`, `console`: what the traits take and hand back, and
+//! - `model`, `review`, `feedback`, `stats`, `privacy`, `console`: what the traits take and hand back, and
 //!   [`ConsoleStore`] (types only, no SQL);
 //! - `sqlite_direct`: rusqlite on SQLite's participant path (the writer thread, point reads);
 //! - `sql`: [`SqlStore`], the SQL of both traits, one module per table family;

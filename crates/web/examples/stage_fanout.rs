@@ -216,10 +216,10 @@ async fn client(i: usize, addr: String, slug: String, seen: mpsc::UnboundedSende
         while let Some(end) = find(&text, b"\n\n") {
             let event: Vec<u8> = text.drain(..end + 2).collect();
             let event = String::from_utf8_lossy(&event);
-            if let Some(id) = event.lines().find_map(|l| l.strip_prefix("id: ")) {
-                if let Ok(v) = id.trim().parse::<i64>() {
-                    let _ = seen.send((i, v, at));
-                }
+            if let Some(id) = event.lines().find_map(|l| l.strip_prefix("id: "))
+                && let Ok(v) = id.trim().parse::<i64>()
+            {
+                let _ = seen.send((i, v, at));
             }
         }
     }
@@ -245,11 +245,12 @@ async fn post(addr: &str, slug: &str, cookie: &str, form: &[(String, String)]) -
     Ok(if to_control { status } else { status.max(1) * 1000 })
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// The nearest-rank percentile `p` (a whole number, 1 to 100) of sorted values.
+fn percentile(sorted: &[f64], p: usize) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    let rank = (p * sorted.len()).div_ceil(100);
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
@@ -312,19 +313,19 @@ async fn measure(
     }
     delays_ms.sort_by(f64::total_cmp);
     posts_ms.sort_by(f64::total_cmp);
-    let (p50, p99, max) = (percentile(&delays_ms, 50.0), percentile(&delays_ms, 99.0), percentile(&delays_ms, 100.0));
+    let (p50, p99, max) = (percentile(&delays_ms, 50), percentile(&delays_ms, 99), percentile(&delays_ms, 100));
     eprintln!(
         "{} deliveries of {steps} steps to {} streams: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms; \
          {missed} missed; the control POST itself p50 {:.1} ms",
         delays_ms.len(),
         latest.len(),
-        percentile(&posts_ms, 50.0)
+        percentile(&posts_ms, 50)
     );
     println!(
         "{{\"streams\":{},\"steps\":{steps},\"deliveries\":{},\"missed\":{missed},\"p50_ms\":{p50:.1},\"p99_ms\":{p99:.1},\"max_ms\":{max:.1},\"post_p50_ms\":{:.1}}}",
         latest.len(),
         delays_ms.len(),
-        percentile(&posts_ms, 50.0)
+        percentile(&posts_ms, 50)
     );
     Ok(())
 }

@@ -24,6 +24,7 @@ use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::http::{HeaderName, HeaderValue, header};
 use cuocthi_engine::Engine;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::{BoxError, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -226,7 +227,9 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
                     http::overloaded()
                 }))
                 .load_shed()
-                .concurrency_limit(limits.max_in_flight),
+                // One semaphore for the whole server: axum applies a router's layer to each route
+                // separately, and `concurrency_limit` would make a limit per route.
+                .layer(GlobalConcurrencyLimitLayer::new(limits.max_in_flight)),
         )
         .layer(CatchPanicLayer::custom(http::panic_response))
         // The cause of an error response, logged once with its route and request id.

@@ -74,6 +74,10 @@ pub const ACTION_LABELS: &[(&str, &str)] = &[
     ("event.answers", "Ghi số câu trả lời đúng của đội"),
     ("event.adjustment", "Cộng hoặc trừ điểm đội thi"),
     ("event.tie_lot", "Bốc thăm phân định các đội bằng điểm"),
+    ("event.question_sets", "Tạo bộ câu hỏi phần thi kiến thức"),
+    ("event.set_lot", "Đội bốc thăm bộ câu hỏi"),
+    ("event.stage", "Điều khiển sân khấu và màn hình trình chiếu"),
+    ("event.stage_answer", "Ghi câu trả lời của đội trên sân khấu"),
 ];
 
 /// The Vietnamese name of an action code, if it has one.

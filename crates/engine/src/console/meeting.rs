@@ -64,6 +64,71 @@ impl Engine {
         Ok(out.into_inner())
     }
 
+    /// The meeting's record (biên bản) of the in-person event's results as a .docx: the teams'
+    /// scores per part, totals, the lots drawn and the proposed team prizes, with what still
+    /// stops the approval, and lines to sign.
+    pub async fn event_meeting_record(&self, by: &Staff, slug: &str) -> Result<Vec<u8>> {
+        let c = self.contest_for(by, slug, Action::ViewResults).await?;
+        let (draft, problems) = self.event_draft(by, slug).await?;
+        let now = self.now();
+        let day = vntime::local_date(now);
+        let Some(event) = draft.event else { return Err(EngineError::NotFound("hội thi trực tiếp")) };
+        let mut doc = Docx::new()
+            .add_table(heading(&c.spec.organiser))
+            .add_paragraph(para(""))
+            .add_paragraph(centred("BIÊN BẢN HỌP", true))
+            .add_paragraph(centred(&format!("Xét duyệt kết quả {} – {}", event.name, c.spec.title), true))
+            .add_paragraph(para(&format!(
+                "Hôm nay, ngày {} (giờ Việt Nam), tại ………………………………, Hội đồng/Ban Tổ chức họp xét duyệt kết quả \
+                 các đội thi do hệ thống tổng hợp từ phiếu chấm của Ban Giám khảo.",
+                vntime::format_date(day)
+            )))
+            .add_paragraph(para("Chủ trì: ……………………………………  Thư ký: ……………………………………"))
+            .add_paragraph(bold("1. Kết quả các đội thi"));
+        let order = if event.tie_breaks.is_empty() {
+            "Xếp theo tổng điểm; bằng điểm thì Ban Tổ chức bốc thăm.".to_string()
+        } else {
+            format!("Xếp theo tổng điểm; bằng điểm thì xét lần lượt {}, rồi bốc thăm.", event.tie_breaks.join(", "))
+        };
+        doc = doc.add_paragraph(para(&order));
+        let mut headings = vec!["Hạng", "Đội thi", "Đơn vị"];
+        headings.extend(event.parts.iter().map(|p| p.name.as_str()));
+        headings.extend(["Cộng/trừ", "Tổng điểm", "Bốc thăm", "Giải"]);
+        let rows: Vec<Vec<String>> = event
+            .teams
+            .iter()
+            .map(|t| {
+                let mut row = vec![t.rank.to_string(), t.team.clone(), t.unit.clone()];
+                row.extend(t.parts.iter().map(|p| p.clone().unwrap_or_else(|| "—".into())));
+                row.extend([
+                    t.adjustments.clone(),
+                    t.total.clone(),
+                    t.lot.map(|l| l.to_string()).unwrap_or_default(),
+                    t.prize.clone().unwrap_or_default(),
+                ]);
+                row
+            })
+            .collect();
+        doc = doc.add_table(table(&headings, &rows)).add_paragraph(bold("2. Những điểm cần Hội đồng quyết định"));
+        if problems.is_empty() {
+            doc = doc.add_paragraph(para("Không có."));
+        }
+        for p in problems {
+            doc = doc.add_paragraph(para(&format!("– {p}")));
+        }
+        doc = doc
+            .add_paragraph(bold("3. Kết luận"))
+            .add_paragraph(para("Hội đồng thống nhất phê duyệt kết quả và giải của các đội thi nêu trên."))
+            .add_paragraph(para(&format!(
+                "Biên bản lập lúc {} và được các thành viên dự họp thông qua.",
+                vntime::format_long(now)
+            )))
+            .add_table(signatures());
+        let mut out = std::io::Cursor::new(Vec::new());
+        doc.build().pack(&mut out).map_err(|e| EngineError::Internal(e.into()))?;
+        Ok(out.into_inner())
+    }
+
     /// Disqualifications not lifted: of the person, or of an attempt of this round (every round
     /// for the overall ranking).
     async fn standing_exclusions(&self, c: &CachedContest, number: Option<i64>) -> Result<Vec<Exclusion>> {

@@ -104,6 +104,18 @@ async fn the_purge_keeps_results_verifiable_and_no_personal_data(db: TestDb) {
     let e = &f.engine;
     let (people, winners) = contest_with_winners(&f).await;
     assert!(e.verify_results("kiem-thu", Some(1)).await.unwrap().problems.is_empty());
+    // A unit's staff list names a winner, someone without a prize and someone who never took part.
+    let contest_id = e.store().contest_by_slug("kiem-thu").await.unwrap().unwrap().contest.id;
+    let winner = people.iter().find(|(_, id)| winners.contains(id)).unwrap().0.clone();
+    let loser = people.iter().find(|(_, id)| !winners.contains(id)).unwrap().0.clone();
+    let listed = |p: &IdentityInput| cuocthi_store::StaffMember {
+        unit_code: "SO-A".into(),
+        person_key: p.cccd.clone().unwrap(),
+        full_name: p.full_name.clone(),
+    };
+    let absent = someone(99);
+    let staff = [listed(&winner), listed(&loser), listed(&absent)];
+    e.store().replace_staff_list(contest_id, "SO-A", &staff, "daumoi", 0).await.unwrap();
     let audit_before = e.store().audit_chain(0, 10_000).await.unwrap().len();
 
     // Before the period ends nothing is due, dry or not.
@@ -131,7 +143,10 @@ async fn the_purge_keeps_results_verifiable_and_no_personal_data(db: TestDb) {
             if winners.contains(id) {
                 // The CCCD is the identity key too (person_key).
                 assert!(places.contains(&format!("participants.{}", field_of(&n))), "a winner keeps {n}: {places:?}");
-                assert!(places.iter().all(|p| p.starts_with("participants.")), "{n}: {places:?}");
+                assert!(
+                    places.iter().all(|p| p.starts_with("participants.") || p == "unit_staff.person_key"),
+                    "{n}: {places:?}"
+                );
             } else {
                 assert!(places.is_empty(), "{n} of purged person #{id} is still in {places:?}");
             }
@@ -147,6 +162,9 @@ async fn the_purge_keeps_results_verifiable_and_no_personal_data(db: TestDb) {
     let check = e.verify_results("kiem-thu", Some(1)).await.unwrap();
     assert!(check.problems.is_empty(), "{:?}", check.problems);
     let chain = e.store().audit_chain(0, 10_000).await.unwrap();
+    assert!(occurrences(&f.db, absent.cccd.as_deref().unwrap()).await.is_empty(), "the lists go too");
+    let kept = e.store().staff_lists(contest_id, &["SO-A".to_string()]).await.unwrap();
+    assert_eq!(kept.iter().map(|m| m.person_key.as_str()).collect::<Vec<_>>(), vec![winner.cccd.as_deref().unwrap()]);
     let purge: Vec<_> = chain.iter().filter(|a| a.action == "privacy.purge").collect();
     assert_eq!(purge.len(), 1);
     assert!(purge[0].detail.contains("\"people\":3"), "{}", purge[0].detail);
@@ -294,4 +312,40 @@ async fn personal_data_access_is_audited(db: TestDb) {
     assert_eq!(record.fields.len(), 4);
     assert!(record.fields.iter().any(|f| f.label == "Số CCCD" && f.sensitive && f.who_sees.contains("Tổ Thư ký")));
     assert_eq!(record.retention.retention_months, 12);
+}
+
+/// The cost of the purge (run by hand: `cargo test -p cuocthi-engine --test it -- --ignored
+/// purge_cost`): 5,000 people registered, the period over, everyone without a prize removed.
+async fn purge_cost(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let n = 5_000u32;
+    let started = std::time::Instant::now();
+    for i in 0..n {
+        e.register("kiem-thu", &someone(1_000 + i), true, "10.0.0.1").await.unwrap();
+    }
+    let registered = started.elapsed();
+    f.clock.advance(Duration::days(400));
+    let started = std::time::Instant::now();
+    let done = e.purge_personal_data(Some("kiem-thu"), false, "kiểm thử").await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(done[0].counts.participants, u64::from(n));
+    println!(
+        "{}: {n} registered in {registered:.1?}; purged in {took:.1?} ({:.0} people/s)",
+        if f.db.is_postgres() { "PostgreSQL" } else { "SQLite" },
+        f64::from(n) / took.as_secs_f64()
+    );
+}
+
+mod purge_cost {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a measurement, run by hand"]
+    async fn sqlite() {
+        super::purge_cost(cuocthi_testkit::TestDb::sqlite().await).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a measurement, run by hand"]
+    async fn postgres() {
+        super::purge_cost(cuocthi_testkit::TestDb::postgres().await).await;
+    }
 }

@@ -25,6 +25,7 @@ on_both_backends!(
     the_frozen_scoreboard_keeps_the_standings_of_its_instant,
     only_the_stage_roles_control_it,
     a_step_on_one_node_reaches_the_screens_of_another,
+    the_scoreboard_follows_entries_made_beside_the_stage,
 );
 
 const SLUG: &str = "san-khau";
@@ -420,4 +421,19 @@ async fn a_step_on_one_node_reaches_the_screens_of_another(db: TestDb) {
     there.control_stage(&s.secretariat, SLUG, Control::Idle).await.unwrap();
     tokio::time::timeout(Duration::from_secs(1), screen_here.changed()).await.expect("polled here").unwrap();
     assert_eq!(screen_here.borrow().as_ref().unwrap().state.step, Step::Idle);
+}
+
+/// The secretariat's entries (a knowledge count typed in, a judge's sheet) are no stage step: the
+/// open screens still get the new standings within a few polls.
+async fn the_scoreboard_follows_entries_made_beside_the_stage(db: TestDb) {
+    let s = stage(db).await;
+    let e = &s.f.engine;
+    let mut screen = e.stage_updates(SLUG).await.unwrap();
+    let first = screen.borrow_and_update().clone().unwrap();
+    assert!(first.state.board.rows.iter().all(|r| r.total == "0"));
+    e.enter_answers(&s.secretariat, SLUG, s.teams[2], PART, 3).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(3), screen.changed()).await.expect("the new standings").unwrap();
+    let frame = screen.borrow().clone().unwrap();
+    assert_eq!(frame.version, first.version, "no stage step was taken");
+    assert_eq!((frame.state.board.rows[0].team.as_str(), frame.state.board.rows[0].total.as_str()), ("Sở C", "30"));
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use cuocthi_domain::contest::ContestDef;
 use cuocthi_domain::draw::DrawnQuestion;
 use cuocthi_domain::identity::Identity;
-use cuocthi_store::{AttemptRow, NewAttempt, Scorer, SqlStore, StartOutcome, Store, StoreError};
+use cuocthi_store::{AttemptRow, AttemptStatus, NewAttempt, Scorer, SqlStore, StartOutcome, Store, StoreError};
 use cuocthi_testkit::{TestDb, on_both_backends};
 use sqlx::Connection;
 use tokio::sync::Barrier;
@@ -230,9 +230,75 @@ async fn one_bad_write_in_a_batch_fails_alone() {
     assert_eq!(store.participants_of(contest).await.expect("read").len(), 4, "no second row for the taken key");
 }
 
+/// A batch whose connection drops while it waits for a row lock — after its registration and
+/// start were written in its transaction — acknowledges none of them: each is answered
+/// `Unavailable` and nothing of it is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_batch_acknowledges_none_of_its_writes() {
+    let db = TestDb::postgres().await;
+    let store = db.store().await;
+    let (contest, round) = contest(&store).await;
+    let plug = person_with_attempt(&store, contest, round, 0).await;
+    let held = person_with_attempt(&store, contest, round, 1).await;
+    let p2 = store.insert_participant(contest, &key(2), &who(2), true, None, now()).await.expect("registered").id;
+    // `held`'s row stays locked throughout; the plug's only until the writes below are queued.
+    let mut keeper = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    sqlx::query("BEGIN").execute(&mut keeper).await.expect("begin");
+    sqlx::query("SELECT id FROM attempts WHERE id = $1 FOR UPDATE")
+        .bind(held.1)
+        .execute(&mut keeper)
+        .await
+        .expect("lock");
+    let (mut holder, first) = plug_the_writer(&db, &store, plug).await;
+    let s = store.clone();
+    let register =
+        queued(async move { s.insert_participant(contest, &key(3), &who(3), true, None, now()).await }).await;
+    let s = store.clone();
+    let start = queued(async move { s.start_attempt(&new_attempt(round, p2, 1)).await }).await;
+    let s = store.clone();
+    let submit = queued(async move { s.submit_attempt(held.1, now(), false, scorer()).await }).await;
+
+    // The next batch, holding the three writes, writes the registration and the start, then waits
+    // on `held`'s row for the submission: its connection is cut there.
+    sqlx::query("ROLLBACK").execute(&mut holder).await.expect("release");
+    first.await.expect("the plug's task");
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    let mut waiting = None;
+    for _ in 0..500 {
+        waiting = sqlx::query_as::<_, (i32,)>(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND query LIKE 'UPDATE attempts SET status%'",
+        )
+        .fetch_optional(&mut admin)
+        .await
+        .expect("pg_stat_activity");
+        if waiting.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (pid,) = waiting.expect("the batch waits on the held row");
+    sqlx::query("SELECT pg_terminate_backend($1)").bind(pid).execute(&mut admin).await.expect("terminate");
+    for e in [
+        register.await.expect("task").map(|_| ()).expect_err("its batch failed"),
+        start.await.expect("task").map(|_| ()).expect_err("its batch failed"),
+        submit.await.expect("task").map(|_| ()).expect_err("its batch failed"),
+    ] {
+        assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
+    }
+    sqlx::query("ROLLBACK").execute(&mut keeper).await.expect("release");
+    assert!(
+        store.participant_by_key(contest, &key(3)).await.expect("read").is_none(),
+        "the registration is not stored"
+    );
+    assert!(store.attempts_of(p2).await.expect("read").is_empty(), "nor the start");
+    assert_eq!(store.attempt(held.1).await.expect("read").expect("held").status, AttemptStatus::Open);
+}
+
 /// 200 registrations at once, each of 100 keys twice: one of each pair is registered, the other
 /// is answered `Conflict`; then 200 starts at once, 10 for each of 20 people allowed one attempt:
-/// each person gets one attempt, and every start of a person is given that same attempt.
+/// each person gets one attempt, and every start of a person is given that same attempt; then
+/// 200 submissions at once, 10 of each attempt: one closes it, the others find it closed.
 async fn two_hundred_at_once_keep_every_only_once_rule(db: TestDb) {
     let store = db.store().await;
     let (contest, round) = contest(&store).await;
@@ -287,6 +353,28 @@ async fn two_hundred_at_once_keep_every_only_once_rule(db: TestDb) {
         assert_eq!(given[person].len(), 1, "every start of {person} is given the same attempt");
         assert_eq!(store.attempts_of(*person).await.expect("read").len(), 1);
     }
+
+    // 200 submissions at once, 10 of each of the 20 attempts: each closed and scored once.
+    let attempts: Vec<i64> = people.iter().flat_map(|p| given[p].iter().copied()).collect();
+    let barrier = Arc::new(Barrier::new(200));
+    let submits: Vec<_> = (0..200)
+        .map(|k| {
+            let (s, barrier, attempt) = (store.clone(), barrier.clone(), attempts[k % 20]);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                (attempt, s.submit_attempt(attempt, now(), false, scorer()).await)
+            })
+        })
+        .collect();
+    let mut closed: std::collections::HashMap<i64, usize> = Default::default();
+    for s in submits {
+        let (attempt, outcome) = s.await.expect("task");
+        if outcome.unwrap_or_else(|e| panic!("a submission of {attempt}: {e:?}")).is_some() {
+            *closed.entry(attempt).or_default() += 1;
+        }
+    }
+    assert_eq!(closed.len(), 20, "every attempt closed");
+    assert!(closed.values().all(|&n| n == 1), "each by one submission only: {closed:?}");
 }
 
 on_both_backends!(two_hundred_at_once_keep_every_only_once_rule);

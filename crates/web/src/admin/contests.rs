@@ -209,6 +209,8 @@ struct Overview {
     /// secretariat's page) or judges it (the judge's sheets): link those pages.
     event_desk: bool,
     event_judge: bool,
+    /// The stage's control page (sân khấu): the secretariat, the organiser, the MC.
+    event_stage: bool,
 }
 
 async fn overview_page(s: &AppState, staff: &Staff, slug: &str, error: Option<String>) -> PageResult {
@@ -232,6 +234,7 @@ async fn overview_page(s: &AppState, staff: &Staff, slug: &str, error: Option<St
             bank_size,
             event_desk: c.spec.settings.event.is_some() && staff.can(Action::ManageEvent, Some(id)),
             event_judge: c.spec.settings.event.is_some() && staff.can(Action::ScoreEvent, Some(id)),
+            event_stage: c.spec.settings.event.is_some() && staff.can(Action::ControlStage, Some(id)),
         },
     ))
 }

@@ -547,6 +547,10 @@ pub(super) async fn meeting_record(
     Console { s, staff, path: slug }: Console,
     Query(q): Query<WorkbookQuery>,
 ) -> PageResult {
+    if q.dot == EVENT_DOT {
+        let body = s.engine.event_meeting_record(&staff, &slug).await?;
+        return Ok(download(DOCX, &format!("{slug}-bien-ban-hoi-thi.docx"), body));
+    }
     let number = number(&q.dot);
     let body = s.engine.meeting_record(&staff, &slug, number).await?;
     let scope = number.map(|n| format!("dot-{n}")).unwrap_or_else(|| "chung-cuoc".into());

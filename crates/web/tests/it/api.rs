@@ -94,6 +94,29 @@ async fn overload_is_answered_with_503_and_retry_after() {
     assert_eq!(body["error"]["message"], "Hệ thống đang bận; vui lòng thử lại sau ít giây.");
 }
 
+#[tokio::test]
+async fn the_limit_on_requests_in_flight_is_one_for_the_whole_server() {
+    let db = TestDb::sqlite().await;
+    let engine = Engine::new(db.dyn_store().await, Arc::new(ManualClock::new(Utc::now()))).await.unwrap();
+    let router = cuocthi_web::router_with(engine, cuocthi_web::Limits { max_in_flight: 1 }, Default::default());
+    // A registration whose body never arrives holds the one place…
+    let body = Body::from_stream(futures_util::stream::pending::<Result<axum::body::Bytes, std::io::Error>>());
+    let slow = Request::post("/api/v1/contests/thi-thu/participants")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .unwrap();
+    let held = tokio::spawn(router.clone().oneshot(slow));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // …so a request for another route is shed: axum layers each route separately, and a
+    // per-route limit would have let it through.
+    let other = router.clone().oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(other.status(), StatusCode::SERVICE_UNAVAILABLE);
+    held.abort();
+    let _ = held.await;
+    let after = router.oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(after.status(), StatusCode::OK, "the place is given back");
+}
+
 async fn the_whole_participant_path_through_the_api(db: TestDb) {
     let app = app(db).await;
     let (s, contests, _) = app.call(Method::GET, "/api/v1/contests", None, None).await;

@@ -114,6 +114,15 @@ fn publish_address(page: &str) -> String {
         .to_string()
 }
 
+/// A PDF's text as a real reader extracts it (Debian's poppler-utils).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext");
+    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The serials the public page links to, in its order.
 fn serials(page: &str) -> Vec<String> {
     page.split("href=\"/chung-nhan/").skip(1).filter_map(|x| x.split('"').next()).map(str::to_string).collect()
@@ -142,6 +151,10 @@ async fn the_committee_adjusts_the_collective_prizes_on_the_results_page(db: Tes
     for field in ["name=\"muc-0-0-so\"", "name=\"muc-0-1-tien\"", "name=\"ly_do_co_cau\"", "value=\"5000000\""] {
         assert!(console.body.contains(field), "{field} in {}", console.body);
     }
+    // The draft shows the columns that decided the order, in the order the round states.
+    let stated = "<th scope=\"col\">Số câu đúng</th><th scope=\"col\">Thời gian</th><th scope=\"col\">Nộp bài lúc</th>";
+    assert!(console.body.contains(stated), "{}", console.body);
+    assert!(console.body.contains("xếp theo số câu đúng, rồi thời gian làm bài, rồi thời điểm nộp bài"));
     let approve = format!("/admin/cuoc-thi/{SLUG}/ket-qua/phe-duyet");
     let mut form = vec![
         ("dot", "1"),
@@ -167,6 +180,8 @@ async fn the_committee_adjusts_the_collective_prizes_on_the_results_page(db: Tes
     let page = public(&app, &format!("/cuoc-thi/{SLUG}/ket-qua")).await;
     assert!(page.contains("Giải tập thể") && page.contains("Đơn vị có nhiều người tham gia nhất"), "{page}");
     assert!(page.contains(&format!("Cơ cấu giải do Hội đồng điều chỉnh: {reason}")), "{page}");
+    assert!(page.contains("Xếp hạng lần lượt theo các cột: Số câu đúng, Thời gian, Nộp bài lúc"), "{page}");
+    assert!(page.contains(stated), "the public columns in the stated order: {page}");
     let all = serials(&page);
     assert_eq!(all.len(), 4, "one winner, then Sở A, B and C: {all:?}");
     let unit = public(&app, &format!("/chung-nhan/{}", all[3])).await;
@@ -244,7 +259,14 @@ async fn the_event_team_prizes_are_published_and_their_certificates_verify(db: T
         assert!(check.contains(want), "{want} in {check}");
     }
     let pdf = app.download(&format!("/chung-nhan/{}/giay-chung-nhan.pdf", all[0]), None).await;
-    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let text = pdf_text(&pdf);
+    for want in ["Đội SO-B", "Sở B", "Nguyễn Văn An SO-B (đội trưởng)", "Giải Nhất", "Hội thi trực tiếp"]
+    {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+    let record =
+        app.download(&format!("/admin/cuoc-thi/{SLUG}/ket-qua/bien-ban.docx?dot=su-kien"), Some(&organiser)).await;
+    assert!(record.starts_with(b"PK"), "the event's meeting record, a Word document");
     // The judges' check recomputes the teams from the stored sheets.
     let r = app.post(&format!("/admin/cuoc-thi/{SLUG}/ket-qua/kiem-tra"), &judge_cookie, &[("dot", "su-kien")]).await;
     assert!(

@@ -17,6 +17,9 @@ use crate::{Engine, EngineError, Result};
 /// another node shows within this time (plus the push).
 pub const POLL: Duration = Duration::from_millis(400);
 
+/// Polls between two rebuilds of the state at an unchanged version (2 s).
+const REFRESH_EVERY: u32 = 5;
+
 /// The stage's in-process channels: one per contest with a screen open on this node.
 #[derive(Default)]
 pub struct Hub {
@@ -80,10 +83,14 @@ impl Engine {
     }
 
     /// Reads the stored version every [`POLL`] while a screen of the contest is open on this
-    /// node, and sends the state when another node changed it.
+    /// node, and sends the state when another node changed it. Every [`REFRESH_EVERY`] polls it
+    /// also builds the state again at the same version and sends it if it differs: the standings
+    /// change with the judges' sheets and the secretariat's entries too, which are no stage step.
     async fn poll_stage(&self, id: i64, slug: String) {
+        let mut polls = 0u32;
         loop {
             tokio::time::sleep(POLL).await;
+            polls = polls.wrapping_add(1);
             let sender = {
                 let Ok(mut map) = self.stage_hub.channels.lock() else { return };
                 let Some(tx) = map.get(&id).cloned() else { return };
@@ -96,6 +103,7 @@ impl Engine {
             let shown = sender.borrow().as_ref().map_or(-1, |f| f.version);
             match self.store.stage_version(id).await {
                 Ok(Some(v)) if v > shown => {}
+                Ok(_) if polls.is_multiple_of(REFRESH_EVERY) => {}
                 Ok(_) => continue,
                 Err(e) => {
                     tracing::warn!(error = %e, "the stage's version could not be read");
@@ -115,10 +123,14 @@ impl Engine {
     }
 }
 
-/// Replaces the channel's state with `frame` unless it holds a newer one already.
+/// Replaces the channel's state with `frame` when it is newer, or of the same version but
+/// different (the standings moved); an older or identical one changes nothing.
 fn offer(tx: &watch::Sender<Option<Arc<Frame>>>, frame: Arc<Frame>) {
     tx.send_if_modified(|cur| {
-        if cur.as_ref().is_some_and(|c| c.version >= frame.version) {
+        let stale = cur
+            .as_ref()
+            .is_some_and(|c| c.version > frame.version || (c.version == frame.version && c.json == frame.json));
+        if stale {
             return false;
         }
         *cur = Some(frame);

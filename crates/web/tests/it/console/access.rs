@@ -77,6 +77,8 @@ async fn every_console_route_refuses_every_role_that_may_not_use_it(db: TestDb) 
         (Method::POST, "/admin/tai-khoan/{id}/mat-khau", May::Admin),
         (Method::GET, "/admin/nhat-ky", May::Admin),
         (Method::GET, "/admin/nhat-ky.csv", May::Admin),
+        (Method::GET, "/admin/sao-luu", May::Admin),
+        (Method::POST, "/admin/sao-luu/kiem-tra", May::Admin),
         (Method::GET, "/admin/cuoc-thi/moi", May::Admin),
         (Method::POST, "/admin/cuoc-thi", May::Admin),
         (Method::GET, "/admin/cuoc-thi/{slug}", May::Roles(everyone_on_contest)),
