@@ -167,7 +167,7 @@ impl Engine {
             }]));
         }
         let id = self.store.insert_contest(&spec, self.now()).await?;
-        self.record(Some(by), "contest.create", Some(id), &format!("contest:{id}"), json!({"after": def.to_toml()}))
+        self.record(Some(by), "contest.create", Some(id), &format!("contest:{id}"), json!({"after": for_the_chain(&def)}))
             .await?;
         Ok(spec.slug)
     }
@@ -204,7 +204,7 @@ impl Engine {
                 ))]));
             }
         }
-        let before = ContestDef::from_spec(&c.spec).to_toml();
+        let before = for_the_chain(&ContestDef::from_spec(&c.spec));
         self.store.update_contest(id, &spec, self.now()).await?;
         self.catalog.forget_contest(id);
         self.record(
@@ -212,7 +212,7 @@ impl Engine {
             "contest.update",
             Some(id),
             &format!("contest:{id}"),
-            json!({"reason": reason.trim(), "before": before, "after": ContestDef::from_spec(&spec).to_toml()}),
+            json!({"reason": reason.trim(), "before": before, "after": for_the_chain(&ContestDef::from_spec(&spec))}),
         )
         .await?;
         Ok(spec.slug)
@@ -256,4 +256,24 @@ impl Engine {
         )
         .await
     }
+}
+
+/// A definition as the audit chain keeps it. The registered lists and the exclusions name people
+/// by CCCD or phone, and the chain is never purged (a purge must leave no CCCD anywhere), so the
+/// chain keeps how many there are and a SHA-256 of each list instead; the lists themselves stay
+/// in the contest's settings, where the lists' own audit entries count them.
+fn for_the_chain(def: &ContestDef) -> String {
+    use sha2::{Digest, Sha256};
+    let mut d = def.clone();
+    let registered = std::mem::take(&mut d.registered);
+    let exclusions = std::mem::take(&mut d.settings.eligibility.exclusions);
+    let digest = |lines: Vec<String>| format!("{:x}", Sha256::digest(lines.join("\n").as_bytes()));
+    let registered_digest = digest(registered.iter().map(|p| format!("{}\t{}", p.unit, p.key)).collect());
+    let exclusions_digest = digest(exclusions.clone());
+    format!(
+        "{}\n# registered: {} (sha256 {registered_digest}); exclusions: {} (sha256 {exclusions_digest})\n",
+        d.to_toml().trim_end(),
+        registered.len(),
+        exclusions.len()
+    )
 }

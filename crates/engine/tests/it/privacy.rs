@@ -16,6 +16,7 @@ on_both_backends!(
     the_purge_keeps_results_verifiable_and_no_personal_data,
     rights_requests_erasure_and_correction,
     personal_data_access_is_audited,
+    the_chain_keeps_no_list_of_people_from_a_definition,
 );
 
 /// Person `n` with an e-mail address too.
@@ -349,3 +350,22 @@ mod purge_cost {
         super::purge_cost(cuocthi_testkit::TestDb::postgres().await).await;
     }
 }
+
+/// The audit chain is never purged: a definition saved with an exclusion list and a registered
+/// list is recorded with the lists' counts and digests, never their CCCDs or phones.
+async fn the_chain_keeps_no_list_of_people_from_a_definition(db: TestDb) {
+    let f = fixture(db, "").await;
+    let e = &f.engine;
+    let admin = system_admin();
+    let source = e.definition(&admin, "kiem-thu").await.unwrap();
+    let mut def = cuocthi_domain::contest::ContestDef::from_toml(&source).unwrap();
+    def.settings.eligibility.exclusions = vec!["036190009876".into(), "0912345678".into()];
+    e.save_definition(&admin, "kiem-thu", &def.to_toml(), "Thêm danh sách loại trừ").await.unwrap();
+    let chain = e.store().audit_chain(0, 10_000).await.unwrap();
+    let update = chain.iter().rev().find(|a| a.action == "contest.update").expect("the change is recorded");
+    assert!(update.detail.contains("exclusions: 2 (sha256 "), "{}", update.detail);
+    for secret in ["036190009876", "0912345678"] {
+        assert!(chain.iter().all(|a| !a.detail.contains(secret) && !a.subject.contains(secret)), "{secret} in the chain");
+    }
+}
+
