@@ -144,6 +144,8 @@ enum RoleArg {
     Secretariat,
     UnitCoordinator,
     Viewer,
+    /// Người dẫn chương trình: controls the in-person event's stage, nothing else.
+    Mc,
 }
 
 impl From<RoleArg> for Role {
@@ -155,6 +157,7 @@ impl From<RoleArg> for Role {
             RoleArg::Secretariat => Role::Secretariat,
             RoleArg::UnitCoordinator => Role::UnitCoordinator,
             RoleArg::Viewer => Role::Viewer,
+            RoleArg::Mc => Role::Mc,
         }
     }
 }

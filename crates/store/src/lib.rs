@@ -20,8 +20,8 @@
 //! written in the trait and in its table family's file, and nowhere in between.
 
 pub mod backup;
-pub mod copy;
 mod console;
+pub mod copy;
 mod error;
 mod event;
 mod feedback;
@@ -44,8 +44,8 @@ pub use pg_writer::PoolUse;
 pub use pool::Backend;
 pub use privacy::{NewPrivacyRequest, PrivacyRequestRow, PurgeCounts};
 pub use review::*;
-pub use stage::*;
 pub use sql::{SqlStore, redact};
+pub use stage::*;
 pub use stats::{CounterRow, StaffMember};
 
 use async_trait::async_trait;

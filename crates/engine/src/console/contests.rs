@@ -167,8 +167,14 @@ impl Engine {
             }]));
         }
         let id = self.store.insert_contest(&spec, self.now()).await?;
-        self.record(Some(by), "contest.create", Some(id), &format!("contest:{id}"), json!({"after": for_the_chain(&def)}))
-            .await?;
+        self.record(
+            Some(by),
+            "contest.create",
+            Some(id),
+            &format!("contest:{id}"),
+            json!({"after": for_the_chain(&def)}),
+        )
+        .await?;
         Ok(spec.slug)
     }
 

@@ -365,7 +365,9 @@ async fn the_chain_keeps_no_list_of_people_from_a_definition(db: TestDb) {
     let update = chain.iter().rev().find(|a| a.action == "contest.update").expect("the change is recorded");
     assert!(update.detail.contains("exclusions: 2 (sha256 "), "{}", update.detail);
     for secret in ["036190009876", "0912345678"] {
-        assert!(chain.iter().all(|a| !a.detail.contains(secret) && !a.subject.contains(secret)), "{secret} in the chain");
+        assert!(
+            chain.iter().all(|a| !a.detail.contains(secret) && !a.subject.contains(secret)),
+            "{secret} in the chain"
+        );
     }
 }
-

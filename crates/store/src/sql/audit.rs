@@ -70,8 +70,10 @@ pub(super) async fn append_audit(store: &SqlStore, entry: &NewAudit) -> Result<A
 pub(super) async fn audit_entries(store: &SqlStore, filter: &AuditFilter) -> Result<Vec<AuditRow>> {
     let AuditFilter { contest_id, action_prefix, actor, before_id, limit } = filter;
     // Actions are written with `_` (`event.sheet_submit`): LIKE's wildcards are escaped, not dropped.
-    let prefix = action_prefix.as_ref().map(|a| format!("{}%", a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
-    let sql = "SELECT * FROM audit_log WHERE ($1 IS NULL OR contest_id = $1) AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\')
+    let prefix =
+        action_prefix.as_ref().map(|a| format!("{}%", a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let sql =
+        "SELECT * FROM audit_log WHERE ($1 IS NULL OR contest_id = $1) AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\')
            AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR id < $4) ORDER BY id DESC LIMIT $5";
     Ok(statement!(store, read, fetch_all, sql, contest_id, &prefix, actor, before_id, limit)?)
 }

@@ -38,8 +38,8 @@ use crate::cookies::{self, STAFF};
 use crate::http::{PageError, Path, private, see_other};
 
 pub use import_jobs::ImportJobs;
-pub(crate) use system::newest_backup_age;
 pub use system::BackupPlace;
+pub(crate) use system::newest_backup_age;
 
 /// One row of the console's route table: a path and the handlers that answer it.
 type Route = (&'static str, MethodRouter<AppState>);
