@@ -176,6 +176,10 @@ async function resultsPages(browser) {
     await shot(page, "results");
     await clickAndLoad(page, page.locator("main table a[href^='/chung-nhan/']").first());
     await shot(page, "certificate");
+    // A unit's certificate for a collective prize (giải tập thể), from the collective tables.
+    await page.goBack();
+    await clickAndLoad(page, page.locator("main table:has(caption) a[href^='/chung-nhan/']").first());
+    await shot(page, "certificate-unit");
     assert.deepEqual(seen.problems, []);
     await ctx.close();
   }

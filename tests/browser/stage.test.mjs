@@ -37,6 +37,10 @@ const TEAMS = [
 ];
 /** How long the projector may take to follow a step. */
 const FOLLOW_MS = 1000;
+/** With CUOCTHI_EVENT_SHOTS=/some/dir, keeps a screenshot of `page` there (scripts/screenshots). */
+async function shot(page, name) {
+  if (process.env.CUOCTHI_EVENT_SHOTS) await page.screenshot({ path: join(process.env.CUOCTHI_EVENT_SHOTS, `${name}.png`) });
+}
 
 function vnAt(offsetMs) {
   const d = new Date(Date.now() + 7 * 3_600_000 + offsetMs);
@@ -169,6 +173,10 @@ describe("the stage: control page and projector, in Chromium", () => {
           const seconds = Number((await screen.locator(".stage-countdown").innerText()).trim());
           assert.ok(seconds > 10 && seconds <= 20, `the countdown shows ${seconds}`);
           await noKey();
+          if (t === 0 && q === 1) {
+            await shot(screen, "event-projector-question-1920");
+            await shot(mc, "event-control-1280");
+          }
           const stem = await screen.locator(".stage-stem").innerText();
           // The first team answers every question right, the second only the first.
           const right = t === 0 || q === 1;
@@ -195,6 +203,7 @@ describe("the stage: control page and projector, in Chromium", () => {
       assert.ok(!rows.some((r) => r.includes(TEAMS[1].name) && /\b10\b/.test(r)), `the frozen board hides the later points: ${rows}`);
       await clickAndLoad(mc, mc.getByRole("button", { name: "Mở băng bảng điểm" }));
       await board.locator(".stage-board tr", { hasText: TEAMS[1].name }).locator("td.stage-total", { hasText: "10" }).waitFor({ timeout: FOLLOW_MS + 500 });
+      await shot(board, "event-scoreboard-1280");
       assert.equal(await board.evaluate(() => window.__sameLoad), "chưa tải lại", "the scoreboard never reloaded");
       // A reload shows the current state, rendered on the server.
       await screen.reload();

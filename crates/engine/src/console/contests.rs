@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use cuocthi_domain::contest::{
-    ContestDef, ContestSettings, DefError, Predicts, RoundDef, RoundRules, Tiebreak, unfair_changes,
+    ContestDef, ContestSettings, ContestSpec, DefError, Predicts, RoundDef, RoundRules, Tiebreak, unfair_changes,
 };
 use cuocthi_domain::ranking::Criterion;
 use cuocthi_domain::vntime;
@@ -201,6 +201,13 @@ impl Engine {
                 spec.slug
             ))]));
         }
+        if event_rules_changed(&c.spec, &spec) && self.event_has_begun(c.stored.contest.id).await? {
+            return Err(EngineError::Definition(vec![def_error(
+                "Hội thi đã có phiếu chấm hoặc câu trả lời: không được đổi các phần thi, tiêu chí, điểm tối đa, \
+                 trọng số, cách tổng hợp điểm hay thứ tự xét khi bằng điểm."
+                    .to_string(),
+            )]));
+        }
         let dropped = c.stored.rounds.iter().skip(spec.rounds.len());
         for r in dropped {
             if self.store.round_counts(r.id).await?.attempts > 0 {
@@ -222,6 +229,12 @@ impl Engine {
         )
         .await?;
         Ok(spec.slug)
+    }
+
+    /// Whether a judge's sheet or a knowledge answer of the event is stored.
+    async fn event_has_begun(&self, contest_id: i64) -> Result<bool> {
+        Ok(!self.store.event_sheets(contest_id, None).await?.is_empty()
+            || !self.store.event_answers(contest_id).await?.is_empty())
     }
 
     /// Opens a round that has not opened yet, now; refused if the bank cannot fill an attempt.
@@ -262,6 +275,14 @@ impl Engine {
         )
         .await
     }
+}
+
+/// Whether what decides the in-person event's scores and places changed (its name and the team
+/// size may change at any time).
+fn event_rules_changed(old: &ContestSpec, new: &ContestSpec) -> bool {
+    let rules =
+        |s: &ContestSpec| s.settings.event.as_ref().map(|e| (e.parts.clone(), e.aggregation, e.tie_breaks.clone()));
+    rules(old) != rules(new)
 }
 
 /// A definition as the audit chain keeps it. The registered lists and the exclusions name people

@@ -355,8 +355,7 @@ impl Engine {
     async fn sheet_key_recorded(&self, by: &Staff, contest_id: i64, sheet: &SheetRow, key: &str) -> Result<bool> {
         let filter = cuocthi_store::AuditFilter {
             contest_id: Some(contest_id),
-            // The store drops `_` from a prefix (a LIKE wildcard): the action is compared below.
-            action_prefix: Some("event.sheet".into()),
+            action_prefix: Some("event.sheet_submit".into()),
             actor: Some(by.actor()),
             before_id: None,
             limit: 100_000,

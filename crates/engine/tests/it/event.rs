@@ -23,7 +23,8 @@ on_both_backends!(
     sheets_are_checked_locked_and_reopened_by_the_secretariat,
     fifty_submissions_of_one_sheet_keep_one,
     a_small_event_ranks_as_computed_by_hand,
-    ties_go_to_the_listed_parts_then_to_the_committee_lot
+    ties_go_to_the_listed_parts_then_to_the_committee_lot,
+    the_scoring_rules_stay_once_a_sheet_is_in
 );
 
 const SLUG: &str = "hoi-thi";
@@ -377,4 +378,28 @@ async fn ties_go_to_the_listed_parts_then_to_the_committee_lot(db: TestDb) {
         ranking.iter().map(|s| (s.result.team, s.result.rank, s.result.needs_lot)).collect();
     let second = if first == ids[0] { ids[1] } else { ids[0] };
     assert_eq!(lines, vec![(first, 1, false), (second, 2, false), (ids[2], 3, false)]);
+}
+
+/// Once a sheet is stored, the parts, criteria, maxima, weights, aggregation and tie-breaks stay
+/// as the judges scored them; the event's name may still change.
+async fn the_scoring_rules_stay_once_a_sheet_is_in(db: TestDb) {
+    let ev = event(db).await;
+    let e = &ev.f.engine;
+    let admin = system_admin();
+    let raised = event_toml().replace("max = 40", "max = 50");
+    let renamed = event_toml().replace("name = \"Hội thi trực tiếp\"", "name = \"Hội thi trực tiếp năm 2026\"");
+    // Before any sheet the committee may still change the criteria.
+    e.save_definition(&admin, SLUG, &raised, "Sửa điểm tối đa").await.expect("no sheet yet");
+    e.save_definition(&admin, SLUG, &event_toml(), "Trả lại như cũ").await.expect("no sheet yet");
+    let ids = teams(&ev).await;
+    e.set_part_open(&ev.secretariat, SLUG, "gioi-thieu", true).await.unwrap();
+    e.submit_sheet(&ev.judges[0], SLUG, ids[0], "gioi-thieu", &scores(&[("noi-dung", 3525), ("trinh-bay", 2750)]))
+        .await
+        .unwrap();
+    let refused = e.save_definition(&admin, SLUG, &raised, "Sửa điểm tối đa").await;
+    assert!(
+        matches!(&refused, Err(EngineError::Definition(errs)) if errs.iter().any(|d| d.message.contains("đã có phiếu chấm"))),
+        "{refused:?}"
+    );
+    e.save_definition(&admin, SLUG, &renamed, "Đổi tên hội thi").await.expect("the name may change");
 }
