@@ -10,12 +10,12 @@
 //    every sheet (3 teams × 2 parts) through the confirmation; judge 3's network is cut while
 //    they type and submit one sheet ("Chưa gửi được — sẽ tự gửi lại"), then restored: the sheet
 //    arrives, exactly once;
-// 4. the secretary's page, without a reload, sees the missing sheets go to zero, and its ranking
-//    equals the one this test computes from the sheets it entered.
-//
-// The stage (control page, projector) is to join this event as further steps: `ctx` holds every
-// context and the sheets typed, so a later step can drive the knowledge round and compare the
-// projector's scoreboard with `expectedRanking()`.
+// 4. the secretary's page, without a reload, sees the missing sheets go to zero;
+// 5. the knowledge round on the stage: the secretary makes the question sets and drives the control
+//    page; the projector (1920×1080, a context of its own) follows each step without reloading,
+//    never holds a correct answer before the reveal, and ends on the scoreboard;
+// 6. the secretary's ranking, and the projector's scoreboard, equal the ones this test computes
+//    from the sheets and answers it entered.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -35,6 +35,8 @@ const PASSWORD = `hoi-thi-${randomBytes(8).toString("hex")}`;
 const ADMIN = { username: "quantri-hoi-thi", password: PASSWORD };
 const SECRETARY = { username: "thuky-hoi-thi", password: PASSWORD };
 const JUDGES = [1, 2, 3, 4, 5].map((n) => ({ username: `giamkhao-hoi-thi-${n}`, password: PASSWORD }));
+/** Correct answers of each team (by unit) in the knowledge round: 2 questions, 10 points each. */
+const KNOWLEDGE = { questions: 2, points: 10, correct: [1, 2, 0] };
 /** The judge whose network is cut, and the sheet they send while offline. */
 const OFFLINE = { judge: 2, team: 1, part: "gioi-thieu" };
 
@@ -80,6 +82,7 @@ function expectedRanking() {
       });
       total += roundDiv(partScore * part.weight, 100);
     }
+    total += KNOWLEDGE.correct[t] * KNOWLEDGE.points * 100;
     return { name: team.name, total };
   });
   return totals.sort((a, b) => b.total - a.total);
@@ -114,9 +117,9 @@ async function signIn(page, who) {
 let browser;
 let dir;
 /** Every context of the event, for the steps to come (the stage, the projector). */
-const ctx = { admin: null, secretary: null, judges: [] };
+const ctx = { admin: null, secretary: null, judges: [], screen: null };
 
-describe("the in-person event's sheets, five judges on phones, in Chromium", () => {
+describe("the in-person event: five judges on phones, the stage and the projector, in Chromium", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "cuocthi-hoi-thi-"));
     const definition =
@@ -146,8 +149,8 @@ describe("the in-person event's sheets, five judges on phones, in Chromium", () 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test("sheets from five phones, one sent offline, and the ranking", { timeout: 300_000 }, async () => {
-    const all = () => [ctx.admin, ctx.secretary, ...ctx.judges].filter(Boolean);
+  test("three teams, three parts: sheets from five phones (one sent offline), the knowledge round on the projector, the ranking", { timeout: 300_000 }, async () => {
+    const all = () => [ctx.admin, ctx.secretary, ...ctx.judges, ctx.screen].filter(Boolean);
     await withPages("event", all, async () => {
       // 1. The roles on the contest.
       ctx.admin = await newContext(browser, { width: 1280, height: 900 });
@@ -250,6 +253,48 @@ describe("the in-person event's sheets, five judges on phones, in Chromium", () 
         .filter({ hasText: "Giới thiệu đội thi và sáng kiến" });
       assert.equal(await offlineRows.count(), 1, "the sheet sent offline arrived once");
 
+      // 5. The knowledge round on the stage, the projector following each step.
+      ctx.screen = await newContext(browser, { width: 1920, height: 1080 });
+      const screen = await ctx.screen.newPage();
+      const screenSeen = watch(screen);
+      await screen.goto(`${BASE}/su-kien/${SLUG}/man-hinh`);
+      await screen.evaluate(() => { window.__sameLoad = "chưa tải lại"; });
+      await sec.goto(`${BASE}/admin/cuoc-thi/${SLUG}/san-khau`);
+      await clickAndLoad(sec, sec.getByRole("button", { name: "Tạo bộ câu hỏi" }));
+      assert.match(await sec.locator(".notice").innerText(), /Đã tạo 3 bộ câu hỏi, mỗi bộ 2 câu/);
+      await new Promise((r) => setTimeout(r, 500));
+      const step = async (click, selector, text) => {
+        await clickAndLoad(sec, click);
+        await screen.locator(selector, text ? { hasText: text } : {}).first().waitFor({ timeout: 1500 });
+        assert.equal(await screen.evaluate(() => window.__sameLoad), "chưa tải lại", "the projector never reloads");
+      };
+      const noKey = async () => {
+        const html = await screen.evaluate(() => document.documentElement.outerHTML);
+        assert.ok(!html.includes("is-correct") && !html.includes("Đáp án đúng"), "no key on the projector before the reveal");
+      };
+      for (const [t, team] of TEAMS.entries()) {
+        const row = sec.locator("tr", { hasText: team.name });
+        await row.getByLabel("Phần thi").selectOption("kien-thuc");
+        await step(row.getByRole("button", { name: "Lên sân khấu" }), ".stage-team", team.name);
+        await step(sec.getByRole("button", { name: "Bốc thăm bộ câu hỏi" }), ".stage-lot-number[data-set-no]");
+        await screen.locator(".stage-lot-number:not(.is-spinning)").waitFor();
+        for (let q = 1; q <= KNOWLEDGE.questions; q++) {
+          await step(sec.getByRole("button", { name: "Câu hỏi tiếp theo" }), ".stage-meta", `Câu ${q}/${KNOWLEDGE.questions}`);
+          await noKey();
+          const right = q <= KNOWLEDGE.correct[t];
+          await step(sec.getByRole("button", { name: right ? "Trả lời đúng" : "Trả lời sai" }), ".stage-answered");
+          await noKey();
+          await step(sec.getByRole("button", { name: "Công bố đáp án" }), ".stage-options li.is-correct");
+        }
+      }
+      await step(sec.getByRole("button", { name: "Bảng điểm", exact: true }), ".stage-board");
+      const board = await screen.locator(".stage-board tbody tr").allInnerTexts();
+      const order = expectedRanking().map((r) => r.name);
+      assert.deepEqual(board.map((r) => order.find((name) => r.includes(name))), order, `the projector's scoreboard: ${board}`);
+      assert.deepEqual(screenSeen.problems, []);
+
+      // 6. The secretary's ranking.
+      await sec.goto(`${BASE}/admin/cuoc-thi/${SLUG}/hoi-thi`);
       await sec.locator("#xep-hang").scrollIntoViewIfNeeded();
       await shot(sec, "secretariat-ranking");
       const rows = sec.locator("[data-ranking] tbody tr");

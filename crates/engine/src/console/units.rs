@@ -248,6 +248,13 @@ impl Engine {
             &rows,
         )
         .map_err(crate::console::exports::xlsx)?;
+        // Who exported personal data (Luật 91/2025): the file and its fields, never the rows.
+        if let Some(stored) = self.store.contest_by_slug(slug).await? {
+            let id = stored.contest.id;
+            let detail = serde_json::json!({"file": "chua-tham-gia.xlsx", "unit": unit, "rows": rows.len(),
+                "fields": "name, identity key, unit"});
+            self.record(Some(by), "personal.export", Some(id), &format!("contest:{id}"), detail).await?;
+        }
         book.save_to_buffer().map_err(crate::console::exports::xlsx)
     }
 }
