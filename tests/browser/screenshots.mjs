@@ -178,7 +178,7 @@ async function resultsPages(browser) {
     await shot(page, "certificate");
     // A unit's certificate for a collective prize (giải tập thể), from the collective tables.
     await page.goBack();
-    await clickAndLoad(page, page.locator("main table:has(caption) a[href^='/chung-nhan/']").first());
+    await clickAndLoad(page, page.locator("main h3:has-text('Giải tập thể') ~ div.scroll a[href^='/chung-nhan/']").first());
     await shot(page, "certificate-unit");
     assert.deepEqual(seen.problems, []);
     await ctx.close();

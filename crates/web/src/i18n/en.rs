@@ -241,6 +241,8 @@ pub const EN: Texts = Texts {
     results_order: "Ranked by the columns in turn",
     col_team: "Team",
     col_members: "Members",
+    col_collective: "Unit (collective prize)",
+    col_achievement: "Achievement",
     col_adjustments: "Bonus/penalty",
     col_total: "Total",
     col_participants: "Participants",

@@ -323,6 +323,9 @@ pub struct Texts {
     pub results_order: &'static str,
     pub col_team: &'static str,
     pub col_members: &'static str,
+    /// The unit a collective prize's certificate names (tập thể), and what it achieved.
+    pub col_collective: &'static str,
+    pub col_achievement: &'static str,
     pub col_adjustments: &'static str,
     pub col_total: &'static str,
     pub col_participants: &'static str,

@@ -222,6 +222,8 @@ pub const VI: Texts = Texts {
     results_order: "Xếp hạng lần lượt theo các cột",
     col_team: "Đội thi",
     col_members: "Thành viên",
+    col_collective: "Tập thể",
+    col_achievement: "Thành tích",
     col_adjustments: "Cộng/trừ",
     col_total: "Tổng điểm",
     col_participants: "Người tham gia",

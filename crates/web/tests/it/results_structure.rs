@@ -186,6 +186,8 @@ async fn the_committee_adjusts_the_collective_prizes_on_the_results_page(db: Tes
     assert_eq!(all.len(), 4, "one winner, then Sở A, B and C: {all:?}");
     let unit = public(&app, &format!("/chung-nhan/{}", all[3])).await;
     assert!(unit.contains("Sở C") && unit.contains("Giải Nhì"), "{unit}");
+    // A unit's certificate names a collective (tập thể), not a person.
+    assert!(unit.contains("<dt>Tập thể</dt><dd>Sở C</dd>") && !unit.contains("Họ và tên"), "{unit}");
     // The judges' check passes with the structure the version stored.
     let judge = app.staff("giamkhao", Role::Viewer, &[(SLUG, Role::Judge, "")]).await;
     let r = app.post(&format!("/admin/cuoc-thi/{SLUG}/ket-qua/kiem-tra"), &judge, &[("dot", "1")]).await;

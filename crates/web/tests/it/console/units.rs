@@ -117,7 +117,8 @@ async fn a_unit_coordinator_sees_who_has_not_taken_part(db: TestDb) {
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[1][1..], ["Vũ Thị Mai".to_string(), "0361******49".into(), "Trường THPT Chuyên".into()]);
     // The export of names is in the audit of personal data (Luật 91/2025), without the rows.
-    let filter = cuocthi_store::AuditFilter { action_prefix: Some("personal.export".into()), limit: 5, ..Default::default() };
+    let filter =
+        cuocthi_store::AuditFilter { action_prefix: Some("personal.export".into()), limit: 5, ..Default::default() };
     let exports = app.store.audit_entries(&filter).await.unwrap();
     let export = exports.first().expect("the export is recorded");
     assert!(export.detail.contains("chua-tham-gia.xlsx") && !export.detail.contains("Vũ Thị Mai"), "{}", export.detail);
