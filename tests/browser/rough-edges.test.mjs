@@ -26,6 +26,8 @@ import {
 
 /** A seed contest of `serve --demo`, closed in 2024. */
 const CLOSED = "tim-hieu-chuyen-doi-so-quang-ninh-2024";
+/** Seed 004, which `serve --demo` plays with synthetic people and publishes (engine::demo). */
+const PLAYED = "tim-hieu-de-an-06-thai-binh-2023";
 let browser;
 
 describe("the participant's rough edges in Chromium", { concurrency: true }, () => {
@@ -153,6 +155,28 @@ describe("the participant's rough edges in Chromium", { concurrency: true }, () 
       const published = (await page.locator("section.results").count()) > 0;
       await page.goto(`${BASE}/cuoc-thi/${CLOSED}`);
       assert.equal(await page.locator(`a[href="/cuoc-thi/${CLOSED}/ket-qua"]`).count() > 0, published);
+      assert.deepEqual(seen.problems, []);
+    });
+    await ctx.close();
+  });
+
+  test("the demo's seed 004 is finished: published results, collective prizes, a unit's certificate", { timeout: 90_000 }, async () => {
+    const ctx = await newContext(browser);
+    await withPages("demo-played", () => [ctx], async () => {
+      const page = await ctx.newPage();
+      const seen = watch(page);
+      // The demo plays it when the server starts: wait for its publication.
+      for (let i = 0; i < 30; i++) {
+        await page.goto(`${BASE}/cuoc-thi/${PLAYED}/ket-qua`);
+        if ((await page.locator("section.results").count()) > 0) break;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      assert.ok((await page.locator("section.results table tbody tr").count()) > 0, "individual winners are published");
+      const collective = page.locator("main h3:has-text('Giải tập thể') ~ div.scroll a[href^='/chung-nhan/']");
+      assert.ok((await collective.count()) > 0, "collective prizes are published, each with a certificate");
+      await clickAndLoad(page, collective.first());
+      assert.equal(await page.locator("h1").innerText(), "Giấy chứng nhận hợp lệ");
+      assert.match(await page.locator("main").innerText(), /Tập thể[\s\S]*Giải tập thể/);
       assert.deepEqual(seen.problems, []);
     });
     await ctx.close();
