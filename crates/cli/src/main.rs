@@ -288,6 +288,10 @@ async fn run(cli: Cli) -> Result<()> {
                     text::thousands(played)
                 );
             }
+            let teams = cuocthi_engine::demo::register_seed_002_teams(&engine).await.map_err(explain)?;
+            if teams > 0 {
+                println!("Đã đăng ký {teams} đội thi mẫu cho hội thi trực tiếp của cuộc thi 002.");
+            }
             if let Some(n) = synthetic {
                 let started = std::time::Instant::now();
                 let done = cuocthi_engine::demo::synthetic(&engine, &contest, round, n, 2024).await.map_err(explain)?;

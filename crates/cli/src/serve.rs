@@ -202,6 +202,10 @@ pub async fn start(args: ServeArgs, database_url: &str, store: Arc<SqlStore>, en
         if played > 0 {
             tracing::info!(played, "demo seed 004 played and its results published");
         }
+        let teams = cuocthi_engine::demo::register_seed_002_teams(&engine).await.map_err(crate::explain)?;
+        if teams > 0 {
+            tracing::info!(teams, "demo seed 002's event teams registered");
+        }
     }
     let schedule = args.backup_dir.map(|dir| crate::backup::Schedule {
         database_url: database_url.to_string(),

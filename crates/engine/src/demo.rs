@@ -106,6 +106,45 @@ pub async fn play_seed_004(engine: &Engine) -> Result<u64> {
     Ok(added)
 }
 
+/// Seed 002, the one with an in-person event (hội thi trực tiếp).
+pub const EVENT_SLUG: &str = "chuyen-doi-so-nhan-thuc-va-hanh-dong-dak-nong-2023";
+
+/// Registers a team for each of seed 002's units (eight districts), with synthetic members marked
+/// as demo data, and draws their order on stage: so `serve --demo` opens the event's desk, the
+/// judges' page, the stage and the projector on a real event instead of an empty one. Nothing is
+/// scored: a newcomer plays the judges and the MC. Does nothing once a team is registered.
+/// Returns the number of teams registered.
+pub async fn register_seed_002_teams(engine: &Engine) -> Result<usize> {
+    let c = engine.contest_by_slug(EVENT_SLUG).await?;
+    let by = crate::console::Staff {
+        account_id: 0,
+        username: "demo".into(),
+        full_name: "Dữ liệu trình diễn".into(),
+        system_admin: true,
+        has_totp: true,
+        grants: Vec::new(),
+        session: String::new(),
+    };
+    if c.spec.settings.event.is_none() || !engine.event_teams(&by, EVENT_SLUG).await?.is_empty() {
+        return Ok(0);
+    }
+    let positions = ["Phó Chủ tịch UBND", "Trưởng phòng Văn hóa và Thông tin", "Chuyên viên", "Đoàn viên", "Hội viên"];
+    for (n, unit) in c.spec.units.iter().enumerate() {
+        let members: Vec<crate::console::event::MemberInput> = positions
+            .iter()
+            .enumerate()
+            .map(|(i, position)| crate::console::event::MemberInput {
+                name: format!("Thành viên {} đội {} (dữ liệu trình diễn)", i + 1, n + 1),
+                position: format!("{position} {}", unit.name),
+                captain: i == 0,
+            })
+            .collect();
+        engine.save_team(&by, EVENT_SLUG, &unit.code, "", &members).await?;
+    }
+    engine.draw_performance_order(&by, EVENT_SLUG).await?;
+    Ok(c.spec.units.len())
+}
+
 /// Fills round `number` of a contest with `n` synthetic people, one submitted attempt each —
 /// drawn, answered with a varied skill and scored exactly as real attempts are — for benchmarks
 /// at the scale of a province (`cuocthi demo --synthetic 1000000`). Deterministic for a seed.

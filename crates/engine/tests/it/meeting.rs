@@ -104,7 +104,17 @@ async fn the_demo_plays_seed_004_once(db: TestDb) {
     assert!(checked.collective && checked.recipient == first_unit.unit, "{checked:?}");
     assert_eq!((checked.award.as_str(), checked.round.as_deref()), ("Giải Nhất", Some("Giải tập thể")));
 
+    // Seed 002's event has its eight district teams, in an order drawn on stage, once.
+    assert_eq!(demo::register_seed_002_teams(e).await.unwrap(), 8);
+    let teams = e.event_teams(&system_admin(), demo::EVENT_SLUG).await.unwrap();
+    assert_eq!(teams.len(), 8);
+    assert!(teams.iter().all(|t| t.members.len() == 5), "{teams:?}");
+    let mut order: Vec<i64> = teams.iter().filter_map(|t| t.performance_order).collect();
+    order.sort();
+    assert_eq!(order, (1..=8).collect::<Vec<i64>>(), "every team has its place on stage");
+
     // A second start changes nothing.
+    assert_eq!(demo::register_seed_002_teams(e).await.unwrap(), 0);
     assert_eq!(demo::play_seed_004(e).await.unwrap(), 0);
     let again = e.public_results(PLAYED_SLUG).await.unwrap();
     assert_eq!((again.len(), again[0].version), (1, 1));
