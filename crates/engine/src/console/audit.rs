@@ -111,6 +111,8 @@ impl Names {
         let Some((kind, id)) = subject.split_once(':') else {
             return match subject {
                 "session" => "phiên đăng nhập".into(),
+                "event" => "hội thi trực tiếp".into(),
+                "stage" => "sân khấu".into(),
                 other => other.into(),
             };
         };
@@ -124,6 +126,8 @@ impl Names {
             "participant" => format!("thí sinh #{id}"),
             "ranking" => format!("bảng xếp hạng #{id}"),
             "disqualification" => format!("quyết định loại #{id}"),
+            "team" => format!("đội thi #{id}"),
+            "part" => format!("phần thi {id}"),
             // An imported question file's name, or a material's (or logo's) id.
             "file" if action.starts_with("question.") => format!("tệp {id}"),
             "file" => format!("tài liệu #{id}"),
@@ -362,6 +366,9 @@ mod tests {
         assert_eq!(names.subject("question.import", "file:2025"), "tệp 2025");
         assert_eq!(names.subject("material.add", "file:3"), "tài liệu #3");
         assert_eq!(names.subject("session.sign_in", "session"), "phiên đăng nhập");
+        assert_eq!(names.subject("event.sheet_submit", "team:4"), "đội thi #4");
+        assert_eq!(names.subject("event.part_open", "part:kien-thuc"), "phần thi kien-thuc");
+        assert_eq!(names.subject("event.stage", "stage"), "sân khấu");
         assert_eq!(names.subject("grant.add", "khac:1"), "khac:1");
     }
 }
