@@ -18,19 +18,13 @@
 //    from the sheets and answers it entered.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
-import { BASE, adminSignIn, clickAndLoad, launch, newContext, setUpSecondFactor, watch, withPages } from "./lib.mjs";
+import { BASE, clickAndLoad, createStaff, eventShot, importContest, launch, newContext, staffSignIn, watch, withPages } from "./lib.mjs";
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const SLUG = "kiem-thu-hoi-thi";
-const BIN = join(process.env.CARGO_TARGET_DIR || "", process.env.CUOCTHI_PROFILE || "debug", "cuocthi");
 const PASSWORD = `hoi-thi-${randomBytes(8).toString("hex")}`;
 const ADMIN = { username: "quantri-hoi-thi", password: PASSWORD };
 const SECRETARY = { username: "thuky-hoi-thi", password: PASSWORD };
@@ -95,24 +89,6 @@ function shown(h) {
   return frac ? `${whole},${frac}` : String(whole);
 }
 
-/** "HH:MM DD/MM/YYYY" in Vietnam time (UTC+7), `offsetMs` from now. */
-function vnAt(offsetMs) {
-  const d = new Date(Date.now() + 7 * 3_600_000 + offsetMs);
-  const p = (n) => String(n).padStart(2, "0");
-  return `${p(d.getUTCHours())}:${p(d.getUTCMinutes())} ${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
-}
-
-/** With CUOCTHI_EVENT_SHOTS=/some/dir, keeps a screenshot of `page` there (to look at). */
-async function shot(page, name) {
-  if (process.env.CUOCTHI_EVENT_SHOTS) await page.screenshot({ path: join(process.env.CUOCTHI_EVENT_SHOTS, `${name}.png`) });
-}
-
-/** Signs in, setting up the second factor the first time (every account needs one). */
-async function signIn(page, who) {
-  await adminSignIn(page, who);
-  if (new URL(page.url()).pathname === "/admin/bao-mat") await setUpSecondFactor(page);
-  assert.equal(new URL(page.url()).pathname, "/admin", await page.locator("main").innerText());
-}
 
 let browser;
 let dir;
@@ -121,27 +97,10 @@ const ctx = { admin: null, secretary: null, judges: [], screen: null };
 
 describe("the in-person event: five judges on phones, the stage and the projector, in Chromium", () => {
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "cuocthi-hoi-thi-"));
-    const definition =
-      readFileSync(join(FIXTURES, "kiem-thu.toml.in"), "utf8")
-        .replaceAll("@SLUG@", SLUG)
-        .replaceAll("@TITLE@", "Kiểm thử trình duyệt: hội thi trực tiếp")
-        .replaceAll("@MINUTES@", "15")
-        .replaceAll("@OPENS@", vnAt(-3_600_000))
-        .replaceAll("@CLOSES@", vnAt(86_400_000)) +
-      "\n" +
-      readFileSync(join(FIXTURES, "hoi-thi.toml"), "utf8");
-    writeFileSync(join(dir, `${SLUG}.toml`), definition);
-    copyFileSync(join(FIXTURES, "phep-cong.csv"), join(dir, "phep-cong.csv"));
-    execFileSync(BIN, ["contest", "import", join(dir, `${SLUG}.toml`)], { stdio: "pipe" });
-    const create = (who, role) =>
-      execFileSync(BIN, ["admin", "create", "--username", who.username, "--role", role], {
-        stdio: "pipe",
-        env: { ...process.env, CUOCTHI_ADMIN_PASSWORD: who.password },
-      });
-    create(ADMIN, "system-admin");
-    create(SECRETARY, "secretariat");
-    for (const j of JUDGES) create(j, "judge");
+    dir = importContest(SLUG, "Kiểm thử trình duyệt: hội thi trực tiếp", "hoi-thi.toml");
+    createStaff(ADMIN, "system-admin");
+    createStaff(SECRETARY, "secretariat");
+    for (const j of JUDGES) createStaff(j, "judge");
     browser = await launch();
   });
   after(async () => {
@@ -156,7 +115,7 @@ describe("the in-person event: five judges on phones, the stage and the projecto
       ctx.admin = await newContext(browser, { width: 1280, height: 900 });
       const admin = await ctx.admin.newPage();
       const adminSeen = watch(admin);
-      await signIn(admin, ADMIN);
+      await staffSignIn(admin, ADMIN);
       for (const [who, role] of [[SECRETARY, "secretariat"], ...JUDGES.map((j) => [j, "judge"])]) {
         await admin.goto(`${BASE}/admin/cuoc-thi/${SLUG}/nhan-su`);
         await admin.getByLabel("Tên đăng nhập của tài khoản").fill(who.username);
@@ -169,7 +128,7 @@ describe("the in-person event: five judges on phones, the stage and the projecto
       ctx.secretary = await newContext(browser, { width: 1280, height: 900 });
       const sec = await ctx.secretary.newPage();
       const secSeen = watch(sec);
-      await signIn(sec, SECRETARY);
+      await staffSignIn(sec, SECRETARY);
       await sec.goto(`${BASE}/admin/cuoc-thi/${SLUG}`);
       await clickAndLoad(sec, sec.getByRole("link", { name: /Hội thi: đội thi, phiếu chấm/ }));
       assert.equal(new URL(sec.url()).pathname, `/admin/cuoc-thi/${SLUG}/hoi-thi`);
@@ -194,7 +153,7 @@ describe("the in-person event: five judges on phones, the stage and the projecto
         ctx.judges.push(context);
         const page = await context.newPage();
         const seen = watch(page);
-        await signIn(page, who);
+        await staffSignIn(page, who);
         await page.goto(`${BASE}/admin/cuoc-thi/${SLUG}`);
         assert.equal(await page.getByRole("link", { name: /Hội thi: đội thi/ }).count(), 0, "not the secretariat's page");
         await clickAndLoad(page, page.getByRole("link", { name: "Chấm điểm (giám khảo)" }));
@@ -222,7 +181,7 @@ describe("the in-person event: five judges on phones, the stage and the projecto
             if (offline) {
               await card.locator("[data-status]", { hasText: /Chưa gửi được — sẽ tự gửi lại/ }).waitFor();
               await card.scrollIntoViewIfNeeded();
-              await shot(page, "judge-offline");
+              await eventShot(page, "judge-offline");
               await new Promise((r) => setTimeout(r, 1500));
               assert.equal(await card.getByText("Đã nộp — phiếu đã khóa.").count(), 0, "not sent while offline");
               await context.setOffline(false);
@@ -230,7 +189,7 @@ describe("the in-person event: five judges on phones, the stage and the projecto
             await card.getByText("Đã nộp — phiếu đã khóa.").waitFor({ timeout: 40_000 });
           }
         }
-        if (j === 0) await shot(page, "judge-locked");
+        if (j === 0) await eventShot(page, "judge-locked");
         assert.equal(seen.dialogs.length, 6, "one confirmation per sheet");
         assert.match(seen.dialogs[0].message, /Sau khi nộp, phiếu bị khóa/);
         assert.deepEqual(seen.problems, []);
@@ -296,7 +255,7 @@ describe("the in-person event: five judges on phones, the stage and the projecto
       // 6. The secretary's ranking.
       await sec.goto(`${BASE}/admin/cuoc-thi/${SLUG}/hoi-thi`);
       await sec.locator("#xep-hang").scrollIntoViewIfNeeded();
-      await shot(sec, "secretariat-ranking");
+      await eventShot(sec, "secretariat-ranking");
       const rows = sec.locator("[data-ranking] tbody tr");
       const got = [];
       for (let i = 0; i < (await rows.count()); i++) {

@@ -2,10 +2,12 @@
 // made-up participants, and the few steps every test repeats (register, answer, wait for "Đã lưu").
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHmac, randomInt } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 export const BASE = process.env.CUOCTHI_BASE_URL;
@@ -275,3 +277,57 @@ export async function uploadQuestions(page, slug, file) {
   await report.waitFor({ timeout: 30_000 });
   return (await report.innerText()).trim();
 }
+
+/** The `cuocthi` binary the tests' server runs (scripts/browser-test builds it). */
+export const BIN = join(process.env.CARGO_TARGET_DIR || "", process.env.CUOCTHI_PROFILE || "debug", "cuocthi");
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+
+/** "HH:MM DD/MM/YYYY" in Vietnam time (UTC+7), `offsetMs` from now. */
+export function vnAt(offsetMs) {
+  const d = new Date(Date.now() + 7 * 3_600_000 + offsetMs);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${p(d.getUTCHours())}:${p(d.getUTCMinutes())} ${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
+}
+
+/**
+ * A test's own contest, imported with `cuocthi contest import`: fixtures/kiem-thu.toml.in, open from
+ * an hour ago until tomorrow, with `fixture` (a file of fixtures/) appended and the addition bank.
+ * Returns the temporary folder that holds it (the caller removes it).
+ */
+export function importContest(slug, title, fixture) {
+  const dir = mkdtempSync(join(tmpdir(), `cuocthi-${slug}-`));
+  const definition =
+    readFileSync(join(FIXTURES, "kiem-thu.toml.in"), "utf8")
+      .replaceAll("@SLUG@", slug)
+      .replaceAll("@TITLE@", title)
+      .replaceAll("@MINUTES@", "15")
+      .replaceAll("@OPENS@", vnAt(-3_600_000))
+      .replaceAll("@CLOSES@", vnAt(86_400_000)) +
+    "\n" +
+    readFileSync(join(FIXTURES, fixture), "utf8");
+  writeFileSync(join(dir, `${slug}.toml`), definition);
+  copyFileSync(join(FIXTURES, "phep-cong.csv"), join(dir, "phep-cong.csv"));
+  execFileSync(BIN, ["contest", "import", join(dir, `${slug}.toml`)], { stdio: "pipe" });
+  return dir;
+}
+
+/** A staff account made with `cuocthi admin create`, its password from the environment. */
+export function createStaff(who, role) {
+  execFileSync(BIN, ["admin", "create", "--username", who.username, "--role", role], {
+    stdio: "pipe",
+    env: { ...process.env, CUOCTHI_ADMIN_PASSWORD: who.password },
+  });
+}
+
+/** Signs a staff member in, setting up the second factor the first time (every account needs one). */
+export async function staffSignIn(page, who) {
+  await adminSignIn(page, who);
+  if (new URL(page.url()).pathname === "/admin/bao-mat") await setUpSecondFactor(page);
+  assert.equal(new URL(page.url()).pathname, "/admin", await page.locator("main").innerText());
+}
+
+/** With CUOCTHI_EVENT_SHOTS=DIR, keeps a screenshot of `page` there (docs/screenshots/event-*.png). */
+export async function eventShot(page, name) {
+  if (process.env.CUOCTHI_EVENT_SHOTS) await page.screenshot({ path: join(process.env.CUOCTHI_EVENT_SHOTS, `${name}.png`) });
+}
+

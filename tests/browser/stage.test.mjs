@@ -14,19 +14,13 @@
 //    them while the next team scores.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
-import { BASE, adminSignIn, clickAndLoad, launch, newContext, setUpSecondFactor, sumOf, watch, withPages } from "./lib.mjs";
+import { BASE, clickAndLoad, createStaff, eventShot, importContest, launch, newContext, staffSignIn, sumOf, watch, withPages } from "./lib.mjs";
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const SLUG = "kiem-thu-san-khau";
-const BIN = join(process.env.CARGO_TARGET_DIR || "", process.env.CUOCTHI_PROFILE || "debug", "cuocthi");
 const PASSWORD = `san-khau-${randomBytes(8).toString("hex")}`;
 const ADMIN = { username: "quantri-san-khau", password: PASSWORD };
 const SECRETARY = { username: "thuky-san-khau", password: PASSWORD };
@@ -37,22 +31,6 @@ const TEAMS = [
 ];
 /** How long the projector may take to follow a step. */
 const FOLLOW_MS = 1000;
-/** With CUOCTHI_EVENT_SHOTS=/some/dir, keeps a screenshot of `page` there (scripts/screenshots). */
-async function shot(page, name) {
-  if (process.env.CUOCTHI_EVENT_SHOTS) await page.screenshot({ path: join(process.env.CUOCTHI_EVENT_SHOTS, `${name}.png`) });
-}
-
-function vnAt(offsetMs) {
-  const d = new Date(Date.now() + 7 * 3_600_000 + offsetMs);
-  const p = (n) => String(n).padStart(2, "0");
-  return `${p(d.getUTCHours())}:${p(d.getUTCMinutes())} ${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
-}
-
-async function signIn(page, who) {
-  await adminSignIn(page, who);
-  if (new URL(page.url()).pathname === "/admin/bao-mat") await setUpSecondFactor(page);
-  assert.equal(new URL(page.url()).pathname, "/admin", await page.locator("main").innerText());
-}
 
 let browser;
 let dir;
@@ -60,27 +38,10 @@ const contexts = [];
 
 describe("the stage: control page and projector, in Chromium", () => {
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "cuocthi-san-khau-"));
-    const definition =
-      readFileSync(join(FIXTURES, "kiem-thu.toml.in"), "utf8")
-        .replaceAll("@SLUG@", SLUG)
-        .replaceAll("@TITLE@", "Kiểm thử trình duyệt: sân khấu")
-        .replaceAll("@MINUTES@", "15")
-        .replaceAll("@OPENS@", vnAt(-3_600_000))
-        .replaceAll("@CLOSES@", vnAt(86_400_000)) +
-      "\n" +
-      readFileSync(join(FIXTURES, "san-khau.toml"), "utf8");
-    writeFileSync(join(dir, `${SLUG}.toml`), definition);
-    copyFileSync(join(FIXTURES, "phep-cong.csv"), join(dir, "phep-cong.csv"));
-    execFileSync(BIN, ["contest", "import", join(dir, `${SLUG}.toml`)], { stdio: "pipe" });
-    const create = (who, role) =>
-      execFileSync(BIN, ["admin", "create", "--username", who.username, "--role", role], {
-        stdio: "pipe",
-        env: { ...process.env, CUOCTHI_ADMIN_PASSWORD: who.password },
-      });
-    create(ADMIN, "system-admin");
-    create(SECRETARY, "secretariat");
-    create(MC, "viewer");
+    dir = importContest(SLUG, "Kiểm thử trình duyệt: sân khấu", "san-khau.toml");
+    createStaff(ADMIN, "system-admin");
+    createStaff(SECRETARY, "secretariat");
+    createStaff(MC, "viewer");
     browser = await launch();
   });
   after(async () => {
@@ -94,7 +55,7 @@ describe("the stage: control page and projector, in Chromium", () => {
       const adminCtx = await newContext(browser, { width: 1280, height: 900 });
       contexts.push(adminCtx);
       const admin = await adminCtx.newPage();
-      await signIn(admin, ADMIN);
+      await staffSignIn(admin, ADMIN);
       for (const [who, role] of [[SECRETARY, "secretariat"], [MC, "mc"]]) {
         await admin.goto(`${BASE}/admin/cuoc-thi/${SLUG}/nhan-su`);
         await admin.getByLabel("Tên đăng nhập của tài khoản").fill(who.username);
@@ -106,7 +67,7 @@ describe("the stage: control page and projector, in Chromium", () => {
       const secCtx = await newContext(browser, { width: 1280, height: 900 });
       contexts.push(secCtx);
       const sec = await secCtx.newPage();
-      await signIn(sec, SECRETARY);
+      await staffSignIn(sec, SECRETARY);
       await sec.goto(`${BASE}/admin/cuoc-thi/${SLUG}/hoi-thi`);
       for (const [i, team] of TEAMS.entries()) {
         await sec.locator("#unit").selectOption(team.unit);
@@ -137,7 +98,7 @@ describe("the stage: control page and projector, in Chromium", () => {
       contexts.push(mcCtx);
       const mc = await mcCtx.newPage();
       const mcSeen = watch(mc);
-      await signIn(mc, MC);
+      await staffSignIn(mc, MC);
       await mc.goto(`${BASE}/admin/cuoc-thi/${SLUG}/san-khau`);
       // Let both streams connect before the first step.
       await new Promise((r) => setTimeout(r, 500));
@@ -174,8 +135,8 @@ describe("the stage: control page and projector, in Chromium", () => {
           assert.ok(seconds > 10 && seconds <= 20, `the countdown shows ${seconds}`);
           await noKey();
           if (t === 0 && q === 1) {
-            await shot(screen, "event-projector-question-1920");
-            await shot(mc, "event-control-1280");
+            await eventShot(screen, "event-projector-question-1920");
+            await eventShot(mc, "event-control-1280");
           }
           const stem = await screen.locator(".stage-stem").innerText();
           // The first team answers every question right, the second only the first.
@@ -203,7 +164,7 @@ describe("the stage: control page and projector, in Chromium", () => {
       assert.ok(!rows.some((r) => r.includes(TEAMS[1].name) && /\b10\b/.test(r)), `the frozen board hides the later points: ${rows}`);
       await clickAndLoad(mc, mc.getByRole("button", { name: "Mở băng bảng điểm" }));
       await board.locator(".stage-board tr", { hasText: TEAMS[1].name }).locator("td.stage-total", { hasText: "10" }).waitFor({ timeout: FOLLOW_MS + 500 });
-      await shot(board, "event-scoreboard-1280");
+      await eventShot(board, "event-scoreboard-1280");
       assert.equal(await board.evaluate(() => window.__sameLoad), "chưa tải lại", "the scoreboard never reloaded");
       // A reload shows the current state, rendered on the server.
       await screen.reload();

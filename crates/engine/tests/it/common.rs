@@ -7,6 +7,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use cuocthi_domain::identity::IdentityInput;
 use cuocthi_domain::stats::Measures;
 use cuocthi_domain::vntime;
+use cuocthi_engine::console::event::MemberInput;
+use cuocthi_engine::console::{Grant, Role, Staff};
 use cuocthi_engine::shared::token::Claims;
 use cuocthi_engine::shared::views::AttemptView;
 use cuocthi_engine::{Engine, ManualClock, Store};
@@ -209,4 +211,31 @@ pub fn asking_unit(slug: &str, units: &str) -> String {
         "required_fields = [\"full_name\", \"date_of_birth\", \"cccd\", \"phone\"]",
         "required_fields = [\"full_name\", \"date_of_birth\", \"cccd\", \"phone\", \"unit\"]",
     ) + units
+}
+
+/// A staff member holding `role` on one contest, with the second factor set up.
+pub fn staff(account_id: i64, username: &str, contest_id: i64, role: Role) -> Staff {
+    Staff {
+        account_id,
+        username: username.into(),
+        full_name: username.into(),
+        system_admin: false,
+        has_totp: true,
+        grants: vec![Grant { id: account_id, contest_id, role, unit: None }],
+        session: String::new(),
+    }
+}
+
+/// An account stored with `role` on contest `contest_id`, as the engine sees it signed in.
+pub async fn account_on(store: &dyn Store, contest_id: i64, name: &str, role: Role) -> Staff {
+    let id = store.insert_account(name, "hash", "staff", t0()).await.expect("account");
+    store.insert_grant(id, contest_id, role.as_str(), "", t0()).await.expect("grant");
+    staff(id, name, contest_id, role)
+}
+
+/// `n` members of an event team, the first its captain.
+pub fn members(n: usize) -> Vec<MemberInput> {
+    (0..n)
+        .map(|i| MemberInput { name: format!("Thành viên {i}"), position: "Chuyên viên".into(), captain: i == 0 })
+        .collect()
 }

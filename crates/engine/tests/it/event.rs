@@ -7,8 +7,7 @@
 use std::collections::BTreeMap;
 
 use cuocthi_domain::event::{Points, lots};
-use cuocthi_engine::console::event::MemberInput;
-use cuocthi_engine::console::{Grant, Role, Staff};
+use cuocthi_engine::console::{Role, Staff};
 use cuocthi_engine::{Engine, EngineError};
 use cuocthi_store::AuditFilter;
 use cuocthi_testkit::{TestDb, on_both_backends};
@@ -83,29 +82,13 @@ struct Event {
     judges: Vec<Staff>,
 }
 
-fn staff(account_id: i64, username: &str, contest_id: i64, role: Role) -> Staff {
-    Staff {
-        account_id,
-        username: username.into(),
-        full_name: username.into(),
-        system_admin: false,
-        has_totp: true,
-        grants: vec![Grant { id: account_id, contest_id, role, unit: None }],
-        session: String::new(),
-    }
-}
-
 /// The contest, and accounts with their grants: a secretariat, an organiser, three judges.
 async fn event(db: TestDb) -> Event {
     let f = fixture(db, "").await;
     f.engine.import_contest(&event_toml(), Some(("bank.csv", &bank_csv(10)))).await.expect("import");
     let store = f.engine.store().clone();
     let contest_id = store.contest_by_slug(SLUG).await.unwrap().expect("contest").contest.id;
-    let account = async |name: &str, role: Role| {
-        let id = store.insert_account(name, "hash", "staff", t0()).await.expect("account");
-        store.insert_grant(id, contest_id, role.as_str(), "", t0()).await.expect("grant");
-        staff(id, name, contest_id, role)
-    };
+    let account = async |name: &str, role: Role| account_on(store.as_ref(), contest_id, name, role).await;
     let secretariat = account("thuky", Role::Secretariat).await;
     let organiser = account("btc", Role::Organiser).await;
     let mut judges = Vec::new();
@@ -113,12 +96,6 @@ async fn event(db: TestDb) -> Event {
         judges.push(account(&format!("giamkhao{n}"), Role::Judge).await);
     }
     Event { f, contest_id, secretariat, organiser, judges }
-}
-
-fn members(n: usize) -> Vec<MemberInput> {
-    (0..n)
-        .map(|i| MemberInput { name: format!("Thành viên {i}"), position: "Chuyên viên".into(), captain: i == 0 })
-        .collect()
 }
 
 /// Registers a team for each unit; their ids in the units' order.

@@ -15,7 +15,7 @@ use cuocthi_domain::event::Points;
 use cuocthi_engine::console::event::MemberInput;
 use cuocthi_engine::console::meeting::{deciding_headings, deciding_order};
 use cuocthi_engine::console::results::CollectiveAdjustment;
-use cuocthi_engine::console::{Grant, Role, Staff};
+use cuocthi_engine::console::{Role, Staff};
 use cuocthi_engine::{Engine, EngineError, ManualClock};
 use cuocthi_store::AuditFilter;
 use cuocthi_testkit::{TestDb, on_both_backends};
@@ -241,18 +241,6 @@ amount_vnd = 1000000
 "#
 }
 
-fn staff(account_id: i64, username: &str, contest_id: i64, role: Role) -> Staff {
-    Staff {
-        account_id,
-        username: username.into(),
-        full_name: username.into(),
-        system_admin: false,
-        has_totp: true,
-        grants: vec![Grant { id: account_id, contest_id, role, unit: None }],
-        session: String::new(),
-    }
-}
-
 struct Event {
     f: Fixture,
     contest_id: i64,
@@ -271,11 +259,7 @@ async fn event(db: TestDb, intro: [i64; 4], correct: [u32; 4]) -> Event {
     e.import_contest(&event_toml(), Some(("bank.csv", &bank_csv(10)))).await.expect("import");
     let store = e.store().clone();
     let contest_id = store.contest_by_slug(EVENT).await.unwrap().expect("contest").contest.id;
-    let account = async |name: &str, role: Role| {
-        let id = store.insert_account(name, "hash", "staff", t0()).await.expect("account");
-        store.insert_grant(id, contest_id, role.as_str(), "", t0()).await.expect("grant");
-        staff(id, name, contest_id, role)
-    };
+    let account = async |name: &str, role: Role| account_on(store.as_ref(), contest_id, name, role).await;
     let secretariat = account("thuky", Role::Secretariat).await;
     let organiser = account("btc", Role::Organiser).await;
     let judge = account("giamkhao", Role::Judge).await;

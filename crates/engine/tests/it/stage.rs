@@ -8,9 +8,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use cuocthi_domain::event::lots;
-use cuocthi_engine::console::event::MemberInput;
 use cuocthi_engine::console::stage::{self, Answering, Control, Step};
-use cuocthi_engine::console::{Grant, Role, Staff};
+use cuocthi_engine::console::{Role, Staff};
 use cuocthi_engine::{Engine, EngineError};
 use cuocthi_store::AuditFilter;
 use cuocthi_testkit::{TestDb, on_both_backends};
@@ -78,36 +77,18 @@ struct Stage {
     teams: Vec<i64>,
 }
 
-fn staff(account_id: i64, username: &str, contest_id: i64, role: Role) -> Staff {
-    Staff {
-        account_id,
-        username: username.into(),
-        full_name: username.into(),
-        system_admin: false,
-        has_totp: true,
-        grants: vec![Grant { id: account_id, contest_id, role, unit: None }],
-        session: String::new(),
-    }
-}
-
 /// The contest, its staff (secretariat, MC, judge, viewer) and a team per unit.
 async fn stage(db: TestDb) -> Stage {
     let f = fixture(db, "").await;
     f.engine.import_contest(&stage_toml(), Some(("bank.csv", &bank_csv(10)))).await.expect("import");
     let store = f.engine.store().clone();
     let contest_id = store.contest_by_slug(SLUG).await.unwrap().expect("contest").contest.id;
-    let account = async |name: &str, role: Role| {
-        let id = store.insert_account(name, "hash", "staff", t0()).await.expect("account");
-        store.insert_grant(id, contest_id, role.as_str(), "", t0()).await.expect("grant");
-        staff(id, name, contest_id, role)
-    };
+    let account = async |name: &str, role: Role| account_on(store.as_ref(), contest_id, name, role).await;
     let secretariat = account("thuky", Role::Secretariat).await;
     let mc = account("dancchuongtrinh", Role::Mc).await;
     let judge = account("giamkhao", Role::Judge).await;
     let viewer = account("xem", Role::Viewer).await;
-    let members: Vec<MemberInput> = (0..3)
-        .map(|i| MemberInput { name: format!("Thành viên {i}"), position: "Chuyên viên".into(), captain: i == 0 })
-        .collect();
+    let members = members(3);
     let mut teams = Vec::new();
     for unit in ["SO-A", "SO-B", "SO-C"] {
         teams.push(f.engine.save_team(&secretariat, SLUG, unit, "", &members).await.expect("team").id);
