@@ -2,6 +2,7 @@
 
 mod backup;
 mod config;
+mod connections;
 mod privacy;
 mod serve;
 mod store_copy;

@@ -11,16 +11,11 @@ use clap::Args;
 use cuocthi_engine::Engine;
 use cuocthi_store::SqlStore;
 use cuocthi_web::metrics::{MetricsConfig, task_done};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
+
+use crate::connections::{Connections, Settings};
 use tokio::net::TcpListener;
-use tower::ServiceExt;
 use tracing_subscriber::EnvFilter;
 
-/// A client must send its request headers within this time (slow-header clients are cut off).
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often open attempts past their deadline are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(2);
 /// Submissions are sealed into the audit chain every 30 seconds (see `cuocthi_engine` `seal`).
@@ -60,6 +55,14 @@ pub struct ServeArgs {
     /// Requests in flight beyond which new ones are refused at once with 503 and Retry-After.
     #[arg(long, env = "CUOCTHI_MAX_IN_FLIGHT", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_in_flight: u32,
+    /// Seconds a connection that has answered may wait for its next request (a phone thinking
+    /// over a question keeps its connection). A request's headers must still arrive within 10 s.
+    #[arg(long, env = "CUOCTHI_IDLE_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub idle_timeout: u32,
+    /// Open connections beyond which the longest-idle are closed to make room. By default the
+    /// open-file limit (raised to its hard limit, `LimitNOFILE=`) less 1,024 for the store.
+    #[arg(long, env = "CUOCTHI_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
     /// For a demo only (refused without `--demo`): staff other than system administrators
     /// sign in with a password alone, without an authenticator app.
     #[arg(long, env = "CUOCTHI_WITHOUT_SECOND_FACTOR", requires = "demo", value_parser = clap::builder::BoolishValueParser::new())]
@@ -142,6 +145,8 @@ pub fn show(args: &ServeArgs, database_url: &str, log: LogFormat, file: Option<&
         frame_ancestors: Some(args.frame_ancestors.clone()),
         trusted_proxies: Some(args.trusted_proxies.clone()),
         max_in_flight: Some(args.max_in_flight),
+        idle_timeout: Some(args.idle_timeout),
+        max_connections: args.max_connections,
         demo: Some(args.demo),
         without_second_factor: Some(args.without_second_factor),
         database: Some(DatabaseKeys { url: Some(cuocthi_store::redact(database_url)) }),
@@ -214,7 +219,24 @@ pub async fn start(args: ServeArgs, database_url: &str, store: Arc<SqlStore>, en
         keep: usize::from(args.backup_keep),
     });
     let limits = cuocthi_web::Limits { max_in_flight: usize::try_from(args.max_in_flight).unwrap_or(usize::MAX) };
-    run(engine, store, &args.listen, args.metrics_listen.as_deref(), web, limits, args.demo, schedule).await
+    let connections = connections(args.idle_timeout, args.max_connections);
+    run(engine, store, &args.listen, args.metrics_listen.as_deref(), web, limits, connections, args.demo, schedule)
+        .await
+}
+
+/// The client connections' settings, with the open-file limit raised to its hard limit.
+fn connections(idle_timeout: u32, max: Option<u32>) -> Connections {
+    let files = crate::connections::raise_file_limit();
+    let capacity = match max {
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        None => crate::connections::capacity_for(files),
+    };
+    tracing::info!(open_files = files, capacity, idle_timeout, "client connections");
+    Connections::new(Settings {
+        idle: Duration::from_secs(u64::from(idle_timeout)),
+        header: crate::connections::HEADER_TIMEOUT,
+        capacity,
+    })
 }
 
 #[allow(clippy::too_many_arguments)] // the server's parts, each used once, from `start`
@@ -225,6 +247,7 @@ async fn run(
     metrics_listen: Option<&str>,
     mut web: cuocthi_web::WebConfig,
     limits: cuocthi_web::Limits,
+    connections: Connections,
     demo: bool,
     backups: Option<crate::backup::Schedule>,
 ) -> Result<()> {
@@ -254,43 +277,9 @@ async fn run(
         tasks.push(tokio::spawn(crate::backup::schedule_forever(schedule)));
     }
     let app = cuocthi_web::router_with(engine, limits, web);
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
-    let graceful = GracefulShutdown::new();
-    let mut stop = std::pin::pin!(shutdown_signal());
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(s) => s,
-                    Err(e) => {
-                        // Out of file descriptors and the like: wait a little instead of spinning.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                // The peer address goes with each request (sign-in throttling reads it).
-                let service = TowerToHyperService::new(app.clone().map_request(move |mut req: axum::http::Request<_>| {
-                    req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-                    req
-                }));
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-            }
-            _ = &mut stop => break,
-        }
-    }
-    tracing::info!("stopping: finishing requests in flight");
+    crate::connections::serve(listener, app, connections, shutdown_signal()).await;
     for task in tasks {
         task.abort();
-    }
-    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
-        tracing::warn!("some connections did not finish in time");
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use cuocthi_testkit::TestDb;
 const BIN: &str = env!("CARGO_BIN_EXE_cuocthi");
 
 /// Every variable of the server's settings, so that the test's own environment does not leak in.
-const SETTINGS: [&str; 16] = [
+const SETTINGS: [&str; 18] = [
     "CUOCTHI_CONFIG",
     "CUOCTHI_DATABASE_URL",
     "CUOCTHI_LOG_FORMAT",
@@ -25,6 +25,8 @@ const SETTINGS: [&str; 16] = [
     "CUOCTHI_PUBLIC_URL",
     "CUOCTHI_TRUSTED_PROXIES",
     "CUOCTHI_MAX_IN_FLIGHT",
+    "CUOCTHI_IDLE_TIMEOUT",
+    "CUOCTHI_MAX_CONNECTIONS",
     "CUOCTHI_WITHOUT_SECOND_FACTOR",
     "CUOCTHI_BACKUP_DIR",
     "CUOCTHI_BACKUP_EVERY",

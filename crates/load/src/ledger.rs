@@ -20,10 +20,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{Context, Result, bail};
 use cuocthi_domain::attempt;
 use cuocthi_store::{AttemptRow, AttemptStatus, SqlStore, Store};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the generator knows of one attempt.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptEntry {
     /// Per position: the last acknowledged choice, as an index into the options as shown.
     pub acked: Vec<Option<u8>>,
@@ -88,6 +88,22 @@ impl Ledger {
 
     pub fn acknowledged_submits(&self) -> u64 {
         self.submits.load(Ordering::Relaxed)
+    }
+
+    /// Adds what another generator process acknowledged (the `connections` scenario over several
+    /// processes), so that the check at the end covers every process's writes. Each process plays
+    /// its own people, so no attempt can be in two ledgers: one that is anyway is refused (its
+    /// writes could not both be "the last acknowledged").
+    pub fn absorb(&self, entries: Vec<(i64, AttemptEntry)>, saves: u64, submits: u64) -> Result<()> {
+        let mut g = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        for (id, e) in entries {
+            if g.insert(id, e).is_some() {
+                bail!("attempt {id} was played by two generator processes");
+            }
+        }
+        self.saves.fetch_add(saves, Ordering::Relaxed);
+        self.submits.fetch_add(submits, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Takes every entry out, for the check at the end.
@@ -322,6 +338,28 @@ mod tests {
         let e = &l.take_entries()[&7];
         assert_eq!(e.acked, vec![None, Some(2)]);
         assert_eq!(e.submitted, Some(1));
+    }
+
+    #[test]
+    fn ledgers_of_several_processes_add_up() {
+        let (a, b, all) = (Ledger::default(), Ledger::default(), Ledger::default());
+        a.save_acked(1, 0, 2);
+        a.save_uncertain(1, 1, 3);
+        b.save_acked(2, 4, 1);
+        b.submit_acked(2, 1);
+        for l in [&a, &b] {
+            let wire = serde_json::to_string(&l.take_entries().into_iter().collect::<Vec<_>>()).unwrap();
+            all.absorb(serde_json::from_str(&wire).unwrap(), l.acknowledged_saves(), l.acknowledged_submits()).unwrap();
+        }
+        assert_eq!((all.acknowledged_saves(), all.acknowledged_submits()), (2, 1));
+        let e = all.take_entries();
+        assert_eq!(e[&1].acked, vec![Some(2), None]);
+        assert_eq!(e[&1].uncertain, vec![vec![], vec![3]]);
+        assert_eq!((e[&2].acked[4], e[&2].submitted), (Some(1), Some(1)));
+        // One attempt in two processes' ledgers is refused.
+        let twice = Ledger::default();
+        twice.absorb(vec![(5, AttemptEntry::default())], 0, 0).unwrap();
+        assert!(twice.absorb(vec![(5, AttemptEntry::default())], 0, 0).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! Progress and a readable summary go to stderr; stdout gets one line, a JSON object, so that
 //! `scripts/bench` (and anyone) can read the figures with `tail -n1`.
 
+mod fleet;
 mod http;
 mod ledger;
 mod people;
@@ -19,6 +20,7 @@ mod stats;
 mod think;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -120,6 +122,22 @@ struct Args {
     /// …), each with the whole ephemeral port range towards the server.
     #[arg(long, default_value_t = 8)]
     source_addresses: u32,
+    /// connections: generator processes to spread the takers over, each holding one socket per
+    /// taker under its own open-file limit (`ulimit -n`, which an unprivileged process cannot
+    /// raise past its hard limit). Default: as many as the limit asks, takers / (limit − 1,024).
+    #[arg(long)]
+    processes: Option<u32>,
+    /// Internal: this process is one of the children of a `connections` run (see `fleet.rs`):
+    /// it says `ready` after its preparation, waits for `go` on stdin, and writes its raw
+    /// measurements as one JSON line instead of the report.
+    #[arg(long, hide = true)]
+    child: bool,
+    /// Internal: the index of this child's first taker among the run's.
+    #[arg(long, hide = true, default_value_t = 0)]
+    first_user: usize,
+    /// Internal: this child's first source address, as an offset from 127.0.0.2.
+    #[arg(long, hide = true, default_value_t = 0)]
+    first_source: u32,
     /// Seed of the random choices (default: random).
     #[arg(long)]
     seed: Option<u64>,
@@ -163,6 +181,22 @@ impl Args {
         if self.source_addresses == 0 || self.source_addresses > http::own::Sources::MAX {
             bail!("--source-addresses must be within 1..={}", http::own::Sources::MAX);
         }
+        if self.first_source >= http::own::Sources::MAX
+            || self.first_source + self.source_addresses > http::own::Sources::MAX
+        {
+            bail!("--first-source and --source-addresses leave 127.0.0.2..=127.0.0.251");
+        }
+        if let Some(n) = self.processes {
+            if n == 0 || n > fleet::MAX_PROCESSES {
+                bail!("--processes must be within 1..={}", fleet::MAX_PROCESSES);
+            }
+            if n > 1 && self.scenario != Scenario::Connections {
+                bail!("--processes above 1 is for the connections scenario only");
+            }
+        }
+        if self.child && (self.scenario != Scenario::Connections || self.processes != Some(1)) {
+            bail!("--child is for the children of a connections run, with --processes 1");
+        }
         if self.retries > 100 {
             bail!("--retries must be within 0..=100");
         }
@@ -177,6 +211,16 @@ impl Args {
             bail!("--prep-concurrency must be within 1..={MAX_CONCURRENCY} and --max-inflight within 1..=16000");
         }
         Ok(())
+    }
+
+    /// Generator processes for this run: 1 but for `connections`, where the takers' sockets must
+    /// fit each process's open-file limit.
+    fn processes(&self) -> Result<u32> {
+        match (self.scenario, self.processes) {
+            (_, Some(n)) => Ok(n),
+            (Scenario::Connections, None) => fleet::processes_for(self.users, procfs::open_file_limit()),
+            _ => Ok(1),
+        }
     }
 
     fn think(&self) -> Think {
@@ -261,6 +305,13 @@ struct Report {
     server_runq_wait_pct: Option<f64>,
     /// The same for this generator.
     load_runq_wait_pct: Option<f64>,
+    /// Generator processes that played the run (`connections` spreads its takers over several,
+    /// each under its open-file limit; 1 otherwise).
+    generator_processes: u32,
+    /// connections only: the most files the server held open at once (its sockets, one per
+    /// connected taker, and a few dozen others), from /proc/PID/fd sampled every second.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_open_files_peak: Option<u64>,
     /// connections only: sockets opened (reopenings included), reopened after a lost signal,
     /// dropped as a lost signal, found closed by the server, failed to connect; the most open at
     /// once, and the most takers in the middle of an attempt at once.
@@ -268,33 +319,29 @@ struct Report {
     connections: Option<ConnReport>,
 }
 
-#[derive(Serialize)]
 struct ConnReport {
-    connections_opened: u64,
-    connections_reopened: u64,
-    connections_dropped: u64,
-    connections_closed_by_server: u64,
-    connections_failed: u64,
-    peak_connections: u64,
-    peak_users: u64,
+    counts: http::own::ConnCounts,
+    /// Source addresses used by all the generator processes together.
     source_addresses: u32,
     drop_probability: f64,
 }
 
-impl ConnReport {
-    fn of(stats: &http::own::ConnStats, args: &Args) -> ConnReport {
-        let get = http::own::ConnStats::get;
-        ConnReport {
-            connections_opened: get(&stats.opened),
-            connections_reopened: get(&stats.reopened),
-            connections_dropped: get(&stats.dropped),
-            connections_closed_by_server: get(&stats.closed_by_server),
-            connections_failed: get(&stats.connect_failed),
-            peak_connections: get(&stats.peak_open),
-            peak_users: get(&stats.peak_users),
-            source_addresses: args.source_addresses,
-            drop_probability: args.drop_probability,
-        }
+/// The report's names for the counts, unchanged since the scenario had one process.
+impl Serialize for ConnReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let c = &self.counts;
+        let mut m = s.serialize_map(Some(9))?;
+        m.serialize_entry("connections_opened", &c.opened)?;
+        m.serialize_entry("connections_reopened", &c.reopened)?;
+        m.serialize_entry("connections_dropped", &c.dropped)?;
+        m.serialize_entry("connections_closed_by_server", &c.closed_by_server)?;
+        m.serialize_entry("connections_failed", &c.connect_failed)?;
+        m.serialize_entry("peak_connections", &c.peak_open)?;
+        m.serialize_entry("peak_users", &c.peak_users)?;
+        m.serialize_entry("source_addresses", &self.source_addresses)?;
+        m.serialize_entry("drop_probability", &self.drop_probability)?;
+        m.end()
     }
 }
 
@@ -328,6 +375,45 @@ fn main() -> ExitCode {
     }
 }
 
+/// CPU and run-queue seconds of this process when its measured phase began.
+struct CpuAtStart {
+    cpu: Option<f64>,
+    wait: Option<f64>,
+}
+
+/// A child's end: its raw measurements, ledger and counters as one JSON line on stdout, for the
+/// parent to merge (`fleet.rs`), instead of a report of its own.
+fn child_report(
+    ctx: &Ctx,
+    prep: &Phase,
+    measured: &Phase,
+    users: usize,
+    stopped_by_time_limit: bool,
+    timeline: Vec<(u64, u64)>,
+    at_start: &CpuAtStart,
+) -> Result<ExitCode> {
+    let delta = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| b - a);
+    let outcome = fleet::ChildOutcome {
+        users,
+        prep: prep.rec.snapshot(),
+        measured: measured.rec.snapshot(),
+        recognised: measured.recognised.load(Ordering::Relaxed) + prep.recognised.load(Ordering::Relaxed),
+        attempts: measured.attempts.load(Ordering::Relaxed),
+        acknowledged_saves: ctx.ledger.acknowledged_saves(),
+        acknowledged_submits: ctx.ledger.acknowledged_submits(),
+        entries: ctx.ledger.take_entries().into_iter().collect(),
+        connections: ctx.connections.counts(),
+        timeline,
+        stopped_by_time_limit,
+        cpu_s: delta(at_start.cpu, procfs::cpu_seconds("self")),
+        runq_wait_s: delta(at_start.wait, procfs::runqueue_wait_seconds("self")),
+    };
+    let line = serde_json::to_string(&outcome).context("cannot write the child's outcome")?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").and_then(|()| out.flush()).context("cannot send the outcome to the parent")?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Prints a progress line every 5 s of the measured phase.
 fn progress(ph: Arc<Phase>, t0: Instant) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -343,6 +429,58 @@ fn progress(ph: Arc<Phase>, t0: Instant) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// How the measured phase is played: here, or by child processes (`fleet`).
+enum Players {
+    Here { plan: Plan, ready: Vec<scenarios::Ready> },
+    Fleet(fleet::Fleet),
+}
+
+/// The command line of child `share` of a `connections` run over several processes: the same
+/// run, restricted to its takers, people and source addresses, told the round, the seed and the
+/// time left so that every child plays alike and stops with the parent.
+fn child_args(
+    args: &Args,
+    share: &fleet::Share,
+    round_id: i64,
+    seed: u64,
+    id_start: u64,
+    left: Duration,
+    processes: u32,
+) -> Vec<String> {
+    let think = args.think();
+    let mut v: Vec<String> =
+        vec!["connections".into(), "--child".into(), "--processes".into(), "1".into(), "--quiet".into()];
+    let mut put = |k: &str, val: String| {
+        v.push(format!("--{k}"));
+        v.push(val);
+    };
+    put("target", args.target.clone());
+    put("contest", args.contest.clone());
+    put("round-id", round_id.to_string());
+    put("users", share.users.to_string());
+    put("id-start", (id_start + share.first_user as u64).to_string());
+    put("first-user", share.first_user.to_string());
+    put("first-source", share.first_source.to_string());
+    put("source-addresses", share.sources.to_string());
+    put("seed", seed.to_string());
+    put("think-ms", format!("{}-{}", think.min_ms, think.max_ms));
+    put("spread-seconds", args.spread().as_secs_f64().to_string());
+    if let Some(d) = args.duration() {
+        put("duration", d.as_secs_f64().to_string());
+    }
+    put("max-seconds", left.as_secs_f64().max(1.0).to_string());
+    put("workers", args.workers.to_string());
+    put("prep-concurrency", args.prep_concurrency.div_ceil(processes as usize).to_string());
+    put("max-inflight", args.max_inflight.to_string());
+    put("request-timeout", args.request_timeout.to_string());
+    put("retries", args.retries.to_string());
+    put("drop-probability", args.drop_probability.to_string());
+    if let Some(ms) = args.slow_log_ms {
+        put("slow-log-ms", ms.to_string());
+    }
+    v
+}
+
 async fn run(args: Args) -> Result<ExitCode> {
     let run_start = Instant::now();
     let run_deadline = run_start + Duration::from_secs_f64(args.max_seconds);
@@ -351,6 +489,7 @@ async fn run(args: Args) -> Result<ExitCode> {
     let think = args.think();
     let seed = args.seed.unwrap_or_else(rand::random);
     let id_start = args.id_start.unwrap_or_else(|| rand::random_range(0..people::CAPACITY / 100_000) * 100_000);
+    let processes = args.processes()?;
 
     let round_id = match (args.scenario, args.round_id) {
         (Scenario::Ceiling, _) => 0,
@@ -367,6 +506,8 @@ async fn run(args: Args) -> Result<ExitCode> {
         retries: args.retries,
         connections: Arc::new(http::own::ConnStats::default()),
     });
+    let sources = http::own::Sources::block(args.first_source, args.source_addresses);
+    let drain = Duration::from_secs_f64(args.request_timeout + 5.0);
     let plan = Plan {
         scenario: args.scenario,
         concurrency: args.concurrency,
@@ -376,11 +517,12 @@ async fn run(args: Args) -> Result<ExitCode> {
         spread: args.spread(),
         prep_concurrency: args.prep_concurrency,
         seed,
-        drain: Duration::from_secs_f64(args.request_timeout + 5.0),
+        drain,
+        first_user: args.first_user,
         own: (args.scenario == Scenario::Connections).then(|| OwnPlan {
             target: target.addr,
             authority: target.authority.clone().into(),
-            sources: http::own::Sources::new(args.source_addresses),
+            sources: sources.clone(),
             signal: http::own::Signal { think, drop_probability: args.drop_probability },
         }),
     };
@@ -390,33 +532,73 @@ async fn run(args: Args) -> Result<ExitCode> {
         format!("{}-{}", think.min_ms, think.max_ms)
     };
     eprintln!(
-        "cuocthi-load {}: target {} round {round_id}, think {think_text} ms, id-start {id_start}, seed {seed}, {} worker(s)",
+        "cuocthi-load {}: target {} round {round_id}, think {think_text} ms, id-start {id_start}, seed {seed}, {} worker(s){}",
         args.scenario.name(),
         target.addr,
-        args.workers
-    );
-
-    // Preparation: people (and their open attempts) that the scenario needs beforehand.
-    let prep = Arc::new(Phase::new(Stop::at(run_deadline), stats::Recorder::new()));
-    let needs = match args.scenario {
-        Scenario::Herd | Scenario::Connections => Some((false, false)),
-        Scenario::Flood => Some((true, true)),
-        Scenario::Steady | Scenario::Save => Some((true, false)),
-        Scenario::Full | Scenario::Ceiling => None,
-    };
-    let ready = match needs {
-        Some((start, answer)) => {
-            eprintln!("preparing {} participants…", args.users);
-            let r = scenarios::prepare(&ctx, &prep, &plan, start, answer).await;
-            eprintln!("prepared {} of {} in {:.1} s", r.len(), args.users, run_start.elapsed().as_secs_f64());
-            r
+        args.workers,
+        if args.child {
+            format!(", takers {}..{}", args.first_user, args.first_user + args.users)
+        } else if processes > 1 {
+            format!(", {processes} processes")
+        } else {
+            String::new()
         }
-        None => Vec::new(),
+    );
+    if args.child
+        && let Some(limit) = procfs::open_file_limit()
+        && args.users as u64 + fleet::RESERVE_FILES > limit
+    {
+        eprintln!(
+            "warning: {} takers and {} other files exceed this process's open-file limit {limit}",
+            args.users,
+            fleet::RESERVE_FILES
+        );
+    }
+
+    // Preparation: people (and their open attempts) that the scenario needs beforehand; with
+    // several processes, each child registers its own.
+    let prep = Arc::new(Phase::new(Stop::at(run_deadline), stats::Recorder::new()));
+    let mut source_addresses = sources.count();
+    let players = if processes > 1 {
+        let shares = fleet::split(args.users, processes, args.source_addresses)?;
+        source_addresses = shares.iter().map(|s| s.sources).sum();
+        let left = run_deadline.saturating_duration_since(Instant::now());
+        let argv = shares.iter().map(|s| child_args(&args, s, round_id, seed, id_start, left, processes)).collect();
+        eprintln!(
+            "preparing {} participants in {processes} processes ({} each at most, {} source addresses each)…",
+            args.users,
+            shares.iter().map(|s| s.users).max().unwrap_or(0),
+            shares[0].sources
+        );
+        let mut f = fleet::Fleet::spawn(argv)?;
+        f.ready().await?;
+        eprintln!("all {processes} processes ready in {:.1} s", run_start.elapsed().as_secs_f64());
+        Players::Fleet(f)
+    } else {
+        let needs = match args.scenario {
+            Scenario::Herd | Scenario::Connections => Some((false, false)),
+            Scenario::Flood => Some((true, true)),
+            Scenario::Steady | Scenario::Save => Some((true, false)),
+            Scenario::Full | Scenario::Ceiling => None,
+        };
+        let ready = match needs {
+            Some((start, answer)) => {
+                eprintln!("preparing {} participants…", args.users);
+                let r = scenarios::prepare(&ctx, &prep, &plan, start, answer).await;
+                eprintln!("prepared {} of {} in {:.1} s", r.len(), args.users, run_start.elapsed().as_secs_f64());
+                r
+            }
+            None => Vec::new(),
+        };
+        if needs.is_some() && ready.is_empty() && !args.child {
+            bail!("no participant could be prepared: {:?}", prep.rec.errors());
+        }
+        if args.child && !fleet::child_ready().await {
+            bail!("the parent generator process went away before the run began");
+        }
+        Players::Here { plan, ready }
     };
     let prep_s = run_start.elapsed();
-    if needs.is_some() && ready.is_empty() {
-        bail!("no participant could be prepared: {:?}", prep.rec.errors());
-    }
 
     // The measured phase.
     let t0 = Instant::now();
@@ -424,28 +606,80 @@ async fn run(args: Args) -> Result<ExitCode> {
     let slow = args.slow_log_ms.map(|ms| Duration::from_secs_f64(ms.max(0.0) / 1000.0));
     let measured = Arc::new(Phase::new(Stop::at(stop_at), stats::Recorder::new().log_slow(slow, run_start)));
     let sampler = args.server_pid.map(procfs::RssSampler::start);
+    let fds = args.server_pid.filter(|_| args.scenario == Scenario::Connections).map(procfs::FdSampler::start);
     let server_cpu0 = args.server_pid.and_then(|p| procfs::cpu_seconds(&p.to_string()));
     let self_cpu0 = procfs::cpu_seconds("self");
     let server_wait0 = args.server_pid.and_then(|p| procfs::runqueue_wait_seconds(&p.to_string()));
     let self_wait0 = procfs::runqueue_wait_seconds("self");
-    let ticker = (!args.quiet).then(|| progress(measured.clone(), t0));
-    let users = scenarios::run(&ctx, &measured, &plan, ready).await;
+    // Seconds of CPU and of waiting for one that child processes report for themselves.
+    let (mut child_cpu, mut child_wait) = (Some(0.0), Some(0.0));
+    let conn_counts;
+    let mut stopped_by_child = false;
+    let users = match players {
+        Players::Here { plan, ready } => {
+            let ticker = (!args.quiet).then(|| progress(measured.clone(), t0));
+            let timeline = args.child.then(|| fleet::timeline(ctx.connections.clone(), measured.stop.clone()));
+            let users = scenarios::run(&ctx, &measured, &plan, ready).await;
+            if let Some(t) = ticker {
+                t.abort();
+            }
+            if let Some(timeline) = timeline {
+                let stopped = measured.stop.stopped() && stop_at == run_deadline && Instant::now() >= run_deadline;
+                let timeline = timeline.await.unwrap_or_default();
+                let at_start = CpuAtStart { cpu: self_cpu0, wait: self_wait0 };
+                return child_report(&ctx, &prep, &measured, users, stopped, timeline, &at_start);
+            }
+            conn_counts = ctx.connections.counts();
+            users
+        }
+        Players::Fleet(mut f) => {
+            f.go()?;
+            let outcomes = f.collect(run_deadline + drain + Duration::from_secs(60)).await?;
+            let mut users = 0;
+            let mut timelines = Vec::with_capacity(outcomes.len());
+            let mut counts = http::own::ConnCounts::default();
+            for o in outcomes {
+                users += o.users;
+                prep.rec.absorb(&o.prep)?;
+                measured.rec.absorb(&o.measured)?;
+                prep.recognised.fetch_add(o.recognised, Ordering::Relaxed);
+                measured.attempts.fetch_add(o.attempts, Ordering::Relaxed);
+                ctx.ledger.absorb(o.entries, o.acknowledged_saves, o.acknowledged_submits)?;
+                let c = o.connections;
+                counts.opened += c.opened;
+                counts.reopened += c.reopened;
+                counts.dropped += c.dropped;
+                counts.closed_by_server += c.closed_by_server;
+                counts.connect_failed += c.connect_failed;
+                timelines.push(o.timeline);
+                stopped_by_child |= o.stopped_by_time_limit;
+                child_cpu = child_cpu.zip(o.cpu_s).map(|(a, b)| a + b);
+                child_wait = child_wait.zip(o.runq_wait_s).map(|(a, b)| a + b);
+            }
+            (counts.peak_users, counts.peak_open) = fleet::merged_peaks(&timelines);
+            conn_counts = counts;
+            if users == 0 {
+                bail!("no participant could be prepared: {:?}", prep.rec.errors());
+            }
+            users
+        }
+    };
     let duration = t0.elapsed();
-    let stopped_by_time_limit = measured.stop.stopped() && stop_at == run_deadline && Instant::now() >= run_deadline;
-    if let Some(t) = ticker {
-        t.abort();
-    }
+    let stopped_by_time_limit =
+        stopped_by_child || (measured.stop.stopped() && stop_at == run_deadline && Instant::now() >= run_deadline);
     // Per cent of the measured phase, from two readings of a /proc counter in seconds.
     let pct = |before: Option<f64>, after: Option<f64>| match (before, after) {
         (Some(a), Some(b)) => Some(round2((b - a) / duration.as_secs_f64() * 100.0)),
         _ => None,
     };
+    let plus = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a + b);
     let server_cpu_pct = pct(server_cpu0, args.server_pid.and_then(|p| procfs::cpu_seconds(&p.to_string())));
-    let load_cpu_pct = pct(self_cpu0, procfs::cpu_seconds("self"));
+    let load_cpu_pct = pct(self_cpu0, plus(procfs::cpu_seconds("self"), child_cpu));
     let server_runq_wait_pct =
         pct(server_wait0, args.server_pid.and_then(|p| procfs::runqueue_wait_seconds(&p.to_string())));
-    let load_runq_wait_pct = pct(self_wait0, procfs::runqueue_wait_seconds("self"));
+    let load_runq_wait_pct = pct(self_wait0, plus(procfs::runqueue_wait_seconds("self"), child_wait));
     let server_rss_max_mb = sampler.map(|s| round2(s.finish()));
+    let server_open_files_peak = fds.map(procfs::FdSampler::finish);
 
     // What was measured.
     let rec = &measured.rec;
@@ -552,7 +786,13 @@ async fn run(args: Args) -> Result<ExitCode> {
         load_cpu_pct,
         server_runq_wait_pct,
         load_runq_wait_pct,
-        connections: (args.scenario == Scenario::Connections).then(|| ConnReport::of(&ctx.connections, &args)),
+        generator_processes: processes,
+        server_open_files_peak,
+        connections: (args.scenario == Scenario::Connections).then_some(ConnReport {
+            counts: conn_counts,
+            source_addresses,
+            drop_probability: args.drop_probability,
+        }),
     };
     let line = serde_json::to_string(&report).context("cannot write the report")?;
     println!("{line}");
@@ -594,5 +834,84 @@ mod tests {
         assert!(bad_p.check().is_err());
         let no_source = Args::try_parse_from(["cuocthi-load", "connections", "--source-addresses", "0"]).unwrap();
         assert!(no_source.check().is_err());
+    }
+
+    #[test]
+    fn processes_are_for_connections_and_bounded() {
+        let parse = |extra: &[&str]| {
+            let mut v = vec!["cuocthi-load"];
+            v.extend_from_slice(extra);
+            Args::try_parse_from(v).unwrap()
+        };
+        let a = parse(&["connections", "--users", "100000", "--processes", "6"]);
+        a.check().unwrap();
+        assert_eq!(a.processes().unwrap(), 6);
+        assert!(parse(&["connections", "--processes", "0"]).check().is_err());
+        assert!(parse(&["connections", "--processes", "65"]).check().is_err());
+        assert!(parse(&["steady", "--processes", "2"]).check().is_err());
+        assert_eq!(parse(&["steady"]).processes().unwrap(), 1);
+        // A child is one process of a connections run.
+        assert!(parse(&["connections", "--child"]).check().is_err());
+        assert!(parse(&["steady", "--child", "--processes", "1"]).check().is_err());
+        assert!(parse(&["connections", "--first-source", "249", "--source-addresses", "2"]).check().is_err());
+    }
+
+    #[test]
+    fn each_child_is_told_its_own_takers_people_and_addresses() {
+        let a = Args::try_parse_from([
+            "cuocthi-load",
+            "connections",
+            "--users",
+            "100000",
+            "--spread-seconds",
+            "60",
+            "--conn-seconds-unused-check",
+        ]);
+        assert!(a.is_err(), "unknown flags are refused");
+        let a = Args::try_parse_from([
+            "cuocthi-load",
+            "connections",
+            "--users",
+            "100000",
+            "--spread-seconds",
+            "60",
+            "--duration",
+            "90",
+            "--think-ms",
+            "5000",
+            "--source-addresses",
+            "8",
+            "--prep-concurrency",
+            "64",
+            "--slow-log-ms",
+            "500",
+        ])
+        .unwrap();
+        let shares = fleet::split(a.users, 6, a.source_addresses).unwrap();
+        let children: Vec<Args> = shares
+            .iter()
+            .map(|s| {
+                let argv = child_args(&a, s, 7, 42, 3_000_000, Duration::from_secs(200), 6);
+                Args::try_parse_from(std::iter::once("cuocthi-load".to_string()).chain(argv)).unwrap()
+            })
+            .collect();
+        let mut next_id = 3_000_000;
+        let mut next_source = 0;
+        for c in &children {
+            c.check().unwrap();
+            assert!(c.child && c.quiet && c.processes().unwrap() == 1);
+            assert_eq!((c.round_id, c.seed, c.id_start), (Some(7), Some(42), Some(next_id)));
+            assert_eq!(c.id_start.unwrap() - 3_000_000, c.first_user as u64);
+            assert_eq!((c.first_source, c.source_addresses), (next_source, 2));
+            assert_eq!(
+                (c.think(), c.spread(), c.duration()),
+                (Think { min_ms: 5_000, max_ms: 5_000 }, a.spread(), a.duration())
+            );
+            assert_eq!((c.max_seconds, c.prep_concurrency, c.slow_log_ms), (200.0, 11, Some(500.0)));
+            next_id += c.users as u64;
+            next_source += c.source_addresses;
+        }
+        assert_eq!(next_id, 3_100_000);
+        assert_eq!(next_source, 12);
     }
 }

@@ -27,11 +27,29 @@ pub struct Stop(watch::Receiver<bool>);
 /// Set by Ctrl-C: a phase that begins after it stops at once (the run goes on to its report).
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Wakes the phases when [`interrupt`] is called.
+static INTERRUPT: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Stops every phase as Ctrl-C does: a generator process whose parent is gone (its stdin closed)
+/// must not go on loading the server until its own time limit.
+pub fn interrupt(why: &str) {
+    if !INTERRUPTED.swap(true, Ordering::Relaxed) {
+        eprintln!("interrupted: {why}; stopping, finishing requests in flight");
+    }
+    INTERRUPT.notify_waiters();
+}
+
 impl Stop {
     pub fn at(deadline: Instant) -> Stop {
         let (tx, rx) = watch::channel(INTERRUPTED.load(Ordering::Relaxed));
+        // Registered before the flag is read again, so an interrupt in between is not lost.
+        let mut interrupted = Box::pin(INTERRUPT.notified());
+        interrupted.as_mut().enable();
+        let already = INTERRUPTED.load(Ordering::Relaxed);
         tokio::spawn(async move {
             tokio::select! {
+                _ = async {}, if already => {}
+                _ = interrupted => {}
                 _ = tokio::time::sleep_until(deadline.into()) => {}
                 _ = tokio::signal::ctrl_c() => {
                     if !INTERRUPTED.swap(true, Ordering::Relaxed) {

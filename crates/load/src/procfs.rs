@@ -82,6 +82,56 @@ impl RssSampler {
     }
 }
 
+/// Files the process holds open (sockets included): the entries of /proc/PID/fd. Reading them
+/// costs about 0.2 µs per entry, some 20 ms at 100,000 sockets, hence a sample a second.
+pub fn open_files(pid: u32) -> Option<u64> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64)
+}
+
+/// The soft limit on open files of this process ("Max open files" of /proc/self/limits); `None`
+/// when unlimited or unreadable.
+pub fn open_file_limit() -> Option<u64> {
+    parse_open_file_limit(&std::fs::read_to_string("/proc/self/limits").ok()?)
+}
+
+fn parse_open_file_limit(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..].split_whitespace().next()?.parse().ok()
+}
+
+/// Samples a process's open files every second while the run lasts; keeps the maximum.
+pub struct FdSampler {
+    max: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FdSampler {
+    pub fn start(pid: u32) -> FdSampler {
+        let max = Arc::new(AtomicU64::new(open_files(pid).unwrap_or(0)));
+        let m = max.clone();
+        let task = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match open_files(pid) {
+                    Some(n) => {
+                        m.fetch_max(n, Ordering::Relaxed);
+                    }
+                    None => break,
+                }
+            }
+        });
+        FdSampler { max, task }
+    }
+
+    /// Stops sampling and returns the most files seen open at once.
+    pub fn finish(self) -> u64 {
+        self.task.abort();
+        self.max.load(Ordering::Relaxed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +143,18 @@ mod tests {
         assert_eq!(parse_cpu(stat), Some(3.0));
         assert!(cpu_seconds("self").is_some());
         assert!(runqueue_wait_seconds("self").is_some());
+    }
+
+    #[test]
+    fn reads_open_files_and_their_limit() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max processes             63704                63704                processes \n\
+                      Max open files            20000                20000                files     \n";
+        assert_eq!(parse_open_file_limit(limits), Some(20_000));
+        assert_eq!(
+            parse_open_file_limit("Max open files            unlimited            unlimited            files"),
+            None
+        );
+        assert!(open_files(std::process::id()).is_some_and(|n| n >= 3));
     }
 }

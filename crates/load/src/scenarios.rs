@@ -66,6 +66,9 @@ pub struct Plan {
     pub seed: u64,
     /// When in-flight requests are given up after a phase stops.
     pub drain: Duration,
+    /// The index of this process's first user among the run's (`connections` over several
+    /// processes): users draw their random streams by their index in the whole run.
+    pub first_user: usize,
     /// Where and how the `connections` scenario connects.
     pub own: Option<OwnPlan>,
 }
@@ -356,13 +359,14 @@ async fn connections(ctx: &Arc<Ctx>, ph: &Arc<Phase>, plan: &Plan, ready: Vec<Re
     let mut set = JoinSet::new();
     for (i, r) in ready.into_iter().enumerate() {
         let (c, p, seed, spread, own) = (ctx.clone(), ph.clone(), plan.seed, plan.spread, own.clone());
+        let user = plan.first_user + i;
         set.spawn(async move {
-            let mut rng = rng_for(seed, i);
+            let mut rng = rng_for(seed, user);
             let at = schedule(t0, spread, i, n, &mut rng);
             if !p.stop.sleep_until(at).await {
                 return;
             }
-            let conn = OwnConnection::new(own.target, own.authority, own.sources, i, c.connections.clone());
+            let conn = OwnConnection::new(own.target, own.authority, own.sources, user, c.connections.clone());
             let conn = Arc::new(tokio::sync::Mutex::new(conn));
             OWN.scope(conn.clone(), take_on_own_connection(&c, &p, &mut rng, &r.token, at, &conn, own.signal)).await;
         });

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use anyhow::{Result, bail};
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a request does; each has its own histogram and its own fields in the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,6 +91,25 @@ struct Inner {
     /// Requests whose answer was the expected success, per kind.
     ok: [u64; 7],
     errors: BTreeMap<String, u64>,
+}
+
+/// A recorder's raw content, to carry from a generator process to the one that merges (the
+/// `connections` scenario over several processes): every histogram as its non-empty buckets, each
+/// `(lowest value of the bucket, count)`, and the plain counters. Recording each bucket's lowest
+/// equivalent value into a histogram of the same bounds lands in the same bucket, so the merged
+/// histogram has exactly the counts of one fed every sample, and every percentile, the max and the
+/// mean agree with it (percentiles of percentiles would not).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// One entry per [`Kind::ALL`], in that order.
+    hist: Vec<Vec<(u64, u64)>>,
+    done: [u64; 7],
+    ok: [u64; 7],
+    errors: BTreeMap<String, u64>,
+}
+
+fn buckets(h: &Histogram<u64>) -> Vec<(u64, u64)> {
+    h.iter_recorded().map(|v| (h.lowest_equivalent(v.value_iterated_to()), v.count_at_value())).collect()
 }
 
 /// One phase's measurements, shared by every virtual user. A plain mutex is enough: a record is
@@ -173,6 +193,35 @@ impl Recorder {
         summarize(&all)
     }
 
+    /// Everything recorded so far, to be merged elsewhere with [`Recorder::absorb`].
+    pub fn snapshot(&self) -> Snapshot {
+        let g = self.lock();
+        Snapshot { hist: g.hist.iter().map(buckets).collect(), done: g.done, ok: g.ok, errors: g.errors.clone() }
+    }
+
+    /// Adds another recorder's snapshot to this one, as if its requests had been recorded here.
+    pub fn absorb(&self, s: &Snapshot) -> Result<()> {
+        if s.hist.len() > Kind::ALL.len() {
+            bail!("a snapshot with {} histograms, not {}", s.hist.len(), Kind::ALL.len());
+        }
+        let mut g = self.lock();
+        for (h, buckets) in g.hist.iter_mut().zip(&s.hist) {
+            for &(value, count) in buckets {
+                if value > MAX_US || h.record_n(value, count).is_err() {
+                    bail!("a snapshot's latency {value} µs is outside the histograms' bounds");
+                }
+            }
+        }
+        for i in 0..Kind::ALL.len() {
+            g.done[i] += s.done[i];
+            g.ok[i] += s.ok[i];
+        }
+        for (what, n) in &s.errors {
+            *g.errors.entry(what.clone()).or_default() += n;
+        }
+        Ok(())
+    }
+
     /// Requests answered by the server, any status.
     pub fn answered(&self) -> u64 {
         self.lock().done.iter().sum()
@@ -234,5 +283,59 @@ mod tests {
         assert_eq!(r.error_count(), 2);
         assert_eq!(r.errors().get("save 409 past_deadline"), Some(&1));
         assert_eq!(r.errors().get("submit transport timeout"), Some(&1));
+    }
+
+    /// Latencies from 1 µs to past the 10-minute cap, spread over several orders of magnitude.
+    fn samples(n: u64) -> Vec<u64> {
+        (0..n).map(|i| 1 + (i * 7_919 % 1_000) * (i * 104_729 % 997).pow(2) + i % 13).collect()
+    }
+
+    #[test]
+    fn merged_snapshots_give_the_percentiles_of_one_recorder_fed_everything() {
+        let all = samples(30_000);
+        let one = Recorder::new();
+        let parts: Vec<Recorder> = (0..3).map(|_| Recorder::new()).collect();
+        let feed = |r: &Recorder, us: u64| {
+            let mut g = r.lock();
+            g.hist[Kind::Save.index()].record(us.clamp(1, MAX_US)).unwrap();
+            g.hist[Kind::Start.index()].record((us / 3).clamp(1, MAX_US)).unwrap();
+            g.done[Kind::Save.index()] += 1;
+            g.ok[Kind::Save.index()] += 1;
+        };
+        for (i, &us) in all.iter().enumerate() {
+            feed(&one, us);
+            feed(&parts[i % 3], us);
+        }
+        for r in [&one, &parts[1]] {
+            r.error(Kind::Start, Instant::now(), "transport connect", false);
+        }
+        for r in [&one, &parts[0], &one, &parts[2]] {
+            r.error(Kind::Save, Instant::now(), "transport timeout", false);
+        }
+        let merged = Recorder::new();
+        for p in &parts {
+            // Through JSON, as a child process sends it.
+            let wire = serde_json::to_string(&p.snapshot()).unwrap();
+            merged.absorb(&serde_json::from_str(&wire).unwrap()).unwrap();
+        }
+        for k in Kind::ALL {
+            assert_eq!(merged.summary(k), one.summary(k), "{k:?}");
+        }
+        assert_eq!(merged.overall(), one.overall());
+        assert_eq!(merged.snapshot(), one.snapshot());
+        assert!(merged.summary(Kind::Save).max_ms > 100_000.0, "{:?}", merged.summary(Kind::Save));
+        assert_eq!(merged.errors().get("save transport timeout"), Some(&2));
+        assert_eq!(merged.errors().get("start transport connect"), Some(&1));
+        assert_eq!((merged.answered(), merged.ok_count(Kind::Save)), (30_000, 30_000));
+    }
+
+    #[test]
+    fn a_snapshot_out_of_bounds_is_refused() {
+        let mut s = Recorder::new().snapshot();
+        s.hist[0].push((MAX_US * 4, 1));
+        assert!(Recorder::new().absorb(&s).is_err());
+        let mut s = Recorder::new().snapshot();
+        s.hist.push(Vec::new());
+        assert!(Recorder::new().absorb(&s).is_err());
     }
 }

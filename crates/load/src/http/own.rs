@@ -22,6 +22,7 @@ use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use rand::Rng;
 use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpSocket;
 
 use crate::think::Think;
@@ -32,9 +33,11 @@ tokio::task_local! {
 }
 
 /// The loopback source addresses sockets are bound to: 127.0.0.2, 127.0.0.3, … (127.0.0.1 is
-/// left to the shared pool and to anything else on the machine).
-#[derive(Clone, Debug)]
+/// left to the shared pool and to anything else on the machine). Generator processes of one run
+/// each take their own block of them (`first`), so that no two share a source address.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sources {
+    first: u32,
     count: u32,
 }
 
@@ -42,8 +45,15 @@ impl Sources {
     /// At most 250, so that every address stays within 127.0.0.2..=127.0.0.251.
     pub const MAX: u32 = 250;
 
-    pub fn new(count: u32) -> Sources {
-        Sources { count: count.clamp(1, Sources::MAX) }
+    /// `count` addresses from 127.0.0.(2 + first); clamped so that the block stays within the
+    /// [`Sources::MAX`] addresses.
+    pub fn block(first: u32, count: u32) -> Sources {
+        let first = first.min(Sources::MAX - 1);
+        Sources { first, count: count.clamp(1, Sources::MAX - first) }
+    }
+
+    pub fn count(&self) -> u32 {
+        self.count
     }
 
     /// The address of user `user` after `reopened` new connections: users are spread evenly
@@ -51,9 +61,21 @@ impl Sources {
     /// carrier's NAT often gives it another.
     pub fn for_user(&self, user: usize, reopened: u64) -> Ipv4Addr {
         let turn = (user as u64).wrapping_add(reopened) % u64::from(self.count);
-        // `turn` < count ≤ 250, so 2 + turn fits in a byte.
-        Ipv4Addr::new(127, 0, 0, 2 + u8::try_from(turn).unwrap_or(0))
+        // first + turn < first + count ≤ 250, so 2 + first + turn fits in a byte.
+        Ipv4Addr::new(127, 0, 0, 2 + u8::try_from(u64::from(self.first) + turn).unwrap_or(0))
     }
+}
+
+/// The counts of [`ConnStats`] at one moment, as plain numbers (a child process sends them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnCounts {
+    pub opened: u64,
+    pub reopened: u64,
+    pub dropped: u64,
+    pub closed_by_server: u64,
+    pub connect_failed: u64,
+    pub peak_open: u64,
+    pub peak_users: u64,
 }
 
 /// Connection counts of a run, shared by every user.
@@ -92,6 +114,24 @@ impl ConnStats {
 
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+
+    pub fn counts(&self) -> ConnCounts {
+        let get = ConnStats::get;
+        ConnCounts {
+            opened: get(&self.opened),
+            reopened: get(&self.reopened),
+            dropped: get(&self.dropped),
+            closed_by_server: get(&self.closed_by_server),
+            connect_failed: get(&self.connect_failed),
+            peak_open: get(&self.peak_open),
+            peak_users: get(&self.peak_users),
+        }
+    }
+
+    /// Takers in the middle of an attempt and sockets open, now.
+    pub fn now(&self) -> (u64, u64) {
+        (self.users_now.load(Ordering::Relaxed), self.open_now.load(Ordering::Relaxed))
     }
 }
 
@@ -193,32 +233,71 @@ impl OwnConnection {
     }
 
     /// Sends one request (`req`'s URI a path) and reads the whole answer, opening the connection
-    /// first if there is none or the server closed it meanwhile.
+    /// first if there is none or the server closed it meanwhile. A request that finds its kept
+    /// connection closed by the server before any answer (the server's idle close crossing it on
+    /// the wire) is sent once more on a new connection, as browsers do for a reused connection
+    /// (Chromium's `ShouldResendRequest`): the server never saw it.
     pub async fn exchange(&mut self, req: Request<Full<Bytes>>) -> Result<(StatusCode, Bytes), String> {
         if self.sender.as_ref().is_some_and(SendRequest::is_closed) {
             self.close();
             self.stats.closed_by_server.fetch_add(1, Ordering::Relaxed);
         }
-        if self.sender.is_none() {
+        let reused = self.sender.is_some();
+        if !reused {
             self.open().await?;
         }
         let req = super::with_host(req, &self.authority);
-        let Some(sender) = self.sender.as_mut() else { return Err("not connected".into()) };
-        let sent = async {
-            sender.ready().await?;
-            let resp = sender.send_request(req).await?;
-            let status = resp.status();
-            let body = resp.into_body().collect().await?.to_bytes();
-            Ok::<_, hyper::Error>((status, body))
-        };
-        match sent.await {
-            Ok(answer) => Ok(answer),
-            Err(e) => {
-                self.close();
-                Err(super::short_error(&e))
+        let again = reused.then(|| copy(&req));
+        match self.send(req).await {
+            Err(Sent::BeforeAnswer(_)) if again.is_some() => {
+                self.stats.closed_by_server.fetch_add(1, Ordering::Relaxed);
+                self.open().await?;
+                let req = again.ok_or("not connected")?;
+                self.send(req).await.map_err(Sent::into_message)
             }
+            answer => answer.map_err(Sent::into_message),
         }
     }
+
+    async fn send(&mut self, req: Request<Full<Bytes>>) -> Result<(StatusCode, Bytes), Sent> {
+        let Some(sender) = self.sender.as_mut() else { return Err(Sent::BeforeAnswer("not connected".into())) };
+        let answered = async {
+            sender.ready().await.map_err(|e| Sent::BeforeAnswer(super::short_error(&e)))?;
+            let resp = sender.send_request(req).await.map_err(|e| Sent::BeforeAnswer(super::short_error(&e)))?;
+            let status = resp.status();
+            let body = resp.into_body().collect().await.map_err(|e| Sent::DuringAnswer(super::short_error(&e)))?;
+            Ok((status, body.to_bytes()))
+        };
+        let answer = answered.await;
+        if answer.is_err() {
+            self.close();
+        }
+        answer
+    }
+}
+
+/// How a request failed: before any answer came (the server may never have seen it), or while
+/// its answer was read.
+enum Sent {
+    BeforeAnswer(String),
+    DuringAnswer(String),
+}
+
+impl Sent {
+    fn into_message(self) -> String {
+        match self {
+            Sent::BeforeAnswer(m) | Sent::DuringAnswer(m) => m,
+        }
+    }
+}
+
+/// A copy of a request to send again (its method, path, headers and body).
+fn copy(req: &Request<Full<Bytes>>) -> Request<Full<Bytes>> {
+    let mut again = Request::new(req.body().clone());
+    *again.method_mut() = req.method().clone();
+    *again.uri_mut() = req.uri().clone();
+    *again.headers_mut() = req.headers().clone();
+    again
 }
 
 impl Drop for OwnConnection {
@@ -234,7 +313,7 @@ mod tests {
 
     #[test]
     fn users_are_spread_evenly_over_the_source_addresses() {
-        let s = Sources::new(8);
+        let s = Sources::block(0, 8);
         let mut per = std::collections::BTreeMap::new();
         for u in 0..80_000 {
             *per.entry(s.for_user(u, 0)).or_insert(0) += 1;
@@ -249,9 +328,27 @@ mod tests {
     }
 
     #[test]
+    fn blocks_of_source_addresses_do_not_overlap() {
+        let a = Sources::block(0, 2);
+        let b = Sources::block(2, 2);
+        let of = |s: &Sources| {
+            (0..1000)
+                .flat_map(|u| (0..4).map(move |r| (u, r)))
+                .map(|(u, r)| s.for_user(u, r))
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        assert_eq!(of(&a).into_iter().collect::<Vec<_>>(), [Ipv4Addr::new(127, 0, 0, 2), Ipv4Addr::new(127, 0, 0, 3)]);
+        assert_eq!(of(&b).into_iter().collect::<Vec<_>>(), [Ipv4Addr::new(127, 0, 0, 4), Ipv4Addr::new(127, 0, 0, 5)]);
+        // The last block ends at 127.0.0.251 whatever is asked.
+        let last = Sources::block(249, 5);
+        assert_eq!((last.count(), last.for_user(1, 0)), (1, Ipv4Addr::new(127, 0, 0, 251)));
+        assert_eq!(Sources::block(400, 1).for_user(0, 0), Ipv4Addr::new(127, 0, 0, 251));
+    }
+
+    #[test]
     fn source_addresses_stay_on_loopback() {
-        assert_eq!(Sources::new(0).for_user(5, 0), Ipv4Addr::new(127, 0, 0, 2));
-        let wide = Sources::new(10_000);
+        assert_eq!(Sources::block(0, 0).for_user(5, 0), Ipv4Addr::new(127, 0, 0, 2));
+        let wide = Sources::block(0, 10_000);
         assert!((0..1000).all(|u| wide.for_user(u, 3).octets()[3] <= 251));
         assert!((0..1000).all(|u| wide.for_user(u, 0).is_loopback()));
     }
