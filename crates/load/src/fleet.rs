@@ -323,6 +323,52 @@ pub async fn child_ready() -> bool {
     rx.await.is_ok()
 }
 
+/// The command line of child `share` of a `connections` run over several processes: the same
+/// run, restricted to its takers, people and source addresses, told the round, the seed and the
+/// time left so that every child plays alike and stops with the parent.
+pub fn child_args(
+    args: &crate::Args,
+    share: &Share,
+    round_id: i64,
+    seed: u64,
+    id_start: u64,
+    left: Duration,
+    processes: u32,
+) -> Vec<String> {
+    let think = args.think();
+    let mut v: Vec<String> =
+        vec!["connections".into(), "--child".into(), "--processes".into(), "1".into(), "--quiet".into()];
+    let mut put = |k: &str, val: String| {
+        v.push(format!("--{k}"));
+        v.push(val);
+    };
+    put("target", args.target.clone());
+    put("contest", args.contest.clone());
+    put("round-id", round_id.to_string());
+    put("users", share.users.to_string());
+    put("id-start", (id_start + share.first_user as u64).to_string());
+    put("first-user", share.first_user.to_string());
+    put("first-source", share.first_source.to_string());
+    put("source-addresses", share.sources.to_string());
+    put("seed", seed.to_string());
+    put("think-ms", format!("{}-{}", think.min_ms, think.max_ms));
+    put("spread-seconds", args.spread().as_secs_f64().to_string());
+    if let Some(d) = args.duration() {
+        put("duration", d.as_secs_f64().to_string());
+    }
+    put("max-seconds", left.as_secs_f64().max(1.0).to_string());
+    put("workers", args.workers.to_string());
+    put("prep-concurrency", args.prep_concurrency.div_ceil(processes as usize).to_string());
+    put("max-inflight", args.max_inflight.to_string());
+    put("request-timeout", args.request_timeout.to_string());
+    put("retries", args.retries.to_string());
+    put("drop-probability", args.drop_probability.to_string());
+    if let Some(ms) = args.slow_log_ms {
+        put("slow-log-ms", ms.to_string());
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -435,52 +435,6 @@ enum Players {
     Fleet(fleet::Fleet),
 }
 
-/// The command line of child `share` of a `connections` run over several processes: the same
-/// run, restricted to its takers, people and source addresses, told the round, the seed and the
-/// time left so that every child plays alike and stops with the parent.
-fn child_args(
-    args: &Args,
-    share: &fleet::Share,
-    round_id: i64,
-    seed: u64,
-    id_start: u64,
-    left: Duration,
-    processes: u32,
-) -> Vec<String> {
-    let think = args.think();
-    let mut v: Vec<String> =
-        vec!["connections".into(), "--child".into(), "--processes".into(), "1".into(), "--quiet".into()];
-    let mut put = |k: &str, val: String| {
-        v.push(format!("--{k}"));
-        v.push(val);
-    };
-    put("target", args.target.clone());
-    put("contest", args.contest.clone());
-    put("round-id", round_id.to_string());
-    put("users", share.users.to_string());
-    put("id-start", (id_start + share.first_user as u64).to_string());
-    put("first-user", share.first_user.to_string());
-    put("first-source", share.first_source.to_string());
-    put("source-addresses", share.sources.to_string());
-    put("seed", seed.to_string());
-    put("think-ms", format!("{}-{}", think.min_ms, think.max_ms));
-    put("spread-seconds", args.spread().as_secs_f64().to_string());
-    if let Some(d) = args.duration() {
-        put("duration", d.as_secs_f64().to_string());
-    }
-    put("max-seconds", left.as_secs_f64().max(1.0).to_string());
-    put("workers", args.workers.to_string());
-    put("prep-concurrency", args.prep_concurrency.div_ceil(processes as usize).to_string());
-    put("max-inflight", args.max_inflight.to_string());
-    put("request-timeout", args.request_timeout.to_string());
-    put("retries", args.retries.to_string());
-    put("drop-probability", args.drop_probability.to_string());
-    if let Some(ms) = args.slow_log_ms {
-        put("slow-log-ms", ms.to_string());
-    }
-    v
-}
-
 async fn run(args: Args) -> Result<ExitCode> {
     let run_start = Instant::now();
     let run_deadline = run_start + Duration::from_secs_f64(args.max_seconds);
@@ -563,7 +517,8 @@ async fn run(args: Args) -> Result<ExitCode> {
         let shares = fleet::split(args.users, processes, args.source_addresses)?;
         source_addresses = shares.iter().map(|s| s.sources).sum();
         let left = run_deadline.saturating_duration_since(Instant::now());
-        let argv = shares.iter().map(|s| child_args(&args, s, round_id, seed, id_start, left, processes)).collect();
+        let argv =
+            shares.iter().map(|s| fleet::child_args(&args, s, round_id, seed, id_start, left, processes)).collect();
         eprintln!(
             "preparing {} participants in {processes} processes ({} each at most, {} source addresses each)…",
             args.users,
@@ -891,7 +846,7 @@ mod tests {
         let children: Vec<Args> = shares
             .iter()
             .map(|s| {
-                let argv = child_args(&a, s, 7, 42, 3_000_000, Duration::from_secs(200), 6);
+                let argv = fleet::child_args(&a, s, 7, 42, 3_000_000, Duration::from_secs(200), 6);
                 Args::try_parse_from(std::iter::once("cuocthi-load".to_string()).chain(argv)).unwrap()
             })
             .collect();

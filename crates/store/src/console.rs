@@ -315,7 +315,7 @@ macro_rules! console_trait {
                 async fn count_attempts(&self, limit: i64) -> Result<usize>;
                 /// The counters of a contest (round 0) and of one of its rounds.
                 async fn counters(&self, contest_id: i64, round_id: Option<i64>) -> Result<Vec<crate::CounterRow>>;
-                /// Drops a contest's counters and marks its attempts uncounted, to count them again.
+                /// Drops a contest's counters and queues its attempts' starts and submissions again, to count them again.
                 async fn reset_counters(&self, contest_id: i64) -> Result<()>;
                 /// The counters recomputed from every attempt of a contest, leaving the stored ones alone.
                 async fn recount(

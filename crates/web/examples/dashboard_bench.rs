@@ -49,7 +49,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let session = engine.sign_in(SignIn { username, password: PASSWORD, code: None, address: "127.0.0.1" }).await?;
     let staff = engine.staff(&session.token).await?;
     engine.contest_for(&staff, "thi-thu", Action::ViewStatistics).await?;
-    let router = cuocthi_web::router(engine.clone());
+    // The organiser signs in with a password alone, as in a demo: measuring the page, not TOTP.
+    let config =
+        cuocthi_web::WebConfig { second_factor: cuocthi_web::SecondFactor::AdministratorsOnly, ..Default::default() };
+    let router = cuocthi_web::router_with(engine.clone(), cuocthi_web::Limits::default(), config);
     let cookie = format!("ct_quantri={}", session.token);
     let mut times = Vec::new();
     for i in 0..55 {

@@ -112,6 +112,11 @@ fn describe() {
         "Time to answer an HTTP request (headers ready), by route template, method and status"
     );
     describe_gauge!("cuocthi_http_requests_in_flight", "HTTP requests being answered now");
+    describe_gauge!("cuocthi_http_connections_open", "Client connections open now (one open file each)");
+    describe_counter!(
+        "cuocthi_http_connections_closed_total",
+        "Client connections closed by the server, by reason (header_timeout, idle_timeout, room_needed)"
+    );
     describe_counter!(
         "cuocthi_http_load_shed_total",
         "Requests refused at once with 503 because too many were in flight"

@@ -16,7 +16,8 @@ use cuocthi_store::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::shared::catalog::CachedContest;
+use super::attempt_json;
+use crate::shared::catalog::{CachedBank, CachedContest};
 use crate::shared::naming::status_name;
 use crate::shared::text::ms_between;
 use crate::shared::token::Claims;
@@ -51,6 +52,7 @@ impl Engine {
         c.stored.rounds.iter().find(|r| r.id == round_id).cloned().ok_or(EngineError::NotFound("đợt thi"))
     }
 
+    /// Starts an attempt in a round with a new draw, or hands back the person's open one (a lost
     /// connection, a closed tab or another device).
     pub async fn start(&self, who: Claims, round_id: i64) -> Result<AttemptView> {
         self.start_from(who, round_id, &Origin::default()).await
@@ -58,8 +60,47 @@ impl Engine {
 
     /// [`Engine::start`], remembering where the start came from for the judges' review.
     pub async fn start_from(&self, who: Claims, round_id: i64, origin: &Origin) -> Result<AttemptView> {
+        let Begun { contest, round_index, row, resumed, .. } = self.begin(who, round_id, origin).await?;
+        let view = self.view(&contest.stored.rounds[round_index], row).await?;
+        Ok(AttemptView { resumed, ..view })
+    }
+
+    /// [`Engine::start_from`] for a page that goes on to the attempt's own address: the attempt's
+    /// id and whether it was resumed, without its questions.
+    pub async fn start_for_page(&self, who: Claims, round_id: i64, origin: &Origin) -> Result<(i64, bool)> {
+        let s = self.begin(who, round_id, origin).await?;
+        self.catalog.put_drawn(s.row.id, s.row.participant_id, s.row.draw.clone());
+        Ok((s.row.id, s.resumed))
+    }
+
+    /// [`Engine::start_from`] for the JSON API: the attempt written as JSON, byte for byte what
+    /// `serde_json` writes for its [`AttemptView`], from the questions' pieces rendered once per
+    /// bank snapshot (`participant::attempt_json`) rather than cloned and escaped again
+    /// at every start.
+    pub async fn start_json(&self, who: Claims, round_id: i64, origin: &Origin) -> Result<StartedJson> {
+        let Begun { contest, round_index, row, resumed, bank } = self.begin(who, round_id, origin).await?;
+        let round = &contest.stored.rounds[round_index];
+        let id = row.id;
+        if let Some(bank) = &bank {
+            let rendered = attempt_json::rendered(bank, |q| self.catalog.question(q));
+            let (before, after) = parts(round, &row, self.now(), resumed);
+            if let Some(body) = attempt_json::write(&before, &row.draw, &row.answers, &after, &rendered) {
+                self.catalog.put_drawn(row.id, row.participant_id, row.draw);
+                return Ok(StartedJson { attempt_id: id, resumed, body });
+            }
+        }
+        let view = self.view(round, row).await?;
+        let body = attempt_json::of_view(&AttemptView { resumed, ..view })?;
+        Ok(StartedJson { attempt_id: id, resumed, body })
+    }
+
+    /// What every start does: the checks, the draw and the store's start (once per person and
+    /// round at a time, whatever the number of starts sent at once).
+    async fn begin(&self, who: Claims, round_id: i64, origin: &Origin) -> Result<Begun> {
         let c = self.contest_by_id(who.contest_id).await?;
-        let round = self.round_in(&c, round_id)?;
+        let round_index =
+            c.stored.rounds.iter().position(|r| r.id == round_id).ok_or(EngineError::NotFound("đợt thi"))?;
+        let round = &c.stored.rounds[round_index];
         let now = self.now();
         match round.phase(now) {
             RoundPhase::Upcoming => return Err(EngineError::RoundNotOpen(round.opens_at)),
@@ -97,12 +138,15 @@ impl Engine {
         // An open attempt found past its deadline is submitted first; then the start is retried once.
         for _ in 0..2 {
             match self.store.start_attempt(&new).await? {
-                StartOutcome::Started(row) => return self.view(&round, row).await,
+                StartOutcome::Started(row) => {
+                    return Ok(Begun { contest: c, round_index, row, resumed: false, bank: Some(bank) });
+                }
                 StartOutcome::Resumed(row) if row.deadline_at >= now => {
-                    return self.view(&round, row).await.map(|v| AttemptView { resumed: true, ..v });
+                    // Drawn from whatever bank was current then: written from its questions.
+                    return Ok(Begun { contest: c, round_index, row, resumed: true, bank: None });
                 }
                 StartOutcome::Resumed(row) => {
-                    self.finish(&round, &row, true).await?;
+                    self.finish(round, &row, true).await?;
                 }
                 StartOutcome::LimitReached { .. } => {
                     return Err(EngineError::AttemptLimit(round.rules.attempts_per_person));
@@ -138,7 +182,6 @@ impl Engine {
         let qs = self.questions_drawn(&row.draw).await?;
         let now = self.now();
         self.catalog.put_drawn(row.id, row.participant_id, row.draw.clone());
-        let ends_at = row.deadline_at - chrono::Duration::seconds(i64::from(round.rules.grace_seconds));
         let questions = as_shown(&row, &qs)
             .map(|(position, d, q, answer)| QuestionView {
                 position,
@@ -148,22 +191,23 @@ impl Engine {
                 answer,
             })
             .collect();
+        let (b, a) = parts(round, &row, now, false);
         Ok(AttemptView {
-            id: row.id,
-            round_id: row.round_id,
-            seq: row.seq,
-            status: status_name(row.status).into(),
-            started_at: row.started_at,
-            deadline_at: row.deadline_at,
-            server_now: now,
-            remaining_ms: if row.status == AttemptStatus::Open { ms_between(now, row.deadline_at).max(0) } else { 0 },
-            ends_at,
-            remaining_to_end_ms: if row.status == AttemptStatus::Open { ms_between(now, ends_at).max(0) } else { 0 },
-            answered: row.answers.answered(),
+            id: b.id,
+            round_id: b.round_id,
+            seq: b.seq,
+            status: b.status.into(),
+            started_at: b.started_at,
+            deadline_at: b.deadline_at,
+            server_now: b.server_now,
+            remaining_ms: b.remaining_ms,
+            ends_at: b.ends_at,
+            remaining_to_end_ms: b.remaining_to_end_ms,
+            answered: b.answered,
             questions,
-            tiebreak_prompt: round.rules.tiebreak.as_ref().map(|t| t.prompt.clone()),
-            prediction: row.prediction,
-            resumed: false,
+            tiebreak_prompt: a.tiebreak_prompt.map(str::to_string),
+            prediction: a.prediction,
+            resumed: a.resumed,
         })
     }
 
@@ -377,4 +421,54 @@ fn as_shown<'a>(
     row.draw.iter().enumerate().map(|(i, d)| {
         (i, d, &questions[&d.question_id].question, row.answers.get(i).and_then(|original| d.shown(original)))
     })
+}
+
+/// A start's answer for the JSON API ([`Engine::start_json`]).
+pub struct StartedJson {
+    pub attempt_id: i64,
+    /// The person's open attempt was handed back rather than a new one drawn.
+    pub resumed: bool,
+    /// The attempt as `serde_json` writes its [`AttemptView`].
+    pub body: Vec<u8>,
+}
+
+/// A start done: the attempt with its contest and round, and the bank snapshot it was drawn from
+/// (none for an attempt resumed, drawn before).
+struct Begun {
+    contest: Arc<CachedContest>,
+    round_index: usize,
+    row: AttemptRow,
+    resumed: bool,
+    bank: Option<Arc<CachedBank>>,
+}
+
+/// The fields of an attempt's page around its questions, as of `now`: the one computation behind
+/// both [`Engine::view`] and the JSON written from rendered pieces.
+fn parts<'a>(
+    round: &'a RoundRow,
+    row: &AttemptRow,
+    now: DateTime<Utc>,
+    resumed: bool,
+) -> (attempt_json::Before<'static>, attempt_json::After<'a>) {
+    let ends_at = row.deadline_at - chrono::Duration::seconds(i64::from(round.rules.grace_seconds));
+    let open = row.status == AttemptStatus::Open;
+    let before = attempt_json::Before {
+        id: row.id,
+        round_id: row.round_id,
+        seq: row.seq,
+        status: status_name(row.status),
+        started_at: row.started_at,
+        deadline_at: row.deadline_at,
+        server_now: now,
+        remaining_ms: if open { ms_between(now, row.deadline_at).max(0) } else { 0 },
+        ends_at,
+        remaining_to_end_ms: if open { ms_between(now, ends_at).max(0) } else { 0 },
+        answered: row.answers.answered(),
+    };
+    let after = attempt_json::After {
+        tiebreak_prompt: round.rules.tiebreak.as_ref().map(|t| t.prompt.as_str()),
+        prediction: row.prediction,
+        resumed,
+    };
+    (before, after)
 }

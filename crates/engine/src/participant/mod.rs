@@ -5,6 +5,7 @@
 //!
 //! May use: `shared`, `crate::error` and the crate root; never `console`.
 
+mod attempt_json;
 pub mod attempts;
 pub mod feedback;
 pub mod privacy;

@@ -12,6 +12,7 @@ mod results_structure;
 mod review;
 mod seed_001;
 mod stage;
+mod start_json;
 mod stats;
 mod throttle;
 mod untrusted;

@@ -9,6 +9,7 @@ use tracing::instrument;
 
 use super::SqlStore;
 use super::participants::participant_insert;
+use super::stats::{QUEUE, STARTED, SUBMITTED};
 use crate::model::*;
 use crate::pg_writer;
 use crate::pool::{Pools, WritePool, on, statement};
@@ -85,40 +86,7 @@ pub(super) async fn start_attempt(store: &SqlStore, new: &NewAttempt) -> Result<
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11) RETURNING {ATTEMPT_COLUMNS}"
     );
     if let Some(d) = &store.direct {
-        // One writer: nothing can slip between the look-up, the count and the insert.
-        let new = new.clone();
-        return d
-            .write(move |c| {
-                sqlite_direct::all_or_nothing(c, |c| {
-                    let key = named_params! {"$1": new.round_id, "$2": new.participant_id};
-                    let open = c.prepare_cached(&open_sql)?.query_row(key, sqlite_direct::attempt_from).optional()?;
-                    if let Some(open) = open {
-                        return Ok(StartOutcome::Resumed(open.try_into()?));
-                    }
-                    let used: i64 = c.prepare_cached(ATTEMPTS_USED)?.query_row(key, |r| r.get(0))?;
-                    if used >= i64::from(new.allowed) {
-                        return Ok(StartOutcome::LimitReached { used: count(used)? });
-                    }
-                    let row = c.prepare_cached(&insert_sql)?.query_row(
-                        named_params! {
-                            "$1": new.round_id,
-                            "$2": new.participant_id,
-                            "$3": used + 1,
-                            "$4": stored_seed(new.seed),
-                            "$5": draw,
-                            "$6": bigint(new.draw.len()),
-                            "$7": blank,
-                            "$8": ms(new.started_at),
-                            "$9": ms(new.deadline_at),
-                            "$10": new.client_tag,
-                            "$11": new.device_tag,
-                        },
-                        sqlite_direct::attempt_from,
-                    )?;
-                    Ok(StartOutcome::Started(row.try_into()?))
-                })
-            })
-            .await;
+        return start_direct(d, new, draw, blank).await;
     }
     if let Pools::Postgres(p) = &store.pools {
         return start_on_postgres(p, &store.pg_saves, new, draw, blank).await;
@@ -169,6 +137,7 @@ pub(super) async fn start_attempt(store: &SqlStore, new: &NewAttempt) -> Result<
                 .bind(&new.device_tag)
                 .fetch_one(&mut *tx)
                 .await?;
+            sqlx::query(QUEUE).bind(row.id).bind(STARTED).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(StartOutcome::Started(row.try_into()?))
         }
@@ -181,13 +150,104 @@ pub(super) async fn start_attempt(store: &SqlStore, new: &NewAttempt) -> Result<
     Err(StoreError::unavailable("could not start the attempt under contention"))
 }
 
+/// The person's attempts in a round as the writer sees them: how many, and the open one's id.
+/// Two index seeks (the unique `(round_id, participant_id, seq)` and the partial `attempts_one_open`):
+/// written as one `COUNT` with `MAX(CASE status …)`, SQLite chose the covering `attempts_ranking`
+/// and scanned the whole round at every start (a herd's starts then cost O(round) each).
+const ATTEMPTS_HELD: &str = "SELECT COUNT(*),
+       (SELECT id FROM attempts WHERE round_id = $1 AND participant_id = $2 AND status = 'open')
+     FROM attempts WHERE round_id = $1 AND participant_id = $2";
+
+/// A start on the direct SQLite path. One writer: nothing can slip between the look-up and the
+/// insert. The job runs on the writer's thread, which every write of the server waits for (a
+/// herd of starts at a round's opening is bound by it), so it does the least there: one read of
+/// the person's attempts in the round (their count and the open one's id), the insert, and the
+/// start's place in the statistics' queue; the row answered is built from what was inserted
+/// rather than read back and its draw parsed again. The open attempt, when there is one, is read
+/// whole (a resumption: rare).
+async fn start_direct(
+    d: &sqlite_direct::Direct,
+    new: &NewAttempt,
+    draw: String,
+    blank: String,
+) -> Result<StartOutcome> {
+    const INSERT: &str = "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at, client_tag, device_tag)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11)";
+    let open_sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1");
+    let (round_id, participant_id, allowed, seed) = (new.round_id, new.participant_id, new.allowed, new.seed);
+    let (started_at, deadline_at, questions) = (ms(new.started_at), ms(new.deadline_at), bigint(new.draw.len()));
+    let (client_tag, device_tag) = (new.client_tag.clone(), new.device_tag.clone());
+    let held = d
+        .write(move |c| {
+            sqlite_direct::all_or_nothing(c, |c| {
+                let key = named_params! {"$1": round_id, "$2": participant_id};
+                let (used, open): (i64, Option<i64>) =
+                    c.prepare_cached(ATTEMPTS_HELD)?.query_row(key, |r| Ok((r.get(0)?, r.get(1)?)))?;
+                if let Some(open) = open {
+                    let row = c.prepare_cached(&open_sql)?.query_row([open], sqlite_direct::attempt_from)?;
+                    return Ok(Held::Open(Box::new(row)));
+                }
+                if used >= i64::from(allowed) {
+                    return Ok(Held::Full(used));
+                }
+                c.prepare_cached(INSERT)?.execute(named_params! {
+                    "$1": round_id,
+                    "$2": participant_id,
+                    "$3": used + 1,
+                    "$4": stored_seed(seed),
+                    "$5": draw,
+                    "$6": questions,
+                    "$7": blank,
+                    "$8": started_at,
+                    "$9": deadline_at,
+                    "$10": client_tag,
+                    "$11": device_tag,
+                })?;
+                let id = c.last_insert_rowid();
+                c.prepare_cached(QUEUE)?.execute(named_params! {"$1": id, "$2": STARTED})?;
+                Ok(Held::Started { id, seq: used + 1 })
+            })
+        })
+        .await?;
+    Ok(match held {
+        Held::Open(row) => StartOutcome::Resumed((*row).try_into()?),
+        Held::Full(used) => StartOutcome::LimitReached { used: count(used)? },
+        // As the row reads back: times to the millisecond, the seed's bits, no answer yet.
+        Held::Started { id, seq } => StartOutcome::Started(AttemptRow {
+            id,
+            round_id,
+            participant_id,
+            seq,
+            seed: stored_seed(seed).cast_unsigned(),
+            draw: new.draw.clone(),
+            answers: Answers::empty(new.draw.len()),
+            prediction: None,
+            status: AttemptStatus::Open,
+            started_at: at(started_at),
+            deadline_at: at(deadline_at),
+            submitted_at: None,
+            auto_submitted: false,
+            correct: None,
+            time_taken_ms: None,
+        }),
+    })
+}
+
+/// What the writer found or did for a start.
+enum Held {
+    Open(Box<RawAttempt>),
+    Full(i64),
+    Started { id: i64, seq: i64 },
+}
+
 /// A start on PostgreSQL in one statement: the open attempt, the count of attempts used and the
 /// insert read one snapshot, so that a start racing the person's last allowed start either sees
 /// the winner's attempt (open and counted) or neither; never "limit reached" while the attempt
 /// that reached it is open. `ON CONFLICT DO NOTHING`: an insert that collides with one committed
 /// after the snapshot (another node's start) writes nothing and fails nothing; the statement is
 /// run again, with a new snapshot that sees the winner's attempt. The third branch carries the
-/// count when neither of the others has a row.
+/// count when neither of the others has a row. `queued` queues the start for the statistics
+/// (`stat_pending`, see `sql::stats`) in the same statement.
 const START_PG: &str = "WITH open AS (
     SELECT id, round_id, participant_id, seq, seed, draw, answers, prediction, status, started_at, deadline_at, submitted_at, auto_submitted, correct, time_taken_ms
       FROM attempts WHERE round_id = $1 AND participant_id = $2 AND status = 'open'),
@@ -197,7 +257,8 @@ const START_PG: &str = "WITH open AS (
     SELECT $1, $2, used.n + 1, $3, $4, $5, $6, 'open', $7, $8, $9, $10 FROM used
      WHERE used.n < $11 AND NOT EXISTS (SELECT 1 FROM open)
     ON CONFLICT DO NOTHING
-    RETURNING id, round_id, participant_id, seq, seed, draw, answers, prediction, status, started_at, deadline_at, submitted_at, auto_submitted, correct, time_taken_ms)
+    RETURNING id, round_id, participant_id, seq, seed, draw, answers, prediction, status, started_at, deadline_at, submitted_at, auto_submitted, correct, time_taken_ms),
+  queued AS (INSERT INTO stat_pending (attempt_id, kind) SELECT id, 1 FROM started)
 SELECT 0::BIGINT AS outcome, (SELECT n FROM used) AS used, started.* FROM started
 UNION ALL SELECT 1, (SELECT n FROM used), open.* FROM open
 UNION ALL SELECT 2, used.n, 0, 0, 0, 0, 0, '', '', NULL, '', 0, 0, NULL, 0, NULL, NULL FROM used
@@ -324,6 +385,11 @@ pub(super) async fn submit_attempt(
         "UPDATE attempts SET status = 'submitted', submitted_at = $2, auto_submitted = $3 WHERE id = $1 AND status = 'open' RETURNING {ATTEMPT_COLUMNS}"
     );
     const SCORE_SQL: &str = "UPDATE attempts SET correct = $2, time_taken_ms = $3 WHERE id = $1";
+    // On PostgreSQL the score and the submission's place in the statistics' queue in one statement
+    // (one round trip fewer in the writer's transaction).
+    const SCORE_AND_QUEUE_PG: &str =
+        "WITH scored AS (UPDATE attempts SET correct = $2, time_taken_ms = $3 WHERE id = $1)
+        INSERT INTO stat_pending (attempt_id, kind) VALUES ($1, 2)";
     if let Some(d) = &store.direct {
         return d
             .write(move |c| {
@@ -340,6 +406,7 @@ pub(super) async fn submit_attempt(
                     let (correct, taken) = scorer(&row);
                     c.prepare_cached(SCORE_SQL)?
                         .execute(named_params! {"$1": attempt_id, "$2": i64::from(correct), "$3": taken})?;
+                    c.prepare_cached(QUEUE)?.execute(named_params! {"$1": attempt_id, "$2": SUBMITTED})?;
                     row.correct = Some(correct);
                     row.time_taken_ms = Some(taken);
                     Ok(Some(row))
@@ -362,7 +429,12 @@ pub(super) async fn submit_attempt(
                 let Some(closed) = closed else { return Ok(Ok(None)) };
                 let mut row = AttemptRow::try_from(closed)?;
                 let (correct, taken) = scorer(&row);
-                sqlx::query(SCORE_SQL).bind(attempt_id).bind(i64::from(correct)).bind(taken).execute(&mut *c).await?;
+                sqlx::query(SCORE_AND_QUEUE_PG)
+                    .bind(attempt_id)
+                    .bind(i64::from(correct))
+                    .bind(taken)
+                    .execute(&mut *c)
+                    .await?;
                 row.correct = Some(correct);
                 row.time_taken_ms = Some(taken);
                 Ok(Ok(Some(row)))
@@ -386,6 +458,7 @@ pub(super) async fn submit_attempt(
         let mut row = AttemptRow::try_from(closed)?;
         let (correct, taken) = scorer(&row);
         sqlx::query(SCORE_SQL).bind(attempt_id).bind(i64::from(correct)).bind(taken).execute(&mut *tx).await?;
+        sqlx::query(QUEUE).bind(attempt_id).bind(SUBMITTED).execute(&mut *tx).await?;
         tx.commit().await?;
         row.correct = Some(correct);
         row.time_taken_ms = Some(taken);
@@ -449,6 +522,7 @@ pub(super) async fn bulk_insert_submitted(
     for chunk in rows.chunks(5000) {
         on!(store, write, |p| {
             let mut tx = p.begin_write().await?;
+            let mut queued = Vec::with_capacity(chunk.len());
             for r in chunk {
                 let who = &r.identity;
                 let person: RawParticipant =
@@ -456,9 +530,9 @@ pub(super) async fn bulk_insert_submitted(
                         .fetch_one(&mut *tx)
                         .await?;
                 let pid = person.id;
-                sqlx::query(
+                let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, prediction, status, started_at, deadline_at, submitted_at, auto_submitted, correct, time_taken_ms)
-                     VALUES ($1, $2, 1, $3, $4, $5, $6, $7, 'submitted', $8, $9, $9, 0, $10, $11)",
+                     VALUES ($1, $2, 1, $3, $4, $5, $6, $7, 'submitted', $8, $9, $9, 0, $10, $11) RETURNING id",
                 )
                 .bind(round_id)
                 .bind(pid)
@@ -471,8 +545,17 @@ pub(super) async fn bulk_insert_submitted(
                 .bind(ms(r.submitted_at))
                 .bind(i64::from(r.correct))
                 .bind(r.time_taken_ms)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+                queued.push(id);
+            }
+            // Each attempt's start and submission wait for the statistics' counting.
+            for ids in queued.chunks(1000) {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO stat_pending (attempt_id, kind) ");
+                q.push_values(ids.iter().flat_map(|id| [(id, STARTED), (id, SUBMITTED)]), |mut b, (id, kind)| {
+                    b.push_bind(*id).push_bind(kind);
+                });
+                q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
@@ -489,4 +572,31 @@ pub(super) async fn submitted_attempts(
     let sql = "SELECT * FROM attempts WHERE round_id = $1 AND status = 'submitted' AND id > $2 ORDER BY id LIMIT $3";
     let raw: Vec<RawAttempt> = statement!(store, read, fetch_all, sql, round_id, after_id, limit)?;
     raw.into_iter().map(AttemptRow::try_from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writer's look-up at every start seeks the person's attempts by index: it must not
+    /// scan the round (a covering index on `round_id` alone tempted SQLite once).
+    #[tokio::test]
+    async fn a_start_looks_up_the_person_by_index() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqlStore::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let d = store.direct.as_ref().expect("the direct SQLite path");
+        let sql = format!("EXPLAIN QUERY PLAN {ATTEMPTS_HELD}");
+        let plan: Vec<String> = d
+            .read(|c| {
+                let mut stmt = c.prepare(&sql)?;
+                let rows = stmt.query_map(named_params! {"$1": 1, "$2": 2}, |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .expect("plan");
+        let reads: Vec<&String> = plan.iter().filter(|s| s.starts_with("SEARCH") || s.starts_with("SCAN")).collect();
+        assert_eq!(reads.len(), 2, "{plan:?}");
+        assert!(reads.iter().all(|s| s.contains("(round_id=? AND participant_id=?)")), "{plan:?}");
+        assert!(plan.iter().any(|step| step.contains("attempts_one_open")), "{plan:?}");
+    }
 }

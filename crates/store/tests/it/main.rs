@@ -7,4 +7,5 @@ mod contract;
 mod event;
 mod pg_batch;
 mod pg_group_commit;
+mod stats;
 mod throttle;

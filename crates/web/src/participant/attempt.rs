@@ -33,9 +33,9 @@ pub(super) async fn start(
         address: client_address(&headers, peer, &s.config.trusted_proxies).parse().ok(),
         device: Some(device),
     };
-    match s.engine.start_from(claims, round_id, &origin).await {
-        Ok(a) => {
-            let resp = see_other(&format!("/bai-thi/{}", a.id));
+    match s.engine.start_for_page(claims, round_id, &origin).await {
+        Ok((id, _resumed)) => {
+            let resp = see_other(&format!("/bai-thi/{id}"));
             Ok(match new_device {
                 Some(c) => cookies::with(c, resp),
                 None => resp,

@@ -15,4 +15,5 @@ mod results_structure;
 mod rough_edges;
 mod staff;
 mod stage;
+mod start;
 mod throttle;
