@@ -36,6 +36,11 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Open files kept for everything but client connections: the store's pools, SQLite's files,
 /// backups, logs.
 const RESERVED_FILES: u64 = 1_024;
+/// Connections the kernel may hold for the server before it accepts them (capped by
+/// `net.core.somaxconn`). tokio's `TcpListener::bind` asks for 1,024: at 1,700 new connections a
+/// second (100,000 phones, each reconnecting at each answer) that queue overflowed on a busy
+/// server, and each connection dropped there waited for its SYN to be sent again, one second later.
+const LISTEN_BACKLOG: u32 = 65_535;
 /// How often timeouts are looked for (their granularity).
 const REAP_EVERY: Duration = Duration::from_secs(1);
 
@@ -225,6 +230,21 @@ impl Connections {
     }
 }
 
+/// Listens on `addr` (`127.0.0.1:8080`, `[::]:8080`, `localhost:8080`) with a backlog of
+/// [`LISTEN_BACKLOG`].
+pub async fn listen(addr: &str) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for at in tokio::net::lookup_host(addr).await? {
+        let socket = if at.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(at).and_then(|()| socket.listen(LISTEN_BACKLOG)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "no address to listen on")))
+}
+
 /// Accepts and serves connections until `stop` resolves, then lets the requests in flight finish
 /// (10 s at most).
 pub async fn serve(listener: TcpListener, app: axum::Router, connections: Connections, stop: impl Future<Output = ()>) {
@@ -405,7 +425,7 @@ mod tests {
 
     /// A server answering "ok" at `/`, with these limits; its address.
     async fn server(idle: Duration, header: Duration, capacity: usize) -> std::net::SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = listen("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
         let app = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
         let connections = Connections::new(Settings { idle, header, capacity });
@@ -494,6 +514,16 @@ mod tests {
         for s in &mut idle[1..] {
             assert!(ask(s).await.expect("the others still answer").starts_with("HTTP/1.1 200"));
         }
+    }
+
+    #[tokio::test]
+    async fn the_server_listens_on_a_name_or_an_address() {
+        for addr in ["localhost:0", "127.0.0.1:0"] {
+            let listener = listen(addr).await.expect(addr);
+            let at = listener.local_addr().expect("address");
+            assert!(at.ip().is_loopback() && at.port() != 0, "{addr} → {at}");
+        }
+        assert!(listen("127.0.0.1:99999").await.is_err(), "a port out of range is refused");
     }
 
     #[test]

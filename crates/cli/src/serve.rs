@@ -251,7 +251,7 @@ async fn run(
     demo: bool,
     backups: Option<crate::backup::Schedule>,
 ) -> Result<()> {
-    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = crate::connections::listen(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     web.public_url = Some(public_url(web.public_url.take(), addr, demo)?);
     tracing::info!(%addr, public_url = web.public_url.as_deref().unwrap_or_default(), "cuocthi listening");
