@@ -57,7 +57,8 @@ pub struct ServeArgs {
     pub max_in_flight: u32,
     /// Seconds a connection that has answered may wait for its next request (a phone thinking
     /// over a question keeps its connection). A request's headers must still arrive within 10 s.
-    #[arg(long, env = "CUOCTHI_IDLE_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    /// At least 20: the stage's event streams send a keep-alive every 15 s.
+    #[arg(long, env = "CUOCTHI_IDLE_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u32).range(20..=3600))]
     pub idle_timeout: u32,
     /// Open connections beyond which the longest-idle are closed to make room. By default the
     /// open-file limit (raised to its hard limit, `LimitNOFILE=`) less 1,024 for the store.

@@ -117,6 +117,13 @@ fn unknown_keys_and_bad_values_in_the_file_are_refused_by_name() {
             assert!(text(&out).contains("cuocthi.toml"), "names the file: {}", text(&out));
         }
     }
+    // An idle timeout shorter than the stage's keep-alive (15 s) would cut its event streams.
+    for bad in ["5", "3601"] {
+        let out = cuocthi(&["config", "show", "--idle-timeout", bad], &[]);
+        assert!(!out.status.success(), "--idle-timeout {bad} is refused");
+    }
+    let kept = cuocthi(&["config", "show", "--idle-timeout", "90"], &[]);
+    assert!(text(&kept).contains("idle_timeout = 90"), "{}", text(&kept));
     let missing = cuocthi(&["--config", "/khong/co/tep.toml", "config", "show"], &[]);
     assert!(!missing.status.success());
     assert!(text(&missing).contains("không đọc được tệp cấu hình"), "{}", text(&missing));
