@@ -560,8 +560,8 @@ async fn run(args: Args) -> Result<ExitCode> {
     let stop_at = args.duration().map_or(run_deadline, |d| (t0 + d).min(run_deadline));
     let slow = args.slow_log_ms.map(|ms| Duration::from_secs_f64(ms.max(0.0) / 1000.0));
     let measured = Arc::new(Phase::new(Stop::at(stop_at), stats::Recorder::new().log_slow(slow, run_start)));
-    let sampler = args.server_pid.map(procfs::RssSampler::start);
-    let fds = args.server_pid.filter(|_| args.scenario == Scenario::Connections).map(procfs::FdSampler::start);
+    let sampler = args.server_pid.map(procfs::PeakSampler::rss);
+    let fds = args.server_pid.filter(|_| args.scenario == Scenario::Connections).map(procfs::PeakSampler::open_files);
     let server_cpu0 = args.server_pid.and_then(|p| procfs::cpu_seconds(&p.to_string()));
     let self_cpu0 = procfs::cpu_seconds("self");
     let server_wait0 = args.server_pid.and_then(|p| procfs::runqueue_wait_seconds(&p.to_string()));
@@ -633,8 +633,8 @@ async fn run(args: Args) -> Result<ExitCode> {
     let server_runq_wait_pct =
         pct(server_wait0, args.server_pid.and_then(|p| procfs::runqueue_wait_seconds(&p.to_string())));
     let load_runq_wait_pct = pct(self_wait0, plus(procfs::runqueue_wait_seconds("self"), child_wait));
-    let server_rss_max_mb = sampler.map(|s| round2(s.finish()));
-    let server_open_files_peak = fds.map(procfs::FdSampler::finish);
+    let server_rss_max_mb = sampler.map(|s| round2(s.finish() as f64 / 1024.0));
+    let server_open_files_peak = fds.map(procfs::PeakSampler::finish);
 
     // What was measured.
     let rec = &measured.rec;

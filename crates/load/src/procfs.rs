@@ -50,38 +50,6 @@ pub fn runqueue_wait_seconds(pid: &str) -> Option<f64> {
     Some(total as f64 / 1e9)
 }
 
-/// Samples a process's RSS every 200 ms while the run lasts; keeps the maximum.
-pub struct RssSampler {
-    max_kb: Arc<AtomicU64>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl RssSampler {
-    pub fn start(pid: u32) -> RssSampler {
-        let max_kb = Arc::new(AtomicU64::new(rss_kb(pid).unwrap_or(0)));
-        let m = max_kb.clone();
-        let task = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_millis(200));
-            loop {
-                tick.tick().await;
-                match rss_kb(pid) {
-                    Some(kb) => {
-                        m.fetch_max(kb, Ordering::Relaxed);
-                    }
-                    None => break, // the process is gone
-                }
-            }
-        });
-        RssSampler { max_kb, task }
-    }
-
-    /// Stops sampling and returns the maximum in MB.
-    pub fn finish(self) -> f64 {
-        self.task.abort();
-        self.max_kb.load(Ordering::Relaxed) as f64 / 1024.0
-    }
-}
-
 /// Files the process holds open (sockets included): the entries of /proc/PID/fd. Reading them
 /// costs about 0.2 µs per entry, some 20 ms at 100,000 sockets, hence a sample a second.
 pub fn open_files(pid: u32) -> Option<u64> {
@@ -99,33 +67,44 @@ fn parse_open_file_limit(limits: &str) -> Option<u64> {
     line["Max open files".len()..].split_whitespace().next()?.parse().ok()
 }
 
-/// Samples a process's open files every second while the run lasts; keeps the maximum.
-pub struct FdSampler {
+/// The highest value of one reading of a process (its RSS, its open files), taken at an interval
+/// while the run lasts, until the process is gone.
+pub struct PeakSampler {
     max: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
-impl FdSampler {
-    pub fn start(pid: u32) -> FdSampler {
-        let max = Arc::new(AtomicU64::new(open_files(pid).unwrap_or(0)));
+impl PeakSampler {
+    /// The server's RSS in KB, every 200 ms.
+    pub fn rss(pid: u32) -> PeakSampler {
+        PeakSampler::start(pid, rss_kb, Duration::from_millis(200))
+    }
+
+    /// The server's open files, every second (a reading costs ~20 ms at 100,000 sockets).
+    pub fn open_files(pid: u32) -> PeakSampler {
+        PeakSampler::start(pid, open_files, Duration::from_secs(1))
+    }
+
+    fn start(pid: u32, read: fn(u32) -> Option<u64>, every: Duration) -> PeakSampler {
+        let max = Arc::new(AtomicU64::new(read(pid).unwrap_or(0)));
         let m = max.clone();
         let task = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                match open_files(pid) {
-                    Some(n) => {
-                        m.fetch_max(n, Ordering::Relaxed);
+                match read(pid) {
+                    Some(v) => {
+                        m.fetch_max(v, Ordering::Relaxed);
                     }
-                    None => break,
+                    None => break, // the process is gone
                 }
             }
         });
-        FdSampler { max, task }
+        PeakSampler { max, task }
     }
 
-    /// Stops sampling and returns the most files seen open at once.
+    /// Stops sampling and returns the highest reading.
     pub fn finish(self) -> u64 {
         self.task.abort();
         self.max.load(Ordering::Relaxed)

@@ -98,6 +98,15 @@ async fn blocked_batch(admin: &mut sqlx::PgConnection) {
     panic!("no batch statement waited on the lock");
 }
 
+/// A connection of its own holding attempt `id`'s row locked in an open transaction, until it
+/// commits or is dropped.
+async fn lock_attempt(db: &TestDb, id: i64) -> sqlx::PgConnection {
+    let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    sqlx::query("BEGIN").execute(&mut c).await.expect("begin");
+    sqlx::query("SELECT id FROM attempts WHERE id = $1 FOR UPDATE").bind(id).execute(&mut c).await.expect("lock");
+    c
+}
+
 /// Holds attempt `plug`'s row so that a first batch (one save of it) waits, while the writes the
 /// test then queues gather into the next batch; releases it with the returned connection.
 async fn plug_the_writer(
@@ -105,14 +114,8 @@ async fn plug_the_writer(
     store: &Arc<SqlStore>,
     plug: (i64, i64),
 ) -> (sqlx::PgConnection, tokio::task::JoinHandle<()>) {
-    let mut holder = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    let holder = lock_attempt(db, plug.1).await;
     let mut admin = sqlx::PgConnection::connect(&db.url).await.expect("connect");
-    sqlx::query("BEGIN").execute(&mut holder).await.expect("begin");
-    sqlx::query("SELECT id FROM attempts WHERE id = $1 FOR UPDATE")
-        .bind(plug.1)
-        .execute(&mut holder)
-        .await
-        .expect("lock");
     let s = store.clone();
     let first = tokio::spawn(async move {
         assert!(s.save_answer(plug.1, plug.0, 0, '1', now()).await.expect("the plug's save"));
@@ -242,13 +245,7 @@ async fn a_failed_batch_acknowledges_none_of_its_writes() {
     let held = person_with_attempt(&store, contest, round, 1).await;
     let p2 = store.insert_participant(contest, &key(2), &who(2), true, None, now()).await.expect("registered").id;
     // `held`'s row stays locked throughout; the plug's only until the writes below are queued.
-    let mut keeper = sqlx::PgConnection::connect(&db.url).await.expect("connect");
-    sqlx::query("BEGIN").execute(&mut keeper).await.expect("begin");
-    sqlx::query("SELECT id FROM attempts WHERE id = $1 FOR UPDATE")
-        .bind(held.1)
-        .execute(&mut keeper)
-        .await
-        .expect("lock");
+    let mut keeper = lock_attempt(&db, held.1).await;
     let (mut holder, first) = plug_the_writer(&db, &store, plug).await;
     let s = store.clone();
     let register =
