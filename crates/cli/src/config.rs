@@ -37,6 +37,8 @@ pub struct ConfigFile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_in_flight: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_starts: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub idle_timeout: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_connections: Option<u32>,
@@ -119,6 +121,7 @@ impl ConfigFile {
         text("public_url", Serve, self.public_url.clone());
         text("frame_ancestors", Serve, self.frame_ancestors.clone());
         text("max_in_flight", Serve, self.max_in_flight.map(|n| n.to_string()));
+        text("max_starts", Serve, self.max_starts.map(|n| n.to_string()));
         text("idle_timeout", Serve, self.idle_timeout.map(|n| n.to_string()));
         text("max_connections", Serve, self.max_connections.map(|n| n.to_string()));
         let db = self.database.as_ref();

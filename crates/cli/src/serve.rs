@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// Requests in flight beyond which new ones are refused at once with 503 and Retry-After.
     #[arg(long, env = "CUOCTHI_MAX_IN_FLIGHT", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_in_flight: u32,
+    /// Starts of attempts in progress beyond which a new one is refused at once with 503 and
+    /// Retry-After (a herd at a round's opening): about what the node starts in a second.
+    #[arg(long, env = "CUOCTHI_MAX_STARTS", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_starts: u32,
     /// Seconds a connection that has answered may wait for its next request (a phone thinking
     /// over a question keeps its connection). A request's headers must still arrive within 10 s.
     /// At least 20: the stage's event streams send a keep-alive every 15 s.
@@ -146,6 +150,7 @@ pub fn show(args: &ServeArgs, database_url: &str, log: LogFormat, file: Option<&
         frame_ancestors: Some(args.frame_ancestors.clone()),
         trusted_proxies: Some(args.trusted_proxies.clone()),
         max_in_flight: Some(args.max_in_flight),
+        max_starts: Some(args.max_starts),
         idle_timeout: Some(args.idle_timeout),
         max_connections: args.max_connections,
         demo: Some(args.demo),
@@ -219,7 +224,10 @@ pub async fn start(args: ServeArgs, database_url: &str, store: Arc<SqlStore>, en
         every: args.backup_every,
         keep: usize::from(args.backup_keep),
     });
-    let limits = cuocthi_web::Limits { max_in_flight: usize::try_from(args.max_in_flight).unwrap_or(usize::MAX) };
+    let limits = cuocthi_web::Limits {
+        max_in_flight: usize::try_from(args.max_in_flight).unwrap_or(usize::MAX),
+        max_starts: usize::try_from(args.max_starts).unwrap_or(usize::MAX),
+    };
     let connections = connections(args.idle_timeout, args.max_connections);
     run(engine, store, &args.listen, args.metrics_listen.as_deref(), web, limits, connections, args.demo, schedule)
         .await

@@ -352,9 +352,7 @@ async fn start_attempt(
     Peer(peer): Peer,
     headers: axum::http::HeaderMap,
 ) -> ApiResult<(StatusCode, [(header::HeaderName, &'static str); 1], Vec<u8>)> {
-    let _slot = STARTS
-        .enter()
-        .ok_or_else(|| ApiError(EngineError::Unavailable("overloaded: too many starts in progress".into())))?;
+    let _place = s.starts.enter()?;
     // The browser's device cookie when the attempt page's script calls; none for other clients.
     let device = crate::session::device(&headers);
     let origin = cuocthi_engine::review::Origin {
@@ -366,49 +364,6 @@ async fn start_attempt(
     let started = s.engine.start_json(who, round_id, &origin).await?;
     let status = if started.resumed { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, [(header::CONTENT_TYPE, "application/json")], started.body))
-}
-
-/// Starts in progress in this process beyond which a new one is refused at once (503 with
-/// `Retry-After`): a start is the costliest request of the participant's path (a draw, a write,
-/// 20 questions of JSON), and a herd at a round's opening can bring more than the server does in
-/// a second. Those admitted are then answered within about a second (2,000 is 0.4–0.7 s of starts
-/// on the 2-core node of docs/PERFORMANCE.md), the others learn at once to come back rather than
-/// wait their turn for up to the 30-s timeout, and the answers of the people already in an
-/// attempt, which take no slot, keep flowing beside the herd. Below the server-wide limit of
-/// requests in flight (`Limits::max_in_flight`), which would refuse the answers too.
-const MAX_STARTS_IN_PROGRESS: usize = 2_000;
-
-static STARTS: StartGate = StartGate::new(MAX_STARTS_IN_PROGRESS);
-
-/// Counts starts in progress against a limit ([`MAX_STARTS_IN_PROGRESS`]).
-struct StartGate {
-    in_progress: std::sync::atomic::AtomicUsize,
-    limit: usize,
-}
-
-/// A start's place in the [`StartGate`], given back when dropped (the start answered, failed or
-/// abandoned by its client).
-struct StartSlot<'a>(&'a StartGate);
-
-impl StartGate {
-    const fn new(limit: usize) -> StartGate {
-        StartGate { in_progress: std::sync::atomic::AtomicUsize::new(0), limit }
-    }
-
-    /// A place, or `None` when `limit` starts are in progress.
-    fn enter(&self) -> Option<StartSlot<'_>> {
-        use std::sync::atomic::Ordering;
-        self.in_progress
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.limit).then_some(n + 1))
-            .ok()
-            .map(|_| StartSlot(self))
-    }
-}
-
-impl Drop for StartSlot<'_> {
-    fn drop(&mut self) {
-        self.0.in_progress.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-    }
 }
 
 /// An attempt: its questions with options in this attempt's order, saved answers, the server's deadline.
@@ -558,24 +513,4 @@ async fn collective_ranking(
     PathArgs(slug): PathArgs<String>,
 ) -> ApiResult<Json<Vec<CollectiveView>>> {
     Ok(Json(s.engine.published_collective(&slug).await?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::StartGate;
-
-    /// The gate admits up to its limit, refuses beyond it at once, and admits again as soon as
-    /// a start ends, however it ends (its slot is dropped).
-    #[test]
-    fn the_start_gate_refuses_beyond_its_limit_and_frees_on_drop() {
-        let gate = StartGate::new(2);
-        let a = gate.enter().expect("first");
-        let b = gate.enter().expect("second");
-        assert!(gate.enter().is_none(), "a third start is refused");
-        drop(a);
-        let c = gate.enter().expect("a place was given back");
-        assert!(gate.enter().is_none());
-        drop((b, c));
-        assert_eq!(gate.in_progress.load(std::sync::atomic::Ordering::Acquire), 0);
-    }
 }

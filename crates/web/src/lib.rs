@@ -48,6 +48,8 @@ pub struct Shared {
     pub config: WebConfig,
     /// Question files being read for the console, in this process (see `admin::import_jobs`).
     pub imports: Arc<admin::ImportJobs>,
+    /// Starts in progress in this process, against `Limits::max_starts`.
+    pub starts: http::StartGate,
 }
 
 impl std::ops::Deref for AppState {
@@ -154,11 +156,14 @@ pub struct Limits {
     /// Requests in flight beyond which new ones are refused at once with 503 and `Retry-After`,
     /// rather than queueing until every request times out.
     pub max_in_flight: usize,
+    /// Starts in progress beyond which a new one is refused at once with 503 and `Retry-After`
+    /// (`http::StartGate`): about what the server starts in a second.
+    pub max_starts: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_in_flight: 4096 }
+        Limits { max_in_flight: 4096, max_starts: 2000 }
     }
 }
 
@@ -176,7 +181,8 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
     assets::init();
     let metrics_on = config.metrics.enabled && metrics::install().is_some();
     let metrics_public = config.metrics.on_public_port();
-    let state = AppState(Arc::new(Shared { engine, config, imports: Arc::default() }));
+    let starts = http::StartGate::new(limits.max_starts);
+    let state = AppState(Arc::new(Shared { engine, config, imports: Arc::default(), starts }));
     let (api, openapi) = api::routes().split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).unwrap_or_else(|_| "{}".into());
     Router::new()

@@ -267,7 +267,9 @@ pub async fn serve(State(s): State<AppState>, headers: HeaderMap) -> Response {
 /// token if one is configured. Installs the recorder.
 pub fn router(engine: cuocthi_engine::Engine, config: crate::WebConfig) -> axum::Router {
     install();
-    let state = AppState(std::sync::Arc::new(crate::Shared { engine, config, imports: Default::default() }));
+    // No route here starts an attempt: a gate with no place.
+    let starts = crate::http::StartGate::new(0);
+    let state = AppState(std::sync::Arc::new(crate::Shared { engine, config, imports: Default::default(), starts }));
     axum::Router::new().route("/metrics", axum::routing::get(serve)).with_state(state)
 }
 

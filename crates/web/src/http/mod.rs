@@ -10,6 +10,7 @@
 mod client;
 mod error;
 mod extract;
+mod gate;
 mod limits;
 mod page;
 pub(crate) mod trace;
@@ -19,5 +20,6 @@ pub use error::{
     ApiError, ErrorBody, cross_site, log_causes, not_found, overloaded, panic_response, retry_after, status_of,
 };
 pub use extract::{Form, Path, field_of};
+pub use gate::StartGate;
 pub use limits::{UPLOAD_LIMIT, UPLOAD_ROUTES, limit_body};
 pub use page::{PageError, PageResult, no_store, private, see_other};

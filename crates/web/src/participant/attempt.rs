@@ -28,6 +28,7 @@ pub(super) async fn start(
     let Some(claims) = session::claims(&s.engine, &headers) else {
         return Ok(see_other(&format!("/cuoc-thi/{slug}/dang-nhap")));
     };
+    let _place = s.starts.enter()?;
     let (device, new_device) = session::device(&headers);
     let origin = Origin {
         address: client_address(&headers, peer, &s.config.trusted_proxies).parse().ok(),

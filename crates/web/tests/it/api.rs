@@ -84,7 +84,11 @@ async fn overload_is_answered_with_503_and_retry_after() {
     let db = TestDb::sqlite().await;
     let engine = Engine::new(db.dyn_store().await, Arc::new(ManualClock::new(Utc::now()))).await.unwrap();
     // No room at all: every request is shed at once instead of waiting.
-    let router = cuocthi_web::router_with(engine, cuocthi_web::Limits { max_in_flight: 0 }, Default::default());
+    let router = cuocthi_web::router_with(
+        engine,
+        cuocthi_web::Limits { max_in_flight: 0, ..Default::default() },
+        Default::default(),
+    );
     let resp = router.oneshot(Request::get("/api/v1/contests").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "5");
@@ -98,7 +102,11 @@ async fn overload_is_answered_with_503_and_retry_after() {
 async fn the_limit_on_requests_in_flight_is_one_for_the_whole_server() {
     let db = TestDb::sqlite().await;
     let engine = Engine::new(db.dyn_store().await, Arc::new(ManualClock::new(Utc::now()))).await.unwrap();
-    let router = cuocthi_web::router_with(engine, cuocthi_web::Limits { max_in_flight: 1 }, Default::default());
+    let router = cuocthi_web::router_with(
+        engine,
+        cuocthi_web::Limits { max_in_flight: 1, ..Default::default() },
+        Default::default(),
+    );
     // A registration whose body never arrives holds the one place…
     let body = Body::from_stream(futures_util::stream::pending::<Result<axum::body::Bytes, std::io::Error>>());
     let slow = Request::post("/api/v1/contests/thi-thu/participants")
