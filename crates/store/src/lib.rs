@@ -130,6 +130,8 @@ macro_rules! store_trait {
                 async fn start_attempt(&self, new: &NewAttempt) -> Result<StartOutcome>;
                 async fn attempt(&self, id: i64) -> Result<Option<AttemptRow>>;
                 async fn attempts_of(&self, participant_id: i64) -> Result<Vec<AttemptRow>>;
+                /// How many attempts a person has started in a round.
+                async fn attempts_used(&self, participant_id: i64, round_id: i64) -> Result<u32>;
                 /// Saves one answer slot if the attempt is the person's, open and before its deadline.
                 /// Returns whether it was saved.
                 async fn save_answer(

@@ -277,23 +277,36 @@ impl Engine {
             }
         }
         let (round, row) = self.own_attempt(who, attempt_id).await?;
+        // Read once, at the submission: the score and the result count the same voids.
+        let voids = self.voids(round.contest_id).await?;
         let row = match row.status {
             AttemptStatus::Submitted => row,
-            AttemptStatus::Open => match self.finish(&round, &row, false).await? {
+            AttemptStatus::Open => match self.finish_with(&round, &row, false, &voids).await? {
                 Some(closed) => closed,
                 None => self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?,
             },
         };
-        self.result_of(&round, row).await
+        self.result_with(&round, row, &voids).await
     }
 
     /// Closes and scores an open attempt (`row` as last read: its draw and deadline, which never
     /// change; the answers are re-read inside the closing transaction); `None` if someone else
     /// closed it first.
     pub(crate) async fn finish(&self, round: &RoundRow, row: &AttemptRow, auto: bool) -> Result<Option<AttemptRow>> {
-        let attempt_id = row.id;
         // Read at every submission: a question voided a moment ago is scored as voided.
         let voids = self.voids(round.contest_id).await?;
+        self.finish_with(round, row, auto, &voids).await
+    }
+
+    /// [`Self::finish`] with the contest's voids as just read.
+    async fn finish_with(
+        &self,
+        round: &RoundRow,
+        row: &AttemptRow,
+        auto: bool,
+        voids: &HashMap<i64, Void>,
+    ) -> Result<Option<AttemptRow>> {
+        let attempt_id = row.id;
         let keys: HashMap<i64, Key> = self
             .questions_drawn(&row.draw)
             .await?
@@ -348,12 +361,16 @@ impl Engine {
     }
 
     async fn result_of(&self, round: &RoundRow, row: AttemptRow) -> Result<ResultView> {
-        let used = self.store.attempts_of(row.participant_id).await?.iter().filter(|a| a.round_id == round.id).count();
-        let used = u32::try_from(used).unwrap_or(u32::MAX);
+        let voids = self.voids(round.contest_id).await?;
+        self.result_with(round, row, &voids).await
+    }
+
+    /// [`Self::result_of`] with the contest's voids as just read.
+    async fn result_with(&self, round: &RoundRow, row: AttemptRow, voids: &HashMap<i64, Void>) -> Result<ResultView> {
+        let used = self.store.attempts_used(row.participant_id, round.id).await?;
         let show_key = round.rules.show_key_after_close && round.phase(self.now()) == RoundPhase::Closed;
         let key = if show_key { Some(self.key_views(&row).await?) } else { None };
         let taken = row.time_taken_ms.unwrap_or_default();
-        let voids = self.voids(round.contest_id).await?;
         Ok(ResultView {
             attempt_id: row.id,
             round_id: row.round_id,

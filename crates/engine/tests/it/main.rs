@@ -104,7 +104,9 @@ async fn the_participant_path(db: TestDb) {
 
     let b = e.start(who, round).await.unwrap();
     assert_ne!(b.id, a.id);
-    e.submit(who, b.id, None).await.unwrap();
+    let r = e.submit(who, b.id, None).await.unwrap();
+    assert_eq!((r.attempts_used, r.attempts_left), (2, 0), "both attempts counted, the other person's not");
+    assert_eq!(e.result(who, a.id).await.unwrap().attempts_used, 2, "the first attempt's result counts both");
     assert!(matches!(e.start(who, round).await, Err(EngineError::AttemptLimit(2))));
     let me = e.me(who).await.unwrap();
     assert_eq!(me.attempts.len(), 2);

@@ -340,6 +340,19 @@ pub(super) async fn attempts_of(store: &SqlStore, participant_id: i64) -> Result
     raw.into_iter().map(AttemptRow::try_from).collect()
 }
 
+/// A count through the index of the person's attempts, not their rows: a result asks it after
+/// every submission, and reading the rows decoded every draw of the person's attempts.
+pub(super) async fn attempts_used(store: &SqlStore, participant_id: i64, round_id: i64) -> Result<u32> {
+    const SQL: &str = "SELECT COUNT(*) FROM attempts WHERE participant_id = $1 AND round_id = $2";
+    let n = if let Some(d) = &store.direct {
+        d.read_row(SQL, named_params! {"$1": participant_id, "$2": round_id}, |r| r.get::<_, i64>(0))?.unwrap_or(0)
+    } else {
+        let (n,): (i64,) = statement!(store, read, fetch_one, SQL, participant_id, round_id)?;
+        n
+    };
+    count(n)
+}
+
 pub(super) async fn save_answer(
     store: &SqlStore,
     attempt_id: i64,
