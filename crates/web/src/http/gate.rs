@@ -52,7 +52,7 @@ mod tests {
         let gate = StartGate::new(2);
         let a = gate.enter().expect("first");
         let b = gate.enter().expect("second");
-        assert!(matches!(gate.enter(), Err(EngineError::Unavailable(_))), "the third waits for a place");
+        assert!(matches!(gate.enter(), Err(EngineError::Unavailable(_))), "a third start is refused at once");
         drop(a);
         let _c = gate.enter().expect("a place given back is taken again");
         drop(b);
