@@ -813,23 +813,10 @@ mod tests {
 
     #[test]
     fn each_child_is_told_its_own_takers_people_and_addresses() {
-        let a = Args::try_parse_from([
-            "cuocthi-load",
-            "connections",
-            "--users",
-            "100000",
-            "--spread-seconds",
-            "60",
-            "--conn-seconds-unused-check",
-        ]);
-        assert!(a.is_err(), "unknown flags are refused");
-        let a = Args::try_parse_from([
-            "cuocthi-load",
-            "connections",
-            "--users",
-            "100000",
-            "--spread-seconds",
-            "60",
+        let base = ["cuocthi-load", "connections", "--users", "100000", "--spread-seconds", "60"];
+        let with = |more: &[&'static str]| Args::try_parse_from(base.iter().chain(more));
+        assert!(with(&["--conn-seconds-unused-check"]).is_err(), "unknown flags are refused");
+        let a = with(&[
             "--duration",
             "90",
             "--think-ms",
