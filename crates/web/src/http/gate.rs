@@ -58,4 +58,29 @@ mod tests {
         drop(b);
         assert_eq!(gate.in_progress.load(Ordering::Acquire), 1);
     }
+
+    /// 200 starts at once against 50 places: exactly 50 are let in while they hold their places,
+    /// and every place is given back.
+    #[test]
+    fn two_hundred_at_once_take_exactly_the_places() {
+        let gate = StartGate::new(50);
+        let barrier = std::sync::Barrier::new(200);
+        let admitted = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..200 {
+                s.spawn(|| {
+                    barrier.wait();
+                    let place = gate.enter();
+                    if place.is_ok() {
+                        admitted.fetch_add(1, Ordering::AcqRel);
+                    }
+                    // Every thread holds what it got until all have tried.
+                    barrier.wait();
+                    drop(place);
+                });
+            }
+        });
+        assert_eq!(admitted.load(Ordering::Acquire), 50);
+        assert_eq!(gate.in_progress.load(Ordering::Acquire), 0);
+    }
 }
