@@ -15,7 +15,7 @@ use rand::{Rng, SeedableRng};
 use tokio::task::JoinSet;
 
 use crate::http::Reply;
-use crate::http::own::{OWN, OwnConnection, Signal, Sources};
+use crate::http::own::{OWN, OnConnect, OwnConnection, Signal, Sources};
 use crate::play::{Ctx, Phase, Saved, Started, random_choice};
 use crate::stats::Kind;
 
@@ -366,7 +366,9 @@ async fn connections(ctx: &Arc<Ctx>, ph: &Arc<Phase>, plan: &Plan, ready: Vec<Re
             if !p.stop.sleep_until(at).await {
                 return;
             }
-            let conn = OwnConnection::new(own.target, own.authority, own.sources, user, c.connections.clone());
+            let timed = p.clone();
+            let on_connect: OnConnect = Arc::new(move |began| timed.rec.ok(Kind::Connect, began));
+            let conn = OwnConnection::new(own.target, own.authority, own.sources, user, c.connections.clone(), on_connect);
             let conn = Arc::new(tokio::sync::Mutex::new(conn));
             OWN.scope(conn.clone(), take_on_own_connection(&c, &p, &mut rng, &r.token, at, &conn, own.signal)).await;
         });

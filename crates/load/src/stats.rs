@@ -22,11 +22,26 @@ pub enum Kind {
     Submit,
     Result,
     Livez,
+    /// A taker's own connection opened (TCP connect and HTTP/1.1 handshake; the `connections`
+    /// scenario): not a request, so not in the overall figures, but part of the request that
+    /// needed it, so that a save's tail can be told apart from its connect's.
+    Connect,
 }
 
+/// How many kinds there are: the length of every per-kind array.
+const KINDS: usize = 8;
+
 impl Kind {
-    pub const ALL: [Kind; 7] =
-        [Kind::Register, Kind::Start, Kind::Save, Kind::Prediction, Kind::Submit, Kind::Result, Kind::Livez];
+    pub const ALL: [Kind; KINDS] = [
+        Kind::Register,
+        Kind::Start,
+        Kind::Save,
+        Kind::Prediction,
+        Kind::Submit,
+        Kind::Result,
+        Kind::Livez,
+        Kind::Connect,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -37,6 +52,7 @@ impl Kind {
             Kind::Submit => "submit",
             Kind::Result => "result",
             Kind::Livez => "livez",
+            Kind::Connect => "connect",
         }
     }
 
@@ -87,9 +103,9 @@ pub fn summarize(h: &Histogram<u64>) -> Summary {
 struct Inner {
     hist: Vec<Histogram<u64>>,
     /// Requests answered (any status) per kind.
-    done: [u64; 7],
+    done: [u64; KINDS],
     /// Requests whose answer was the expected success, per kind.
-    ok: [u64; 7],
+    ok: [u64; KINDS],
     errors: BTreeMap<String, u64>,
 }
 
@@ -103,8 +119,8 @@ struct Inner {
 pub struct Snapshot {
     /// One entry per [`Kind::ALL`], in that order.
     hist: Vec<Vec<(u64, u64)>>,
-    done: [u64; 7],
-    ok: [u64; 7],
+    done: [u64; KINDS],
+    ok: [u64; KINDS],
     errors: BTreeMap<String, u64>,
 }
 
@@ -183,12 +199,13 @@ impl Recorder {
         summarize(&self.lock().hist[kind.index()])
     }
 
-    /// Every kind merged: the overall p50/p95/p99.
+    /// Every request merged (connects are part of the requests that made them): the overall
+    /// p50/p95/p99.
     pub fn overall(&self) -> Summary {
         let g = self.lock();
         let mut all = new_histogram();
-        for h in &g.hist {
-            let _ = all.add(h);
+        for k in Kind::ALL.into_iter().filter(|&k| k != Kind::Connect) {
+            let _ = all.add(&g.hist[k.index()]);
         }
         summarize(&all)
     }
@@ -224,7 +241,8 @@ impl Recorder {
 
     /// Requests answered by the server, any status.
     pub fn answered(&self) -> u64 {
-        self.lock().done.iter().sum()
+        let g = self.lock();
+        Kind::ALL.into_iter().filter(|&k| k != Kind::Connect).map(|k| g.done[k.index()]).sum()
     }
 
     pub fn ok_count(&self, kind: Kind) -> u64 {
@@ -283,6 +301,20 @@ mod tests {
         assert_eq!(r.error_count(), 2);
         assert_eq!(r.errors().get("save 409 past_deadline"), Some(&1));
         assert_eq!(r.errors().get("submit transport timeout"), Some(&1));
+    }
+
+    #[test]
+    fn connects_are_kept_apart_from_the_requests() {
+        let r = Recorder::new();
+        let t = Instant::now();
+        r.ok(Kind::Save, t);
+        r.ok(Kind::Connect, t - Duration::from_millis(300));
+        assert_eq!((r.summary(Kind::Connect).count, r.overall().count, r.answered()), (1, 1, 1));
+        assert!(r.summary(Kind::Connect).p99_ms >= 300.0 && r.overall().max_ms < 300.0, "{:?}", r.overall());
+        // And travel between processes with the rest.
+        let merged = Recorder::new();
+        merged.absorb(&r.snapshot()).unwrap();
+        assert_eq!(merged.summary(Kind::Connect), r.summary(Kind::Connect));
     }
 
     /// Latencies from 1 µs to past the 10-minute cap, spread over several orders of magnitude.

@@ -35,7 +35,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, PgConnection, PgPool, Postgres};
 use tokio::sync::oneshot;
 
 use crate::model::bigint;
@@ -136,6 +137,48 @@ struct Queue {
 #[derive(Default)]
 pub(crate) struct Group {
     queue: Mutex<Queue>,
+    /// Started with the first write; `None` if its thread could not be started (the flush task
+    /// then runs on the caller's runtime).
+    writer: OnceLock<Option<Writer>>,
+}
+
+/// The group commit's own thread, runtime and connections. A batch is a chain of round trips
+/// (begin, the saves, each other write, commit), and on the server's runtime every one of them
+/// waited for a worker thread busy with requests to come back to the flush task; on a thread of
+/// its own the flush task runs as soon as PostgreSQL answers, as SQLite's writer thread does.
+struct Writer {
+    handle: tokio::runtime::Handle,
+    /// Connections opened on the writer's runtime, whose I/O it drives.
+    pool: PgPool,
+    /// Dropped with the group: the thread's runtime stops, and its connections close.
+    _stop: oneshot::Sender<()>,
+}
+
+impl Writer {
+    fn start(main: &PgPool) -> std::io::Result<Writer> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let handle = rt.handle().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        std::thread::Builder::new().name("cuocthi-pg-writer".into()).spawn(move || {
+            rt.block_on(async {
+                let _ = stopped.await;
+            });
+        })?;
+        let pool = {
+            let _in_writer = handle.enter();
+            crate::pool::pg_options(2).connect_lazy_with((*main.connect_options()).clone())
+        };
+        Ok(Writer { handle, pool, _stop: stop })
+    }
+}
+
+impl Group {
+    /// Closes the writer's connections (the store is closing).
+    pub(crate) async fn close(&self) {
+        if let Some(Some(w)) = self.writer.get() {
+            w.pool.close().await;
+        }
+    }
 }
 
 /// Whether writes go through the group commit: yes unless `CUOCTHI_PG_GROUP_COMMIT=0`, which
@@ -153,7 +196,17 @@ fn enqueue(pool: &PgPool, group: &Arc<Group>, work: Work) {
         !std::mem::replace(&mut q.busy, true)
     };
     if start {
-        tokio::spawn(flush(group.clone(), pool.clone()));
+        let writer = group.writer.get_or_init(|| match Writer::start(pool) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!(error = %e, "the PostgreSQL group commit's thread did not start; it runs on the server's");
+                None
+            }
+        });
+        match writer {
+            Some(w) => drop(w.handle.spawn(flush(group.clone(), w.pool.clone()))),
+            None => drop(tokio::spawn(flush(group.clone(), pool.clone()))),
+        }
     }
 }
 
@@ -212,9 +265,34 @@ impl Drop for Flushing {
     }
 }
 
+/// The flush task's connection, kept from one batch to the next while there is work: taken from
+/// the pool for every batch, it cost two round trips more each time (sqlx pings a connection as it
+/// hands it out and again as it takes it back).
+struct Held {
+    pool: PgPool,
+    conn: Option<PoolConnection<Postgres>>,
+}
+
+impl Held {
+    async fn conn(&mut self) -> sqlx::Result<&mut PgConnection> {
+        let conn = match self.conn.take() {
+            Some(c) => c,
+            None => self.pool.acquire().await?,
+        };
+        Ok(&mut **self.conn.insert(conn))
+    }
+
+    /// After a failed batch: the connection goes back to the pool, which tests it (a broken one
+    /// is closed) before anyone uses it again.
+    fn give_back(&mut self) {
+        self.conn = None;
+    }
+}
+
 /// Takes every waiting write, runs them, answers each; until the queue is empty.
 async fn flush(group: Arc<Group>, pool: PgPool) {
     let mut flushing = Flushing { group, finished: false };
+    let mut held = Held { pool: pool.clone(), conn: None };
     loop {
         let batch: Vec<Work> = {
             let mut q = flushing.group.queue.lock().unwrap_or_else(|e| e.into_inner());
@@ -245,7 +323,10 @@ async fn flush(group: Arc<Group>, pool: PgPool) {
         #[allow(clippy::cast_precision_loss)] // at most BATCH_MAX
         metrics::histogram!("cuocthi_group_commit_batch_size", "store" => "postgres")
             .record((saves.len() + runs.len()) as f64);
-        let written = write_mixed(&pool, &saves, &runs).await;
+        let written = write_mixed(&mut held, &saves, &runs).await;
+        if written.is_err() {
+            held.give_back();
+        }
         metrics::histogram!("cuocthi_group_commit_seconds", "store" => "postgres").record(batch_started.elapsed());
         match written {
             Ok((saved, answers)) => {
@@ -340,14 +421,18 @@ type Answers = (Vec<bool>, Vec<Result<Box<dyn Any + Send>>>);
 
 /// Writes `saves` and runs `runs` in one transaction, retrying one rolled back whole for a
 /// deadlock or a serialization failure.
-async fn write_mixed(pool: &PgPool, saves: &[Save], runs: &[Run]) -> std::result::Result<Answers, MixedError> {
+async fn write_mixed(held: &mut Held, saves: &[Save], runs: &[Run]) -> std::result::Result<Answers, MixedError> {
     if runs.is_empty() {
-        return write_batch(pool, saves).await.map(|saved| (saved, Vec::new())).map_err(Failed);
+        return write_batch_on(held, saves).await.map(|saved| (saved, Vec::new())).map_err(Failed);
     }
     let mut tries = 0;
     loop {
         tries += 1;
-        match try_mixed(pool, saves, runs).await {
+        let tried = match held.conn().await {
+            Ok(c) => try_mixed(c, saves, runs).await,
+            Err(e) => Err(e.into()),
+        };
+        match tried {
             Err(JobError::Db(e)) if tries < TRIES && retryable(&e) => {}
             Err(e) if own_failure(&e) => return Err(Isolate),
             Err(e) => return Err(Failed(e.into())),
@@ -356,8 +441,8 @@ async fn write_mixed(pool: &PgPool, saves: &[Save], runs: &[Run]) -> std::result
     }
 }
 
-async fn try_mixed(pool: &PgPool, saves: &[Save], runs: &[Run]) -> std::result::Result<Answers, JobError> {
-    let mut tx = pool.begin().await?;
+async fn try_mixed(c: &mut PgConnection, saves: &[Save], runs: &[Run]) -> std::result::Result<Answers, JobError> {
+    let mut tx = c.begin().await?;
     // The saves first: a submission in the same batch as a save of its attempt then scores it.
     let saved = save_statements(&mut tx, saves).await?;
     let mut answers = Vec::with_capacity(runs.len());
@@ -376,28 +461,36 @@ struct BatchFailed(#[source] Arc<StoreError>);
 /// Writes `saves` in one transaction; returns whether each was saved. Retries a batch that
 /// PostgreSQL rolled back whole for a deadlock or a serialization failure.
 async fn write_batch(pool: &PgPool, saves: &[Save]) -> Result<Vec<bool>> {
+    write_batch_on(&mut Held { pool: pool.clone(), conn: None }, saves).await
+}
+
+/// [`write_batch`] on the flush task's connection.
+async fn write_batch_on(held: &mut Held, saves: &[Save]) -> Result<Vec<bool>> {
     let mut tries = 0;
     loop {
         tries += 1;
-        match try_batch(pool, saves).await {
-            Err(sqlx::Error::Database(d))
-                if tries < TRIES && matches!(d.code().as_deref(), Some("40P01") | Some("40001")) => {}
+        let tried = match held.conn().await {
+            Ok(c) => try_batch(c, saves).await,
+            Err(e) => Err(e),
+        };
+        match tried {
+            Err(e) if tries < TRIES && retryable(&e) => {}
             other => return other.map_err(StoreError::from),
         }
     }
 }
 
-async fn try_batch(pool: &PgPool, saves: &[Save]) -> sqlx::Result<Vec<bool>> {
+async fn try_batch(c: &mut PgConnection, saves: &[Save]) -> sqlx::Result<Vec<bool>> {
     let statements = statements(saves);
     if let [rows] = statements.as_slice() {
         // One statement is its own transaction: committed when it returns.
         let mut saved = vec![false; saves.len()];
-        for n in batch_query(saves, rows).fetch_all(pool).await? {
+        for n in batch_query(saves, rows).fetch_all(&mut *c).await? {
             mark(&mut saved, n);
         }
         return Ok(saved);
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = c.begin().await?;
     let saved = save_statements(&mut tx, saves).await?;
     tx.commit().await?;
     Ok(saved)

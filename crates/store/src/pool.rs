@@ -1,6 +1,9 @@
 //! The database pools of either backend and the [`on!`] macro that runs one body on whichever is
 //! in use. A leaf: it uses nothing else of this crate, and every SQL module uses it.
 
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -28,6 +31,78 @@ impl Pools {
 
     pub(crate) fn is_postgres(&self) -> bool {
         matches!(self, Pools::Postgres(_))
+    }
+}
+
+/// How long a PostgreSQL connection may have been idle and still be used without a ping.
+const PING_IDLE: Duration = Duration::from_secs(1);
+
+/// The options of a PostgreSQL pool of `max` connections. sqlx pings every connection it hands
+/// out, a round trip before every statement (as many round trips as the statements themselves on
+/// the participant's path); here only one idle for [`PING_IDLE`] is pinged. One used a moment ago
+/// that the server has since dropped fails its statement and is closed when it comes back.
+pub(crate) fn pg_options(max: u32) -> sqlx::postgres::PgPoolOptions {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IDLE {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
+type PgConn = sqlx::pool::PoolConnection<sqlx::Postgres>;
+
+/// PostgreSQL connections kept out of the pool between single-statement reads. sqlx also pings a
+/// connection as it takes it back (a round trip that cannot be turned off), so every read through
+/// the pool cost two round trips; kept here, a connection goes from one read to the next as it
+/// is. One that failed a statement, or was idle for [`PING_IDLE`], goes back to the pool instead,
+/// which tests it (as with the pool's own, one the server dropped less than that ago fails one
+/// read); at most [`KEPT_MAX`] are kept, so the pool always has the rest for
+/// transactions.
+#[derive(Default)]
+pub(crate) struct Kept {
+    idle: Mutex<Vec<(PgConn, Instant)>>,
+}
+
+/// Most connections kept out of the pool (of its 16).
+const KEPT_MAX: usize = 6;
+
+impl Kept {
+    fn lock(&self) -> MutexGuard<'_, Vec<(PgConn, Instant)>> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A kept connection used a moment ago, or one from the pool.
+    pub(crate) async fn take(&self, pool: &sqlx::PgPool) -> sqlx::Result<PgConn> {
+        let recent = {
+            let mut idle = self.lock();
+            // The most recently used last: stale ones are at the front.
+            idle.retain(|(_, at)| at.elapsed() < PING_IDLE);
+            idle.pop()
+        };
+        match recent {
+            Some((c, _)) => Ok(c),
+            None => pool.acquire().await,
+        }
+    }
+
+    /// Keeps `c` after a statement that succeeded (dropped, it goes back to the pool).
+    pub(crate) fn put(&self, c: PgConn) {
+        let mut idle = self.lock();
+        if idle.len() < KEPT_MAX {
+            idle.push((c, Instant::now()));
+        }
+    }
+
+    /// Gives every kept connection back to the pool (before it closes: it waits for them all).
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
     }
 }
 
@@ -102,6 +177,23 @@ macro_rules! statement {
         $crate::pool::on!($store, $pool, |p| {
             sqlx::query($sql)$(.bind($arg))*.execute(p).await.map(|r| r.rows_affected())
         })
+    };
+    // Reads on PostgreSQL on a kept connection ([`Kept`]).
+    ($store:ident, read, $fetch:ident, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match &$store.pools {
+            $crate::pool::Pools::Sqlite { read: p, .. } => sqlx::query_as($sql)$(.bind($arg))*.$fetch(p).await,
+            $crate::pool::Pools::Postgres(p) => {
+                async {
+                    let mut c = $store.pg_reads.take(p).await?;
+                    let rows = sqlx::query_as($sql)$(.bind($arg))*.$fetch(&mut *c).await;
+                    if rows.is_ok() {
+                        $store.pg_reads.put(c);
+                    }
+                    rows
+                }
+                .await
+            }
+        }
     };
     ($store:ident, $pool:ident, $fetch:ident, $sql:expr $(, $arg:expr)* $(,)?) => {
         $crate::pool::on!($store, $pool, |p| sqlx::query_as($sql)$(.bind($arg))*.$fetch(p).await)

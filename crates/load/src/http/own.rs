@@ -13,7 +13,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -167,6 +167,10 @@ impl Signal {
     }
 }
 
+/// Told how long each connection took to open (from before the socket to the handshake done), so
+/// that the phase's recorder keeps the connects apart from the requests they delay.
+pub type OnConnect = Arc<dyn Fn(Instant) + Send + Sync>;
+
 /// A user's own HTTP/1.1 connection, opened on first use and again after it was lost.
 pub struct OwnConnection {
     target: SocketAddr,
@@ -178,17 +182,26 @@ pub struct OwnConnection {
     lost: bool,
     reopened: u64,
     stats: Arc<ConnStats>,
+    on_connect: OnConnect,
 }
 
 impl OwnConnection {
-    pub fn new(target: SocketAddr, authority: Arc<str>, sources: Sources, user: usize, stats: Arc<ConnStats>) -> Self {
-        OwnConnection { target, authority, sources, user, sender: None, lost: false, reopened: 0, stats }
+    pub fn new(
+        target: SocketAddr,
+        authority: Arc<str>,
+        sources: Sources,
+        user: usize,
+        stats: Arc<ConnStats>,
+        on_connect: OnConnect,
+    ) -> Self {
+        OwnConnection { target, authority, sources, user, sender: None, lost: false, reopened: 0, stats, on_connect }
     }
 
     /// Connects from this user's source address.
     pub async fn open(&mut self) -> Result<(), String> {
         // Back after a lost signal: the next address, as if the carrier gave another.
         let source = self.sources.for_user(self.user, self.reopened + u64::from(self.lost));
+        let began = Instant::now();
         let connect = async {
             let socket = TcpSocket::new_v4()?;
             socket.set_nodelay(true)?;
@@ -206,6 +219,7 @@ impl OwnConnection {
         tokio::spawn(async move {
             let _ = conn.await;
         });
+        (self.on_connect)(began);
         self.sender = Some(sender);
         self.stats.opened_one();
         self.stats.opened.fetch_add(1, Ordering::Relaxed);

@@ -50,7 +50,6 @@ use cuocthi_domain::identity::Identity;
 use cuocthi_domain::question::Question;
 use cuocthi_domain::ranking::Scored;
 use cuocthi_domain::stats::{CounterKey, Measures};
-use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use accounts::*;
@@ -82,6 +81,8 @@ pub struct SqlStore {
     pub(crate) direct: Option<Arc<Direct>>,
     /// PostgreSQL only: the queue of the saves' group commit (see [`crate::pg_writer`]).
     pub(crate) pg_saves: Arc<crate::pg_writer::Group>,
+    /// PostgreSQL only: connections kept between reads (see [`crate::pool::Kept`]).
+    pub(crate) pg_reads: Arc<crate::pool::Kept>,
 }
 
 impl fmt::Debug for SqlStore {
@@ -152,8 +153,7 @@ impl SqlStore {
                 .await?;
             Pools::Sqlite { read, write }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool =
-                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            let pool = crate::pool::pg_options(16).connect(url).await?;
             Pools::Postgres(pool)
         } else {
             return Err(StoreError::unavailable(format!(
@@ -169,7 +169,7 @@ impl SqlStore {
             Pools::Sqlite { .. } => None,
             Pools::Postgres(_) => None,
         };
-        Ok(SqlStore { pools, url: url.to_string(), direct, pg_saves: Arc::default() })
+        Ok(SqlStore { pools, url: url.to_string(), direct, pg_saves: Arc::default(), pg_reads: Arc::default() })
     }
 
     /// Applies the migrations of the backend in use.
@@ -194,7 +194,11 @@ impl SqlStore {
                 read.close().await;
                 write.close().await;
             }
-            Pools::Postgres(p) => p.close().await,
+            Pools::Postgres(p) => {
+                self.pg_reads.clear();
+                self.pg_saves.close().await;
+                p.close().await;
+            }
         }
     }
 
