@@ -368,7 +368,8 @@ async fn connections(ctx: &Arc<Ctx>, ph: &Arc<Phase>, plan: &Plan, ready: Vec<Re
             }
             let timed = p.clone();
             let on_connect: OnConnect = Arc::new(move |began| timed.rec.ok(Kind::Connect, began));
-            let conn = OwnConnection::new(own.target, own.authority, own.sources, user, c.connections.clone(), on_connect);
+            let conn =
+                OwnConnection::new(own.target, own.authority, own.sources, user, c.connections.clone(), on_connect);
             let conn = Arc::new(tokio::sync::Mutex::new(conn));
             OWN.scope(conn.clone(), take_on_own_connection(&c, &p, &mut rng, &r.token, at, &conn, own.signal)).await;
         });

@@ -25,8 +25,9 @@
 //! - A save the batch statement could fail on for itself alone (a position beyond `INTEGER`, a NUL
 //!   in the slot) runs alone, so that it cannot fail the others.
 //!
-//! The queue is a field of the store (`SqlStore::pg_saves`); the flush task holds a clone of the
-//! pool only while there is work. `CUOCTHI_PG_GROUP_COMMIT=0` runs every write alone (its own
+//! The queue is a field of the store (`SqlStore::pg_saves`). The flush task runs on a thread and
+//! runtime of its own ([`Writer`]) with two connections of its own, and keeps one of them from
+//! batch to batch while there is work. `CUOCTHI_PG_GROUP_COMMIT=0` runs every write alone (its own
 //! transaction, as before), for measuring one against the other in one build.
 
 use std::any::Any;

@@ -272,3 +272,54 @@ async fn a_failed_batch_acknowledges_none_of_its_saves() {
     assert!(store.save_answer(plug, plug_person, 0, '1', now()).await.expect("a save"));
     assert_eq!(store.attempt(plug).await.expect("read").expect("the attempt").answers.get(0), Some(1));
 }
+
+/// Connections of the database other than `admin`'s own.
+async fn others(admin: &mut sqlx::PgConnection) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&mut *admin)
+    .await
+    .expect("pg_stat_activity");
+    n
+}
+
+/// The connections kept out of the pool (the reads', the group commit's) are not a trap: after
+/// PostgreSQL dropped every one of them (a restart, a failover), reads and saves a second later
+/// are answered on new ones; and closing the store leaves no connection behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connections_are_replaced_and_close_leaves_none() {
+    let db = TestDb::postgres().await;
+    let store = db.store().await;
+    let attempts = attempts(&store, 3, 0..0).await;
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    for &(id, person) in &attempts {
+        assert!(store.save_answer(id, person, 0, '1', now()).await.expect("a save"));
+        assert!(store.attempt(id).await.expect("read").is_some());
+    }
+    assert!(others(&mut admin).await > 0);
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut admin)
+    .await
+    .expect("terminate");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    for &(id, person) in &attempts {
+        let row = store.attempt(id).await.expect("a read after the drop").expect("the attempt");
+        assert_eq!(row.answers.get(0), Some(1));
+        assert!(store.save_answer(id, person, 1, '2', now()).await.expect("a save after the drop"));
+        assert_eq!(store.attempt(id).await.expect("read").expect("the attempt").answers.get(1), Some(2));
+    }
+    store.close().await;
+    // Closing returns at once; the backends end a moment later.
+    let mut left = others(&mut admin).await;
+    for _ in 0..100 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        left = others(&mut admin).await;
+    }
+    assert_eq!(left, 0, "connections left open after close");
+}
