@@ -1,5 +1,6 @@
-//! The database pools of either backend and the [`on!`] macro that runs one body on whichever is
-//! in use. A leaf: it uses nothing else of this crate, and every SQL module uses it.
+//! The database pools of either backend (PostgreSQL's with the connections its reads keep out of
+//! it, [`Kept`]) and the [`on!`] macro that runs one body on whichever is in use. A leaf: it uses
+//! nothing else of this crate, and every SQL module uses it.
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -63,8 +64,7 @@ type PgConn = sqlx::pool::PoolConnection<sqlx::Postgres>;
 /// the pool cost two round trips; kept here, a connection goes from one read to the next as it
 /// is. One that failed a statement, or was idle for [`PING_IDLE`], goes back to the pool instead,
 /// which tests it (as with the pool's own, one the server dropped less than that ago fails one
-/// read); at most [`KEPT_MAX`] are kept, so the pool always has the rest for
-/// transactions.
+/// read); at most [`KEPT_MAX`] are kept, so the pool always has the rest for transactions.
 #[derive(Default)]
 pub(crate) struct Kept {
     idle: Mutex<Vec<(PgConn, Instant)>>,
