@@ -215,6 +215,12 @@ enum ResultsCommand {
     },
 }
 
+/// mimalloc, not glibc's malloc: malloc and free were ≈ 15% of the server's samples on the
+/// PostgreSQL path (docs/PERFORMANCE.md, "Issue 16, fifth part"), where mimalloc gave 23–30% more
+/// attempts a second in three alternated pairs, for ≈ 35 MB more memory.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let cli = match config::parse(std::env::args_os().collect()) {
