@@ -59,6 +59,11 @@ impl Kind {
     fn index(self) -> usize {
         self as usize
     }
+
+    /// The kinds that are requests (all but [`Kind::Connect`]): what the overall figures count.
+    fn requests() -> impl Iterator<Item = Kind> {
+        Kind::ALL.into_iter().filter(|&k| k != Kind::Connect)
+    }
 }
 
 /// Largest latency a histogram holds (10 minutes, in µs); longer ones are clamped to it.
@@ -204,7 +209,7 @@ impl Recorder {
     pub fn overall(&self) -> Summary {
         let g = self.lock();
         let mut all = new_histogram();
-        for k in Kind::ALL.into_iter().filter(|&k| k != Kind::Connect) {
+        for k in Kind::requests() {
             let _ = all.add(&g.hist[k.index()]);
         }
         summarize(&all)
@@ -242,7 +247,7 @@ impl Recorder {
     /// Requests answered by the server, any status.
     pub fn answered(&self) -> u64 {
         let g = self.lock();
-        Kind::ALL.into_iter().filter(|&k| k != Kind::Connect).map(|k| g.done[k.index()]).sum()
+        Kind::requests().map(|k| g.done[k.index()]).sum()
     }
 
     pub fn ok_count(&self, kind: Kind) -> u64 {

@@ -1,8 +1,9 @@
 //! Generic HTTP helpers every other room of the web crate uses, and nothing specific to one of
 //! them: how a refusal becomes a response (JSON for the API, a page for the pages) and how its
 //! cause is logged once, the extractors whose rejections are our own, how much of a body each
-//! route reads, how many starts run at once (the API's and the contest page's), the client's address, the scheme and the site's public address (believing
-//! forwarded headers only from trusted proxies), and the request's trace span. It uses `i18n`
+//! route reads, how many starts run at once (the API's and the contest page's), the client's
+//! address, the scheme and the site's public address (believing forwarded headers only from
+//! trusted proxies), and the request's trace span. It uses `i18n`
 //! (error pages speak the visitor's language) and the crate root's `WebConfig` and `AppState`,
 //! nothing else of the crate's rooms. (Cookies are a leaf room of their own, `cookies`, since
 //! `i18n` sets one.)
