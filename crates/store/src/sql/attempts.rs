@@ -398,10 +398,14 @@ pub(super) async fn submit_attempt(
         "UPDATE attempts SET status = 'submitted', submitted_at = $2, auto_submitted = $3 WHERE id = $1 AND status = 'open' RETURNING {ATTEMPT_COLUMNS}"
     );
     const SCORE_SQL: &str = "UPDATE attempts SET correct = $2, time_taken_ms = $3 WHERE id = $1";
-    // On PostgreSQL the score and the submission's place in the statistics' queue in one statement
-    // (one round trip fewer in the writer's transaction).
-    const SCORE_AND_QUEUE_PG: &str =
-        "WITH scored AS (UPDATE attempts SET correct = $2, time_taken_ms = $3 WHERE id = $1)
+    // On PostgreSQL the open row is read and locked, then closed, scored and queued for the
+    // statistics in one statement: one new version of the row instead of two. Each version
+    // changes indexed columns (status, the score), so each wrote an entry in every index of
+    // `attempts` (docs/PERFORMANCE.md, issue 16's sixth part).
+    let lock_pg = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1 AND status = 'open' FOR UPDATE");
+    const CLOSE_AND_QUEUE_PG: &str = "WITH closed AS (
+        UPDATE attempts SET status = 'submitted', submitted_at = $2, auto_submitted = $3, correct = $4, time_taken_ms = $5
+         WHERE id = $1)
         INSERT INTO stat_pending (attempt_id, kind) VALUES ($1, 2)";
     if let Some(d) = &store.direct {
         return d
@@ -428,22 +432,24 @@ pub(super) async fn submit_attempt(
             .await;
     }
     if let Pools::Postgres(p) = &store.pools {
-        // In the pool's group commit: the close and the score in the batch's transaction.
-        let close_sql: std::sync::Arc<str> = close_sql.into();
+        // In the pool's group commit: the lock, the close and the score in the batch's transaction.
+        let lock_pg: std::sync::Arc<str> = lock_pg.into();
         return pg_writer::transaction(p, &store.pg_saves, move |c| {
-            let (close_sql, scorer) = (close_sql.clone(), scorer.clone());
+            let (lock_pg, scorer) = (lock_pg.clone(), scorer.clone());
             Box::pin(async move {
-                let closed: Option<RawAttempt> = sqlx::query_as(sqlx::AssertSqlSafe(&*close_sql))
+                let open: Option<RawAttempt> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(&*lock_pg)).bind(attempt_id).fetch_optional(&mut *c).await?;
+                let Some(open) = open else { return Ok(Ok(None)) };
+                // The row as the close writes it, as SQLite's close returns it to the scorer.
+                let mut row = AttemptRow::try_from(open)?;
+                row.status = AttemptStatus::Submitted;
+                row.submitted_at = Some(at(ms(submitted_at)));
+                row.auto_submitted = auto;
+                let (correct, taken) = scorer(&row);
+                sqlx::query(CLOSE_AND_QUEUE_PG)
                     .bind(attempt_id)
                     .bind(ms(submitted_at))
                     .bind(flag(auto))
-                    .fetch_optional(&mut *c)
-                    .await?;
-                let Some(closed) = closed else { return Ok(Ok(None)) };
-                let mut row = AttemptRow::try_from(closed)?;
-                let (correct, taken) = scorer(&row);
-                sqlx::query(SCORE_AND_QUEUE_PG)
-                    .bind(attempt_id)
                     .bind(i64::from(correct))
                     .bind(taken)
                     .execute(&mut *c)

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use cuocthi_domain::contest::ContestDef;
 use cuocthi_domain::draw::DrawnQuestion;
 use cuocthi_domain::identity::Identity;
-use cuocthi_store::{AttemptRow, NewAttempt, Scorer, SqlStore, StartOutcome, Store, StoreError};
+use cuocthi_store::{AttemptRow, AttemptStatus, NewAttempt, Scorer, SqlStore, StartOutcome, Store, StoreError};
 use cuocthi_testkit::{TestDb, on_both_backends};
 use sqlx::Connection;
 use tokio::sync::Barrier;
@@ -194,7 +194,48 @@ async fn a_save_racing_a_submission_is_never_lost(db: TestDb) {
     eprintln!("{acknowledged} saves acknowledged before their submission, {refused} refused after it");
 }
 
-on_both_backends!(concurrent_saves_each_get_their_own_outcome, a_save_racing_a_submission_is_never_lost);
+/// A submission answers the attempt as it is then stored — closed at the submission's time (to
+/// the millisecond), by the person or by the server, with its score — and the scorer is given it
+/// closed, with the answers saved before; submitted again, it finds nothing open. (PostgreSQL
+/// locks the open row, then closes and scores it in one statement: the answer is built, not read
+/// back.)
+async fn a_submission_answers_the_row_as_stored(db: TestDb) {
+    let store = db.store().await;
+    let attempts = attempts(&store, 2, 1..2).await;
+    for (i, &(id, person)) in attempts.iter().enumerate() {
+        let auto = i == 1;
+        if !auto {
+            assert!(store.save_answer(id, person, 3, '1', now()).await.expect("a save"));
+        }
+        let seen = Arc::new(std::sync::Mutex::new(None));
+        let watching: Scorer = {
+            let seen = seen.clone();
+            Arc::new(move |row: &AttemptRow| {
+                *seen.lock().expect("not poisoned") = Some((row.status, row.submitted_at, row.auto_submitted));
+                scorer()(row)
+            })
+        };
+        let at = now() - chrono::Duration::microseconds(1_234_567);
+        let closed = store.submit_attempt(id, at, auto, watching).await.expect("submit").expect("it was open");
+        let stored = store.attempt(id).await.expect("read").expect("the attempt");
+        let json = |row: &AttemptRow| serde_json::to_value(row).expect("an attempt as JSON");
+        assert_eq!(json(&closed), json(&stored), "attempt {i}: answered as stored");
+        assert_eq!(stored.status, AttemptStatus::Submitted);
+        assert_eq!(stored.submitted_at.map(|t| t.timestamp_millis()), Some(at.timestamp_millis()));
+        assert_eq!(stored.auto_submitted, auto);
+        assert_eq!(stored.correct, Some(u32::from(!auto)), "attempt {i}: the answer saved before is scored");
+        assert_eq!(stored.time_taken_ms, Some(1000));
+        let scored = *seen.lock().expect("not poisoned");
+        assert_eq!(scored, Some((AttemptStatus::Submitted, stored.submitted_at, auto)), "the scorer saw it closed");
+        assert!(store.submit_attempt(id, now(), false, scorer()).await.expect("submit").is_none());
+    }
+}
+
+on_both_backends!(
+    concurrent_saves_each_get_their_own_outcome,
+    a_save_racing_a_submission_is_never_lost,
+    a_submission_answers_the_row_as_stored
+);
 
 /// The PostgreSQL backend of the batch statement this test waits for: blocked on a row lock.
 async fn blocked_batch(admin: &mut sqlx::PgConnection, not: &[i32]) -> i32 {
