@@ -394,19 +394,13 @@ pub(super) async fn submit_attempt(
     auto: bool,
     scorer: Scorer,
 ) -> Result<Option<AttemptRow>> {
+    if let Pools::Postgres(p) = &store.pools {
+        return submit_on_postgres(p, &store.pg_saves, attempt_id, submitted_at, auto, scorer).await;
+    }
     let close_sql = format!(
         "UPDATE attempts SET status = 'submitted', submitted_at = $2, auto_submitted = $3 WHERE id = $1 AND status = 'open' RETURNING {ATTEMPT_COLUMNS}"
     );
     const SCORE_SQL: &str = "UPDATE attempts SET correct = $2, time_taken_ms = $3 WHERE id = $1";
-    // On PostgreSQL the open row is read and locked, then closed, scored and queued for the
-    // statistics in one statement: one new version of the row instead of two. Each version
-    // changes indexed columns (status, the score), so each wrote an entry in every index of
-    // `attempts` (docs/PERFORMANCE.md, issue 16's sixth part).
-    let lock_pg = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1 AND status = 'open' FOR UPDATE");
-    const CLOSE_AND_QUEUE_PG: &str = "WITH closed AS (
-        UPDATE attempts SET status = 'submitted', submitted_at = $2, auto_submitted = $3, correct = $4, time_taken_ms = $5
-         WHERE id = $1)
-        INSERT INTO stat_pending (attempt_id, kind) VALUES ($1, 2)";
     if let Some(d) = &store.direct {
         return d
             .write(move |c| {
@@ -431,36 +425,6 @@ pub(super) async fn submit_attempt(
             })
             .await;
     }
-    if let Pools::Postgres(p) = &store.pools {
-        // In the pool's group commit: the lock, the close and the score in the batch's transaction.
-        let lock_pg: std::sync::Arc<str> = lock_pg.into();
-        return pg_writer::transaction(p, &store.pg_saves, move |c| {
-            let (lock_pg, scorer) = (lock_pg.clone(), scorer.clone());
-            Box::pin(async move {
-                let open: Option<RawAttempt> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(&*lock_pg)).bind(attempt_id).fetch_optional(&mut *c).await?;
-                let Some(open) = open else { return Ok(Ok(None)) };
-                // The row as the close writes it, as SQLite's close returns it to the scorer.
-                let mut row = AttemptRow::try_from(open)?;
-                row.status = AttemptStatus::Submitted;
-                row.submitted_at = Some(at(ms(submitted_at)));
-                row.auto_submitted = auto;
-                let (correct, taken) = scorer(&row);
-                sqlx::query(CLOSE_AND_QUEUE_PG)
-                    .bind(attempt_id)
-                    .bind(ms(submitted_at))
-                    .bind(flag(auto))
-                    .bind(i64::from(correct))
-                    .bind(taken)
-                    .execute(&mut *c)
-                    .await?;
-                row.correct = Some(correct);
-                row.time_taken_ms = Some(taken);
-                Ok(Ok(Some(row)))
-            })
-        })
-        .await;
-    }
     let close_sql = sqlx::AssertSqlSafe(close_sql);
     on!(store, write, |p| {
         let mut tx = p.begin_write().await?;
@@ -483,6 +447,53 @@ pub(super) async fn submit_attempt(
         row.time_taken_ms = Some(taken);
         Ok(Some(row))
     })
+}
+
+/// A submission on PostgreSQL, in the pool's group commit: the open row is read and locked, then
+/// closed, scored and queued for the statistics in one statement — one new version of the row
+/// instead of two. Each version changes indexed columns (the status, the score), so each wrote an
+/// entry in every index of `attempts` (docs/PERFORMANCE.md, issue 16's sixth part).
+async fn submit_on_postgres(
+    pool: &sqlx::PgPool,
+    group: &std::sync::Arc<pg_writer::Group>,
+    attempt_id: i64,
+    submitted_at: DateTime<Utc>,
+    auto: bool,
+    scorer: Scorer,
+) -> Result<Option<AttemptRow>> {
+    static LOCK: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1 AND status = 'open' FOR UPDATE")
+    });
+    const CLOSE_AND_QUEUE: &str = "WITH closed AS (
+        UPDATE attempts SET status = 'submitted', submitted_at = $2, auto_submitted = $3, correct = $4, time_taken_ms = $5
+         WHERE id = $1)
+        INSERT INTO stat_pending (attempt_id, kind) VALUES ($1, 2)";
+    pg_writer::transaction(pool, group, move |c| {
+        let scorer = scorer.clone();
+        Box::pin(async move {
+            let open: Option<RawAttempt> =
+                sqlx::query_as(sqlx::AssertSqlSafe(LOCK.as_str())).bind(attempt_id).fetch_optional(&mut *c).await?;
+            let Some(open) = open else { return Ok(Ok(None)) };
+            // The row as the close writes it, as SQLite's close returns it to the scorer.
+            let mut row = AttemptRow::try_from(open)?;
+            row.status = AttemptStatus::Submitted;
+            row.submitted_at = Some(at(ms(submitted_at)));
+            row.auto_submitted = auto;
+            let (correct, taken) = scorer(&row);
+            sqlx::query(CLOSE_AND_QUEUE)
+                .bind(attempt_id)
+                .bind(ms(submitted_at))
+                .bind(flag(auto))
+                .bind(i64::from(correct))
+                .bind(taken)
+                .execute(&mut *c)
+                .await?;
+            row.correct = Some(correct);
+            row.time_taken_ms = Some(taken);
+            Ok(Ok(Some(row)))
+        })
+    })
+    .await
 }
 
 pub(super) async fn due_attempts(store: &SqlStore, now: DateTime<Utc>, limit: i64) -> Result<Vec<i64>> {
