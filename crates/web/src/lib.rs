@@ -209,25 +209,28 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
         .layer(axum::extract::DefaultBodyLimit::max(http::UPLOAD_LIMIT))
         .fallback(http::not_found)
         .with_state(state.clone())
-        .layer(axum::middleware::from_fn(i18n::middleware))
-        // Before anything sets a cookie or builds a link: the scheme is the deployment's word.
-        .layer(axum::middleware::from_fn_with_state(state, http::settle_scheme))
-        // Cross-site form posts and API writes are refused (Sec-Fetch-Site / Origin checks).
-        .layer(CsrfLayer::new().with_rejection_response(http::cross_site))
-        .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("x-content-type-options"),
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("referrer-policy"),
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT))
+        // Every middleware in one stack given to one `Router::layer`: axum wraps each route in
+        // what each `layer` call gives and boxes it, so seventeen calls cloned and boxed seventeen
+        // services per request; one call boxes once. Still inside the router, so that the span,
+        // the metrics and the logged causes see the matched route. Outermost first.
         .layer(
             ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                // One span per request, by route (never the query string); the request id set
+                // before it and returned with the response.
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(http::trace::span::<axum::body::Body>)
+                        .on_request(())
+                        .on_response(http::trace::on_response::<axum::body::Body>)
+                        .on_failure(()),
+                )
+                // Requests by route template and status, their latency, those in flight (`/metrics`).
+                .layer(axum::middleware::from_fn_with_state(metrics_on, metrics::track))
+                // The cause of an error response, logged once with its route and request id.
+                .layer(axum::middleware::from_fn(http::log_causes))
+                .layer(CatchPanicLayer::custom(http::panic_response))
                 .layer(HandleErrorLayer::new(|_: BoxError| async {
                     metrics::shed();
                     http::overloaded()
@@ -235,22 +238,28 @@ pub fn router_with(engine: Engine, limits: Limits, config: WebConfig) -> Router 
                 .load_shed()
                 // One semaphore for the whole server: axum applies a router's layer to each route
                 // separately, and `concurrency_limit` would make a limit per route.
-                .layer(GlobalConcurrencyLimitLayer::new(limits.max_in_flight)),
+                .layer(GlobalConcurrencyLimitLayer::new(limits.max_in_flight))
+                .layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    HeaderName::from_static("referrer-policy"),
+                    HeaderValue::from_static("same-origin"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    HeaderName::from_static("x-content-type-options"),
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    Duration::from_secs(30),
+                ))
+                .layer(CompressionLayer::new())
+                // Cross-site form posts and API writes are refused (Sec-Fetch-Site / Origin checks).
+                .layer(CsrfLayer::new().with_rejection_response(http::cross_site))
+                // The middleware below take axum's own body type.
+                .map_request(|req: axum::http::Request<_>| req.map(axum::body::Body::new))
+                // Before anything sets a cookie or builds a link: the scheme is the deployment's word.
+                .layer(axum::middleware::from_fn_with_state(state, http::settle_scheme))
+                .layer(axum::middleware::from_fn(i18n::middleware)),
         )
-        .layer(CatchPanicLayer::custom(http::panic_response))
-        // The cause of an error response, logged once with its route and request id.
-        .layer(axum::middleware::from_fn(http::log_causes))
-        // Requests by route template and status, their latency, those in flight (`/metrics`).
-        .layer(axum::middleware::from_fn_with_state(metrics_on, metrics::track))
-        // One span per request, by route (never the query string); the request id set before it
-        // and returned with the response.
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(http::trace::span::<axum::body::Body>)
-                .on_request(())
-                .on_response(http::trace::on_response::<axum::body::Body>)
-                .on_failure(()),
-        )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

@@ -39,6 +39,14 @@ pub struct Origin {
     pub device: Option<String>,
 }
 
+/// The person's own attempt as [`Engine::own_attempt`] reads it.
+struct Own {
+    round: RoundRow,
+    row: AttemptRow,
+    /// How many attempts the person has started in the round (this one included).
+    used: u32,
+}
+
 impl Engine {
     /// The keyed tags stored for an attempt's origin: the same address or device gives the same
     /// tag within this deployment, and the tag does not give the address back.
@@ -156,11 +164,13 @@ impl Engine {
         Err(EngineError::AttemptLimit(round.rules.attempts_per_person))
     }
 
-    /// The person's own attempt, with its context; submitted first if its deadline has passed.
-    async fn own_attempt(&self, who: Claims, attempt_id: i64) -> Result<(RoundRow, AttemptRow)> {
-        let row = self.store.attempt(attempt_id).await?;
+    /// The person's own attempt, with its context and how many attempts the person has started in
+    /// its round; submitted first if its deadline has passed.
+    async fn own_attempt(&self, who: Claims, attempt_id: i64) -> Result<Own> {
+        let found = self.store.attempt_and_used(attempt_id).await?;
         // Someone else's attempt is "not found", not "forbidden": ids reveal nothing.
-        let row = row.filter(|a| a.participant_id == who.participant_id).ok_or(EngineError::NotFound("bài thi"))?;
+        let (row, used) =
+            found.filter(|(a, _)| a.participant_id == who.participant_id).ok_or(EngineError::NotFound("bài thi"))?;
         let c = self.contest_by_id(who.contest_id).await?;
         let round = self.round_in(&c, row.round_id)?;
         if row.status == AttemptStatus::Open && row.deadline_at < self.now() {
@@ -168,13 +178,13 @@ impl Engine {
                 Some(r) => r,
                 None => self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?,
             };
-            return Ok((round, row));
+            return Ok(Own { round, row, used });
         }
-        Ok((round, row))
+        Ok(Own { round, row, used })
     }
 
     pub async fn attempt(&self, who: Claims, attempt_id: i64) -> Result<AttemptView> {
-        let (round, row) = self.own_attempt(who, attempt_id).await?;
+        let Own { round, row, .. } = self.own_attempt(who, attempt_id).await?;
         self.view(&round, row).await
     }
 
@@ -261,8 +271,8 @@ impl Engine {
     /// Explains a refused save, submitting the attempt if its deadline has passed.
     async fn why_not_open(&self, who: Claims, attempt_id: i64) -> EngineError {
         match self.own_attempt(who, attempt_id).await {
-            Ok((_, row)) if row.auto_submitted => EngineError::PastDeadline,
-            Ok((_, row)) if row.status == AttemptStatus::Submitted => EngineError::AttemptSubmitted,
+            Ok(own) if own.row.auto_submitted => EngineError::PastDeadline,
+            Ok(own) if own.row.status == AttemptStatus::Submitted => EngineError::AttemptSubmitted,
             Ok(_) => EngineError::PastDeadline,
             Err(e) => e,
         }
@@ -276,7 +286,7 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         }
-        let (round, row) = self.own_attempt(who, attempt_id).await?;
+        let Own { round, row, used } = self.own_attempt(who, attempt_id).await?;
         // Read once, at the submission: the score and the result count the same voids.
         let voids = self.voids(round.contest_id).await?;
         let row = match row.status {
@@ -286,7 +296,7 @@ impl Engine {
                 None => self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?,
             },
         };
-        self.result_with(&round, row, &voids).await
+        self.result_with(&round, row, used, &voids).await
     }
 
     /// Closes and scores an open attempt (`row` as last read: its draw and deadline, which never
@@ -338,11 +348,12 @@ impl Engine {
 
     /// The result of a submitted attempt (kết quả), with the key once the round has closed.
     pub async fn result(&self, who: Claims, attempt_id: i64) -> Result<ResultView> {
-        let (round, row) = self.own_attempt(who, attempt_id).await?;
+        let Own { round, row, used } = self.own_attempt(who, attempt_id).await?;
         if row.status != AttemptStatus::Submitted {
             return Err(EngineError::NotSubmitted);
         }
-        self.result_of(&round, row).await
+        let voids = self.voids(round.contest_id).await?;
+        self.result_with(&round, row, used, &voids).await
     }
 
     /// The key of an attempt's questions, with the explanations, each as the attempt showed it.
@@ -360,14 +371,15 @@ impl Engine {
             .collect())
     }
 
-    async fn result_of(&self, round: &RoundRow, row: AttemptRow) -> Result<ResultView> {
-        let voids = self.voids(round.contest_id).await?;
-        self.result_with(round, row, &voids).await
-    }
-
-    /// [`Self::result_of`] with the contest's voids as just read.
-    async fn result_with(&self, round: &RoundRow, row: AttemptRow, voids: &HashMap<i64, Void>) -> Result<ResultView> {
-        let used = self.store.attempts_used(row.participant_id, round.id).await?;
+    /// The result of a submitted attempt, with the contest's voids as just read and the person's
+    /// attempts in the round as read with the attempt (a submission does not change their number).
+    async fn result_with(
+        &self,
+        round: &RoundRow,
+        row: AttemptRow,
+        used: u32,
+        voids: &HashMap<i64, Void>,
+    ) -> Result<ResultView> {
         let show_key = round.rules.show_key_after_close && round.phase(self.now()) == RoundPhase::Closed;
         let key = if show_key { Some(self.key_views(&row).await?) } else { None };
         let taken = row.time_taken_ms.unwrap_or_default();

@@ -1,6 +1,8 @@
 //! Attempts (`attempts`): the participant's path — start, answer and prediction saves, submission
 //! — and the reads of results and verification over them.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use cuocthi_domain::attempt::Answers;
 use cuocthi_domain::ranking::Scored;
@@ -340,17 +342,33 @@ pub(super) async fn attempts_of(store: &SqlStore, participant_id: i64) -> Result
     raw.into_iter().map(AttemptRow::try_from).collect()
 }
 
-/// A count through the index of the person's attempts, not their rows: a result asks it after
-/// every submission, and reading the rows decoded every draw of the person's attempts.
-pub(super) async fn attempts_used(store: &SqlStore, participant_id: i64, round_id: i64) -> Result<u32> {
-    const SQL: &str = "SELECT COUNT(*) FROM attempts WHERE participant_id = $1 AND round_id = $2";
-    let n = if let Some(d) = &store.direct {
-        d.read_row(SQL, named_params! {"$1": participant_id, "$2": round_id}, |r| r.get::<_, i64>(0))?.unwrap_or(0)
+/// An attempt with the number of attempts its person has started in its round, in one read: the
+/// submission and the result page show that number, and asked it apart, a round trip each. The
+/// count goes through the index of the person's attempts, not their rows (reading the rows decoded
+/// every draw of them).
+pub(super) async fn attempt_and_used(store: &SqlStore, id: i64) -> Result<Option<(AttemptRow, u32)>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {ATTEMPT_COLUMNS}, (SELECT COUNT(*) FROM attempts u
+               WHERE u.participant_id = a.participant_id AND u.round_id = a.round_id) AS used
+             FROM attempts a WHERE a.id = $1"
+        )
+    });
+    let raw = if let Some(d) = &store.direct {
+        d.read_row(&SQL, named_params! {"$1": id}, |r| Ok((sqlite_direct::attempt_from(r)?, r.get::<_, i64>(15)?)))?
     } else {
-        let (n,): (i64,) = statement!(store, read, fetch_one, SQL, participant_id, round_id)?;
-        n
+        let raw: Option<RawUsed> = statement!(store, read, fetch_optional, sqlx::AssertSqlSafe(SQL.as_str()), id)?;
+        raw.map(|r| (r.attempt, r.used))
     };
-    count(n)
+    raw.map(|(a, used)| Ok((AttemptRow::try_from(a)?, count(used)?))).transpose()
+}
+
+/// An attempt with the count of its person's attempts in its round ([`attempt_and_used`]).
+#[derive(sqlx::FromRow)]
+struct RawUsed {
+    #[sqlx(flatten)]
+    attempt: RawAttempt,
+    used: i64,
 }
 
 pub(super) async fn save_answer(
@@ -461,7 +479,7 @@ async fn submit_on_postgres(
     auto: bool,
     scorer: Scorer,
 ) -> Result<Option<AttemptRow>> {
-    static LOCK: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    static LOCK: LazyLock<String> = LazyLock::new(|| {
         format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1 AND status = 'open' FOR UPDATE")
     });
     const CLOSE_AND_QUEUE: &str = "WITH closed AS (

@@ -228,7 +228,10 @@ async fn a_submission_answers_the_row_as_stored(db: TestDb) {
         let scored = *seen.lock().expect("not poisoned");
         assert_eq!(scored, Some((AttemptStatus::Submitted, stored.submitted_at, auto)), "the scorer saw it closed");
         assert!(store.submit_attempt(id, now(), false, scorer()).await.expect("submit").is_none());
+        let (read, used) = store.attempt_and_used(id).await.expect("read").expect("the attempt");
+        assert_eq!((json(&read), used), (json(&stored), 1), "attempt {i}: read with its person's count of attempts");
     }
+    assert!(store.attempt_and_used(4242).await.expect("read").is_none());
 }
 
 on_both_backends!(
