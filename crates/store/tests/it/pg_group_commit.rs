@@ -196,7 +196,8 @@ async fn a_save_racing_a_submission_is_never_lost(db: TestDb) {
 
 /// A submission answers the attempt as it is then stored — closed at the submission's time (to
 /// the millisecond), by the person or by the server, with its score — and the scorer is given it
-/// closed, with the answers saved before; submitted again, it finds nothing open. (PostgreSQL
+/// closed, with the answers saved before; submitted again, it finds nothing open; read with its
+/// person's count of attempts, it is the same row. (PostgreSQL
 /// locks the open row, then closes and scores it in one statement: the answer is built, not read
 /// back.)
 async fn a_submission_answers_the_row_as_stored(db: TestDb) {
