@@ -130,8 +130,9 @@ macro_rules! store_trait {
                 async fn start_attempt(&self, new: &NewAttempt) -> Result<StartOutcome>;
                 async fn attempt(&self, id: i64) -> Result<Option<AttemptRow>>;
                 async fn attempts_of(&self, participant_id: i64) -> Result<Vec<AttemptRow>>;
-                /// An attempt with how many attempts its person has started in its round.
-                async fn attempt_and_used(&self, id: i64) -> Result<Option<(AttemptRow, u32)>>;
+                /// An attempt with how many attempts its person has started in its round and its
+                /// contest's voids.
+                async fn attempt_in_context(&self, id: i64) -> Result<Option<AttemptInContext>>;
                 /// Saves one answer slot if the attempt is the person's, open and before its deadline.
                 /// Returns whether it was saved.
                 async fn save_answer(

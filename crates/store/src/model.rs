@@ -336,6 +336,17 @@ pub struct AttemptRow {
     pub time_taken_ms: Option<i64>,
 }
 
+/// An attempt as its submission and its result page read it, in one statement: the row, how many
+/// attempts its person has started in its round (what the result shows as used and left), and the
+/// voids of its contest at that moment (question id, mode: `award` or `drop`), which the score and
+/// the result count.
+#[derive(Clone, Debug)]
+pub struct AttemptInContext {
+    pub row: AttemptRow,
+    pub used: u32,
+    pub voids: Vec<(i64, String)>,
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct RawAttempt {
     pub(crate) id: i64,
@@ -354,6 +365,14 @@ pub(crate) struct RawAttempt {
     pub(crate) correct: Option<i64>,
     pub(crate) time_taken_ms: Option<i64>,
 }
+
+/// `attempts.status` of an attempt not yet submitted, bound as a parameter wherever PostgreSQL
+/// finds an attempt by its id. Written as a literal, `status = 'open'` lets PostgreSQL's plan (made
+/// once per connection and kept) use the partial indexes on open attempts (`attempts_one_open`,
+/// `attempts_due`); where the statistics say that few attempts are open — a round just opened after
+/// another closed, or no ANALYZE yet — the plan walked every open attempt to find one id. Bound, it
+/// cannot use them and seeks the id (docs/PERFORMANCE.md, issue 16's eighth part).
+pub(crate) const OPEN: &str = "open";
 
 pub(crate) const ATTEMPT_COLUMNS: &str = "id, round_id, participant_id, seq, seed, draw, answers, prediction, status, started_at, deadline_at, submitted_at, auto_submitted, correct, time_taken_ms";
 

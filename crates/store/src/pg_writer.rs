@@ -72,14 +72,15 @@ impl Save {
 }
 
 /// Every save of a batch, one row each: answers (`pos` ≥ 0) and predictions (`pos` NULL) in one
-/// statement. The conditions are those of the single statements in `sql/attempts.rs`.
-const BATCH_SQL: &str = "UPDATE attempts AS a SET
+/// statement. The conditions are those of the single statements in `sql/attempts.rs`, the status
+/// bound as there (`$8`, [`crate::model::OPEN`]).
+pub(crate) const BATCH_SQL: &str = "UPDATE attempts AS a SET
     answers = CASE WHEN u.pos IS NULL THEN a.answers
               ELSE substr(a.answers, 1, CAST(u.pos AS INTEGER)) || u.slot || substr(a.answers, CAST(u.pos AS INTEGER) + 2) END,
     prediction = CASE WHEN u.pos IS NULL THEN u.prediction ELSE a.prediction END
   FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[])
     AS u(id, participant_id, pos, slot, prediction, now, n)
-  WHERE a.id = u.id AND a.participant_id = u.participant_id AND a.status = 'open' AND a.deadline_at >= u.now
+  WHERE a.id = u.id AND a.participant_id = u.participant_id AND a.status = $8 AND a.deadline_at >= u.now
     AND (u.pos IS NULL OR length(a.answers) > u.pos)
   RETURNING u.n";
 
@@ -568,7 +569,15 @@ fn batch_query(saves: &[Save], rows: &[usize]) -> BatchQuery {
         }
         ns.push(bigint(i));
     }
-    sqlx::query_as(BATCH_SQL).bind(ids).bind(people).bind(positions).bind(slots).bind(predictions).bind(nows).bind(ns)
+    sqlx::query_as(BATCH_SQL)
+        .bind(ids)
+        .bind(people)
+        .bind(positions)
+        .bind(slots)
+        .bind(predictions)
+        .bind(nows)
+        .bind(ns)
+        .bind(crate::model::OPEN)
 }
 
 /// How many connections of each pool are open and how many of them are busy, for the server's

@@ -11,13 +11,15 @@ use cuocthi_domain::identity::check_eligible;
 use cuocthi_domain::question::Question;
 use cuocthi_domain::{draw, text, vntime};
 use cuocthi_store::{
-    AttemptRow, AttemptStatus, NewAttempt, Rescore, RoundPhase, RoundRow, StartOutcome, StoredQuestion,
+    AttemptInContext, AttemptRow, AttemptStatus, NewAttempt, Rescore, RoundPhase, RoundRow, StartOutcome,
+    StoredQuestion,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::attempt_json;
 use crate::shared::catalog::{CachedBank, CachedContest};
+use crate::shared::lookup::voids_read;
 use crate::shared::naming::status_name;
 use crate::shared::text::ms_between;
 use crate::shared::token::Claims;
@@ -45,6 +47,8 @@ struct Own {
     row: AttemptRow,
     /// How many attempts the person has started in the round (this one included).
     used: u32,
+    /// The contest's voids, read with the attempt: its score and its result count the same ones.
+    voids: HashMap<i64, Void>,
 }
 
 impl Engine {
@@ -164,23 +168,24 @@ impl Engine {
         Err(EngineError::AttemptLimit(round.rules.attempts_per_person))
     }
 
-    /// The person's own attempt, with its context and how many attempts the person has started in
-    /// its round; submitted first if its deadline has passed.
+    /// The person's own attempt, with its context, how many attempts the person has started in
+    /// its round and the contest's voids, in one read; submitted first if its deadline has passed.
     async fn own_attempt(&self, who: Claims, attempt_id: i64) -> Result<Own> {
-        let found = self.store.attempt_and_used(attempt_id).await?;
+        let found = self.store.attempt_in_context(attempt_id).await?;
         // Someone else's attempt is "not found", not "forbidden": ids reveal nothing.
-        let (row, used) =
-            found.filter(|(a, _)| a.participant_id == who.participant_id).ok_or(EngineError::NotFound("bài thi"))?;
+        let AttemptInContext { row, used, voids } =
+            found.filter(|a| a.row.participant_id == who.participant_id).ok_or(EngineError::NotFound("bài thi"))?;
+        let voids = voids_read(&voids)?;
         let c = self.contest_by_id(who.contest_id).await?;
         let round = self.round_in(&c, row.round_id)?;
         if row.status == AttemptStatus::Open && row.deadline_at < self.now() {
-            let row = match self.finish(&round, &row, true).await? {
+            let row = match self.finish_with(&round, &row, true, &voids).await? {
                 Some(r) => r,
                 None => self.store.attempt(attempt_id).await?.ok_or(EngineError::NotFound("bài thi"))?,
             };
-            return Ok(Own { round, row, used });
+            return Ok(Own { round, row, used, voids });
         }
-        Ok(Own { round, row, used })
+        Ok(Own { round, row, used, voids })
     }
 
     pub async fn attempt(&self, who: Claims, attempt_id: i64) -> Result<AttemptView> {
@@ -286,9 +291,9 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         }
-        let Own { round, row, used } = self.own_attempt(who, attempt_id).await?;
-        // Read once, at the submission: the score and the result count the same voids.
-        let voids = self.voids(round.contest_id).await?;
+        // The voids are read with the attempt, at the submission: the score and the result count
+        // the same ones.
+        let Own { round, row, used, voids } = self.own_attempt(who, attempt_id).await?;
         let row = match row.status {
             AttemptStatus::Submitted => row,
             AttemptStatus::Open => match self.finish_with(&round, &row, false, &voids).await? {
@@ -348,11 +353,10 @@ impl Engine {
 
     /// The result of a submitted attempt (kết quả), with the key once the round has closed.
     pub async fn result(&self, who: Claims, attempt_id: i64) -> Result<ResultView> {
-        let Own { round, row, used } = self.own_attempt(who, attempt_id).await?;
+        let Own { round, row, used, voids } = self.own_attempt(who, attempt_id).await?;
         if row.status != AttemptStatus::Submitted {
             return Err(EngineError::NotSubmitted);
         }
-        let voids = self.voids(round.contest_id).await?;
         self.result_with(&round, row, used, &voids).await
     }
 

@@ -27,6 +27,18 @@ fn parse_void(row: &VoidRow) -> Result<Void> {
         .ok_or_else(|| EngineError::Internal(format!("void {} has mode {:?}", row.id, row.mode).into()))
 }
 
+/// The voids as read with an attempt ([`cuocthi_store::AttemptInContext`]), by question id.
+pub(crate) fn voids_read(voids: &[(i64, String)]) -> Result<HashMap<i64, Void>> {
+    voids
+        .iter()
+        .map(|(id, mode)| {
+            let void = Void::parse(mode)
+                .ok_or_else(|| EngineError::Internal(format!("void of question {id} has mode {mode:?}").into()))?;
+            Ok((*id, void))
+        })
+        .collect()
+}
+
 impl Engine {
     pub(crate) async fn contest_by_id(&self, id: i64) -> Result<Arc<CachedContest>> {
         if let Some(c) = self.catalog.contest(id) {

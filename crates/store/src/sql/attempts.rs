@@ -18,9 +18,11 @@ use crate::pool::{Pools, WritePool, on, statement};
 use crate::sqlite_direct;
 use crate::{Result, Scorer, StoreError};
 
+/// The status is bound ([`OPEN`]), not written, as in every statement that finds an attempt by id.
 const SAVE_ANSWER: &str = "UPDATE attempts SET answers = substr(answers, 1, CAST($3 AS INTEGER)) || $4 || substr(answers, CAST($3 AS INTEGER) + 2)
-     WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $5 AND length(answers) > $3";
-const SAVE_PREDICTION: &str = "UPDATE attempts SET prediction = $3 WHERE id = $1 AND participant_id = $2 AND status = 'open' AND deadline_at >= $4";
+     WHERE id = $1 AND participant_id = $2 AND status = $6 AND deadline_at >= $5 AND length(answers) > $3";
+const SAVE_PREDICTION: &str =
+    "UPDATE attempts SET prediction = $3 WHERE id = $1 AND participant_id = $2 AND status = $5 AND deadline_at >= $4";
 
 const ATTEMPTS_USED: &str = "SELECT COUNT(*) FROM attempts WHERE round_id = $1 AND participant_id = $2";
 
@@ -34,12 +36,14 @@ impl SmallWrite {
         let changed = match self {
             SmallWrite::Answer { attempt_id, participant_id, position, slot, now } => {
                 c.prepare_cached(SAVE_ANSWER)?.execute(named_params! {
-                    "$1": attempt_id, "$2": participant_id, "$3": position, "$4": slot, "$5": now,
+                    "$1": attempt_id, "$2": participant_id, "$3": position, "$4": slot, "$5": now, "$6": OPEN,
                 })?
             }
-            SmallWrite::Prediction { attempt_id, participant_id, prediction, now } => c
-                .prepare_cached(SAVE_PREDICTION)?
-                .execute(named_params! {"$1": attempt_id, "$2": participant_id, "$3": prediction, "$4": now})?,
+            SmallWrite::Prediction { attempt_id, participant_id, prediction, now } => {
+                c.prepare_cached(SAVE_PREDICTION)?.execute(
+                    named_params! {"$1": attempt_id, "$2": participant_id, "$3": prediction, "$4": now, "$5": OPEN},
+                )?
+            }
         };
         Ok(changed as u64)
     }
@@ -54,10 +58,14 @@ macro_rules! small_write_query {
                 .bind(*participant_id)
                 .bind(*position)
                 .bind(slot.clone())
-                .bind(*now),
-            SmallWrite::Prediction { attempt_id, participant_id, prediction, now } => {
-                sqlx::query(SAVE_PREDICTION).bind(*attempt_id).bind(*participant_id).bind(*prediction).bind(*now)
-            }
+                .bind(*now)
+                .bind(OPEN),
+            SmallWrite::Prediction { attempt_id, participant_id, prediction, now } => sqlx::query(SAVE_PREDICTION)
+                .bind(*attempt_id)
+                .bind(*participant_id)
+                .bind(*prediction)
+                .bind(*now)
+                .bind(OPEN),
         }
     };
 }
@@ -342,33 +350,54 @@ pub(super) async fn attempts_of(store: &SqlStore, participant_id: i64) -> Result
     raw.into_iter().map(AttemptRow::try_from).collect()
 }
 
-/// An attempt with the number of attempts its person has started in its round, in one read: the
-/// submission and the result page show that number, and asked it apart, a round trip each. The
-/// count goes through the index of the person's attempts, not their rows (reading the rows decoded
-/// every draw of them).
-pub(super) async fn attempt_and_used(store: &SqlStore, id: i64) -> Result<Option<(AttemptRow, u32)>> {
+/// An attempt with the number of attempts its person has started in its round and its contest's
+/// voids, in one read: the submission and the result page need all three, and asked them apart, a
+/// round trip each. The count goes through the index of the person's attempts, not their rows
+/// (reading the rows decoded every draw of them); the voids (a handful of rows at most) come as
+/// `id:mode` joined by commas (`string_agg`, which SQLite has since 3.44).
+pub(super) async fn attempt_in_context(store: &SqlStore, id: i64) -> Result<Option<AttemptInContext>> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "SELECT {ATTEMPT_COLUMNS}, (SELECT COUNT(*) FROM attempts u
-               WHERE u.participant_id = a.participant_id AND u.round_id = a.round_id) AS used
+               WHERE u.participant_id = a.participant_id AND u.round_id = a.round_id) AS used,
+             (SELECT string_agg(CAST(v.question_id AS TEXT) || ':' || v.mode, ',') FROM question_voids v
+               WHERE v.contest_id = (SELECT r.contest_id FROM rounds r WHERE r.id = a.round_id)) AS voids
              FROM attempts a WHERE a.id = $1"
         )
     });
     let raw = if let Some(d) = &store.direct {
-        d.read_row(&SQL, named_params! {"$1": id}, |r| Ok((sqlite_direct::attempt_from(r)?, r.get::<_, i64>(15)?)))?
+        d.read_row(&SQL, named_params! {"$1": id}, |r| {
+            Ok(RawInContext { attempt: sqlite_direct::attempt_from(r)?, used: r.get(15)?, voids: r.get(16)? })
+        })?
     } else {
-        let raw: Option<RawUsed> = statement!(store, read, fetch_optional, sqlx::AssertSqlSafe(SQL.as_str()), id)?;
-        raw.map(|r| (r.attempt, r.used))
+        statement!(store, read, fetch_optional, sqlx::AssertSqlSafe(SQL.as_str()), id)?
     };
-    raw.map(|(a, used)| Ok((AttemptRow::try_from(a)?, count(used)?))).transpose()
+    raw.map(|r: RawInContext| {
+        let voids = r.voids.as_deref().map_or(Ok(Vec::new()), voids_from)?;
+        Ok(AttemptInContext { row: AttemptRow::try_from(r.attempt)?, used: count(r.used)?, voids })
+    })
+    .transpose()
 }
 
-/// An attempt with the count of its person's attempts in its round ([`attempt_and_used`]).
+/// [`AttemptInContext`] as read.
 #[derive(sqlx::FromRow)]
-struct RawUsed {
+struct RawInContext {
     #[sqlx(flatten)]
     attempt: RawAttempt,
     used: i64,
+    voids: Option<String>,
+}
+
+/// The voids as [`attempt_in_context`] reads them: `id:mode,id:mode…`.
+fn voids_from(joined: &str) -> Result<Vec<(i64, String)>> {
+    joined
+        .split(',')
+        .map(|v| {
+            let (id, mode) = v.split_once(':').ok_or_else(|| StoreError::Corrupt(format!("void {v:?}").into()))?;
+            let id = id.parse().map_err(|e| StoreError::Corrupt(Box::new(e)))?;
+            Ok((id, mode.to_string()))
+        })
+        .collect()
 }
 
 pub(super) async fn save_answer(
@@ -467,6 +496,10 @@ pub(super) async fn submit_attempt(
     })
 }
 
+/// The open attempt read and locked by a submission on PostgreSQL (the status bound: [`OPEN`]).
+static LOCK_OPEN: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1 AND status = $2 FOR UPDATE"));
+
 /// A submission on PostgreSQL, in the pool's group commit: the open row is read and locked, then
 /// closed, scored and queued for the statistics in one statement — one new version of the row
 /// instead of two. Each version changes indexed columns (the status, the score), so each wrote an
@@ -479,9 +512,6 @@ async fn submit_on_postgres(
     auto: bool,
     scorer: Scorer,
 ) -> Result<Option<AttemptRow>> {
-    static LOCK: LazyLock<String> = LazyLock::new(|| {
-        format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1 AND status = 'open' FOR UPDATE")
-    });
     const CLOSE_AND_QUEUE: &str = "WITH closed AS (
         UPDATE attempts SET status = 'submitted', submitted_at = $2, auto_submitted = $3, correct = $4, time_taken_ms = $5
          WHERE id = $1)
@@ -489,8 +519,11 @@ async fn submit_on_postgres(
     pg_writer::transaction(pool, group, move |c| {
         let scorer = scorer.clone();
         Box::pin(async move {
-            let open: Option<RawAttempt> =
-                sqlx::query_as(sqlx::AssertSqlSafe(LOCK.as_str())).bind(attempt_id).fetch_optional(&mut *c).await?;
+            let open: Option<RawAttempt> = sqlx::query_as(sqlx::AssertSqlSafe(LOCK_OPEN.as_str()))
+                .bind(attempt_id)
+                .bind(OPEN)
+                .fetch_optional(&mut *c)
+                .await?;
             let Some(open) = open else { return Ok(Ok(None)) };
             // The row as the close writes it, as SQLite's close returns it to the scorer.
             let mut row = AttemptRow::try_from(open)?;
@@ -646,5 +679,85 @@ mod tests {
         assert_eq!(reads.len(), 2, "{plan:?}");
         assert!(reads.iter().all(|s| s.contains("(round_id=? AND participant_id=?)")), "{plan:?}");
         assert!(plan.iter().any(|step| step.contains("attempts_one_open")), "{plan:?}");
+    }
+
+    /// PostgreSQL plans each statement once per connection and keeps the plan. Planned where the
+    /// statistics say that no attempt is open — a round behind, the next one just opened — every
+    /// statement that finds an attempt by id must still seek it through an index on the
+    /// index's first column: with `status = 'open'` written as a literal, the plans read the whole
+    /// partial index of open attempts (`attempts_one_open`, `attempts_due`) to find one id, which
+    /// with 100,000 takers is 100,000 entries for every answer saved.
+    #[tokio::test]
+    async fn statements_by_id_seek_the_attempt_however_few_were_open_when_planned() {
+        use sqlx::Connection;
+
+        use crate::Store;
+
+        let db = cuocthi_testkit::TestDb::postgres().await;
+        let store = SqlStore::connect(&db.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let source = include_str!("../../../../examples/contests/000-quang-ninh-2024.toml");
+        let spec = cuocthi_domain::contest::ContestDef::from_toml(source).expect("reads").validate().expect("valid");
+        let contest = store.insert_contest(&spec, Utc::now()).await.expect("a contest");
+        let round = store.contest_by_id(contest).await.expect("read").expect("the contest").rounds[0].id;
+        let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+        // A round behind: 2,000 people, each with a submitted attempt; then the statistics.
+        sqlx::query(
+            "INSERT INTO participants (contest_id, person_key, complete, created_at)
+             SELECT $1, 'k' || g, 1, 0 FROM generate_series(1, 2000) g",
+        )
+        .bind(contest)
+        .execute(&mut c)
+        .await
+        .expect("people");
+        sqlx::query(
+            "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at)
+             SELECT $1, id, 1, 0, '[]', 0, '', 'submitted', 0, 0 FROM participants",
+        )
+        .bind(round)
+        .execute(&mut c)
+        .await
+        .expect("attempts");
+        sqlx::raw_sql("ANALYZE attempts; SET plan_cache_mode = force_generic_plan").execute(&mut c).await.expect("set");
+        let statements = [
+            (
+                "saves",
+                pg_writer::BATCH_SQL,
+                "bigint[], bigint[], bigint[], text[], bigint[], bigint[], bigint[], text",
+                "'{1}', '{1}', '{0}', '{1}', '{NULL}', '{0}', '{0}', 'open'",
+            ),
+            ("save", SAVE_ANSWER, "bigint, bigint, bigint, text, bigint, text", "1, 1, 0, '1', 0, 'open'"),
+            ("prediction", SAVE_PREDICTION, "bigint, bigint, bigint, bigint, text", "1, 1, 7, 0, 'open'"),
+            ("lock", LOCK_OPEN.as_str(), "bigint, text", "1, 'open'"),
+        ];
+        for (name, sql, types, args) in statements {
+            let prepare = format!("PREPARE {name} ({types}) AS {sql}");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(prepare)).execute(&mut c).await.expect("prepare");
+            let explain = format!("EXPLAIN EXECUTE {name} ({args})");
+            let plan: Vec<String> =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(explain)).fetch_all(&mut c).await.expect("a plan");
+            let scans: Vec<usize> =
+                plan.iter().enumerate().filter(|(_, l)| l.contains("Scan")).map(|(i, _)| i).collect();
+            assert!(!scans.is_empty(), "{name}: {plan:#?}");
+            for i in scans.into_iter().filter(|&i| plan[i].contains(" on attempts")) {
+                let index = plan[i]
+                    .split("Index Scan using ")
+                    .nth(1)
+                    .and_then(|rest| rest.split(' ').next())
+                    .unwrap_or_else(|| panic!("{name}: attempts read through an index: {plan:#?}"));
+                let (first,): (String,) = sqlx::query_as(
+                    "SELECT a.attname::text FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
+                       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                      WHERE x.relname = $1",
+                )
+                .bind(index)
+                .fetch_one(&mut c)
+                .await
+                .expect("the index's first column");
+                let sought =
+                    plan.get(i + 1).is_some_and(|l| l.contains("Index Cond:") && l.contains(&format!("({first} = ")));
+                assert!(sought, "{name}: {index} sought by its first column, {first}: {plan:#?}");
+            }
+        }
     }
 }

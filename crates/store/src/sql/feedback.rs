@@ -48,9 +48,10 @@ macro_rules! apply_rescores {
                 .execute(&mut *$tx)
                 .await?
                 .rows_affected(),
-                None => sqlx::query("UPDATE attempts SET questions = $2 WHERE id = $1 AND status = 'open'")
+                None => sqlx::query("UPDATE attempts SET questions = $2 WHERE id = $1 AND status = $3")
                     .bind(r.attempt_id)
                     .bind(r.questions)
+                    .bind(crate::model::OPEN)
                     .execute(&mut *$tx)
                     .await?
                     .rows_affected(),

@@ -154,10 +154,11 @@ pub(super) async fn merge_participants(store: &SqlStore, kept: i64, merged: i64)
         let mut tx = p.begin_write().await?;
         let (clash,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM attempts a JOIN attempts b ON a.round_id = b.round_id
-             WHERE a.participant_id = $1 AND b.participant_id = $2 AND a.status = 'open' AND b.status = 'open'",
+             WHERE a.participant_id = $1 AND b.participant_id = $2 AND a.status = $3 AND b.status = $3",
         )
         .bind(kept)
         .bind(merged)
+        .bind(crate::model::OPEN)
         .fetch_one(&mut *tx)
         .await?;
         if clash > 0 {

@@ -264,7 +264,7 @@ async fn a_failed_batch_acknowledges_none_of_its_writes() {
     for _ in 0..500 {
         waiting = sqlx::query_as::<_, (i32,)>(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-               AND query LIKE 'SELECT % FROM attempts WHERE id = $1 AND status = ''open'' FOR UPDATE'",
+               AND query LIKE 'SELECT % FROM attempts WHERE id = $1 AND status = $2 FOR UPDATE'",
         )
         .fetch_optional(&mut admin)
         .await

@@ -10,7 +10,11 @@ use chrono::{DateTime, Utc};
 use cuocthi_domain::contest::ContestDef;
 use cuocthi_domain::draw::DrawnQuestion;
 use cuocthi_domain::identity::Identity;
-use cuocthi_store::{AttemptRow, AttemptStatus, NewAttempt, Scorer, SqlStore, StartOutcome, Store, StoreError};
+use cuocthi_domain::question::Question;
+use cuocthi_store::{
+    AttemptRow, AttemptStatus, ConsoleStore, NewAttempt, NewAudit, NewVoid, Scorer, SqlStore, StartOutcome, Store,
+    StoreError,
+};
 use cuocthi_testkit::{TestDb, on_both_backends};
 use sqlx::Connection;
 use tokio::sync::Barrier;
@@ -229,13 +233,88 @@ async fn a_submission_answers_the_row_as_stored(db: TestDb) {
         let scored = *seen.lock().expect("not poisoned");
         assert_eq!(scored, Some((AttemptStatus::Submitted, stored.submitted_at, auto)), "the scorer saw it closed");
         assert!(store.submit_attempt(id, now(), false, scorer()).await.expect("submit").is_none());
-        let (read, used) = store.attempt_and_used(id).await.expect("read").expect("the attempt");
-        assert_eq!((json(&read), used), (json(&stored), 1), "attempt {i}: read with its person's count of attempts");
+        let read = store.attempt_in_context(id).await.expect("read").expect("the attempt");
+        assert_eq!(
+            (json(&read.row), read.used, read.voids),
+            (json(&stored), 1, Vec::new()),
+            "attempt {i}: read with its person's count of attempts and no voids"
+        );
     }
-    assert!(store.attempt_and_used(4242).await.expect("read").is_none());
+    assert!(store.attempt_in_context(4242).await.expect("read").is_none());
+}
+
+/// An attempt read for its submission or its result comes with the voids of its contest, both
+/// modes, and none of another contest's.
+async fn an_attempt_is_read_with_its_contests_voids(db: TestDb) {
+    let store = db.store().await;
+    let source = include_str!("../../../../examples/contests/000-quang-ninh-2024.toml");
+    let mut contests = Vec::new();
+    for slug in ["cuoc-thi-mot", "cuoc-thi-hai"] {
+        let toml = source.replace("tim-hieu-chuyen-doi-so-quang-ninh-2024", slug);
+        let spec = ContestDef::from_toml(&toml).expect("reads").validate().expect("validates");
+        let contest = store.insert_contest(&spec, now()).await.expect("contest");
+        let question = |n: usize| Question {
+            topic: "Chuyển đổi số".into(),
+            stem: format!("Câu hỏi {n} của {slug}?"),
+            options: vec!["A".into(), "B".into()],
+            correct: 0,
+            explanation: None,
+        };
+        let ids = store.insert_questions(contest, &(0..3).map(question).collect::<Vec<_>>(), now()).await.expect("qs");
+        contests.push((contest, ids));
+    }
+    let store = &store;
+    let void = |contest: i64, question: i64, mode: &'static str| async move {
+        let v = NewVoid {
+            contest_id: contest,
+            question_id: question,
+            mode,
+            reason: "Hai đáp án đúng.",
+            report_id: None,
+            created_by: "thu-ky",
+            created_at: now().timestamp_millis(),
+        };
+        let entry = NewAudit {
+            at: now(),
+            account_id: None,
+            actor: "thu-ky".into(),
+            action: "question.void".into(),
+            contest_id: Some(contest),
+            subject: format!("question:{question}"),
+            detail: "{}".into(),
+        };
+        store.void_question(&v, &entry, &[]).await.expect("a void");
+    };
+    let (first, ref asked) = contests[0];
+    void(first, asked[0], "award").await;
+    void(first, asked[2], "drop").await;
+    void(contests[1].0, contests[1].1[1], "drop").await;
+
+    let round = store.contest_by_id(first).await.expect("read").expect("the contest").rounds[0].id;
+    let person = store.insert_participant(first, "001090100001", &Identity::default(), true, None, now()).await;
+    let new = NewAttempt {
+        round_id: round,
+        participant_id: person.expect("a participant").id,
+        allowed: 1,
+        seed: 7,
+        draw: asked.iter().map(|&q| DrawnQuestion { question_id: q, order: vec![0, 1] }).collect(),
+        started_at: now(),
+        deadline_at: now() + chrono::Duration::hours(1),
+        client_tag: None,
+        device_tag: None,
+    };
+    let StartOutcome::Started(row) = store.start_attempt(&new).await.expect("a start") else {
+        panic!("a first attempt starts");
+    };
+    let read = store.attempt_in_context(row.id).await.expect("read").expect("the attempt");
+    let mut voids = read.voids;
+    voids.sort_unstable();
+    assert_eq!(voids, vec![(asked[0], "award".to_string()), (asked[2], "drop".to_string())]);
+    assert_eq!(read.used, 1);
 }
 
 on_both_backends!(
+    an_attempt_is_read_with_its_contests_voids,
     concurrent_saves_each_get_their_own_outcome,
     a_save_racing_a_submission_is_never_lost,
     a_submission_answers_the_row_as_stored
