@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Args;
 use cuocthi_engine::Engine;
-use cuocthi_store::SqlStore;
+use cuocthi_store::{SqlStore, Store};
 use cuocthi_web::metrics::{MetricsConfig, task_done};
 
 use crate::connections::{Connections, Settings};
@@ -25,6 +25,8 @@ const FORGET_EVERY_SWEEPS: u64 = 1_800;
 
 /// How often the store's pool use is recorded for `/metrics`.
 const POOL_EVERY: Duration = Duration::from_secs(5);
+/// How often PostgreSQL's `attempts` is checked for having doubled since its last analysis.
+const ANALYSE_EVERY: Duration = Duration::from_secs(2);
 /// The shortest metrics token accepted: a scraper's secret, not a password a person types.
 const MIN_TOKEN_CHARS: usize = 16;
 
@@ -277,8 +279,9 @@ async fn run(
         }));
     }
     if web.metrics.enabled {
-        tasks.push(tokio::spawn(observe_pools(store)));
+        tasks.push(tokio::spawn(observe_pools(store.clone())));
     }
+    tasks.push(tokio::spawn(analyse_forever(store)));
     tasks.push(tokio::spawn(sweep_forever(engine.clone())));
     // Personal data past its retention period (Luật 91/2025), every 6 hours.
     tasks.push(tokio::spawn(crate::privacy::purge_forever(engine.clone())));
@@ -313,6 +316,24 @@ fn public_url(configured: Option<String>, addr: std::net::SocketAddr, demo: bool
             "--public-url (CUOCTHI_PUBLIC_URL) is required: the address people reach this server by, \
              printed on certificates (QR codes) and in share links, such as https://thi.tinh.gov.vn"
         ),
+    }
+}
+
+/// Analyses PostgreSQL's `attempts` each time it has doubled (`SqlStore::analyse_if_grown`):
+/// while the table is young, the plans each connection keeps go stale within seconds. Checked every
+/// [`ANALYSE_EVERY`]; nothing to do on SQLite.
+async fn analyse_forever(store: Arc<SqlStore>) {
+    if store.backend() != cuocthi_store::Backend::Postgres {
+        return;
+    }
+    let mut tick = tokio::time::interval(ANALYSE_EVERY);
+    loop {
+        tick.tick().await;
+        match store.analyse_if_grown().await {
+            Ok(true) => tracing::info!("attempts analysed: the table has doubled since its last analysis"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "analysing attempts failed"),
+        }
     }
 }
 
