@@ -720,6 +720,35 @@ mod tests {
         assert!(plan.iter().any(|step| step.contains("attempts_one_open")), "{plan:?}");
     }
 
+    /// A migrated PostgreSQL store with one contest (the Quảng Ninh example), a connection of the
+    /// test's own, and the SQL that gives people `from..=to` a submitted attempt each in the
+    /// contest's first round.
+    async fn postgres_with_a_round(
+        db: &cuocthi_testkit::TestDb,
+    ) -> (SqlStore, sqlx::PgConnection, impl Fn(i64, i64) -> String) {
+        use sqlx::Connection;
+
+        use crate::Store;
+
+        let store = SqlStore::connect(&db.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let source = include_str!("../../../../examples/contests/000-quang-ninh-2024.toml");
+        let spec = cuocthi_domain::contest::ContestDef::from_toml(source).expect("reads").validate().expect("valid");
+        let contest = store.insert_contest(&spec, Utc::now()).await.expect("a contest");
+        let round = store.contest_by_id(contest).await.expect("read").expect("the contest").rounds[0].id;
+        let c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+        let fill = move |from: i64, to: i64| {
+            format!(
+                "INSERT INTO participants (contest_id, person_key, complete, created_at)
+                   SELECT {contest}, 'k' || g, 1, 0 FROM generate_series({from}, {to}) g;
+                 INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at)
+                   SELECT {round}, p.id, 1, 0, '[]', 0, '', 'submitted', 0, 0 FROM participants p
+                    WHERE NOT EXISTS (SELECT 1 FROM attempts a WHERE a.participant_id = p.id);"
+            )
+        };
+        (store, c, fill)
+    }
+
     /// PostgreSQL plans each statement once per connection and keeps the plan. Planned where the
     /// statistics say that no attempt is open — a round behind, the next one just opened — every
     /// statement that finds an attempt by id must still seek it through an index on the
@@ -728,35 +757,10 @@ mod tests {
     /// with 100,000 takers is 100,000 entries for every answer saved.
     #[tokio::test]
     async fn statements_by_id_seek_the_attempt_however_few_were_open_when_planned() {
-        use sqlx::Connection;
-
-        use crate::Store;
-
         let db = cuocthi_testkit::TestDb::postgres().await;
-        let store = SqlStore::connect(&db.url).await.expect("connect");
-        store.migrate().await.expect("migrate");
-        let source = include_str!("../../../../examples/contests/000-quang-ninh-2024.toml");
-        let spec = cuocthi_domain::contest::ContestDef::from_toml(source).expect("reads").validate().expect("valid");
-        let contest = store.insert_contest(&spec, Utc::now()).await.expect("a contest");
-        let round = store.contest_by_id(contest).await.expect("read").expect("the contest").rounds[0].id;
-        let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+        let (_, mut c, fill) = postgres_with_a_round(&db).await;
         // A round behind: 2,000 people, each with a submitted attempt; then the statistics.
-        sqlx::query(
-            "INSERT INTO participants (contest_id, person_key, complete, created_at)
-             SELECT $1, 'k' || g, 1, 0 FROM generate_series(1, 2000) g",
-        )
-        .bind(contest)
-        .execute(&mut c)
-        .await
-        .expect("people");
-        sqlx::query(
-            "INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at)
-             SELECT $1, id, 1, 0, '[]', 0, '', 'submitted', 0, 0 FROM participants",
-        )
-        .bind(round)
-        .execute(&mut c)
-        .await
-        .expect("attempts");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(fill(1, 2000))).execute(&mut c).await.expect("attempts");
         sqlx::raw_sql("ANALYZE attempts; SET plan_cache_mode = force_generic_plan").execute(&mut c).await.expect("set");
         let statements = [
             (
@@ -804,33 +808,13 @@ mod tests {
     /// SQLite never.
     #[tokio::test]
     async fn attempts_are_analysed_as_the_table_doubles() {
-        use sqlx::Connection;
-
-        use crate::Store;
-
         let dir = tempfile::tempdir().expect("a temporary directory");
         let sqlite = SqlStore::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.expect("connect");
         sqlite.migrate().await.expect("migrate");
         assert!(!sqlite.analyse_if_grown().await.expect("a check"), "SQLite: nothing to do");
 
         let db = cuocthi_testkit::TestDb::postgres().await;
-        let store = SqlStore::connect(&db.url).await.expect("connect");
-        store.migrate().await.expect("migrate");
-        let source = include_str!("../../../../examples/contests/000-quang-ninh-2024.toml");
-        let spec = cuocthi_domain::contest::ContestDef::from_toml(source).expect("reads").validate().expect("valid");
-        let contest = store.insert_contest(&spec, Utc::now()).await.expect("a contest");
-        let round = store.contest_by_id(contest).await.expect("read").expect("the contest").rounds[0].id;
-        let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
-        // People `from..=to`, each with a submitted attempt.
-        let fill = |from: i64, to: i64| {
-            format!(
-                "INSERT INTO participants (contest_id, person_key, complete, created_at)
-                   SELECT {contest}, 'k' || g, 1, 0 FROM generate_series({from}, {to}) g;
-                 INSERT INTO attempts (round_id, participant_id, seq, seed, draw, questions, answers, status, started_at, deadline_at)
-                   SELECT {round}, p.id, 1, 0, '[]', 0, '', 'submitted', 0, 0 FROM participants p
-                    WHERE NOT EXISTS (SELECT 1 FROM attempts a WHERE a.participant_id = p.id);"
-            )
-        };
+        let (store, mut c, fill) = postgres_with_a_round(&db).await;
         let mut analysed = Vec::new();
         let mut rows = 0;
         for to in [150, 250, 400, 520, 1100] {
